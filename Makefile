@@ -1,0 +1,136 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Top-level build for the QUIC kernel module, libquic, the handshake
+# daemon and the tests.  `make help` lists the targets.
+
+TOP	:= $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+VERSION	:= 0.1.0
+
+# Kernel to build the module against: the running kernel's build tree
+# when it has one, else the newest Debian 6.12 cloud headers installed.
+KDIR ?= $(shell \
+	if [ -d /lib/modules/$$(uname -r)/build ]; then \
+		echo /lib/modules/$$(uname -r)/build; \
+	else \
+		ls -d /usr/src/linux-headers-6.12.*-cloud-amd64 2>/dev/null | \
+			sort -V | tail -n 1; \
+	fi)
+
+CC	?= gcc
+CFLAGS	?= -O2 -g
+CFLAGS	+= -Wall -Wextra -Werror -I$(TOP)/include/uapi -I$(TOP)/libquic
+PREFIX	?= /usr/local
+LIBDIR	?= $(PREFIX)/lib
+INCDIR	?= $(PREFIX)/include
+MANDIR	?= $(PREFIX)/share/man
+DESTDIR	?=
+
+LIBQUIC_SRCS	:= $(wildcard $(TOP)/libquic/*.c)
+LIBQUIC_OBJS	:= $(LIBQUIC_SRCS:.c=.o)
+TEST_SRCS	:= $(wildcard $(TOP)/tests/*.c)
+TEST_BINS	:= $(TEST_SRCS:.c=)
+
+.PHONY: all help module modules libquic tests check lint vm demo install \
+	install-module install-libquic dkms clean
+
+all: module libquic tests
+
+help:
+	@echo "make [KDIR=/usr/src/linux-headers-REL] [W=1] [C=1]  module, libquic, tests"
+	@echo "make check     run the test suite in QEMU on Debian 6.1 and 6.12 kernels"
+	@echo "make lint      checkpatch --strict over the kernel code"
+	@echo "make vm [CMD='...'] [K=6.12]  a guest shell, or CMD in a guest"
+	@echo "make demo      show the module at work in a guest"
+	@echo "make install   module (for KDIR), libquic, headers, man pages"
+
+module modules:
+	@test -n "$(KDIR)" -a -d "$(KDIR)" || \
+		{ echo "no kernel build tree: set KDIR=" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(TOP)/modules modules
+
+# libquic: only what works is exported; the handshake arrives later.
+libquic: $(TOP)/libquic/libquic.so $(TOP)/libquic/libquic.a
+
+$(TOP)/libquic/%.o: $(TOP)/libquic/%.c $(TOP)/libquic/netinet/quic.h \
+		$(TOP)/include/uapi/linux/quic.h
+	$(CC) $(CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+
+$(TOP)/libquic/libquic.so: $(LIBQUIC_OBJS)
+	$(CC) $(CFLAGS) -shared -Wl,-soname,libquic.so.1 -o $@ $^
+
+$(TOP)/libquic/libquic.a: $(LIBQUIC_OBJS)
+	$(AR) rcs $@ $^
+
+tests: $(TEST_BINS)
+
+$(TOP)/tests/%: $(TOP)/tests/%.c $(TOP)/tests/tap.h \
+		$(TOP)/include/uapi/linux/quic.h $(TOP)/libquic/netinet/quic.h \
+		$(TOP)/libquic/libquic.a
+	$(CC) $(CFLAGS) -o $@ $< $(TOP)/libquic/libquic.a
+
+check:
+	$(TOP)/tests/check.sh
+
+lint:
+	$(TOP)/tests/lint.sh
+
+vm:
+	@rel=$$($(TOP)/tests/vm/kernels.sh --print $(or $(K),6.12)) && \
+	$(MAKE) -s -C $(TOP) module-for REL=$$rel && \
+	if [ -n "$(CMD)" ]; then \
+		$(TOP)/tests/vm/run.sh -k $$rel -- sh -c '$(CMD)'; \
+	else \
+		$(TOP)/tests/vm/run.sh -k $$rel -i; \
+	fi
+
+# Build quic.ko for one cached Debian kernel into build/REL/quic.ko.
+module-for:
+	@test -n "$(REL)" || { echo "module-for needs REL=" >&2; exit 1; }
+	$(MAKE) -C /usr/src/linux-headers-$(REL) M=$(TOP)/modules clean >/dev/null
+	$(MAKE) -C /usr/src/linux-headers-$(REL) M=$(TOP)/modules modules
+	mkdir -p $(TOP)/build/$(REL)
+	cp $(TOP)/modules/quic.ko $(TOP)/build/$(REL)/quic.ko
+	$(MAKE) -C /usr/src/linux-headers-$(REL) M=$(TOP)/modules clean >/dev/null
+
+demo:
+	$(TOP)/tests/demo.sh
+
+install: install-module install-libquic
+
+install-module: module
+	$(MAKE) -C $(KDIR) M=$(TOP)/modules modules_install
+	install -D -m 644 $(TOP)/include/uapi/linux/quic.h \
+		$(DESTDIR)$(INCDIR)/linux/quic.h
+
+install-libquic: libquic
+	install -D -m 644 $(TOP)/libquic/netinet/quic.h \
+		$(DESTDIR)$(INCDIR)/netinet/quic.h
+	install -D -m 644 $(TOP)/include/uapi/linux/quic.h \
+		$(DESTDIR)$(INCDIR)/linux/quic.h
+	install -D -m 755 $(TOP)/libquic/libquic.so \
+		$(DESTDIR)$(LIBDIR)/libquic.so.1
+	ln -sf libquic.so.1 $(DESTDIR)$(LIBDIR)/libquic.so
+	install -D -m 644 $(TOP)/libquic/libquic.a $(DESTDIR)$(LIBDIR)/libquic.a
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCDIR@|$(INCDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+		$(TOP)/libquic/libquic.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/libquic.pc
+	for m in $(TOP)/Documentation/man/*.[0-9]; do \
+		s=$${m##*.}; \
+		install -D -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/$$(basename $$m); \
+	done
+
+# DKMS: register, build and install the module for the running kernel.
+dkms:
+	rm -rf /usr/src/quic-$(VERSION)
+	mkdir -p /usr/src/quic-$(VERSION)
+	cp -r $(TOP)/dkms.conf $(TOP)/modules $(TOP)/include /usr/src/quic-$(VERSION)/
+	dkms add -m quic -v $(VERSION)
+	dkms build -m quic -v $(VERSION)
+	dkms install -m quic -v $(VERSION)
+
+clean:
+	-$(if $(KDIR),$(MAKE) -C $(KDIR) M=$(TOP)/modules clean)
+	rm -f $(LIBQUIC_OBJS) $(TOP)/libquic/libquic.so $(TOP)/libquic/libquic.a
+	rm -f $(TEST_BINS)
+	rm -rf $(TOP)/build

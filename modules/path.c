@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * QUIC paths: UDP tunnel sockets shared per network namespace, local
+ * address and port.
+ *
+ * Several QUIC sockets may bind the same address and port; they share one
+ * kernel UDP socket, found in quic_net->udp_socks.  A port held by a plain
+ * UDP socket is not ours to share: creating the tunnel socket fails with
+ * EADDRINUSE, as a second UDP bind would.
+ */
+
+#include <linux/hash.h>
+#include <linux/slab.h>
+#include <linux/skbuff.h>
+#include <net/ipv6.h>
+#include <net/udp_tunnel.h>
+
+#include "protocol.h"
+#include "path.h"
+
+bool quic_addr_equal(const union quic_addr *a, const union quic_addr *b)
+{
+	if (a->sa.sa_family != b->sa.sa_family)
+		return false;
+	if (a->sa.sa_family == AF_INET)
+		return a->v4.sin_port == b->v4.sin_port &&
+		       a->v4.sin_addr.s_addr == b->v4.sin_addr.s_addr;
+	return a->v6.sin6_port == b->v6.sin6_port &&
+	       ipv6_addr_equal(&a->v6.sin6_addr, &b->v6.sin6_addr) &&
+	       a->v6.sin6_scope_id == b->v6.sin6_scope_id;
+}
+
+static __be16 quic_addr_port(const union quic_addr *a)
+{
+	return a->sa.sa_family == AF_INET ? a->v4.sin_port : a->v6.sin6_port;
+}
+
+static struct hlist_head *quic_udp_head(struct quic_net *qn, __be16 port)
+{
+	return &qn->udp_socks[hash_32((__force u32)port, QUIC_UDP_HASH_BITS)];
+}
+
+/*
+ * Datagrams for the tunnel socket.  Until the connection layer lands on
+ * top of this, nothing on the socket can take them: consume and drop so
+ * they do not pile up on the UDP receive queue.
+ */
+static int quic_udp_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	kfree_skb(skb);
+	return 0;
+}
+
+static int quic_udp_sock_create(struct net *net, const union quic_addr *addr,
+				bool v6only, struct quic_udp_sock *us)
+{
+	struct udp_tunnel_sock_cfg tcfg = {};
+	struct udp_port_cfg cfg = {};
+	struct socket *sock;
+	int err;
+
+	if (addr->sa.sa_family == AF_INET) {
+		cfg.family = AF_INET;
+		cfg.local_ip = addr->v4.sin_addr;
+		cfg.local_udp_port = addr->v4.sin_port;
+	} else {
+		cfg.family = AF_INET6;
+		cfg.local_ip6 = addr->v6.sin6_addr;
+		cfg.local_udp_port = addr->v6.sin6_port;
+		cfg.ipv6_v6only = v6only;
+		cfg.bind_ifindex = addr->v6.sin6_scope_id;
+	}
+
+	err = udp_sock_create(net, &cfg, &sock);
+	if (err)
+		return err;
+
+	us->sock = sock;
+	us->addr = *addr;
+	us->v6only = v6only;
+	/* the port the kernel chose when asked for an ephemeral one */
+	if (addr->sa.sa_family == AF_INET)
+		us->addr.v4.sin_port = inet_sk(sock->sk)->inet_sport;
+	else
+		us->addr.v6.sin6_port = inet_sk(sock->sk)->inet_sport;
+
+	tcfg.sk_user_data = us;
+	tcfg.encap_type = 1;
+	tcfg.encap_rcv = quic_udp_rcv;
+	setup_udp_tunnel_sock(net, sock, &tcfg);
+	return 0;
+}
+
+/**
+ * quic_udp_sock_get - find or create the UDP socket for a local address
+ * @net: network namespace
+ * @addr: local address; port 0 asks for a new socket on an ephemeral port
+ * @v6only: for AF_INET6, whether the UDP socket takes IPv6 only
+ * @usp: the referenced socket on success
+ *
+ * Context: process context, may sleep.
+ * Return: 0, or a negative errno (EADDRINUSE when a socket other than a
+ * QUIC tunnel holds the address).
+ */
+int quic_udp_sock_get(struct net *net, const union quic_addr *addr,
+		      bool v6only, struct quic_udp_sock **usp)
+{
+	struct quic_net *qn = quic_net(net);
+	__be16 port = quic_addr_port(addr);
+	struct quic_udp_sock *us;
+	int err;
+
+	mutex_lock(&qn->udp_lock);
+	if (port) {
+		hlist_for_each_entry(us, quic_udp_head(qn, port), node) {
+			if (quic_addr_equal(&us->addr, addr) &&
+			    us->v6only == v6only) {
+				refcount_inc(&us->refcnt);
+				*usp = us;
+				err = 0;
+				goto out;
+			}
+		}
+	}
+
+	us = kzalloc(sizeof(*us), GFP_KERNEL);
+	if (!us) {
+		err = -ENOMEM;
+		goto out;
+	}
+	err = quic_udp_sock_create(net, addr, v6only, us);
+	if (err) {
+		kfree(us);
+		goto out;
+	}
+	refcount_set(&us->refcnt, 1);
+	hlist_add_head(&us->node, quic_udp_head(qn, quic_addr_port(&us->addr)));
+	*usp = us;
+out:
+	mutex_unlock(&qn->udp_lock);
+	return err;
+}
+
+/**
+ * quic_udp_sock_put - drop a reference taken by quic_udp_sock_get()
+ * @net: network namespace the socket was found in
+ * @us: the UDP socket
+ *
+ * The last reference unpublishes and releases the UDP socket before
+ * returning, and under the lock, so the port can be bound again at once
+ * by anyone.
+ *
+ * Context: process context, may sleep.
+ */
+void quic_udp_sock_put(struct net *net, struct quic_udp_sock *us)
+{
+	struct quic_net *qn = quic_net(net);
+
+	might_sleep();
+	mutex_lock(&qn->udp_lock);
+	if (!refcount_dec_and_test(&us->refcnt)) {
+		mutex_unlock(&qn->udp_lock);
+		return;
+	}
+	hlist_del(&us->node);
+	/* clears sk_user_data and waits for readers in quic_udp_rcv() */
+	udp_tunnel_sock_release(us->sock);
+	mutex_unlock(&qn->udp_lock);
+	kfree(us);
+}

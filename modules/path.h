@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * QUIC paths: the UDP tunnel sockets QUIC sockets send and receive on.
+ */
+#ifndef __QUIC_PATH_H
+#define __QUIC_PATH_H
+
+#include <linux/in.h>
+#include <linux/in6.h>
+#include <linux/list.h>
+#include <linux/refcount.h>
+
+union quic_addr {
+	struct sockaddr		sa;
+	struct sockaddr_in	v4;
+	struct sockaddr_in6	v6;
+};
+
+/*
+ * struct quic_udp_sock - a kernel UDP socket shared by the QUIC sockets
+ * bound to the same local address and port in one network namespace.
+ *
+ * Locking: @node and @refcnt change only under quic_net->udp_lock (a mutex:
+ * creating and releasing the UDP socket sleeps), so a lookup under that
+ * mutex never sees an entry whose last reference is being dropped.  @sock
+ * and @addr are set before the entry is published and are constant after.
+ * The receive path reaches the entry through sk_user_data under RCU.
+ */
+struct quic_udp_sock {
+	struct hlist_node	node;
+	refcount_t		refcnt;
+	struct socket		*sock;
+	union quic_addr		addr;	/* bound address, with the actual port */
+	bool			v6only;
+};
+
+int quic_udp_sock_get(struct net *net, const union quic_addr *addr,
+		      bool v6only, struct quic_udp_sock **usp);
+void quic_udp_sock_put(struct net *net, struct quic_udp_sock *us);
+
+bool quic_addr_equal(const union quic_addr *a, const union quic_addr *b);
+
+#endif /* __QUIC_PATH_H */

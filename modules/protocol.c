@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * QUIC: module init and exit, per network namespace state and the
+ * registration of IPPROTO_QUIC with AF_INET and AF_INET6.
+ */
+
+#include <linux/init.h>
+#include <linux/module.h>
+#include <net/inet_common.h>
+#include <net/protocol.h>
+#include <net/transp_v6.h>
+
+#include "protocol.h"
+#include "socket.h"
+
+unsigned int quic_net_id __read_mostly;
+
+static int __net_init quic_net_init(struct net *net)
+{
+	struct quic_net *qn = quic_net(net);
+	int i;
+
+	mutex_init(&qn->udp_lock);
+	for (i = 0; i < ARRAY_SIZE(qn->udp_socks); i++)
+		INIT_HLIST_HEAD(&qn->udp_socks[i]);
+	return 0;
+}
+
+static void __net_exit quic_net_exit(struct net *net)
+{
+	struct quic_net *qn = quic_net(net);
+	int i;
+
+	/* every QUIC socket holds the netns, so none can be left here */
+	for (i = 0; i < ARRAY_SIZE(qn->udp_socks); i++)
+		WARN_ON_ONCE(!hlist_empty(&qn->udp_socks[i]));
+}
+
+static struct pernet_operations quic_net_ops = {
+	.init	= quic_net_init,
+	.exit	= quic_net_exit,
+	.id	= &quic_net_id,
+	.size	= sizeof(struct quic_net),
+};
+
+static struct inet_protosw quic_protosw[] = {
+	{
+		.type		= SOCK_STREAM,
+		.protocol	= IPPROTO_QUIC,
+		.prot		= &quic_prot,
+		.ops		= &quic_proto_ops,
+	},
+	{
+		.type		= SOCK_DGRAM,
+		.protocol	= IPPROTO_QUIC,
+		.prot		= &quic_prot,
+		.ops		= &quic_proto_ops,
+	},
+};
+
+static struct inet_protosw quic6_protosw[] = {
+	{
+		.type		= SOCK_STREAM,
+		.protocol	= IPPROTO_QUIC,
+		.prot		= &quic6_prot,
+		.ops		= &quic6_proto_ops,
+	},
+	{
+		.type		= SOCK_DGRAM,
+		.protocol	= IPPROTO_QUIC,
+		.prot		= &quic6_prot,
+		.ops		= &quic6_proto_ops,
+	},
+};
+
+static int __init quic_init(void)
+{
+	int err, i, n4 = 0, n6 = 0;
+
+#ifndef QUIC_HAVE_IPV6_PINFO_OFFSET
+	/* inet6_sk_generic() looks for the ipv6_pinfo at the very end */
+	BUILD_BUG_ON(offsetof(struct quic6_sock, inet6) +
+		     sizeof(struct ipv6_pinfo) != sizeof(struct quic6_sock));
+#endif
+	err = proto_register(&quic_prot, 1);
+	if (err)
+		return err;
+	err = proto_register(&quic6_prot, 1);
+	if (err)
+		goto err_proto6;
+	err = register_pernet_subsys(&quic_net_ops);
+	if (err)
+		goto err_pernet;
+
+	/* sockets can be created from here on */
+	for (; n4 < ARRAY_SIZE(quic_protosw); n4++)
+		inet_register_protosw(&quic_protosw[n4]);
+	for (; n6 < ARRAY_SIZE(quic6_protosw); n6++) {
+		err = inet6_register_protosw(&quic6_protosw[n6]);
+		if (err)
+			goto err_protosw;
+	}
+	pr_info("QUIC: IPPROTO_QUIC %d sockets registered\n", IPPROTO_QUIC);
+	return 0;
+
+err_protosw:
+	for (i = 0; i < n6; i++)
+		inet6_unregister_protosw(&quic6_protosw[i]);
+	for (i = 0; i < n4; i++)
+		inet_unregister_protosw(&quic_protosw[i]);
+	unregister_pernet_subsys(&quic_net_ops);
+err_pernet:
+	proto_unregister(&quic6_prot);
+err_proto6:
+	proto_unregister(&quic_prot);
+	return err;
+}
+
+static void __exit quic_exit(void)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(quic6_protosw); i++)
+		inet6_unregister_protosw(&quic6_protosw[i]);
+	for (i = 0; i < ARRAY_SIZE(quic_protosw); i++)
+		inet_unregister_protosw(&quic_protosw[i]);
+	unregister_pernet_subsys(&quic_net_ops);
+	proto_unregister(&quic6_prot);
+	proto_unregister(&quic_prot);
+}
+
+module_init(quic_init);
+module_exit(quic_exit);
+
+MODULE_ALIAS("net-pf-" __stringify(PF_INET) "-proto-261");
+MODULE_ALIAS("net-pf-" __stringify(PF_INET6) "-proto-261");
+MODULE_DESCRIPTION("QUIC transport protocol (RFC 9000) sockets");
+MODULE_LICENSE("GPL");

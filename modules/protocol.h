@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * QUIC protocol registration and per network namespace state.
+ */
+#ifndef __QUIC_PROTOCOL_H
+#define __QUIC_PROTOCOL_H
+
+#include <linux/mutex.h>
+#include <linux/types.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+
+#define QUIC_UDP_HASH_BITS	6
+
+/*
+ * struct quic_net - per network namespace state.
+ * @udp_lock: serialises lookups, insertion and removal in @udp_socks and
+ *	every change of a quic_udp_sock's reference count.
+ * @udp_socks: the UDP tunnel sockets in use, hashed by local port.
+ */
+struct quic_net {
+	struct mutex		udp_lock;	/* see above */
+	struct hlist_head	udp_socks[1 << QUIC_UDP_HASH_BITS];
+};
+
+extern unsigned int quic_net_id;
+
+static inline struct quic_net *quic_net(struct net *net)
+{
+	return net_generic(net, quic_net_id);
+}
+
+#endif /* __QUIC_PROTOCOL_H */

@@ -1,0 +1,121 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# make check: build everything warning-free, lint, run the host tests and
+# the guest suite on every supported Debian kernel, and end with one line
+# "N passed, N failed".
+#
+# QUIC_CHECK_KERNELS selects the series (default "6.1 6.12").
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+logs=$top/tests/vm/logs
+mkdir -p "$logs"
+cd "$top" || exit 1
+
+pass=0
+fail=0
+n=0
+
+# result OK|FAIL description
+result() {
+	n=$((n + 1))
+	if [ "$1" = OK ]; then
+		pass=$((pass + 1))
+		echo "ok $n - $2"
+	else
+		fail=$((fail + 1))
+		echo "not ok $n - $2"
+	fi
+}
+
+# Count the TAP results in a file; a SKIP counts as a failure: a test
+# that could not run has not passed.
+tap_count() {
+	local p f
+	p=$(grep -cE '^ok [0-9]+' "$1" | head -n 1)
+	f=$(grep -cE '^not ok [0-9]+' "$1" | head -n 1)
+	s=$(grep -E '^ok [0-9]+' "$1" | grep -ciE '#[[:space:]]*skip')
+	pass=$((pass + p - s))
+	fail=$((fail + f + s))
+}
+
+start=$(date +%s)
+"$top/tests/deps.sh" || { echo "check: installing dependencies failed" >&2; exit 1; }
+
+series=${QUIC_CHECK_KERNELS:-6.1 6.12}
+rels=()
+for s in $series; do
+	if ! r=$("$top/tests/vm/kernels.sh" "$s" | tail -n 1) || [ -z "$r" ]; then
+		result FAIL "Debian $s kernel fetched and cached"
+		continue
+	fi
+	rels+=("$r")
+done
+
+# user space, -Wall -Wextra -Werror
+if make -s -C "$top" libquic tests >"$logs/build-user.log" 2>&1; then
+	result OK "user space builds with -Wall -Wextra -Werror"
+else
+	cat "$logs/build-user.log"
+	result FAIL "user space builds with -Wall -Wextra -Werror"
+fi
+
+# the module, per kernel, with W=1 and sparse
+for r in "${rels[@]}"; do
+	blog=$logs/build-$r.log
+	if make -C "$top" module-for REL="$r" W=1 C=1 >"$blog" 2>&1 &&
+	   ! grep -qiE 'warning:|error:|sparse: ' "$blog"; then
+		result OK "$r: quic.ko builds with W=1 C=1, no warnings"
+	else
+		grep -iE 'warning|error|sparse' "$blog" | head -n 40
+		result FAIL "$r: quic.ko builds with W=1 C=1, no warnings"
+	fi
+done
+
+if "$top/tests/lint.sh" >"$logs/lint.log" 2>&1; then
+	result OK "checkpatch --strict clean"
+else
+	cat "$logs/lint.log"
+	result FAIL "checkpatch --strict clean"
+fi
+
+# host tests
+for t in "$top"/tests/abi_test; do
+	out=$logs/host-$(basename "$t").tap
+	if [ -x "$t" ]; then
+		"$t" >"$out" 2>&1
+		cat "$out"
+		tap_count "$out"
+	else
+		result FAIL "$(basename "$t") built"
+	fi
+done
+
+# guest suite, per kernel
+for r in "${rels[@]}"; do
+	echo "# === guest $r ==="
+	out=$logs/guest-$r.tap
+	err=$logs/guest-$r.stderr
+	t0=$(date +%s)
+	"$top/tests/vm/run.sh" -k "$r" -l "$logs" -t 1200 -- tests/guest.sh \
+		>"$out" 2>"$err"
+	rc=$?
+	cat "$out"
+	tap_count "$out"
+	echo "# $r: guest run took $(( $(date +%s) - t0 )) s, exit $rc"
+	if [ $rc -ge 124 ] || grep -qE 'kernel splat|unload failed' "$err"; then
+		cat "$err"
+		result FAIL "$r: guest ran to the end, no kernel splat, quic.ko unloaded"
+	else
+		result OK "$r: guest ran to the end, no kernel splat, quic.ko unloaded"
+	fi
+	if [ $rc -ne 0 ] && ! grep -qE '^not ok ' "$out"; then
+		cat "$err"
+		result FAIL "$r: guest suite exit status $rc explained by a failed test"
+	fi
+done
+
+echo "# make check took $(( $(date +%s) - start )) s"
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]

@@ -1,0 +1,35 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Install what building and testing need, when it is missing (Debian 12).
+set -euo pipefail
+
+pkgs=(
+	build-essential make gcc
+	qemu-system-x86 busybox-static cpio xz-utils kmod
+	iproute2 python3
+	sparse linux-source-6.12
+	libgnutls28-dev libnl-genl-3-dev libnl-3-dev pkg-config
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "deps: installing ${missing[*]}" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	if ! apt-get install -y --no-install-recommends "${missing[@]}" >&2; then
+		apt-get update >&2
+		apt-get install -y --no-install-recommends "${missing[@]}" >&2
+	fi
+fi
+
+# checkpatch comes from the kernel source package
+src=/usr/src/linux-source-6.12
+if [ ! -x "$src/scripts/checkpatch.pl" ]; then
+	echo "deps: unpacking $src.tar.xz" >&2
+	tar -C /usr/src -xJf "$src.tar.xz" \
+		linux-source-6.12/scripts linux-source-6.12/Documentation/dev-tools
+fi
