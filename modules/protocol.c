@@ -31,7 +31,11 @@ static void __net_exit quic_net_exit(struct net *net)
 	struct quic_net *qn = quic_net(net);
 	int i;
 
-	/* every QUIC socket holds the netns, so none can be left here */
+	/* User sockets hold the netns, so none of theirs can be left here.
+	 * Kernel sockets (__sock_create(..., kern=1)) do not: a consumer
+	 * must release them from its own pernet exit, which runs before this
+	 * one since the consumer registered after this module loaded.
+	 */
 	for (i = 0; i < ARRAY_SIZE(qn->udp_socks); i++)
 		WARN_ON_ONCE(!hlist_empty(&qn->udp_socks[i]));
 }

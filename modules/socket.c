@@ -290,8 +290,11 @@ static int quic_sock_set_event(struct sock *sk, sockptr_t optval,
 }
 
 /*
- * Numeric fields left 0 keep their current value (0 is invalid or means
- * "absent" for all of them); the flags are taken as given.
+ * Numeric fields left 0 keep their current value, so that a caller can
+ * fill in only what it cares about; the flags and max_datagram_frame_size
+ * (0: datagrams off) are taken as given.  A consequence, documented in
+ * quic(7): a numeric parameter cannot be set to 0 (e.g. max_idle_timeout 0,
+ * "no idle timeout").
  */
 static int quic_sock_set_transport_param(struct sock *sk, sockptr_t optval,
 					 unsigned int optlen)
