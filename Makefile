@@ -52,6 +52,7 @@ module modules:
 libquic: $(TOP)/libquic/libquic.so $(TOP)/libquic/libquic.a
 
 $(TOP)/libquic/%.o: $(TOP)/libquic/%.c $(TOP)/libquic/netinet/quic.h \
+		$(TOP)/libquic/internal.h \
 		$(TOP)/include/uapi/linux/quic.h
 	$(CC) $(CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
 

@@ -200,6 +200,11 @@ mount --move /proc /newroot/proc || fail "mount --move /proc"
 mkdir -p /newroot/dev/pts /newroot/dev/shm
 mount -t devpts -o gid=5,mode=620,ptmxmode=666 devpts /newroot/dev/pts || fail "mount devpts"
 mount -t tmpfs -o mode=1777 tmpfs /newroot/dev/shm || fail "mount /dev/shm"
+# what udev would provide: bash process substitution needs /dev/fd
+ln -sf /proc/self/fd /newroot/dev/fd
+ln -sf /proc/self/fd/0 /newroot/dev/stdin
+ln -sf /proc/self/fd/1 /newroot/dev/stdout
+ln -sf /proc/self/fd/2 /newroot/dev/stderr
 # /run is host state: the guest gets its own (ip netns keeps its mounts there).
 mount -t tmpfs -o mode=755 tmpfs /newroot/run || fail "mount /run"
 mkdir -p /newroot/run/lock /newroot/run/netns

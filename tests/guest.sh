@@ -1,0 +1,41 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# guest.sh: the tests that run inside the QEMU guest, as root, with quic.ko
+# loaded and QUIC_KO naming it:
+#	tests/vm/run.sh -k 6.12 -e QUIC_KO=$PWD/build/REL/quic.ko -- tests/guest.sh
+# Runs each test from the repository root and prints its TAP output as it
+# is.  Exit status: 0 iff every test program ran and passed.
+set -u
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
+
+TESTS=(tests/socket_test tests/unload_test.sh)
+TIMEOUT=300	# seconds per test program
+
+# The UDP sockets that exist before any test: unload_test.sh checks that
+# none is left beyond these.
+QUIC_UDP_BASELINE=$(mktemp /tmp/quic-udp-baseline.XXXXXX) || exit 1
+trap 'rm -f "$QUIC_UDP_BASELINE"' EXIT
+awk 'FNR > 1 { print FILENAME, $2 }' /proc/net/udp /proc/net/udp6 | sort >"$QUIC_UDP_BASELINE"
+export QUIC_UDP_BASELINE
+
+status=0
+for t in "${TESTS[@]}"; do
+	echo "# $t"
+	if [[ ! -x $t ]]; then
+		echo "not ok - $t is missing or not executable (make tests)"
+		status=1
+		continue
+	fi
+	timeout -k 10 "$TIMEOUT" "$t"
+	rc=$?
+	if ((rc == 124 || rc == 137)); then
+		echo "not ok - $t timed out after $TIMEOUT s"
+		status=1
+	elif ((rc != 0)); then
+		echo "# $t exited with status $rc"
+		status=1
+	fi
+done
+exit "$status"
