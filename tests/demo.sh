@@ -25,7 +25,7 @@ for fam, addr in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
 print("== four QUIC sockets share two kernel UDP sockets on port 4433:")
 for f in ("/proc/net/udp", "/proc/net/udp6"):
     for line in open(f):
-        if ":114D " in line:
+        if ":%04X " % 4433 in line:
             print(f, line.split()[1])
 PY
 '
