@@ -57,17 +57,23 @@ $(TOP)/libquic/%.o: $(TOP)/libquic/%.c $(TOP)/libquic/netinet/quic.h \
 	$(CC) $(CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
 
 $(TOP)/libquic/libquic.so: $(LIBQUIC_OBJS)
-	$(CC) $(CFLAGS) -shared -Wl,-soname,libquic.so.1 -o $@ $^
+	$(CC) $(CFLAGS) -shared -Wl,-soname,libquic.so.1 -Wl,-z,defs -o $@ $^ \
+		-lgnutls -pthread
 
 $(TOP)/libquic/libquic.a: $(LIBQUIC_OBJS)
 	$(AR) rcs $@ $^
 
 tests: $(TEST_BINS)
 
+# handshake_test emulates the kernel's side of a QUIC socket
+$(TOP)/tests/handshake_test: TEST_LDFLAGS = \
+	-Wl,--wrap=setsockopt,--wrap=getsockopt,--wrap=sendmsg,--wrap=recvmsg
+
 $(TOP)/tests/%: $(TOP)/tests/%.c $(TOP)/tests/tap.h \
 		$(TOP)/include/uapi/linux/quic.h $(TOP)/libquic/netinet/quic.h \
 		$(TOP)/libquic/libquic.a
-	$(CC) $(CFLAGS) -o $@ $< $(TOP)/libquic/libquic.a
+	$(CC) $(CFLAGS) -o $@ $< $(TOP)/libquic/libquic.a $(TEST_LDFLAGS) \
+		-lgnutls -pthread
 
 check:
 	$(TOP)/tests/check.sh

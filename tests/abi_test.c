@@ -3,9 +3,9 @@
  * abi_test: every number and layout of the user-space ABI
  * (shared/abi.md), checked at compile time with _Static_assert and again
  * at run time, one TAP result per group, so that the groups show up in
- * the test count.  Also checks the libquic declarations' types without
- * referencing the symbols that libquic.a does not define yet, and the
- * libquic functions that need no kernel (logging).  Runs on the host.
+ * the test count.  Also checks the libquic declarations' types (without
+ * calling them), and the libquic functions that need no kernel
+ * (logging).  Runs on the host.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -397,8 +397,7 @@ static void test_quic_priority(void)
 
 /*
  * The libquic declarations, each with the type abi.md gives.  __typeof__
- * does not evaluate its operand, so nothing here references a symbol:
- * libquic.a does not define the handshake functions yet.
+ * does not evaluate its operand: this checks types, not behaviour.
  */
 static void test_libquic_declarations(void)
 {

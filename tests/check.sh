@@ -81,7 +81,7 @@ else
 fi
 
 # host tests
-for t in "$top"/tests/abi_test; do
+for t in "$top"/tests/abi_test "$top"/tests/handshake_test; do
 	out=$logs/host-$(basename "$t").tap
 	if [ -x "$t" ]; then
 		"$t" >"$out" 2>&1

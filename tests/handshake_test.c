@@ -1,0 +1,2041 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * handshake_test: libquic's TLS handshake for QUIC sockets, with no kernel.
+ *
+ * The socket side of the kernel is emulated here: the binary is linked with
+ *	-Wl,--wrap=setsockopt,--wrap=getsockopt,--wrap=sendmsg,--wrap=recvmsg
+ * so that libquic's calls on the test's sockets (real AF_UNIX socketpair
+ * fds, used only as names) land in the __wrap_* functions below, which do
+ * what the kernel does for a QUIC socket during the handshake: keep the
+ * installed secrets per level and direction, hand out the local transport
+ * parameters and keep the peer's, keep ALPN and CONNECTION_CLOSE, and carry
+ * the handshake bytes of one socket's sendmsg() (with the level of its
+ * QUIC_HANDSHAKE_INFO cmsg) to the other socket's recvmsg(), one level per
+ * recvmsg().  1-RTT handshake data sent to a client (NewSessionTicket) is
+ * kept for QUIC_SOCKOPT_SESSION_TICKET, as the kernel does.
+ *
+ * Two ways of driving a client and a server:
+ * - the step API (quic_handshake_init/step), both in this thread, with
+ *   the test moving the bytes: sessions the test sets up itself;
+ * - the blocking calls (quic_client_handshake, quic_server_handshake,
+ *   quic_handshake) in two threads, through the wrapped sendmsg/recvmsg.
+ *
+ * Certificates (a CA, a server certificate for "localhost", and another CA
+ * with its own "localhost" certificate) are made at start with GnuTLS in a
+ * temporary directory, as are the PSK files.  SSLKEYLOGFILE is set at start
+ * to a file there.  QUIC_TEST_VERBOSE=1 shows libquic's log on stderr.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/tls.h>
+#include <linux/quic.h>
+#include <netinet/quic.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+
+#include "tap.h"
+
+/* ================================================== the emulated kernel */
+
+#define KS_MAX		1024
+#define K_TICKET_MAX	8192
+#define K_TIMEOUT_MS	5000
+
+struct kchunk {
+	struct kchunk	*next;
+	uint8_t		level;
+	size_t		len, off;
+	uint8_t		data[];
+};
+
+struct ksecret {
+	int		set;
+	uint32_t	type;
+	uint8_t		secret[QUIC_CRYPTO_SECRET_BUFFER_SIZE];
+	int		seq;		/* order of installation, process-wide */
+	size_t		hs_rcvd;	/* Handshake bytes received by then */
+};
+
+struct ksock {
+	int		fd;
+	int		peer;
+	int		server;
+	struct kchunk	*in, *in_tail;		/* handshake data to receive */
+	int		closed;			/* the application gave up */
+	int		close_set;
+	struct quic_connection_close close;
+	struct ksecret	sec[QUIC_CRYPTO_MAX][2];	/* [level][send] */
+	int		established;		/* 1-RTT send secret set */
+	uint8_t		tp_local[64];
+	size_t		tp_local_len;
+	int		tp_get_errno;		/* make the get fail */
+	int		tp_set_errno;		/* make the set fail */
+	uint8_t		tp_peer[256];
+	size_t		tp_peer_len;
+	int		tp_set_count;
+	char		alpn_sock[128];		/* what ALPN get returns */
+	char		alpn_set[128];		/* what was set */
+	int		alpn_set_count;
+	uint8_t		ticket[K_TICKET_MAX];	/* client: NewSessionTickets */
+	size_t		ticket_len;
+	int		has_ticket_key;		/* server */
+	size_t		sent[QUIC_CRYPTO_MAX], rcvd[QUIC_CRYPTO_MAX];
+	int		sendmsgs[QUIC_CRYPTO_MAX];
+	size_t		chunk;			/* most bytes per recvmsg */
+	int		timeout_ms;		/* SO_RCVTIMEO */
+	void		(*tamper)(uint8_t level, uint8_t *data, size_t len);
+};
+
+static struct ksock *ks[KS_MAX];
+static pthread_mutex_t klock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t kcond = PTHREAD_COND_INITIALIZER;
+static int kseq;
+static int wrapped_io;		/* sendmsg/recvmsg calls that reached us */
+
+static const uint8_t ticket_key[64] = "a session ticket key of sixty-four bytes, the same every time..";
+static const char client_tp[] = "client transport parameters";
+static const char server_tp[] = "server transport parameters";
+
+static struct ksock *kfind(int fd)
+{
+	return fd >= 0 && fd < KS_MAX ? ks[fd] : NULL;
+}
+
+/* Queue @len bytes of @level on @k's peer, as the network would. */
+static void kpush(struct ksock *k, uint8_t level, const uint8_t *data,
+		  size_t len)
+{
+	struct ksock *peer = kfind(k->peer);
+	struct kchunk *c;
+
+	k->sent[level] += len;
+	k->sendmsgs[level]++;
+	if (!peer)
+		return;
+	if (level == QUIC_CRYPTO_APP && !peer->server) {
+		/* a client's kernel keeps tickets for SESSION_TICKET */
+		if (peer->ticket_len + len <= sizeof(peer->ticket)) {
+			memcpy(peer->ticket + peer->ticket_len, data, len);
+			peer->ticket_len += len;
+		}
+		return;
+	}
+	c = malloc(sizeof(*c) + len);
+	if (!c)
+		abort();
+	c->next = NULL;
+	c->level = level;
+	c->len = len;
+	c->off = 0;
+	memcpy(c->data, data, len);
+	if (peer->in_tail)
+		peer->in_tail->next = c;
+	else
+		peer->in = c;
+	peer->in_tail = c;
+	pthread_cond_broadcast(&kcond);
+}
+
+static ssize_t kern_sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	struct cmsghdr *cmsg;
+	struct ksock *k;
+	uint8_t level, *buf;
+	size_t len = 0, i;
+
+	(void)flags;
+	pthread_mutex_lock(&klock);
+	k = kfind(fd);
+	if (!k) {
+		pthread_mutex_unlock(&klock);
+		errno = ENOTSOCK;
+		return -1;
+	}
+	cmsg = CMSG_FIRSTHDR(msg);
+	if (!cmsg || cmsg->cmsg_level != SOL_QUIC ||
+	    cmsg->cmsg_type != QUIC_HANDSHAKE_INFO ||
+	    cmsg->cmsg_len != CMSG_LEN(sizeof(struct quic_handshake_info)) ||
+	    CMSG_NXTHDR((struct msghdr *)msg, cmsg)) {
+		pthread_mutex_unlock(&klock);
+		errno = EINVAL;
+		return -1;
+	}
+	level = *CMSG_DATA(cmsg);
+	/* the kernel can only send at a level it has the keys of */
+	if ((level != QUIC_CRYPTO_INITIAL && level != QUIC_CRYPTO_HANDSHAKE &&
+	     level != QUIC_CRYPTO_APP) ||
+	    (level != QUIC_CRYPTO_INITIAL && !k->sec[level][1].set)) {
+		pthread_mutex_unlock(&klock);
+		errno = EINVAL;
+		return -1;
+	}
+	if (k->closed) {
+		pthread_mutex_unlock(&klock);
+		errno = EPIPE;
+		return -1;
+	}
+	for (i = 0; i < msg->msg_iovlen; i++)
+		len += msg->msg_iov[i].iov_len;
+	buf = malloc(len ? len : 1);
+	if (!buf)
+		abort();
+	len = 0;
+	for (i = 0; i < msg->msg_iovlen; i++) {
+		memcpy(buf + len, msg->msg_iov[i].iov_base,
+		       msg->msg_iov[i].iov_len);
+		len += msg->msg_iov[i].iov_len;
+	}
+	if (k->tamper)
+		k->tamper(level, buf, len);
+	kpush(k, level, buf, len);
+	free(buf);
+	pthread_mutex_unlock(&klock);
+	return (ssize_t)len;
+}
+
+/* One level's bytes per call, a prefix when the buffer is short. */
+static ssize_t kern_recvmsg(int fd, struct msghdr *msg, int flags, int block)
+{
+	struct quic_handshake_info info;
+	struct cmsghdr *cmsg;
+	struct timespec deadline;
+	struct ksock *k, *peer;
+	struct kchunk *c;
+	size_t n;
+
+	(void)flags;
+	pthread_mutex_lock(&klock);
+	k = kfind(fd);
+	if (!k) {
+		pthread_mutex_unlock(&klock);
+		errno = ENOTSOCK;
+		return -1;
+	}
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += k->timeout_ms / 1000;
+	deadline.tv_nsec += (long)(k->timeout_ms % 1000) * 1000000;
+	if (deadline.tv_nsec >= 1000000000) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000;
+	}
+	while (!k->in) {
+		peer = kfind(k->peer);
+		if (!peer || peer->closed) {
+			errno = peer && peer->close_set ? ECONNREFUSED
+							: ECONNRESET;
+			pthread_mutex_unlock(&klock);
+			return -1;
+		}
+		if (!block ||
+		    pthread_cond_timedwait(&kcond, &klock, &deadline)) {
+			if (k->in)
+				break;
+			pthread_mutex_unlock(&klock);
+			errno = EAGAIN;
+			return -1;
+		}
+	}
+	c = k->in;
+	n = c->len - c->off;
+	if (n > msg->msg_iov[0].iov_len)
+		n = msg->msg_iov[0].iov_len;
+	if (k->chunk && n > k->chunk)
+		n = k->chunk;
+	memcpy(msg->msg_iov[0].iov_base, c->data + c->off, n);
+	msg->msg_flags = 0;
+	if (msg->msg_controllen < CMSG_SPACE(sizeof(info))) {
+		msg->msg_flags |= MSG_CTRUNC;
+		msg->msg_controllen = 0;
+	} else {
+		cmsg = CMSG_FIRSTHDR(msg);
+		cmsg->cmsg_level = SOL_QUIC;
+		cmsg->cmsg_type = QUIC_HANDSHAKE_INFO;
+		cmsg->cmsg_len = CMSG_LEN(sizeof(info));
+		info.crypto_level = c->level;
+		memcpy(CMSG_DATA(cmsg), &info, sizeof(info));
+		msg->msg_controllen = CMSG_SPACE(sizeof(info));
+	}
+	k->rcvd[c->level] += n;
+	c->off += n;
+	if (c->off == c->len) {
+		k->in = c->next;
+		if (!k->in)
+			k->in_tail = NULL;
+		free(c);
+	}
+	pthread_mutex_unlock(&klock);
+	return (ssize_t)n;
+}
+
+int __real_setsockopt(int fd, int level, int name, const void *val,
+		      socklen_t len);
+int __real_getsockopt(int fd, int level, int name, void *val,
+		      socklen_t *len);
+ssize_t __real_sendmsg(int fd, const struct msghdr *msg, int flags);
+ssize_t __real_recvmsg(int fd, struct msghdr *msg, int flags);
+
+int __wrap_setsockopt(int fd, int level, int name, const void *val,
+		      socklen_t len);
+int __wrap_getsockopt(int fd, int level, int name, void *val,
+		      socklen_t *len);
+ssize_t __wrap_sendmsg(int fd, const struct msghdr *msg, int flags);
+ssize_t __wrap_recvmsg(int fd, struct msghdr *msg, int flags);
+
+static int kerr(int err)
+{
+	pthread_mutex_unlock(&klock);
+	errno = err;
+	return -1;
+}
+
+int __wrap_setsockopt(int fd, int level, int name, const void *val,
+		      socklen_t len)
+{
+	const struct quic_crypto_secret *s = val;
+	struct ksecret *slot;
+	struct ksock *k;
+
+	if (level != SOL_QUIC)
+		return __real_setsockopt(fd, level, name, val, len);
+	pthread_mutex_lock(&klock);
+	k = kfind(fd);
+	if (!k)
+		return kerr(ENOTSOCK);
+	switch (name) {
+	case QUIC_SOCKOPT_CRYPTO_SECRET:
+		if (len != sizeof(*s) || s->level >= QUIC_CRYPTO_MAX ||
+		    s->level == QUIC_CRYPTO_INITIAL || s->send > 1 ||
+		    s->type < TLS_CIPHER_AES_GCM_128 ||
+		    s->type > TLS_CIPHER_CHACHA20_POLY1305)
+			return kerr(EINVAL);
+		slot = &k->sec[s->level][s->send];
+		if (slot->set)
+			return kerr(EEXIST);
+		slot->set = 1;
+		slot->type = s->type;
+		memcpy(slot->secret, s->secret, sizeof(slot->secret));
+		slot->seq = ++kseq;
+		slot->hs_rcvd = k->rcvd[QUIC_CRYPTO_HANDSHAKE];
+		if (s->level == QUIC_CRYPTO_APP && s->send)
+			k->established = 1;
+		break;
+	case QUIC_SOCKOPT_TRANSPORT_PARAM_EXT:
+		if (k->tp_set_errno)
+			return kerr(k->tp_set_errno);
+		if (k->established)
+			return kerr(EISCONN);
+		if (len > sizeof(k->tp_peer))
+			return kerr(EINVAL);
+		memcpy(k->tp_peer, val, len);
+		k->tp_peer_len = len;
+		k->tp_set_count++;
+		break;
+	case QUIC_SOCKOPT_ALPN:
+		if (k->established)
+			return kerr(EISCONN);
+		if (len >= sizeof(k->alpn_set))
+			return kerr(EINVAL);
+		memcpy(k->alpn_set, val, len);
+		k->alpn_set[len] = '\0';
+		k->alpn_set_count++;
+		break;
+	case QUIC_SOCKOPT_CONNECTION_CLOSE:
+		if (len < sizeof(k->close))
+			return kerr(EINVAL);
+		memcpy(&k->close, val, sizeof(k->close));
+		k->close_set = 1;
+		break;
+	default:
+		return kerr(ENOPROTOOPT);
+	}
+	pthread_mutex_unlock(&klock);
+	return 0;
+}
+
+int __wrap_getsockopt(int fd, int level, int name, void *val, socklen_t *len)
+{
+	struct ksock *k;
+	size_t n;
+
+	if (level != SOL_QUIC)
+		return __real_getsockopt(fd, level, name, val, len);
+	pthread_mutex_lock(&klock);
+	k = kfind(fd);
+	if (!k)
+		return kerr(ENOTSOCK);
+	switch (name) {
+	case QUIC_SOCKOPT_TRANSPORT_PARAM_EXT:
+		if (k->tp_get_errno)
+			return kerr(k->tp_get_errno);
+		if (*len < k->tp_local_len)
+			return kerr(EINVAL);
+		memcpy(val, k->tp_local, k->tp_local_len);
+		*len = (socklen_t)k->tp_local_len;
+		break;
+	case QUIC_SOCKOPT_ALPN:
+		n = strlen(k->alpn_sock);
+		if (*len < n)
+			return kerr(EINVAL);
+		memcpy(val, k->alpn_sock, n);
+		*len = (socklen_t)n;
+		break;
+	case QUIC_SOCKOPT_SESSION_TICKET:
+		if (k->server) {
+			n = k->has_ticket_key ? sizeof(ticket_key) : 0;
+			if (*len < n)
+				return kerr(EINVAL);
+			memcpy(val, ticket_key, n);
+		} else {
+			n = k->ticket_len;
+			if (*len < n)
+				return kerr(EINVAL);
+			memcpy(val, k->ticket, n);
+		}
+		*len = (socklen_t)n;
+		break;
+	default:
+		return kerr(ENOPROTOOPT);
+	}
+	pthread_mutex_unlock(&klock);
+	return 0;
+}
+
+ssize_t __wrap_sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	if (!kfind(fd))
+		return __real_sendmsg(fd, msg, flags);
+	__atomic_add_fetch(&wrapped_io, 1, __ATOMIC_RELAXED);
+	return kern_sendmsg(fd, msg, flags);
+}
+
+ssize_t __wrap_recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	if (!kfind(fd))
+		return __real_recvmsg(fd, msg, flags);
+	__atomic_add_fetch(&wrapped_io, 1, __ATOMIC_RELAXED);
+	return kern_recvmsg(fd, msg, flags, 1);
+}
+
+/* A connected pair: the client's socket and the server's. */
+struct kpair {
+	int		cfd, sfd;
+	struct ksock	*c, *s;
+};
+
+static int kpair_open(struct kpair *p)
+{
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv))
+		return -1;
+	if (sv[0] >= KS_MAX || sv[1] >= KS_MAX) {
+		close(sv[0]);
+		close(sv[1]);
+		errno = EMFILE;
+		return -1;
+	}
+	p->cfd = sv[0];
+	p->sfd = sv[1];
+	p->c = calloc(1, sizeof(*p->c));
+	p->s = calloc(1, sizeof(*p->s));
+	if (!p->c || !p->s)
+		abort();
+	p->c->fd = p->cfd;
+	p->c->peer = p->sfd;
+	p->s->fd = p->sfd;
+	p->s->peer = p->cfd;
+	p->s->server = 1;
+	p->c->timeout_ms = K_TIMEOUT_MS;
+	p->s->timeout_ms = K_TIMEOUT_MS;
+	memcpy(p->c->tp_local, client_tp, sizeof(client_tp) - 1);
+	p->c->tp_local_len = sizeof(client_tp) - 1;
+	memcpy(p->s->tp_local, server_tp, sizeof(server_tp) - 1);
+	p->s->tp_local_len = sizeof(server_tp) - 1;
+	pthread_mutex_lock(&klock);
+	ks[p->cfd] = p->c;
+	ks[p->sfd] = p->s;
+	pthread_mutex_unlock(&klock);
+	return 0;
+}
+
+static void kpair_close(struct kpair *p)
+{
+	struct ksock *k[2] = { p->c, p->s };
+	struct kchunk *c;
+	int i;
+
+	pthread_mutex_lock(&klock);
+	ks[p->cfd] = NULL;
+	ks[p->sfd] = NULL;
+	pthread_mutex_unlock(&klock);
+	for (i = 0; i < 2; i++) {
+		while ((c = k[i]->in)) {
+			k[i]->in = c->next;
+			free(c);
+		}
+		free(k[i]);
+	}
+	close(p->cfd);
+	close(p->sfd);
+}
+
+static void kclose(int fd)
+{
+	struct ksock *k;
+
+	pthread_mutex_lock(&klock);
+	k = kfind(fd);
+	if (k)
+		k->closed = 1;
+	pthread_cond_broadcast(&kcond);
+	pthread_mutex_unlock(&klock);
+}
+
+/* ============================================================ log */
+
+static pthread_mutex_t loglock = PTHREAD_MUTEX_INITIALIZER;
+static char logbuf[1 << 20];
+static size_t loglen;
+static int log_verbose;
+
+static void test_log(int level, const char *msg)
+{
+	size_t n = strlen(msg);
+
+	if (log_verbose)
+		fprintf(stderr, "libquic[%d]: %s\n", level, msg);
+	pthread_mutex_lock(&loglock);
+	if (loglen + n + 1 < sizeof(logbuf)) {
+		memcpy(logbuf + loglen, msg, n);
+		logbuf[loglen + n] = '\n';
+		loglen += n + 1;
+		logbuf[loglen] = '\0';
+	}
+	pthread_mutex_unlock(&loglock);
+}
+
+static void log_clear(void)
+{
+	pthread_mutex_lock(&loglock);
+	loglen = 0;
+	logbuf[0] = '\0';
+	pthread_mutex_unlock(&loglock);
+}
+
+static bool log_has(const char *s)
+{
+	bool found;
+
+	pthread_mutex_lock(&loglock);
+	found = strstr(logbuf, s) != NULL;
+	pthread_mutex_unlock(&loglock);
+	return found;
+}
+
+/* ===================================================== files and keys */
+
+static char dir[256];
+static char f_ca[300], f_srv_cert[300], f_srv_key[300];
+static char f_rogue_ca[300], f_rogue_cert[300], f_rogue_key[300];
+static char f_psk[300], f_psk_srv[300], f_psk_wrong[300], f_psk_bob[300];
+static char f_garbage[300];
+static char f_keylog[300];
+static bool setup_ok;
+
+static const char psk_alice[] = "2b7e151628aed2a6abf7158809cf4f3c2b7e151628aed2a6abf7158809cf4f3c";
+static const char psk_other[] = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
+static int write_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -1;
+	if (fwrite(data, 1, len, f) != len) {
+		fclose(f);
+		return -1;
+	}
+	return fclose(f);
+}
+
+static int export_pem(const char *path, gnutls_x509_crt_t crt,
+		      gnutls_x509_privkey_t key)
+{
+	gnutls_datum_t d;
+	int ret;
+
+	if (crt)
+		ret = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, &d);
+	else
+		ret = gnutls_x509_privkey_export2(key, GNUTLS_X509_FMT_PEM, &d);
+	if (ret)
+		return -1;
+	ret = write_file(path, d.data, d.size);
+	gnutls_free(d.data);
+	return ret;
+}
+
+/* A certificate with a fresh P-256 key, signed by @ikey (self if NULL). */
+static int make_cert(gnutls_x509_crt_t *pcrt, gnutls_x509_privkey_t *pkey,
+		     gnutls_x509_crt_t issuer, gnutls_x509_privkey_t ikey,
+		     const char *cn, const char *dns)
+{
+	static unsigned int serial = 1;
+	unsigned char id[64], sn[4];
+	size_t idlen = sizeof(id);
+	gnutls_x509_privkey_t key;
+	gnutls_x509_crt_t crt;
+	time_t now = time(NULL);
+
+	if (gnutls_x509_privkey_init(&key) ||
+	    gnutls_x509_privkey_generate(key, GNUTLS_PK_ECDSA,
+		GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0) ||
+	    gnutls_x509_crt_init(&crt))
+		return -1;
+	sn[0] = 0x10;
+	sn[1] = (unsigned char)(serial >> 16);
+	sn[2] = (unsigned char)(serial >> 8);
+	sn[3] = (unsigned char)serial++;
+	if (gnutls_x509_crt_set_version(crt, 3) ||
+	    gnutls_x509_crt_set_serial(crt, sn, sizeof(sn)) ||
+	    gnutls_x509_crt_set_activation_time(crt, now - 3600) ||
+	    gnutls_x509_crt_set_expiration_time(crt, now + 30 * 86400) ||
+	    gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0,
+					  cn, strlen(cn)) ||
+	    gnutls_x509_crt_set_key(crt, key) ||
+	    gnutls_x509_crt_get_key_id(crt, 0, id, &idlen) ||
+	    gnutls_x509_crt_set_subject_key_id(crt, id, idlen))
+		return -1;
+	if (!issuer) {
+		if (gnutls_x509_crt_set_basic_constraints(crt, 1, -1) ||
+		    gnutls_x509_crt_set_key_usage(crt, GNUTLS_KEY_KEY_CERT_SIGN |
+						  GNUTLS_KEY_CRL_SIGN))
+			return -1;
+	} else {
+		idlen = sizeof(id);
+		if (gnutls_x509_crt_set_basic_constraints(crt, 0, -1) ||
+		    gnutls_x509_crt_set_key_usage(crt,
+					GNUTLS_KEY_DIGITAL_SIGNATURE) ||
+		    gnutls_x509_crt_set_subject_alt_name(crt,
+					GNUTLS_SAN_DNSNAME, dns, strlen(dns),
+					GNUTLS_FSAN_SET) ||
+		    gnutls_x509_crt_set_key_purpose_oid(crt,
+					GNUTLS_KP_TLS_WWW_SERVER, 0) ||
+		    gnutls_x509_crt_get_subject_key_id(issuer, id, &idlen,
+						       NULL) ||
+		    gnutls_x509_crt_set_authority_key_id(crt, id, idlen))
+			return -1;
+	}
+	if (gnutls_x509_crt_sign2(crt, issuer ? issuer : crt,
+				  issuer ? ikey : key, GNUTLS_DIG_SHA256, 0))
+		return -1;
+	*pcrt = crt;
+	*pkey = key;
+	return 0;
+}
+
+/* A CA and a "localhost" certificate it signed, into three files. */
+static int make_ca_and_server(const char *ca_path, const char *cert_path,
+			      const char *key_path, const char *ca_cn)
+{
+	gnutls_x509_crt_t ca, srv;
+	gnutls_x509_privkey_t ca_key, srv_key;
+	int ret;
+
+	if (make_cert(&ca, &ca_key, NULL, NULL, ca_cn, NULL) ||
+	    make_cert(&srv, &srv_key, ca, ca_key, "localhost", "localhost"))
+		return -1;
+	ret = export_pem(ca_path, ca, NULL) ||
+	      export_pem(cert_path, srv, NULL) ||
+	      export_pem(key_path, NULL, srv_key);
+	gnutls_x509_crt_deinit(ca);
+	gnutls_x509_crt_deinit(srv);
+	gnutls_x509_privkey_deinit(ca_key);
+	gnutls_x509_privkey_deinit(srv_key);
+	return ret ? -1 : 0;
+}
+
+static int setup_files(void)
+{
+	char buf[256];
+	int n;
+
+#define PATH(var, name) snprintf(var, sizeof(var), "%s/%s", dir, name)
+	PATH(f_ca, "ca.pem");
+	PATH(f_srv_cert, "server.pem");
+	PATH(f_srv_key, "server.key");
+	PATH(f_rogue_ca, "rogue-ca.pem");
+	PATH(f_rogue_cert, "rogue-server.pem");
+	PATH(f_rogue_key, "rogue-server.key");
+	PATH(f_psk, "client.psk");
+	PATH(f_psk_srv, "server.psk");
+	PATH(f_psk_wrong, "wrong.psk");
+	PATH(f_psk_bob, "bob.psk");
+	PATH(f_garbage, "garbage.txt");
+#undef PATH
+	if (make_ca_and_server(f_ca, f_srv_cert, f_srv_key, "libquic test CA") ||
+	    make_ca_and_server(f_rogue_ca, f_rogue_cert, f_rogue_key,
+			       "some other CA"))
+		return -1;
+	n = snprintf(buf, sizeof(buf), "# a comment\n\nalice:%s\n", psk_alice);
+	if (write_file(f_psk, buf, (size_t)n))
+		return -1;
+	n = snprintf(buf, sizeof(buf), "carol:%s\nalice:%s\n", psk_other,
+		     psk_alice);
+	if (write_file(f_psk_srv, buf, (size_t)n))
+		return -1;
+	n = snprintf(buf, sizeof(buf), "alice:%s\n", psk_other);
+	if (write_file(f_psk_wrong, buf, (size_t)n))
+		return -1;
+	n = snprintf(buf, sizeof(buf), "bob:%s\n", psk_alice);
+	if (write_file(f_psk_bob, buf, (size_t)n))
+		return -1;
+	if (write_file(f_garbage, "neither a key nor PSKs\n", 23))
+		return -1;
+	return 0;
+}
+
+static void remove_dir(void)
+{
+	struct dirent *e;
+	char path[600];
+	DIR *d;
+
+	if (!dir[0] || getenv("QUIC_TEST_KEEP"))
+		return;
+	d = opendir(dir);
+	if (d) {
+		while ((e = readdir(d))) {
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			unlink(path);
+		}
+		closedir(d);
+	}
+	rmdir(dir);
+}
+
+/* ======================================== sessions set up by the test */
+
+struct cfg {
+	const char	*prio_c, *prio_s;	/* NULL: QUIC_PRIORITY */
+	const char	*alpn_c, *alpn_s;
+	const char	*host;			/* verified name */
+	const char	*cert, *key;		/* the server's */
+	int		tickets;		/* server: issue, accept 0-RTT */
+	const void	*sessdata;		/* client: resume */
+	size_t		sesslen;
+};
+
+static gnutls_certificate_credentials_t cred_c, cred_s, cred_rogue;
+static gnutls_anti_replay_t anti_replay;
+
+static int ar_add(void *p, time_t t, const gnutls_datum_t *k,
+		  const gnutls_datum_t *d)
+{
+	(void)p;
+	(void)t;
+	(void)k;
+	(void)d;
+	return 0;
+}
+
+static int setup_creds(void)
+{
+	if (gnutls_certificate_allocate_credentials(&cred_c) ||
+	    gnutls_certificate_set_x509_trust_file(cred_c, f_ca,
+						   GNUTLS_X509_FMT_PEM) != 1 ||
+	    gnutls_certificate_allocate_credentials(&cred_s) ||
+	    gnutls_certificate_set_x509_key_file(cred_s, f_srv_cert, f_srv_key,
+						 GNUTLS_X509_FMT_PEM) ||
+	    gnutls_certificate_allocate_credentials(&cred_rogue) ||
+	    gnutls_certificate_set_x509_key_file(cred_rogue, f_rogue_cert,
+						 f_rogue_key,
+						 GNUTLS_X509_FMT_PEM) ||
+	    gnutls_anti_replay_init(&anti_replay))
+		return -1;
+	gnutls_anti_replay_set_add_function(anti_replay, ar_add);
+	return 0;
+}
+
+static gnutls_session_t new_client(const struct cfg *cfg, int fd)
+{
+	const char *host = cfg->host ? cfg->host : "localhost";
+	gnutls_session_t s;
+
+	if (gnutls_init(&s, GNUTLS_CLIENT | GNUTLS_ENABLE_EARLY_DATA |
+			    GNUTLS_NO_END_OF_EARLY_DATA))
+		return NULL;
+	if (gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, cred_c) ||
+	    gnutls_priority_set_direct(s, cfg->prio_c ? cfg->prio_c :
+				       QUIC_PRIORITY, NULL) ||
+	    gnutls_server_name_set(s, GNUTLS_NAME_DNS, host, strlen(host)) ||
+	    (cfg->alpn_c && quic_session_set_alpn(s, cfg->alpn_c,
+						  strlen(cfg->alpn_c))) ||
+	    (cfg->sessdata && quic_session_set_data(s, cfg->sessdata,
+						    cfg->sesslen))) {
+		gnutls_deinit(s);
+		return NULL;
+	}
+	gnutls_session_set_verify_cert(s, host, 0);
+	gnutls_transport_set_int(s, fd);
+	return s;
+}
+
+static gnutls_session_t new_server(const struct cfg *cfg, int fd)
+{
+	gnutls_datum_t key = { (unsigned char *)ticket_key,
+			       sizeof(ticket_key) };
+	gnutls_session_t s;
+
+	if (gnutls_init(&s, GNUTLS_SERVER | GNUTLS_ENABLE_EARLY_DATA |
+			    GNUTLS_NO_END_OF_EARLY_DATA |
+			    GNUTLS_NO_AUTO_SEND_TICKET))
+		return NULL;
+	if (gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE,
+				   cfg->cert ? cred_rogue : cred_s) ||
+	    gnutls_priority_set_direct(s, cfg->prio_s ? cfg->prio_s :
+				       QUIC_PRIORITY, NULL) ||
+	    (cfg->alpn_s && quic_session_set_alpn(s, cfg->alpn_s,
+						  strlen(cfg->alpn_s)))) {
+		gnutls_deinit(s);
+		return NULL;
+	}
+	if (cfg->tickets) {
+		if (gnutls_session_ticket_enable_server(s, &key) ||
+		    gnutls_record_set_max_early_data_size(s, 0xffffffffu)) {
+			gnutls_deinit(s);
+			return NULL;
+		}
+		gnutls_anti_replay_enable(s, anti_replay);
+	}
+	gnutls_transport_set_int(s, fd);
+	return s;
+}
+
+/* ============================================ driving the step API */
+
+struct side {
+	gnutls_session_t		s;
+	int				fd;
+	struct quic_handshake_step	*step;
+	int				ret;
+	int				done;
+	int				started;
+	/* a plain GnuTLS peer with QUIC hooks but no libquic */
+	int				raw;
+	uint8_t				rbuf[65536];
+};
+
+/* Make one move for @x; false if it had nothing to do. */
+static bool side_move(struct side *x)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(struct quic_handshake_info))];
+		struct cmsghdr align;
+	} ctl;
+	struct msghdr msg = {};
+	struct iovec iov;
+	ssize_t r;
+
+	if (x->raw) {
+		iov.iov_base = x->rbuf;
+		iov.iov_len = sizeof(x->rbuf);
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		msg.msg_control = ctl.buf;
+		msg.msg_controllen = sizeof(ctl.buf);
+		r = kern_recvmsg(x->fd, &msg, 0, 0);
+		if (r < 0) {
+			if (errno == EAGAIN)
+				return false;
+			x->ret = -errno;
+			x->done = 1;
+			return true;
+		}
+		x->ret = gnutls_handshake_write(x->s,
+				*CMSG_DATA(CMSG_FIRSTHDR(&msg)) ==
+				QUIC_CRYPTO_HANDSHAKE ?
+				GNUTLS_ENCRYPTION_LEVEL_HANDSHAKE :
+				GNUTLS_ENCRYPTION_LEVEL_INITIAL, x->rbuf,
+				(size_t)r);
+		if (!x->ret)
+			x->ret = gnutls_handshake(x->s);
+		if (x->ret == GNUTLS_E_AGAIN)
+			x->ret = 0;
+		else
+			x->done = 1;
+		if (x->ret)
+			kclose(x->fd);
+		return true;
+	}
+
+	if (x->step->op == QUIC_HANDSHAKE_STEP_OP_SENDMSG) {
+		r = kern_sendmsg(x->fd, x->step->msg, x->step->flags);
+	} else {
+		r = kern_recvmsg(x->fd, x->step->msg, x->step->flags, 0);
+		if (r < 0 && errno == EAGAIN)
+			return false;
+	}
+	x->step->retval = r;
+	x->ret = quic_handshake_step(x->s, &x->step);
+	if (x->ret) {
+		x->done = 1;
+		kclose(x->fd);	/* as the application would */
+	} else if (!x->step) {
+		x->done = 1;
+	}
+	return true;
+}
+
+static void side_start(struct side *x)
+{
+	if (x->started)
+		return;
+	x->started = 1;
+	if (x->raw) {
+		x->ret = gnutls_handshake(x->s);
+		if (x->ret == GNUTLS_E_AGAIN)
+			x->ret = 0;
+		return;
+	}
+	x->ret = quic_handshake_init(x->s, &x->step);
+	if (x->ret) {
+		x->done = 1;
+		kclose(x->fd);
+	} else if (!x->step) {
+		x->done = 1;
+	}
+}
+
+/* Run both to the end; false if they got stuck, each waiting for the
+ * other.  The step API's sessions are deinit'ed.
+ */
+static bool drive(struct side *c, struct side *s)
+{
+	int rounds;
+	bool moved;
+
+	side_start(c);
+	side_start(s);
+	for (rounds = 0; rounds < 100000 && !(c->done && s->done); rounds++) {
+		moved = false;
+		if (!c->done)
+			moved |= side_move(c);
+		if (!s->done)
+			moved |= side_move(s);
+		if (!moved)
+			break;
+	}
+	if (!c->raw)
+		quic_handshake_deinit(c->s);
+	if (!s->raw)
+		quic_handshake_deinit(s->s);
+	if (!(c->done && s->done))
+		tap_diag("stuck: client %s (%d), server %s (%d)",
+			 c->done ? "done" : "waiting", c->ret,
+			 s->done ? "done" : "waiting", s->ret);
+	return c->done && s->done;
+}
+
+/* A whole step-API handshake with sessions made from @cfg. */
+struct run {
+	struct kpair	p;
+	struct side	c, s;
+	bool		finished;
+};
+
+static struct run *run_new(const struct cfg *cfg)
+{
+	struct run *r = calloc(1, sizeof(*r));
+
+	if (!r || kpair_open(&r->p)) {
+		free(r);
+		return NULL;
+	}
+	r->c.fd = r->p.cfd;
+	r->s.fd = r->p.sfd;
+	r->c.s = new_client(cfg, r->p.cfd);
+	r->s.s = new_server(cfg, r->p.sfd);
+	if (!r->c.s || !r->s.s) {
+		tap_diag("setting up the sessions failed");
+		if (r->c.s)
+			gnutls_deinit(r->c.s);
+		if (r->s.s)
+			gnutls_deinit(r->s.s);
+		kpair_close(&r->p);
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+static void run_free(struct run *r)
+{
+	if (!r)
+		return;
+	gnutls_deinit(r->c.s);
+	gnutls_deinit(r->s.s);
+	kpair_close(&r->p);
+	free(r);
+}
+
+static struct run *run_cfg(const struct cfg *cfg)
+{
+	struct run *r = run_new(cfg);
+	int io = __atomic_load_n(&wrapped_io, __ATOMIC_RELAXED);
+
+	if (!r)
+		return NULL;
+	r->finished = drive(&r->c, &r->s);
+	/* the step API makes no sendmsg/recvmsg of its own */
+	if (__atomic_load_n(&wrapped_io, __ATOMIC_RELAXED) != io) {
+		tap_diag("the step API called sendmsg/recvmsg itself");
+		r->finished = false;
+	}
+	return r;
+}
+
+/* ======================================================== checks */
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	while (n--)
+		if (*p++)
+			return false;
+	return true;
+}
+
+/* Both directions of @level: the client's send secret is the server's
+ * receive secret and the other way round, of cipher @type.
+ */
+static void check_level(struct ksock *c, struct ksock *s, int level,
+			uint32_t type)
+{
+	size_t size = type == TLS_CIPHER_AES_GCM_256 ? 48 : 32;
+	int d;
+
+	for (d = 0; d < 2; d++) {
+		struct ksecret *a = &c->sec[level][d], *b = &s->sec[level][!d];
+
+		if (!CHECK(a->set && b->set)) {
+			tap_diag("level %d %s: client %s, server %s", level,
+				 d ? "client->server" : "server->client",
+				 a->set ? "set" : "unset",
+				 b->set ? "set" : "unset");
+			continue;
+		}
+		CHECK(!memcmp(a->secret, b->secret, sizeof(a->secret)));
+		CHECK_EQ(a->type, type);
+		CHECK_EQ(b->type, type);
+		CHECK(!all_zero(a->secret, size));
+		CHECK(all_zero(a->secret + size, sizeof(a->secret) - size));
+	}
+}
+
+/* A full successful handshake's secrets and transport parameters. */
+static void check_complete(struct kpair *p, uint32_t type)
+{
+	struct ksock *c = p->c, *s = p->s;
+	int d;
+
+	check_level(c, s, QUIC_CRYPTO_HANDSHAKE, type);
+	check_level(c, s, QUIC_CRYPTO_APP, type);
+	for (d = 0; d < 2; d++) {
+		CHECK(!c->sec[QUIC_CRYPTO_INITIAL][d].set);
+		CHECK(!s->sec[QUIC_CRYPTO_INITIAL][d].set);
+	}
+	/* 1-RTT: receive before send, both after the Handshake ones */
+	CHECK(c->sec[QUIC_CRYPTO_APP][0].seq < c->sec[QUIC_CRYPTO_APP][1].seq);
+	CHECK(s->sec[QUIC_CRYPTO_APP][0].seq < s->sec[QUIC_CRYPTO_APP][1].seq);
+	CHECK(c->sec[QUIC_CRYPTO_HANDSHAKE][1].seq <
+	      c->sec[QUIC_CRYPTO_APP][0].seq);
+	CHECK(s->sec[QUIC_CRYPTO_HANDSHAKE][1].seq <
+	      s->sec[QUIC_CRYPTO_APP][0].seq);
+	/* and only at completion: once each had all the peer's Handshake
+	 * data (the server: the client's Finished)
+	 */
+	CHECK_EQ(s->sec[QUIC_CRYPTO_APP][0].hs_rcvd, c->sent[QUIC_CRYPTO_HANDSHAKE]);
+	CHECK_EQ(s->sec[QUIC_CRYPTO_APP][1].hs_rcvd, c->sent[QUIC_CRYPTO_HANDSHAKE]);
+	CHECK_EQ(c->sec[QUIC_CRYPTO_APP][1].hs_rcvd, s->sent[QUIC_CRYPTO_HANDSHAKE]);
+	CHECK(c->sent[QUIC_CRYPTO_HANDSHAKE] > 0);
+	/* the transport parameters went both ways, once */
+	CHECK_EQ(c->tp_set_count, 1);
+	CHECK_EQ(s->tp_set_count, 1);
+	CHECK(c->tp_peer_len == sizeof(server_tp) - 1 &&
+	      !memcmp(c->tp_peer, server_tp, c->tp_peer_len));
+	CHECK(s->tp_peer_len == sizeof(client_tp) - 1 &&
+	      !memcmp(s->tp_peer, client_tp, s->tp_peer_len));
+	CHECK(!c->close_set);
+	CHECK(!s->close_set);
+	/* everything sent was received */
+	CHECK(!c->in);
+	CHECK(!s->in);
+}
+
+static void check_close(struct ksock *k, uint32_t errcode)
+{
+	if (!CHECK(k->close_set))
+		return;
+	if (!CHECK_EQ(k->close.errcode, errcode))
+		tap_diag("phrase \"%s\"", (const char *)k->close.phrase);
+	CHECK(k->close.phrase[0] != '\0');
+}
+
+/* ============================================== step-API test cases */
+
+static void test_x509(void)
+{
+	struct cfg cfg = {};
+	struct run *r = run_cfg(&cfg);
+
+	REQUIRE(r);
+	CHECK(r->finished);
+	CHECK_EQ(r->c.ret, 0);
+	CHECK_EQ(r->s.ret, 0);
+	check_complete(&r->p, TLS_CIPHER_AES_GCM_128);
+	/* no 0-RTT without resumption */
+	CHECK(!r->p.c->sec[QUIC_CRYPTO_EARLY][1].set);
+	CHECK(!r->p.s->sec[QUIC_CRYPTO_EARLY][0].set);
+	CHECK(!gnutls_session_is_resumed(r->c.s));
+	/* no ticket key: no NewSessionTicket */
+	CHECK_EQ(r->p.s->sent[QUIC_CRYPTO_APP], 0);
+	/* no ALPN offered: none set on the sockets */
+	CHECK_EQ(r->p.c->alpn_set_count, 0);
+	CHECK_EQ(r->p.s->alpn_set_count, 0);
+	/* the server's flight: one Initial and one Handshake sendmsg */
+	CHECK_EQ(r->p.s->sendmsgs[QUIC_CRYPTO_INITIAL], 1);
+	CHECK_EQ(r->p.s->sendmsgs[QUIC_CRYPTO_HANDSHAKE], 1);
+	CHECK_EQ(r->p.c->sendmsgs[QUIC_CRYPTO_INITIAL], 1);
+	CHECK_EQ(r->p.c->sendmsgs[QUIC_CRYPTO_HANDSHAKE], 1);
+	run_free(r);
+}
+
+static void cipher_case(const char *name, uint32_t type)
+{
+	char prio[512];
+	struct cfg cfg = {};
+	struct run *r;
+
+	snprintf(prio, sizeof(prio),
+		 "NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+%s:"
+		 "%%DISABLE_TLS13_COMPAT_MODE", name);
+	cfg.prio_c = prio;
+	cfg.prio_s = prio;
+	r = run_cfg(&cfg);
+	REQUIRE(r);
+	CHECK(r->finished);
+	CHECK_EQ(r->c.ret, 0);
+	CHECK_EQ(r->s.ret, 0);
+	check_complete(&r->p, type);
+	run_free(r);
+}
+
+static void test_aes128gcm(void)
+{
+	cipher_case("AES-128-GCM", TLS_CIPHER_AES_GCM_128);
+}
+
+static void test_aes256gcm(void)
+{
+	cipher_case("AES-256-GCM", TLS_CIPHER_AES_GCM_256);
+}
+
+static void test_aes128ccm(void)
+{
+	cipher_case("AES-128-CCM", TLS_CIPHER_AES_CCM_128);
+}
+
+static void test_chacha20(void)
+{
+	cipher_case("CHACHA20-POLY1305", TLS_CIPHER_CHACHA20_POLY1305);
+}
+
+static void test_alpn(void)
+{
+	struct cfg cfg = { .alpn_c = "smbd,h3", .alpn_s = "h3" };
+	struct run *r = run_cfg(&cfg);
+	char alpn[16];
+	size_t len = sizeof(alpn);
+
+	REQUIRE(r);
+	CHECK(r->finished);
+	CHECK_EQ(r->c.ret, 0);
+	CHECK_EQ(r->s.ret, 0);
+	check_complete(&r->p, TLS_CIPHER_AES_GCM_128);
+	CHECK_EQ(quic_session_get_alpn(r->c.s, alpn, &len), 0);
+	CHECK(len == 2 && !strcmp(alpn, "h3"));
+	len = sizeof(alpn);
+	CHECK_EQ(quic_session_get_alpn(r->s.s, alpn, &len), 0);
+	CHECK(len == 2 && !strcmp(alpn, "h3"));
+	len = 1;
+	CHECK_EQ(quic_session_get_alpn(r->s.s, alpn, &len), -ENOSPC);
+	CHECK_EQ(len, 2);
+	/* the kernel was told, before the handshake was complete there */
+	CHECK_EQ(r->p.c->alpn_set_count, 1);
+	CHECK_EQ(r->p.s->alpn_set_count, 1);
+	CHECK(!strcmp(r->p.c->alpn_set, "h3"));
+	CHECK(!strcmp(r->p.s->alpn_set, "h3"));
+	run_free(r);
+}
+
+static void test_alpn_mismatch(void)
+{
+	struct cfg cfg = { .alpn_c = "smbd", .alpn_s = "h3" };
+	struct run *r = run_cfg(&cfg);
+
+	REQUIRE(r);
+	CHECK(r->finished);
+	CHECK_EQ(r->s.ret, -EPROTO);
+	CHECK_EQ(r->c.ret, -ECONNREFUSED);
+	check_close(r->p.s, 0x100 + GNUTLS_A_NO_APPLICATION_PROTOCOL);
+	CHECK(!r->p.s->sec[QUIC_CRYPTO_APP][1].set);
+	CHECK(!r->p.c->sec[QUIC_CRYPTO_APP][1].set);
+	run_free(r);
+}
+
+/* RFC 9001 section 8.1 on the client: offered, none agreed. */
+static void test_alpn_server_none(void)
+{
+	struct cfg cfg = { .alpn_c = "h3" };
+	struct run *r = run_cfg(&cfg);
+
+	REQUIRE(r);
+	CHECK(r->finished);
+	CHECK_EQ(r->c.ret, -EPROTO);
+	check_close(r->p.c, 0x100 + GNUTLS_A_NO_APPLICATION_PROTOCOL);
+	CHECK(!r->p.c->sec[QUIC_CRYPTO_APP][0].set);
+	CHECK(!r->p.c->sec[QUIC_CRYPTO_APP][1].set);
+	CHECK(log_has("selected no application protocol"));
+	run_free(r);
+}
+
+static void test_wrong_host_step(void)
+{
+	struct cfg cfg = { .host = "example.org" };
+	struct run *r = run_cfg(&cfg);
+
+	REQUIRE(r);
+	CHECK(r->finished);
+	CHECK_EQ(r->c.ret, -EKEYREJECTED);
+	CHECK_EQ(r->s.ret, -ECONNREFUSED);
+	check_close(r->p.c, 0x100 + GNUTLS_A_BAD_CERTIFICATE);
+	CHECK(!r->p.c->sec[QUIC_CRYPTO_APP][1].set);
+	/* the client sent nothing after the ClientHello */
+	CHECK_EQ(r->p.c->sent[QUIC_CRYPTO_HANDSHAKE], 0);
+	run_free(r);
+}
+
+/* Rename extension @from to @to in a ClientHello or EncryptedExtensions
+ * (handshake message at the start of @data).
+ */
+static void rename_ext(uint8_t *p, size_t len, unsigned int from,
+		       unsigned int to)
+{
+	size_t off, end, n;
+
+	if (len < 4)
+		return;
+	end = 4 + ((size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3]);
+	if (end > len)
+		return;
+	if (p[0] == GNUTLS_HANDSHAKE_CLIENT_HELLO) {
+		off = 4 + 2 + 32;
+		off += 1 + p[off];
+		off += 2 + ((size_t)p[off] << 8 | p[off + 1]);
+		off += 1 + p[off];
+	} else if (p[0] == GNUTLS_HANDSHAKE_ENCRYPTED_EXTENSIONS) {
+		off = 4;
+	} else {
+		return;
+	}
+	n = (size_t)p[off] << 8 | p[off + 1];
+	off += 2;
+	if (off + n < end)
+		end = off + n;
+	while (off + 4 <= end) {
+		if (((unsigned int)p[off] << 8 | p[off + 1]) == from) {
+			p[off] = (uint8_t)(to >> 8);
+			p[off + 1] = (uint8_t)to;
+		}
+		off += 4 + ((size_t)p[off + 2] << 8 | p[off + 3]);
+	}
+}
+
+static void tamper_ch_tp(uint8_t level, uint8_t *data, size_t len)
+{
+	if (level == QUIC_CRYPTO_INITIAL)
+		rename_ext(data, len, 0x39, 0xfa39);
+}
+
+static void test_missing_tp_server(void)
+{
+	struct cfg cfg = {};
+	struct run *r = run_new(&cfg);
+
+	REQUIRE(r);
+	r->p.c->tamper = tamper_ch_tp;
+	r->finished = drive(&r->c, &r->s);
+	CHECK(r->finished);
+	CHECK_EQ(r->s.ret, -EPROTO);
+	CHECK_EQ(r->c.ret, -ECONNREFUSED);
+	check_close(r->p.s, 0x100 + GNUTLS_A_MISSING_EXTENSION);
+	CHECK_EQ(r->p.s->tp_set_count, 0);
+	/* the server failed before sending its flight */
+	CHECK_EQ(r->p.s->sent[QUIC_CRYPTO_HANDSHAKE], 0);
+	CHECK(log_has("no quic_transport_parameters extension"));
+	run_free(r);
+}
+
+/* The plain GnuTLS peer's hooks: its bytes go straight to the wire. */
+static int raw_read(gnutls_session_t s, gnutls_record_encryption_level_t l,
+		    gnutls_handshake_description_t t, const void *d, size_t n)
+{
+	int fd = gnutls_transport_get_int(s);
+
+	(void)t;
+	pthread_mutex_lock(&klock);
+	kpush(kfind(fd), l == GNUTLS_ENCRYPTION_LEVEL_INITIAL ?
+	      QUIC_CRYPTO_INITIAL : l == GNUTLS_ENCRYPTION_LEVEL_HANDSHAKE ?
+	      QUIC_CRYPTO_HANDSHAKE : QUIC_CRYPTO_APP, d, n);
+	pthread_mutex_unlock(&klock);
+	return 0;
+}
+
+static int raw_secret(gnutls_session_t s, gnutls_record_encryption_level_t l,
+		      const void *r, const void *w, size_t n)
+{
+	(void)s;
+	(void)l;
+	(void)r;
+	(void)w;
+	(void)n;
+	return 0;
+}
+
+/* A server that does not know QUIC's extension leaves it out. */
+static void test_missing_tp_client(void)
+{
+	struct cfg cfg = {};
+	struct run *r = run_new(&cfg);
+
+	REQUIRE(r);
+	r->s.raw = 1;
+	gnutls_handshake_set_read_function(r->s.s, raw_read);
+	gnutls_handshake_set_secret_function(r->s.s, raw_secret);
+	r->finished = drive(&r->c, &r->s);
+	CHECK(r->finished);
+	CHECK_EQ(r->c.ret, -EPROTO);
+	check_close(r->p.c, 0x100 + GNUTLS_A_MISSING_EXTENSION);
+	CHECK_EQ(r->p.c->tp_set_count, 0);
+	CHECK(!r->p.c->sec[QUIC_CRYPTO_APP][1].set);
+	CHECK_EQ(r->p.c->sent[QUIC_CRYPTO_HANDSHAKE], 0);
+	run_free(r);
+}
+
+static void test_tp_get_fails(void)
+{
+	struct cfg cfg = {};
+	struct run *r = run_new(&cfg);
+
+	REQUIRE(r);
+	r->p.c->tp_get_errno = ENOPROTOOPT;
+	r->finished = drive(&r->c, &r->s);
+	CHECK_EQ(r->c.ret, -ENOPROTOOPT);
+	CHECK_EQ(r->p.c->sent[QUIC_CRYPTO_INITIAL], 0);
+	CHECK(log_has("getting the local transport parameters failed"));
+	CHECK(log_has("client handshake failed"));
+	run_free(r);
+}
+
+static void test_tp_set_refused(void)
+{
+	struct cfg cfg = {};
+	struct run *r = run_new(&cfg);
+
+	REQUIRE(r);
+	r->p.s->tp_set_errno = EINVAL;
+	r->finished = drive(&r->c, &r->s);
+	CHECK(r->finished);
+	CHECK_EQ(r->s.ret, -EPROTO);
+	check_close(r->p.s, QUIC_TRANSPORT_ERROR_TRANSPORT_PARAM);
+	CHECK_EQ(r->c.ret, -ECONNREFUSED);
+	run_free(r);
+}
+
+static void test_partial_delivery(void)
+{
+	struct cfg cfg = { .alpn_c = "h3", .alpn_s = "h3" };
+	struct run *r = run_new(&cfg);
+
+	REQUIRE(r);
+	r->p.c->chunk = 7;
+	r->p.s->chunk = 7;
+	r->finished = drive(&r->c, &r->s);
+	CHECK(r->finished);
+	CHECK_EQ(r->c.ret, 0);
+	CHECK_EQ(r->s.ret, 0);
+	check_complete(&r->p, TLS_CIPHER_AES_GCM_128);
+	run_free(r);
+}
+
+/* The server takes only P-384: a HelloRetryRequest, two ClientHellos. */
+static void test_hello_retry(void)
+{
+	struct cfg cfg = {
+		.prio_s = "NORMAL:-VERS-ALL:+VERS-TLS1.3:-GROUP-ALL:"
+			  "+GROUP-SECP384R1:%DISABLE_TLS13_COMPAT_MODE",
+	};
+	struct run *r = run_cfg(&cfg);
+
+	REQUIRE(r);
+	CHECK(r->finished);
+	CHECK_EQ(r->c.ret, 0);
+	CHECK_EQ(r->s.ret, 0);
+	CHECK_EQ(r->p.c->sendmsgs[QUIC_CRYPTO_INITIAL], 2);
+	check_complete(&r->p, TLS_CIPHER_AES_GCM_128);
+	run_free(r);
+}
+
+/* EINTR, EAGAIN and a short send hand the step back as it was. */
+static void test_step_retry(void)
+{
+	struct cfg cfg = {};
+	struct run *r = run_new(&cfg);
+	struct quic_handshake_step *step;
+	struct msghdr half;
+	struct iovec iov;
+	size_t total;
+	ssize_t n;
+	int ret;
+
+	REQUIRE(r);
+	REQUIRE_EQ(quic_handshake_init(r->c.s, &r->c.step), 0);
+	r->c.started = 1;
+	step = r->c.step;
+	REQUIRE(step);
+	REQUIRE_EQ(step->op, QUIC_HANDSHAKE_STEP_OP_SENDMSG);
+	total = step->msg->msg_iov[0].iov_len;
+
+	step->retval = -1;
+	errno = EINTR;
+	ret = quic_handshake_step(r->c.s, &r->c.step);
+	CHECK_EQ(ret, 0);
+	CHECK(r->c.step == step);
+	CHECK_EQ(step->op, QUIC_HANDSHAKE_STEP_OP_SENDMSG);
+	CHECK_EQ(step->msg->msg_iov[0].iov_len, total);
+
+	/* the kernel takes half */
+	half = *step->msg;
+	iov = step->msg->msg_iov[0];
+	iov.iov_len = total / 2;
+	half.msg_iov = &iov;
+	n = kern_sendmsg(r->c.fd, &half, 0);
+	CHECK_EQ(n, (ssize_t)(total / 2));
+	step->retval = n;
+	CHECK_EQ(quic_handshake_step(r->c.s, &r->c.step), 0);
+	CHECK(r->c.step == step);
+	CHECK_EQ(step->op, QUIC_HANDSHAKE_STEP_OP_SENDMSG);
+	CHECK_EQ(step->msg->msg_iov[0].iov_len, total - total / 2);
+
+	REQUIRE_EQ(quic_handshake_init(r->s.s, &r->s.step), 0);
+	r->s.started = 1;
+	CHECK_EQ(r->s.step->op, QUIC_HANDSHAKE_STEP_OP_RECVMSG);
+	r->s.step->retval = -EAGAIN;	/* a negative errno works too */
+	step = r->s.step;
+	CHECK_EQ(quic_handshake_step(r->s.s, &r->s.step), 0);
+	CHECK(r->s.step == step);
+	CHECK_EQ(step->op, QUIC_HANDSHAKE_STEP_OP_RECVMSG);
+
+	r->finished = drive(&r->c, &r->s);
+	CHECK(r->finished);
+	CHECK_EQ(r->c.ret, 0);
+	CHECK_EQ(r->s.ret, 0);
+	check_complete(&r->p, TLS_CIPHER_AES_GCM_128);
+	run_free(r);
+}
+
+/* A failed recvmsg ends it with that errno; the failure sticks. */
+static void test_step_syscall_error(void)
+{
+	struct cfg cfg = {};
+	struct run *r = run_new(&cfg);
+	int ret;
+
+	REQUIRE(r);
+	REQUIRE_EQ(quic_handshake_init(r->s.s, &r->s.step), 0);
+	r->s.step->retval = -1;
+	errno = ENOTCONN;
+	ret = quic_handshake_step(r->s.s, &r->s.step);
+	CHECK_EQ(ret, -ENOTCONN);
+	CHECK_EQ(quic_handshake_step(r->s.s, &r->s.step), -ENOTCONN);
+	CHECK(log_has("recvmsg failed during the handshake"));
+	quic_handshake_deinit(r->s.s);
+	/* deinit twice, and a step after it */
+	quic_handshake_deinit(r->s.s);
+	CHECK_EQ(quic_handshake_step(r->s.s, &r->s.step), -EINVAL);
+	run_free(r);
+}
+
+static void test_bad_args(void)
+{
+	struct cfg cfg = {};
+	struct run *r = run_new(&cfg);
+	struct quic_handshake_step *step;
+	char buf[16];
+	size_t len = sizeof(buf);
+
+	REQUIRE(r);
+	CHECK_EQ(quic_handshake_init(NULL, &step), -EINVAL);
+	CHECK_EQ(quic_handshake_init(r->c.s, NULL), -EINVAL);
+	CHECK_EQ(quic_handshake_step(r->c.s, &step), -EINVAL);
+	CHECK_EQ(quic_handshake(NULL), -EINVAL);
+	CHECK_EQ(quic_handshake_init(r->s.s, &step), 0);
+	CHECK_EQ(quic_handshake_init(r->s.s, &step), -EALREADY);
+	quic_handshake_deinit(r->s.s);
+	CHECK_EQ(quic_session_set_alpn(r->c.s, ",, ,", 4), -EINVAL);
+	CHECK_EQ(quic_session_set_alpn(r->c.s, "", 0), -EINVAL);
+	CHECK_EQ(quic_session_set_alpn(NULL, "h3", 2), -EINVAL);
+	CHECK_EQ(quic_session_get_alpn(r->c.s, buf, &len), -ENODATA);
+	CHECK_EQ(quic_session_set_data(r->c.s, "garbage", 7), -EINVAL);
+	CHECK_EQ(quic_server_handshake(r->p.sfd, NULL, NULL, NULL), -EINVAL);
+	CHECK_EQ(quic_server_handshake(-1, f_srv_key, f_srv_cert, NULL), -EINVAL);
+	CHECK_EQ(quic_client_handshake(-1, NULL, NULL, NULL), -EINVAL);
+	log_clear();
+	CHECK_EQ(quic_server_handshake(r->p.sfd, "/nonexistent/server.key",
+				       f_srv_cert, NULL), -ENOENT);
+	CHECK(log_has("/nonexistent/server.key"));
+	CHECK_EQ(quic_client_handshake(r->p.cfd, "/nonexistent/client.psk",
+				       NULL, NULL), -ENOENT);
+	CHECK(log_has("/nonexistent/client.psk"));
+	/* a certificate as the key */
+	log_clear();
+	CHECK_EQ(quic_server_handshake(r->p.sfd, f_srv_cert, f_srv_cert, NULL),
+		 -EINVAL);
+	CHECK(log_has(f_srv_cert));
+	/* a PEM file as a PSK file, and a file that is neither */
+	CHECK_EQ(quic_server_handshake(r->p.sfd, f_srv_key, NULL, NULL), -EINVAL);
+	CHECK_EQ(quic_client_handshake(r->p.cfd, f_ca, NULL, NULL), -EINVAL);
+	CHECK_EQ(quic_server_handshake(r->p.sfd, f_ca, NULL, NULL), -EINVAL);
+	CHECK_EQ(quic_client_handshake(r->p.cfd, f_garbage, NULL, NULL),
+		 -EINVAL);
+	CHECK_EQ(quic_server_handshake(r->p.sfd, f_garbage, NULL, NULL),
+		 -EINVAL);
+	/* nothing went to the sockets */
+	CHECK_EQ(r->p.c->sent[QUIC_CRYPTO_INITIAL], 0);
+	CHECK_EQ(r->p.s->sent[QUIC_CRYPTO_INITIAL], 0);
+	run_free(r);
+}
+
+static char *hex(const uint8_t *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+	return out;
+}
+
+static void test_keylog(void)
+{
+	static const char *labels[] = {
+		"CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+		"SERVER_HANDSHAKE_TRAFFIC_SECRET",
+		"CLIENT_TRAFFIC_SECRET_0",
+		"SERVER_TRAFFIC_SECRET_0",
+	};
+	struct cfg cfg = {};
+	struct run *r = run_cfg(&cfg);
+	gnutls_datum_t cr, sr;
+	char random[65], secret[97], line[512], want[300];
+	bool seen[4] = {};
+	int lines = 0, i;
+	FILE *f;
+
+	REQUIRE(r);
+	CHECK(r->finished);
+	CHECK_EQ(r->c.ret, 0);
+	gnutls_session_get_random(r->c.s, &cr, &sr);
+	REQUIRE_EQ(cr.size, 32);
+	hex(cr.data, 32, random);
+	f = fopen(f_keylog, "r");
+	if (!CHECK(f)) {
+		run_free(r);
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (!strstr(line, random))
+			continue;
+		lines++;
+		for (i = 0; i < 4; i++)
+			if (!strncmp(line, labels[i], strlen(labels[i])) &&
+			    line[strlen(labels[i])] == ' ')
+				seen[i] = true;
+		/* the client's Handshake secret is the one the kernel got */
+		snprintf(want, sizeof(want), "%s %s %s\n", labels[0], random,
+			 hex(r->p.c->sec[QUIC_CRYPTO_HANDSHAKE][1].secret, 32,
+			     secret));
+		if (!strncmp(line, labels[0], strlen(labels[0])))
+			CHECK(!strcmp(line, want));
+	}
+	fclose(f);
+	CHECK(lines >= 4);
+	for (i = 0; i < 4; i++)
+		if (!CHECK(seen[i]))
+			tap_diag("no %s line", labels[i]);
+	run_free(r);
+}
+
+static void test_resumption_step(void)
+{
+	struct cfg cfg = { .tickets = 1, .alpn_c = "h3", .alpn_s = "h3" };
+	struct run *r = run_cfg(&cfg), *r2;
+	uint8_t data[8192];
+	size_t len = sizeof(data), small = 8;
+
+	REQUIRE(r);
+	CHECK(r->finished);
+	CHECK_EQ(r->s.ret, 0);
+	CHECK_EQ(r->c.ret, 0);
+	/* the ticket went out at 1-RTT, after the 1-RTT send secret */
+	CHECK(r->p.s->sent[QUIC_CRYPTO_APP] > 0);
+	CHECK(r->p.c->ticket_len > 0);
+	CHECK_EQ(quic_session_get_data(r->c.s, NULL, &small), -ENOSPC);
+	CHECK(small > 8);
+	CHECK_EQ(quic_session_get_data(r->c.s, data, &len), 0);
+	CHECK(gnutls_session_get_flags(r->c.s) & GNUTLS_SFLAGS_SESSION_TICKET);
+	run_free(r);
+
+	cfg.sessdata = data;
+	cfg.sesslen = len;
+	r2 = run_cfg(&cfg);
+	REQUIRE(r2);
+	CHECK(r2->finished);
+	CHECK_EQ(r2->c.ret, 0);
+	CHECK_EQ(r2->s.ret, 0);
+	CHECK(gnutls_session_is_resumed(r2->c.s));
+	CHECK(gnutls_session_is_resumed(r2->s.s));
+	check_complete(&r2->p, TLS_CIPHER_AES_GCM_128);
+	/* 0-RTT keys: the client's send is the server's receive */
+	CHECK(r2->p.c->sec[QUIC_CRYPTO_EARLY][1].set);
+	CHECK(r2->p.s->sec[QUIC_CRYPTO_EARLY][0].set);
+	CHECK(!memcmp(r2->p.c->sec[QUIC_CRYPTO_EARLY][1].secret,
+		      r2->p.s->sec[QUIC_CRYPTO_EARLY][0].secret,
+		      QUIC_CRYPTO_SECRET_BUFFER_SIZE));
+	CHECK_EQ(r2->p.c->sec[QUIC_CRYPTO_EARLY][1].type, TLS_CIPHER_AES_GCM_128);
+	CHECK(!r2->p.c->sec[QUIC_CRYPTO_EARLY][0].set);
+	CHECK(!r2->p.s->sec[QUIC_CRYPTO_EARLY][1].set);
+	run_free(r2);
+}
+
+/* ======================================== the blocking calls, threaded */
+
+struct thr {
+	pthread_t	t;
+	int		fd;
+	int		(*fn)(struct thr *);
+	const char	*a, *b, *c;
+	gnutls_session_t s;
+	int		ret;
+};
+
+static int thr_client(struct thr *t)
+{
+	return quic_client_handshake(t->fd, t->a, t->b, t->c);
+}
+
+static int thr_server(struct thr *t)
+{
+	return quic_server_handshake(t->fd, t->a, t->b, t->c);
+}
+
+static int thr_session(struct thr *t)
+{
+	return quic_handshake(t->s);
+}
+
+static void *thr_main(void *arg)
+{
+	struct thr *t = arg;
+
+	t->ret = t->fn(t);
+	if (t->ret)
+		kclose(t->fd);
+	return NULL;
+}
+
+/* Run the two in threads and wait for both. */
+static bool run_threads(struct thr *c, struct thr *s)
+{
+	int io = __atomic_load_n(&wrapped_io, __ATOMIC_RELAXED);
+
+	if (pthread_create(&c->t, NULL, thr_main, c))
+		return false;
+	if (pthread_create(&s->t, NULL, thr_main, s)) {
+		pthread_join(c->t, NULL);
+		return false;
+	}
+	pthread_join(c->t, NULL);
+	pthread_join(s->t, NULL);
+	/* this path does use sendmsg/recvmsg */
+	return __atomic_load_n(&wrapped_io, __ATOMIC_RELAXED) > io;
+}
+
+static void test_blocking_x509(void)
+{
+	struct kpair p;
+	struct thr c = { .fn = thr_client, .b = "localhost", .c = "smbd,h3" };
+	struct thr s = { .fn = thr_server, .c = "h3" };
+
+	REQUIRE_SYS(kpair_open(&p));
+	c.fd = p.cfd;
+	s.fd = p.sfd;
+	s.a = f_srv_key;
+	s.b = f_srv_cert;
+	CHECK(run_threads(&c, &s));
+	CHECK_EQ(c.ret, 0);
+	CHECK_EQ(s.ret, 0);
+	check_complete(&p, TLS_CIPHER_AES_GCM_128);
+	CHECK(!strcmp(p.c->alpn_set, "h3"));
+	CHECK(!strcmp(p.s->alpn_set, "h3"));
+	kpair_close(&p);
+}
+
+/* No name: no name check, but the chain is verified. */
+static void test_blocking_no_hostname(void)
+{
+	struct kpair p;
+	struct thr c = { .fn = thr_client };
+	struct thr s = { .fn = thr_server };
+
+	REQUIRE_SYS(kpair_open(&p));
+	c.fd = p.cfd;
+	s.fd = p.sfd;
+	s.a = f_srv_key;
+	s.b = f_srv_cert;
+	CHECK(run_threads(&c, &s));
+	CHECK_EQ(c.ret, 0);
+	CHECK_EQ(s.ret, 0);
+	check_complete(&p, TLS_CIPHER_AES_GCM_128);
+	kpair_close(&p);
+
+	REQUIRE_SYS(kpair_open(&p));
+	c.fd = p.cfd;
+	s.fd = p.sfd;
+	s.a = f_rogue_key;
+	s.b = f_rogue_cert;
+	CHECK(run_threads(&c, &s));
+	CHECK_EQ(c.ret, -EKEYREJECTED);
+	CHECK_EQ(s.ret, -ECONNREFUSED);
+	check_close(p.c, 0x100 + GNUTLS_A_UNKNOWN_CA);
+	kpair_close(&p);
+}
+
+static void test_blocking_wrong_host(void)
+{
+	struct kpair p;
+	struct thr c = { .fn = thr_client, .b = "wrong.example" };
+	struct thr s = { .fn = thr_server };
+
+	REQUIRE_SYS(kpair_open(&p));
+	c.fd = p.cfd;
+	s.fd = p.sfd;
+	s.a = f_srv_key;
+	s.b = f_srv_cert;
+	log_clear();
+	CHECK(run_threads(&c, &s));
+	CHECK_EQ(c.ret, -EKEYREJECTED);
+	CHECK_EQ(s.ret, -ECONNREFUSED);
+	check_close(p.c, 0x100 + GNUTLS_A_BAD_CERTIFICATE);
+	CHECK(!p.s->close_set);
+	CHECK(!p.c->sec[QUIC_CRYPTO_APP][1].set);
+	CHECK(!p.s->sec[QUIC_CRYPTO_APP][1].set);
+	CHECK(log_has("does not match"));
+	kpair_close(&p);
+}
+
+static void test_blocking_untrusted(void)
+{
+	struct kpair p;
+	struct thr c = { .fn = thr_client, .b = "localhost" };
+	struct thr s = { .fn = thr_server };
+
+	REQUIRE_SYS(kpair_open(&p));
+	c.fd = p.cfd;
+	s.fd = p.sfd;
+	s.a = f_rogue_key;
+	s.b = f_rogue_cert;
+	CHECK(run_threads(&c, &s));
+	CHECK_EQ(c.ret, -EKEYREJECTED);
+	CHECK_EQ(s.ret, -ECONNREFUSED);
+	check_close(p.c, 0x100 + GNUTLS_A_UNKNOWN_CA);
+	kpair_close(&p);
+}
+
+static void test_blocking_psk(void)
+{
+	struct kpair p;
+	struct thr c = { .fn = thr_client, .b = "localhost" };
+	struct thr s = { .fn = thr_server };
+
+	REQUIRE_SYS(kpair_open(&p));
+	c.fd = p.cfd;
+	c.a = f_psk;
+	s.fd = p.sfd;
+	s.a = f_psk_srv;
+	CHECK(run_threads(&c, &s));
+	CHECK_EQ(c.ret, 0);
+	CHECK_EQ(s.ret, 0);
+	check_complete(&p, TLS_CIPHER_AES_GCM_128);
+	kpair_close(&p);
+}
+
+static void test_blocking_psk_wrong(void)
+{
+	struct kpair p;
+	struct thr c = { .fn = thr_client };
+	struct thr s = { .fn = thr_server };
+
+	/* the right identity with another key */
+	REQUIRE_SYS(kpair_open(&p));
+	c.fd = p.cfd;
+	c.a = f_psk_wrong;
+	s.fd = p.sfd;
+	s.a = f_psk_srv;
+	CHECK(run_threads(&c, &s));
+	CHECK_EQ(s.ret, -EKEYREJECTED);
+	CHECK_EQ(c.ret, -ECONNREFUSED);
+	check_close(p.s, 0x100 + GNUTLS_A_ILLEGAL_PARAMETER);
+	CHECK(p.s->close_set);
+	CHECK(!p.c->sec[QUIC_CRYPTO_APP][1].set);
+	CHECK(!p.s->sec[QUIC_CRYPTO_APP][1].set);
+	kpair_close(&p);
+
+	/* an identity the server does not know */
+	REQUIRE_SYS(kpair_open(&p));
+	c.fd = p.cfd;
+	c.a = f_psk_bob;
+	s.fd = p.sfd;
+	log_clear();
+	CHECK(run_threads(&c, &s));
+	CHECK_EQ(s.ret, -ENOKEY);
+	CHECK_EQ(c.ret, -ECONNREFUSED);
+	check_close(p.s, 0x100 + GNUTLS_A_UNKNOWN_PSK_IDENTITY);
+	CHECK(log_has("no PSK for identity \"bob\""));
+	CHECK(!p.c->sec[QUIC_CRYPTO_APP][1].set);
+	kpair_close(&p);
+}
+
+static void test_blocking_socket_alpn(void)
+{
+	struct kpair p;
+	struct thr c = { .fn = thr_client, .b = "localhost" };
+	struct thr s = { .fn = thr_server };
+
+	REQUIRE_SYS(kpair_open(&p));
+	strcpy(p.c->alpn_sock, "smbd, h3");
+	strcpy(p.s->alpn_sock, "h3,smbd");
+	c.fd = p.cfd;
+	s.fd = p.sfd;
+	s.a = f_srv_key;
+	s.b = f_srv_cert;
+	CHECK(run_threads(&c, &s));
+	CHECK_EQ(c.ret, 0);
+	CHECK_EQ(s.ret, 0);
+	/* the server's preference */
+	CHECK(!strcmp(p.c->alpn_set, "h3"));
+	CHECK(!strcmp(p.s->alpn_set, "h3"));
+	kpair_close(&p);
+}
+
+static void test_blocking_timeout(void)
+{
+	struct kpair p;
+	struct thr s = { .fn = thr_server };
+	struct timespec t0, t1;
+	long ms;
+
+	REQUIRE_SYS(kpair_open(&p));
+	p.s->timeout_ms = 200;
+	s.fd = p.sfd;
+	s.a = f_srv_key;
+	s.b = f_srv_cert;
+	log_clear();
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	s.ret = thr_server(&s);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	CHECK_EQ(s.ret, -ETIMEDOUT);
+	CHECK(ms >= 150);
+	CHECK(log_has("timed out"));
+	kpair_close(&p);
+}
+
+static uint8_t captured[4096];
+static size_t captured_len;
+
+/* Keep a copy of the first ClientHello. */
+static void capture_initial(uint8_t level, uint8_t *data, size_t len)
+{
+	if (level == QUIC_CRYPTO_INITIAL && !captured_len &&
+	    len <= sizeof(captured)) {
+		memcpy(captured, data, len);
+		captured_len = len;
+	}
+}
+
+/* Resumption and 0-RTT against quic_server_handshake(), whose socket
+ * gives a ticket key; the client is a session run by quic_handshake().
+ */
+static void test_blocking_resumption(void)
+{
+	struct cfg cfg = {};
+	struct kpair p;
+	struct thr c = { .fn = thr_session };
+	struct thr s = { .fn = thr_server };
+	uint8_t data[8192];
+	size_t len = sizeof(data);
+
+	REQUIRE_SYS(kpair_open(&p));
+	p.s->has_ticket_key = 1;
+	c.fd = p.cfd;
+	c.s = new_client(&cfg, p.cfd);
+	REQUIRE(c.s);
+	s.fd = p.sfd;
+	s.a = f_srv_key;
+	s.b = f_srv_cert;
+	CHECK(run_threads(&c, &s));
+	CHECK_EQ(c.ret, 0);
+	CHECK_EQ(s.ret, 0);
+	CHECK(p.c->ticket_len > 0);
+	CHECK_EQ(quic_session_get_data(c.s, data, &len), 0);
+	gnutls_deinit(c.s);
+	kpair_close(&p);
+
+	REQUIRE_SYS(kpair_open(&p));
+	p.s->has_ticket_key = 1;
+	p.c->tamper = capture_initial;
+	captured_len = 0;
+	cfg.sessdata = data;
+	cfg.sesslen = len;
+	c.fd = p.cfd;
+	c.s = new_client(&cfg, p.cfd);
+	REQUIRE(c.s);
+	s.fd = p.sfd;
+	CHECK(run_threads(&c, &s));
+	CHECK_EQ(c.ret, 0);
+	CHECK_EQ(s.ret, 0);
+	CHECK(gnutls_session_is_resumed(c.s));
+	check_complete(&p, TLS_CIPHER_AES_GCM_128);
+	CHECK(p.c->sec[QUIC_CRYPTO_EARLY][1].set);
+	CHECK(p.s->sec[QUIC_CRYPTO_EARLY][0].set);
+	CHECK(!memcmp(p.c->sec[QUIC_CRYPTO_EARLY][1].secret,
+		      p.s->sec[QUIC_CRYPTO_EARLY][0].secret,
+		      QUIC_CRYPTO_SECRET_BUFFER_SIZE));
+	gnutls_deinit(c.s);
+	kpair_close(&p);
+
+	/* that ClientHello again, as an attacker would: the handshake goes
+	 * on (and stalls, the attacker having no keys), but not 0-RTT
+	 */
+	REQUIRE(captured_len > 0);
+	REQUIRE_SYS(kpair_open(&p));
+	p.s->has_ticket_key = 1;
+	p.s->timeout_ms = 300;
+	pthread_mutex_lock(&klock);
+	kpush(p.c, QUIC_CRYPTO_INITIAL, captured, captured_len);
+	pthread_mutex_unlock(&klock);
+	s.fd = p.sfd;
+	log_clear();
+	CHECK_EQ(thr_server(&s), -ETIMEDOUT);
+	CHECK(p.s->sec[QUIC_CRYPTO_HANDSHAKE][1].set);
+	CHECK(!p.s->sec[QUIC_CRYPTO_EARLY][0].set);
+	CHECK(log_has("replayed 0-RTT"));
+	kpair_close(&p);
+}
+
+/* ========================================================== main */
+
+static void setup_failed(void)
+{
+	tap_diag("setup failed: no test could run");
+	CHECK(setup_ok);
+}
+
+static const struct tap_test tests[] = {
+	TAP_TEST(test_x509, "step API: X.509 handshake, matching Handshake and 1-RTT secrets, transport parameters both ways"),
+	TAP_TEST(test_aes128gcm, "AES-128-GCM gives TLS_CIPHER_AES_GCM_128"),
+	TAP_TEST(test_aes256gcm, "AES-256-GCM gives TLS_CIPHER_AES_GCM_256 (48-byte secrets)"),
+	TAP_TEST(test_aes128ccm, "AES-128-CCM gives TLS_CIPHER_AES_CCM_128"),
+	TAP_TEST(test_chacha20, "CHACHA20-POLY1305 gives TLS_CIPHER_CHACHA20_POLY1305"),
+	TAP_TEST(test_alpn, "ALPN smbd,h3 vs h3 agrees on h3, set on both sockets"),
+	TAP_TEST(test_alpn_mismatch, "no common ALPN: server closes with no_application_protocol"),
+	TAP_TEST(test_alpn_server_none, "ALPN offered and not agreed: client closes with no_application_protocol"),
+	TAP_TEST(test_wrong_host_step, "step API: wrong host name is -EKEYREJECTED with bad_certificate"),
+	TAP_TEST(test_missing_tp_server, "ClientHello without transport parameters: missing_extension"),
+	TAP_TEST(test_missing_tp_client, "EncryptedExtensions without transport parameters: missing_extension"),
+	TAP_TEST(test_tp_get_fails, "the kernel's transport parameters cannot be had: its errno"),
+	TAP_TEST(test_tp_set_refused, "the kernel refuses the peer's transport parameters: TRANSPORT_PARAMETER_ERROR"),
+	TAP_TEST(test_partial_delivery, "handshake bytes 7 at a time"),
+	TAP_TEST(test_hello_retry, "HelloRetryRequest: two ClientHellos"),
+	TAP_TEST(test_step_retry, "EINTR, EAGAIN and a short sendmsg repeat the step"),
+	TAP_TEST(test_step_syscall_error, "a failed recvmsg fails the handshake with its errno"),
+	TAP_TEST(test_bad_args, "bad arguments and files: -EINVAL, -ENOENT, -EALREADY, logged"),
+	TAP_TEST(test_keylog, "SSLKEYLOGFILE gets the four traffic secrets for the client random"),
+	TAP_TEST(test_resumption_step, "session data from the ticket resumes, with 0-RTT keys"),
+	TAP_TEST(test_blocking_x509, "quic_client_handshake/quic_server_handshake: X.509 with ALPN"),
+	TAP_TEST(test_blocking_no_hostname, "no host name: chain still verified"),
+	TAP_TEST(test_blocking_wrong_host, "quic_client_handshake: wrong host name is -EKEYREJECTED"),
+	TAP_TEST(test_blocking_untrusted, "quic_client_handshake: untrusted CA is -EKEYREJECTED with unknown_ca"),
+	TAP_TEST(test_blocking_psk, "PSK files: handshake succeeds"),
+	TAP_TEST(test_blocking_psk_wrong, "PSK: a wrong key or an unknown identity fails"),
+	TAP_TEST(test_blocking_socket_alpn, "ALPN lists from the sockets"),
+	TAP_TEST(test_blocking_timeout, "a silent peer: -ETIMEDOUT after SO_RCVTIMEO"),
+	TAP_TEST(test_blocking_resumption, "quic_server_handshake: tickets, resumption, 0-RTT; a replayed ClientHello gets no 0-RTT"),
+};
+
+int main(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	int i, status;
+
+	log_verbose = getenv("QUIC_TEST_VERBOSE") != NULL;
+	quic_set_log_func(test_log);
+	quic_set_log_level(LOG_DEBUG);
+
+	snprintf(dir, sizeof(dir), "%s/quic-hs-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (mkdtemp(dir)) {
+		/* before any handshake: GnuTLS reads it once */
+		snprintf(f_keylog, sizeof(f_keylog), "%s/keylog.txt", dir);
+		setenv("SSLKEYLOGFILE", f_keylog, 1);
+		setup_ok = !setup_files() && !setup_creds();
+		setenv("QUIC_CA_FILE", f_ca, 1);
+	} else {
+		dir[0] = '\0';
+	}
+
+	tap_plan(TAP_COUNT(tests));
+	for (i = 0; i < TAP_COUNT(tests); i++) {
+		log_clear();
+		tap_run(setup_ok ? tests[i].fn : setup_failed, tests[i].desc);
+	}
+	status = tap_finish();
+	remove_dir();
+	return status;
+}
