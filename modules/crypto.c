@@ -302,6 +302,7 @@ static void quic_crypto_dir_free(struct quic_crypto_dir *d)
 	}
 	if (d->hp)
 		crypto_free_sync_skcipher(d->hp);
+	kfree(d->sg);
 	memzero_explicit(d, sizeof(*d));
 }
 
@@ -388,9 +389,14 @@ static int quic_crypto_dir_install(struct quic_crypto_dir *d,
 	d->version = version;
 	d->app = app;
 
+	d->sg = kmalloc_array(QUIC_CRYPTO_MAX_SG, sizeof(*d->sg), GFP_KERNEL);
+	if (!d->sg)
+		return -ENOMEM;
 	hmac = crypto_alloc_shash(ci->hmac, 0, 0);
-	if (IS_ERR(hmac))
+	if (IS_ERR(hmac)) {
+		quic_crypto_dir_free(d);
 		return PTR_ERR(hmac);
+	}
 
 	err = quic_hkdf_expand_label(hmac, secret, ci->secret_len,
 				     quic_labels_get(version)->hp, NULL, 0,
@@ -856,7 +862,8 @@ int quic_crypto_decrypt(struct quic_crypto *c, struct sk_buff *skb,
 	info->hdr_len = hdr_len;
 	info->pn_len = pn_len;
 	info->first_byte = b0;
-	info->key_phase = !!(b0 & QUIC_SHORT_KEY_PHASE);
+	info->key_phase = !(b0 & QUIC_HDR_FORM_LONG) &&
+			  (b0 & QUIC_SHORT_KEY_PHASE);
 	info->key_update = update;
 	return 0;
 }

@@ -61,7 +61,8 @@ struct quic_crypto_key {
  * @app: 1-RTT keys: key phases and key update apply
  * @next_ready: @key[!@phase] holds the next generation
  * @old_ready: @key[!@phase] holds the previous generation
- * @sg: scatterlist for one packet
+ * @sg: scatterlist for one packet, QUIC_CRYPTO_MAX_SG entries, allocated
+ *	with the keys
  */
 struct quic_crypto_dir {
 	struct quic_crypto_key		key[2];
@@ -78,7 +79,7 @@ struct quic_crypto_dir {
 					app:1,
 					next_ready:1,
 					old_ready:1;
-	struct scatterlist		sg[QUIC_CRYPTO_MAX_SG];
+	struct scatterlist		*sg;
 };
 
 /**

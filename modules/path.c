@@ -17,6 +17,7 @@
 
 #include "protocol.h"
 #include "path.h"
+#include "socket.h"
 
 bool quic_addr_equal(const union quic_addr *a, const union quic_addr *b)
 {
@@ -38,17 +39,6 @@ static __be16 quic_addr_port(const union quic_addr *a)
 static struct hlist_head *quic_udp_head(struct quic_net *qn, __be16 port)
 {
 	return &qn->udp_socks[hash_32((__force u32)port, QUIC_UDP_HASH_BITS)];
-}
-
-/*
- * Datagrams for the tunnel socket.  Until the connection layer lands on
- * top of this, nothing on the socket can take them: consume and drop so
- * they do not pile up on the UDP receive queue.
- */
-static int quic_udp_rcv(struct sock *sk, struct sk_buff *skb)
-{
-	kfree_skb(skb);
-	return 0;
 }
 
 static int quic_udp_sock_create(struct net *net, const union quic_addr *addr,
@@ -134,6 +124,7 @@ int quic_udp_sock_get(struct net *net, const union quic_addr *addr,
 		goto out;
 	}
 	refcount_set(&us->refcnt, 1);
+	INIT_HLIST_HEAD(&us->listeners);
 	hlist_add_head(&us->node, quic_udp_head(qn, quic_addr_port(&us->addr)));
 	*usp = us;
 out:
@@ -167,4 +158,28 @@ void quic_udp_sock_put(struct net *net, struct quic_udp_sock *us)
 	udp_tunnel_sock_release(us->sock);
 	mutex_unlock(&qn->udp_lock);
 	kfree(us);
+}
+
+/* another reference, for a socket created by accept() */
+void quic_udp_sock_hold(struct net *net, struct quic_udp_sock *us)
+{
+	struct quic_net *qn = quic_net(net);
+
+	mutex_lock(&qn->udp_lock);
+	refcount_inc(&us->refcnt);
+	mutex_unlock(&qn->udp_lock);
+}
+
+/* add or remove a listening socket; readers see it under RCU */
+void quic_udp_sock_listen(struct net *net, struct quic_udp_sock *us,
+			  struct hlist_node *node, bool add)
+{
+	struct quic_net *qn = quic_net(net);
+
+	mutex_lock(&qn->udp_lock);
+	if (add)
+		hlist_add_head_rcu(node, &us->listeners);
+	else
+		hlist_del_init_rcu(node);
+	mutex_unlock(&qn->udp_lock);
 }

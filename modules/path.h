@@ -24,7 +24,9 @@ union quic_addr {
  * creating and releasing the UDP socket sleeps), so a lookup under that
  * mutex never sees an entry whose last reference is being dropped.  @sock
  * and @addr are set before the entry is published and are constant after.
- * The receive path reaches the entry through sk_user_data under RCU.
+ * The receive path reaches the entry through sk_user_data under RCU;
+ * @listeners (listening quic_socks) is written under the owning net's
+ * udp_lock and read under RCU.
  */
 struct quic_udp_sock {
 	struct hlist_node	node;
@@ -32,11 +34,15 @@ struct quic_udp_sock {
 	struct socket		*sock;
 	union quic_addr		addr;	/* bound address, with the actual port */
 	bool			v6only;
+	struct hlist_head	listeners;	/* RCU; under udp_lock */
 };
 
 int quic_udp_sock_get(struct net *net, const union quic_addr *addr,
 		      bool v6only, struct quic_udp_sock **usp);
 void quic_udp_sock_put(struct net *net, struct quic_udp_sock *us);
+void quic_udp_sock_hold(struct net *net, struct quic_udp_sock *us);
+void quic_udp_sock_listen(struct net *net, struct quic_udp_sock *us,
+			  struct hlist_node *node, bool add);
 
 bool quic_addr_equal(const union quic_addr *a, const union quic_addr *b);
 

@@ -6,10 +6,13 @@
 
 #include <linux/init.h>
 #include <linux/module.h>
+#include <linux/random.h>
 #include <net/inet_common.h>
 #include <net/protocol.h>
 #include <net/transp_v6.h>
 
+#include "connid.h"
+#include "crypto.h"
 #include "protocol.h"
 #include "socket.h"
 
@@ -23,7 +26,8 @@ static int __net_init quic_net_init(struct net *net)
 	mutex_init(&qn->udp_lock);
 	for (i = 0; i < ARRAY_SIZE(qn->udp_socks); i++)
 		INIT_HLIST_HEAD(&qn->udp_socks[i]);
-	return 0;
+	get_random_bytes(qn->reset_key, sizeof(qn->reset_key));
+	return quic_cid_table_init(&qn->cids);
 }
 
 static void __net_exit quic_net_exit(struct net *net)
@@ -38,6 +42,9 @@ static void __net_exit quic_net_exit(struct net *net)
 	 */
 	for (i = 0; i < ARRAY_SIZE(qn->udp_socks); i++)
 		WARN_ON_ONCE(!hlist_empty(&qn->udp_socks[i]));
+	/* entries are freed after a grace period; the table is empty */
+	rcu_barrier();
+	quic_cid_table_destroy(&qn->cids);
 }
 
 static struct pernet_operations quic_net_ops = {
@@ -86,9 +93,12 @@ static int __init quic_init(void)
 	BUILD_BUG_ON(offsetof(struct quic6_sock, inet6) +
 		     sizeof(struct ipv6_pinfo) != sizeof(struct quic6_sock));
 #endif
-	err = proto_register(&quic_prot, 1);
+	err = quic_crypto_module_init();
 	if (err)
 		return err;
+	err = proto_register(&quic_prot, 1);
+	if (err)
+		goto err_proto;
 	err = proto_register(&quic6_prot, 1);
 	if (err)
 		goto err_proto6;
@@ -117,6 +127,8 @@ err_pernet:
 	proto_unregister(&quic6_prot);
 err_proto6:
 	proto_unregister(&quic_prot);
+err_proto:
+	quic_crypto_module_exit();
 	return err;
 }
 
@@ -131,6 +143,9 @@ static void __exit quic_exit(void)
 	unregister_pernet_subsys(&quic_net_ops);
 	proto_unregister(&quic6_prot);
 	proto_unregister(&quic_prot);
+	/* connection IDs are freed after a grace period (connid.c) */
+	rcu_barrier();
+	quic_crypto_module_exit();
 }
 
 module_init(quic_init);

@@ -6,6 +6,8 @@
 #define __QUIC_PROTOCOL_H
 
 #include <linux/mutex.h>
+#include <linux/rhashtable-types.h>
+#include <linux/siphash.h>
 #include <linux/types.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
@@ -17,10 +19,14 @@
  * @udp_lock: serialises lookups, insertion and removal in @udp_socks and
  *	every change of a quic_udp_sock's reference count.
  * @udp_socks: the UDP tunnel sockets in use, hashed by local port.
+ * @cids: the source connection IDs of every connection (connid.c).
+ * @reset_key: keys of the stateless reset token hash, fixed at creation.
  */
 struct quic_net {
 	struct mutex		udp_lock;	/* see above */
 	struct hlist_head	udp_socks[1 << QUIC_UDP_HASH_BITS];
+	struct rhashtable	cids;
+	siphash_key_t		reset_key[2];
 };
 
 extern unsigned int quic_net_id;

@@ -11,6 +11,7 @@
 
 #include <linux/capability.h>
 #include <linux/poll.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <net/inet_common.h>
@@ -21,6 +22,8 @@
 
 #include "protocol.h"
 #include "socket.h"
+#include "tparam.h"
+#include "varint.h"
 
 /* RFC 9000 section 18.2 limits */
 #define QUIC_MIN_UDP_PAYLOAD		1200
@@ -65,19 +68,88 @@ static const struct quic_config quic_default_config = {
 static int quic_init_sock(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
+	int i;
 
 	qs->local_param = quic_default_local_param;
 	qs->remote_param = quic_default_remote_param;
 	qs->config = quic_default_config;
+	qs->version = qs->config.version;
+	qs->close_app = 1;	/* close() ends with an application close */
 	sk->sk_state = QUIC_SS_CLOSED;
+	/* connection IDs route to the socket under RCU (connid.c) */
+	sock_set_flag(sk, SOCK_RCU_FREE);
+
+	quic_cid_set_init(&qs->scids, true);
+	quic_cid_set_init(&qs->dcids, false);
+	quic_cid_set_init(&qs->aliases, true);
+	for (i = 0; i < QUIC_CRYPTO_MAX; i++)
+		quic_crypto_init(&qs->crypto[i]);
+	for (i = 0; i < QUIC_PNSPACE_MAX; i++) {
+		quic_pnspace_init(&qs->space[i]);
+		skb_queue_head_init(&qs->crypto_reorder[i]);
+		INIT_LIST_HEAD(&qs->outq[i]);
+	}
+	quic_streams_init(&qs->streams);
+	INIT_LIST_HEAD(&qs->reqs);
+	INIT_HLIST_NODE(&qs->listen_node);
+	timer_setup(&qs->rtx_timer, quic_rtx_timer, 0);
+	timer_setup(&qs->ack_timer, quic_ack_timer, 0);
+	timer_setup(&qs->idle_timer, quic_idle_timer, 0);
+	quic_output_init(sk);
 	return 0;
+}
+
+static void quic_stop_timers(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	sk_stop_timer_sync(sk, &qs->rtx_timer);
+	sk_stop_timer_sync(sk, &qs->ack_timer);
+	sk_stop_timer_sync(sk, &qs->idle_timer);
+}
+
+static void quic_reqs_purge(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_request *req, *tmp;
+	LIST_HEAD(reqs);
+
+	spin_lock_bh(&sk->sk_lock.slock);
+	list_splice_init(&qs->reqs, &reqs);
+	qs->nreqs = 0;
+	spin_unlock_bh(&sk->sk_lock.slock);
+	list_for_each_entry_safe(req, tmp, &reqs, list) {
+		__skb_queue_purge(&req->skbs);
+		kfree(req);
+	}
 }
 
 /* Context: process context; the socket is no longer reachable. */
 static void quic_destroy_sock(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
+	struct quic_sent_packet *pkt, *ptmp;
+	struct quic_frame *f, *ftmp;
+	int i;
 
+	quic_stop_timers(sk);
+	quic_cid_set_free(sk, &qs->scids);
+	quic_cid_set_free(sk, &qs->aliases);
+	quic_cid_set_free(sk, &qs->dcids);
+	quic_reqs_purge(sk);
+	for (i = 0; i < QUIC_PNSPACE_MAX; i++) {
+		list_for_each_entry_safe(pkt, ptmp, &qs->space[i].sent, list) {
+			list_for_each_entry_safe(f, ftmp, &pkt->frames, list)
+				kfree(f);
+			kfree(pkt);
+		}
+		INIT_LIST_HEAD(&qs->space[i].sent);
+		__skb_queue_purge(&qs->crypto_reorder[i]);
+	}
+	quic_outq_purge(sk);
+	quic_streams_free(&qs->streams);
+	for (i = 0; i < QUIC_CRYPTO_MAX; i++)
+		quic_crypto_free(&qs->crypto[i]);
 	if (qs->udp_sk) {
 		quic_udp_sock_put(sock_net(sk), qs->udp_sk);
 		qs->udp_sk = NULL;
@@ -86,10 +158,67 @@ static void quic_destroy_sock(struct sock *sk)
 	qs->alpn = NULL;
 }
 
+void quic_set_state(struct sock *sk, int state)
+{
+	inet_sk_set_state(sk, state);
+}
+
+/* The connection is over (closed here, by the peer, or idle): wake
+ * everyone; later calls see @err (0: a clean end).
+ */
+void quic_conn_closed(struct sock *sk, int err)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	if (err)
+		WRITE_ONCE(sk->sk_err, err);
+	quic_set_state(sk, QUIC_SS_CLOSED);
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+	sk_stop_timer(sk, &qs->rtx_timer);
+	sk_stop_timer(sk, &qs->ack_timer);
+	sk_stop_timer(sk, &qs->idle_timer);
+	sk->sk_state_change(sk);
+	if (err)
+		sk_error_report(sk);
+}
+
+void quic_event_queue(struct sock *sk, u8 type, const void *data,
+		      unsigned int len)
+{
+	struct sk_buff *skb;
+
+	if (!(quic_sk(sk)->events & BIT(type)))
+		return;
+	skb = alloc_skb(1 + len, GFP_ATOMIC);
+	if (!skb)
+		return;
+	skb_put_u8(skb, type);
+	skb_put_data(skb, data, len);
+	memset(skb->cb, 0, sizeof(skb->cb));
+	QUIC_SKB_CB(skb)->kind = QUIC_RCV_EVENT;
+	skb_set_owner_r(skb, sk);
+	__skb_queue_tail(&sk->sk_receive_queue, skb);
+	sk->sk_data_ready(sk);
+}
+
 static void quic_close(struct sock *sk, long timeout)
 {
+	struct quic_sock *qs = quic_sk(sk);
+
 	lock_sock(sk);
-	sk->sk_state = QUIC_SS_CLOSED;
+	if (sk->sk_state == QUIC_SS_LISTENING && qs->udp_sk)
+		quic_udp_sock_listen(sock_net(sk), qs->udp_sk,
+				     &qs->listen_node, false);
+	if ((sk->sk_state == QUIC_SS_ESTABLISHING ||
+	     sk->sk_state == QUIC_SS_ESTABLISHED) && !qs->draining) {
+		/* RFC 9000 section 10.2: tell the peer, once */
+		if (!qs->closing) {
+			qs->closing = 1;
+			quic_frame_queue_close(sk);
+			quic_output(sk);
+		}
+	}
+	quic_set_state(sk, QUIC_SS_CLOSED);
 	sk->sk_shutdown = SHUTDOWN_MASK;
 	release_sock(sk);
 	sk_common_release(sk);
@@ -215,56 +344,809 @@ out:
 static int quic_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
 {
 	struct sock *sk = sock->sk;
+	struct quic_sock *qs = quic_sk(sk);
 	union quic_addr a;
-	int len;
+	int len, err = 0;
 
 	len = sk->sk_family == AF_INET ? sizeof(struct sockaddr_in) :
 					 sizeof(struct sockaddr_in6);
-	/* no connected state exists yet: there is never a peer */
-	if (peer)
-		return -ENOTCONN;
-
 	memset(&a, 0, sizeof(a));
 	lock_sock(sk);
-	if (quic_sk(sk)->udp_sk)
-		a = quic_sk(sk)->local;
-	else
+	if (peer) {
+		if (sk->sk_state != QUIC_SS_ESTABLISHING &&
+		    sk->sk_state != QUIC_SS_ESTABLISHED)
+			err = -ENOTCONN;
+		else
+			a = qs->peer;
+	} else if (qs->udp_sk) {
+		a = qs->local;
+	} else {
 		a.sa.sa_family = sk->sk_family;
+	}
 	release_sock(sk);
+	if (err)
+		return err;
 
 	memcpy(uaddr, &a, len);
 	return len;
+}
+
+static bool quic_sndbuf_room(struct sock *sk)
+{
+	return quic_sk(sk)->unacked_bytes < READ_ONCE(sk->sk_sndbuf);
 }
 
 static __poll_t quic_poll(struct file *file, struct socket *sock,
 			  poll_table *wait)
 {
 	struct sock *sk = sock->sk;
-	u8 shutdown;
+	struct quic_sock *qs = quic_sk(sk);
 	__poll_t mask = 0;
+	u8 shutdown;
+	int state;
 
 	sock_poll_wait(file, sock, wait);
+
+	state = inet_sk_state_load(sk);
+	if (state == QUIC_SS_LISTENING)
+		return !list_empty(&qs->reqs) ? EPOLLIN | EPOLLRDNORM : 0;
 
 	if (READ_ONCE(sk->sk_err))
 		mask |= EPOLLERR;
 	shutdown = READ_ONCE(sk->sk_shutdown);
 	if (shutdown & RCV_SHUTDOWN)
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
-	if (shutdown == SHUTDOWN_MASK ||
-	    inet_sk_state_load(sk) == QUIC_SS_CLOSED)
+	if (shutdown == SHUTDOWN_MASK || state == QUIC_SS_CLOSED)
 		mask |= EPOLLHUP;
+	if (!skb_queue_empty_lockless(&sk->sk_receive_queue))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	if (state == QUIC_SS_ESTABLISHING)
+		mask |= EPOLLOUT | EPOLLWRNORM;	/* handshake messages */
+	else if (state == QUIC_SS_ESTABLISHED && quic_sndbuf_room(sk))
+		mask |= EPOLLOUT | EPOLLWRNORM;
+	else if (state == QUIC_SS_ESTABLISHED)
+		sk_set_bit(SOCKWQ_ASYNC_NOSPACE, sk);
 	return mask;
+}
+
+/* Parse our cmsgs; at most one of the two kinds per call. */
+static int quic_msg_info(struct msghdr *msg, struct quic_stream_info *sinfo,
+			 bool *has_sinfo, int *level)
+{
+	struct quic_handshake_info *hinfo;
+	struct cmsghdr *cmsg;
+
+	*has_sinfo = false;
+	*level = -1;
+	for_each_cmsghdr(cmsg, msg) {
+		if (!CMSG_OK(msg, cmsg))
+			return -EINVAL;
+		if (cmsg->cmsg_level != SOL_QUIC)
+			continue;
+		switch (cmsg->cmsg_type) {
+		case QUIC_STREAM_INFO:
+			if (cmsg->cmsg_len < CMSG_LEN(sizeof(*sinfo)))
+				return -EINVAL;
+			memcpy(sinfo, CMSG_DATA(cmsg), sizeof(*sinfo));
+			*has_sinfo = true;
+			break;
+		case QUIC_HANDSHAKE_INFO:
+			if (cmsg->cmsg_len < CMSG_LEN(sizeof(*hinfo)))
+				return -EINVAL;
+			hinfo = CMSG_DATA(cmsg);
+			*level = hinfo->crypto_level;
+			if (*level != QUIC_CRYPTO_INITIAL &&
+			    *level != QUIC_CRYPTO_HANDSHAKE &&
+			    *level != QUIC_CRYPTO_APP)
+				return -EINVAL;
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	if (*has_sinfo && *level >= 0)
+		return -EINVAL;
+	return 0;
+}
+
+typedef bool (*quic_cond_t)(struct sock *sk, const void *arg);
+
+/* Wait, socket locked, until @cond or an error, a signal or the timeout. */
+static int quic_wait(struct sock *sk, long *timeo, quic_cond_t cond,
+		     const void *arg)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	int err = 0;
+
+	add_wait_queue(sk_sleep(sk), &wait);
+	while (!cond(sk, arg)) {
+		if (sk->sk_err) {
+			err = -sock_error(sk);
+			break;
+		}
+		if (sk->sk_shutdown & SEND_SHUTDOWN ||
+		    sk->sk_state == QUIC_SS_CLOSED) {
+			err = -EPIPE;
+			break;
+		}
+		if (!*timeo) {
+			err = -EAGAIN;
+			break;
+		}
+		if (signal_pending(current)) {
+			err = sock_intr_errno(*timeo);
+			break;
+		}
+		sk_wait_event(sk, timeo, cond(sk, arg), &wait);
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+	return err;
+}
+
+static bool quic_cond_established(struct sock *sk, const void *arg)
+{
+	return sk->sk_state == QUIC_SS_ESTABLISHED;
+}
+
+/* the peer's MAX_STREAMS lets us open stream *@arg */
+static bool quic_cond_stream_limit(struct sock *sk, const void *arg)
+{
+	s64 id = *(const s64 *)arg;
+	bool uni = id & QUIC_STREAM_TYPE_UNI_MASK;
+
+	return ((u64)id >> 2) < quic_sk(sk)->streams.local[uni].max;
+}
+
+/* buffer room and flow control credit to send on stream @arg */
+static bool quic_cond_send_room(struct sock *sk, const void *arg)
+{
+	const struct quic_stream *st = arg;
+	struct quic_sock *qs = quic_sk(sk);
+
+	return quic_sndbuf_room(sk) && st->send_offset < st->send_max &&
+	       qs->send_data < qs->send_max_data;
+}
+
+/* the stream data that fits in one frame of one packet */
+static u32 quic_stream_chunk_max(struct quic_sock *qs)
+{
+	return qs->mss - 1 - QUIC_CONN_ID_MAX_LEN - 4 - QUIC_CRYPTO_TAG_LEN -
+	       21 - 64;	/* frame header, room for an ACK frame */
+}
+
+static struct quic_frame *quic_stream_frame(struct sock *sk,
+					    struct quic_stream *st,
+					    struct msghdr *msg, u32 chunk,
+					    bool fin)
+{
+	u8 type = 0x08 | 0x02 | (st->send_offset ? 0x04 : 0) | (fin ? 1 : 0);
+	struct quic_frame *f;
+	u8 *p;
+
+	f = quic_frame_alloc(1 + quic_varint_len(st->id) +
+			     (st->send_offset ?
+			      quic_varint_len(st->send_offset) : 0) +
+			     quic_varint_len(chunk) + chunk, sk->sk_allocation);
+	if (!f)
+		return NULL;
+	f->type = type;
+	f->level = QUIC_CRYPTO_APP;
+	f->stream_id = st->id;
+	f->offset = st->send_offset;
+	f->data_len = chunk;
+	f->fin = fin;
+	p = f->buf;
+	*p++ = type;
+	p += quic_varint_put(p, st->id);
+	if (st->send_offset)
+		p += quic_varint_put(p, st->send_offset);
+	p += quic_varint_put(p, chunk);
+	if (chunk && !copy_from_iter_full(p, chunk, &msg->msg_iter)) {
+		kfree(f);
+		return NULL;
+	}
+	return f;
+}
+
+static int quic_send_stream(struct sock *sk, struct msghdr *msg, size_t len,
+			    struct quic_stream_info *sinfo, long *timeo)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	bool fin = sinfo->stream_flags & MSG_QUIC_STREAM_FIN;
+	struct quic_stream *st;
+	struct quic_frame *f;
+	size_t copied = 0;
+	u64 room;
+	u32 chunk;
+	int err;
+
+	err = quic_wait(sk, timeo, quic_cond_established, NULL);
+	if (err)
+		return err;
+
+	for (;;) {
+		st = quic_stream_get_send(sk, sinfo->stream_id,
+					  sinfo->stream_flags, &err);
+		if (st)
+			break;
+		if (err != -EAGAIN ||
+		    (sinfo->stream_flags & MSG_QUIC_STREAM_DONTWAIT))
+			return err;
+		err = quic_wait(sk, timeo, quic_cond_stream_limit,
+				&sinfo->stream_id);
+		if (err)
+			return err;
+	}
+	if (st->send_state == QUIC_STREAM_SEND_STATE_READY)
+		st->send_state = QUIC_STREAM_SEND_STATE_SEND;
+
+	while (copied < len || (fin && !copied && !len)) {
+		err = quic_wait(sk, timeo, quic_cond_send_room, st);
+		if (err) {
+			if (err == -EAGAIN && !len)
+				break;
+			goto out;
+		}
+		room = min(st->send_max - st->send_offset,
+			   qs->send_max_data - qs->send_data);
+		chunk = min_t(u64, min_t(u64, len - copied, room),
+			      quic_stream_chunk_max(qs));
+		f = quic_stream_frame(sk, st, msg, chunk,
+				      fin && copied + chunk == len);
+		if (!f) {
+			err = -ENOMEM;
+			goto out;
+		}
+		st->send_offset += chunk;
+		st->send_inflight++;
+		qs->send_data += chunk;
+		qs->unacked_bytes += chunk;
+		if (f->fin)
+			st->send_state = QUIC_STREAM_SEND_STATE_SENT;
+		quic_outq_add(sk, f);
+		copied += chunk;
+		if (!len)
+			break;
+		if (!quic_sndbuf_room(sk))
+			quic_output(sk);
+	}
+	quic_output(sk);
+	return copied;
+out:
+	quic_output(sk);
+	return copied ? copied : err;
 }
 
 static int quic_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
 {
-	return -ENOTCONN;
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_stream_info sinfo = {};
+	bool has_sinfo;
+	long timeo;
+	int level, err;
+
+	err = quic_msg_info(msg, &sinfo, &has_sinfo, &level);
+	if (err)
+		return err;
+
+	lock_sock(sk);
+	timeo = sock_sndtimeo(sk, msg->msg_flags & MSG_DONTWAIT);
+	if (level >= 0) {
+		/* handshake messages from the TLS library */
+		err = -ENOTCONN;
+		if (sk->sk_state != QUIC_SS_ESTABLISHING &&
+		    sk->sk_state != QUIC_SS_ESTABLISHED)
+			goto out;
+		err = -EINVAL;
+		if (!quic_crypto_tx_ready(&qs->crypto[level]) ||
+		    qs->space[level].discarded)
+			goto out;
+		err = quic_frame_queue_crypto(sk, level, msg, len);
+		if (!err) {
+			quic_output(sk);
+			err = len;
+		}
+		goto out;
+	}
+	if (msg->msg_flags & MSG_QUIC_DATAGRAM) {
+		err = -EOPNOTSUPP;	/* RFC 9221 datagrams: not yet */
+		goto out;
+	}
+	if (sk->sk_state != QUIC_SS_ESTABLISHING &&
+	    sk->sk_state != QUIC_SS_ESTABLISHED) {
+		err = -ENOTCONN;
+		goto out;
+	}
+	if (!has_sinfo) {
+		/* send(): the most recently opened stream, or a new one */
+		sinfo.stream_flags = msg->msg_flags;
+		sinfo.stream_id = qs->streams.last_opened;
+		if (sinfo.stream_id < 0 ||
+		    (msg->msg_flags & MSG_QUIC_STREAM_NEW)) {
+			bool uni = msg->msg_flags & MSG_QUIC_STREAM_UNI;
+
+			sinfo.stream_id = (qs->streams.local[uni].next << 2) |
+					  (uni ? QUIC_STREAM_TYPE_UNI_MASK : 0) |
+					  (qs->is_serv ?
+					   QUIC_STREAM_TYPE_SERVER_MASK : 0);
+			sinfo.stream_flags |= MSG_QUIC_STREAM_NEW;
+		}
+	}
+	err = quic_send_stream(sk, msg, len, &sinfo, &timeo);
+	if (err == -EPIPE && !(msg->msg_flags & MSG_NOSIGNAL))
+		send_sig(SIGPIPE, current, 0);
+out:
+	release_sock(sk);
+	return err;
+}
+
+static int quic_recv_stream(struct sock *sk, struct msghdr *msg, size_t len,
+			    int flags)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct sk_buff *skb = skb_peek(&sk->sk_receive_queue);
+	s64 sid = QUIC_SKB_CB(skb)->stream_id;
+	struct quic_stream_info sinfo = {};
+	bool fin = false, eor = false;
+	struct quic_stream *st;
+	size_t copied = 0, n;
+	int err;
+
+	while (skb && QUIC_SKB_CB(skb)->kind == QUIC_RCV_STREAM &&
+	       QUIC_SKB_CB(skb)->stream_id == sid && copied < len) {
+		n = min_t(size_t, skb->len, len - copied);
+		err = skb_copy_datagram_msg(skb, 0, msg, n);
+		if (err)
+			return copied ? copied : err;
+		copied += n;
+		eor = n == skb->len;
+		if (flags & MSG_PEEK) {
+			fin = eor && QUIC_SKB_CB(skb)->fin;
+			break;
+		}
+		if (!eor) {
+			skb_pull(skb, n);
+			QUIC_SKB_CB(skb)->offset += n;
+			break;
+		}
+		fin = QUIC_SKB_CB(skb)->fin;
+		__skb_unlink(skb, &sk->sk_receive_queue);
+		kfree_skb(skb);
+		if (fin)
+			break;
+		skb = skb_peek(&sk->sk_receive_queue);
+	}
+
+	if (!(flags & MSG_PEEK)) {
+		st = quic_stream_find(&qs->streams, sid);
+		quic_stream_consumed(sk, st, copied);
+		if (st && fin) {
+			st->fin_read = 1;
+			st->recv_state = QUIC_STREAM_RECV_STATE_READ;
+		}
+		quic_output(sk);
+	}
+	sinfo.stream_id = sid;
+	sinfo.stream_flags = fin ? MSG_QUIC_STREAM_FIN : 0;
+	put_cmsg(msg, SOL_QUIC, QUIC_STREAM_INFO, sizeof(sinfo), &sinfo);
+	if (eor)
+		msg->msg_flags |= MSG_EOR;
+	if (fin)
+		msg->msg_flags |= MSG_QUIC_STREAM_FIN;
+	return copied;
+}
+
+/* one handshake chunk, or one event: never merged with the next */
+static int quic_recv_one(struct sock *sk, struct msghdr *msg, size_t len,
+			 int flags)
+{
+	struct sk_buff *skb = skb_peek(&sk->sk_receive_queue);
+	struct quic_handshake_info hinfo;
+	size_t n = min_t(size_t, skb->len, len);
+	u8 kind = QUIC_SKB_CB(skb)->kind;
+	int err;
+
+	if (kind == QUIC_RCV_CRYPTO && !msg->msg_controllen)
+		return -EINVAL;	/* handshake data needs its level */
+	err = skb_copy_datagram_msg(skb, 0, msg, n);
+	if (err)
+		return err;
+	if (kind == QUIC_RCV_CRYPTO) {
+		hinfo.crypto_level = QUIC_SKB_CB(skb)->level;
+		put_cmsg(msg, SOL_QUIC, QUIC_HANDSHAKE_INFO, sizeof(hinfo),
+			 &hinfo);
+	} else {
+		msg->msg_flags |= MSG_QUIC_NOTIFICATION;
+	}
+	if (n == skb->len)
+		msg->msg_flags |= MSG_EOR;
+	if (flags & MSG_PEEK)
+		return n;
+	if (n < skb->len) {
+		skb_pull(skb, n);
+		QUIC_SKB_CB(skb)->offset += n;
+	} else {
+		__skb_unlink(skb, &sk->sk_receive_queue);
+		kfree_skb(skb);
+	}
+	return n;
 }
 
 static int quic_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 			int flags, int *addr_len)
 {
-	return -ENOTCONN;
+	struct sk_buff *skb;
+	long timeo;
+	int err;
+
+	lock_sock(sk);
+	if (sk->sk_state == QUIC_SS_LISTENING) {
+		err = -ENOTCONN;
+		goto out;
+	}
+	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
+	for (;;) {
+		skb = skb_peek(&sk->sk_receive_queue);
+		if (skb)
+			break;
+		err = sock_error(sk);
+		if (err) {
+			err = -err;
+			goto out;
+		}
+		err = 0;
+		if (sk->sk_shutdown & RCV_SHUTDOWN)
+			goto out;
+		if (sk->sk_state == QUIC_SS_CLOSED) {
+			err = -ENOTCONN;
+			goto out;
+		}
+		err = -EAGAIN;
+		if (!timeo)
+			goto out;
+		err = sock_intr_errno(timeo);
+		if (signal_pending(current))
+			goto out;
+		{
+			DEFINE_WAIT_FUNC(wait, woken_wake_function);
+
+			add_wait_queue(sk_sleep(sk), &wait);
+			sk_wait_event(sk, &timeo,
+				      !skb_queue_empty(&sk->sk_receive_queue) ||
+				      sk->sk_err ||
+				      (sk->sk_shutdown & RCV_SHUTDOWN), &wait);
+			remove_wait_queue(sk_sleep(sk), &wait);
+		}
+	}
+
+	if (QUIC_SKB_CB(skb)->kind == QUIC_RCV_STREAM)
+		err = quic_recv_stream(sk, msg, len, flags);
+	else
+		err = quic_recv_one(sk, msg, len, flags);
+out:
+	release_sock(sk);
+	return err;
+}
+
+/* connect(): routing, connection IDs and Initial keys; nothing is sent
+ * until the TLS library hands down the ClientHello.
+ */
+static int quic_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	struct quic_conn_id odcid;
+	union quic_addr a, any;
+	struct quic_cid *cid;
+	int err;
+
+	err = quic_addr_from_user(sk, uaddr, addr_len, &a);
+	if (err)
+		return err;
+	if (!(a.sa.sa_family == AF_INET ? a.v4.sin_port : a.v6.sin6_port))
+		return -EINVAL;
+	if (a.sa.sa_family == AF_INET6 &&
+	    ipv6_addr_type(&a.v6.sin6_addr) == IPV6_ADDR_MAPPED)
+		return -EAFNOSUPPORT;	/* IPv4 peers need an AF_INET socket */
+
+	lock_sock(sk);
+	err = -EISCONN;
+	if (sk->sk_state != QUIC_SS_CLOSED || qs->closing)
+		goto out;
+	if (!qs->udp_sk) {
+		memset(&any, 0, sizeof(any));
+		any.sa.sa_family = sk->sk_family;
+		err = quic_udp_sock_get(sock_net(sk), &any, sk->sk_ipv6only,
+					&qs->udp_sk);
+		if (err)
+			goto out;
+		quic_set_local(sk, &qs->udp_sk->addr);
+	}
+	qs->peer = a;
+	err = quic_output_route(sk);
+	if (err)
+		goto out;
+	if (a.sa.sa_family == AF_INET) {
+		inet->inet_daddr = a.v4.sin_addr.s_addr;
+		inet->inet_dport = a.v4.sin_port;
+	} else {
+		sk->sk_v6_daddr = a.v6.sin6_addr;
+		inet->inet_dport = a.v6.sin6_port;
+	}
+
+	qs->is_serv = 0;
+	qs->version = qs->config.version;
+	/* RFC 9000 section 7.2: at least 8 unpredictable bytes */
+	quic_cid_generate(&odcid, QUIC_CONN_ID_LEN);
+	qs->odcid = odcid;
+	err = quic_cid_add(sk, &qs->dcids, 0, &odcid, NULL, GFP_KERNEL);
+	if (err)
+		goto out;
+	err = quic_cid_issue(sk, &qs->scids, GFP_KERNEL, &cid);
+	if (err)
+		goto out;
+	err = quic_crypto_initial_keys(&qs->crypto[QUIC_CRYPTO_INITIAL],
+				       odcid.data, odcid.len, qs->version,
+				       false);
+	if (err)
+		goto out;
+	quic_streams_set_limits(sk);
+	quic_set_state(sk, QUIC_SS_ESTABLISHING);
+out:
+	if (err && sk->sk_state == QUIC_SS_CLOSED) {
+		quic_cid_set_free(sk, &qs->scids);
+		quic_cid_set_free(sk, &qs->dcids);
+		quic_crypto_free(&qs->crypto[QUIC_CRYPTO_INITIAL]);
+	}
+	release_sock(sk);
+	return err;
+}
+
+static int quic_inet_connect(struct socket *sock, struct sockaddr *uaddr,
+			     int addr_len, int flags)
+{
+	if (addr_len < (int)sizeof(uaddr->sa_family))
+		return -EINVAL;
+	return quic_connect(sock->sk, uaddr, addr_len);
+}
+
+static int quic_inet_listen(struct socket *sock, int backlog)
+{
+	struct sock *sk = sock->sk;
+	struct quic_sock *qs = quic_sk(sk);
+	union quic_addr any;
+	int err = 0;
+
+	lock_sock(sk);
+	if (sk->sk_state == QUIC_SS_LISTENING) {
+		WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
+		goto out;
+	}
+	err = -EINVAL;
+	if (sk->sk_state != QUIC_SS_CLOSED || qs->closing)
+		goto out;
+	if (!qs->udp_sk) {
+		memset(&any, 0, sizeof(any));
+		any.sa.sa_family = sk->sk_family;
+		err = quic_udp_sock_get(sock_net(sk), &any, sk->sk_ipv6only,
+					&qs->udp_sk);
+		if (err)
+			goto out;
+		quic_set_local(sk, &qs->udp_sk->addr);
+	}
+	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
+	qs->is_serv = 1;
+	quic_set_state(sk, QUIC_SS_LISTENING);
+	quic_udp_sock_listen(sock_net(sk), qs->udp_sk, &qs->listen_node,
+			     true);
+	err = 0;
+out:
+	release_sock(sk);
+	return err;
+}
+
+/* Make the connection socket for a request, in process context. */
+static struct sock *quic_accept_sk(struct sock *lsk, struct quic_request *req,
+				   bool kern, int *errp)
+{
+	struct quic_sock *lqs = quic_sk(lsk), *qs;
+	struct inet_sock *inet;
+	struct quic_cid *cid;
+	struct sk_buff *skb;
+	struct sock *sk;
+	int err = -ENOMEM;
+
+	sk = sk_alloc(sock_net(lsk), lsk->sk_family, GFP_KERNEL, lsk->sk_prot,
+		      kern);
+	if (!sk)
+		goto fail;
+	sock_init_data(NULL, sk);
+	sk->sk_type = lsk->sk_type;
+	sk->sk_protocol = lsk->sk_protocol;
+	sk->sk_backlog_rcv = lsk->sk_prot->backlog_rcv;
+	sk->sk_rcvbuf = lsk->sk_rcvbuf;
+	sk->sk_sndbuf = lsk->sk_sndbuf;
+	inet = inet_sk(sk);
+	if (lsk->sk_family == AF_INET6) {
+		/* sk_alloc() zeroed it; what inet6_create() sets besides */
+		inet->pinet6 = &((struct quic6_sock *)sk)->inet6;
+		inet->pinet6->hop_limit = -1;
+		inet->pinet6->mcast_hops = IPV6_DEFAULT_MCASTHOPS;
+		inet->pinet6->tclass = inet6_sk(lsk)->tclass;
+		sk->sk_destruct = inet6_sock_destruct;
+	} else {
+		sk->sk_destruct = inet_sock_destruct;
+	}
+	sk->sk_ipv6only = lsk->sk_ipv6only;
+	sk->sk_bound_dev_if = lsk->sk_bound_dev_if;
+	inet->mc_ttl = 1;
+	inet->uc_ttl = -1;
+	inet->tos = inet_sk(lsk)->tos;
+
+	quic_init_sock(sk);
+	qs = quic_sk(sk);
+	qs->local_param = lqs->local_param;
+	qs->config = lqs->config;
+	qs->events = lqs->events;
+	if (lqs->alpn) {
+		qs->alpn = kmemdup(lqs->alpn, lqs->alpn_len + 1, GFP_KERNEL);
+		if (!qs->alpn)
+			goto free;
+		qs->alpn_len = lqs->alpn_len;
+	}
+
+	quic_udp_sock_hold(sock_net(sk), lqs->udp_sk);
+	qs->udp_sk = lqs->udp_sk;
+	quic_set_local(sk, &lqs->udp_sk->addr);
+	if (lqs->udp_sk->addr.sa.sa_family == AF_INET
+	    ? !lqs->udp_sk->addr.v4.sin_addr.s_addr
+	    : ipv6_addr_any(&lqs->udp_sk->addr.v6.sin6_addr))
+		quic_set_local(sk, &req->local);
+	qs->peer = req->peer;
+	if (req->peer.sa.sa_family == AF_INET) {
+		inet->inet_daddr = req->peer.v4.sin_addr.s_addr;
+		inet->inet_dport = req->peer.v4.sin_port;
+	} else {
+		sk->sk_v6_daddr = req->peer.v6.sin6_addr;
+		inet->inet_dport = req->peer.v6.sin6_port;
+	}
+
+	qs->is_serv = 1;
+	qs->version = req->version;
+	qs->odcid = req->dcid;
+	qs->peer_init_scid = req->scid;
+	err = quic_cid_add(sk, &qs->dcids, 0, &req->scid, NULL, GFP_KERNEL);
+	if (err)
+		goto free;
+	err = quic_cid_issue(sk, &qs->scids, GFP_KERNEL, &cid);
+	if (err)
+		goto free;
+	/* the client keeps using its original DCID until it hears us */
+	err = quic_cid_add(sk, &qs->aliases, 0, &req->dcid, NULL, GFP_KERNEL);
+	if (err)
+		goto free;
+	err = quic_crypto_initial_keys(&qs->crypto[QUIC_CRYPTO_INITIAL],
+				       req->dcid.data, req->dcid.len,
+				       qs->version, true);
+	if (err)
+		goto free;
+	err = quic_output_route(sk);
+	if (err)
+		goto free;
+	quic_streams_set_limits(sk);
+	quic_set_state(sk, QUIC_SS_ESTABLISHING);
+
+	/* the client's Initials, processed as if they arrived now; the
+	 * listener's lock is held: a nested lock of the same class
+	 */
+	lock_sock_nested(sk, SINGLE_DEPTH_NESTING);
+	while ((skb = __skb_dequeue(&req->skbs)))
+		quic_rcv_datagram(sk, skb);
+	release_sock(sk);
+	return sk;
+free:
+	quic_set_state(sk, QUIC_SS_CLOSED);
+	sk_common_release(sk);
+fail:
+	*errp = err;
+	return NULL;
+}
+
+static int quic_accept_wait(struct sock *sk, long timeo)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	struct quic_sock *qs = quic_sk(sk);
+	int err = 0;
+
+	add_wait_queue_exclusive(sk_sleep(sk), &wait);
+	while (list_empty(&qs->reqs)) {
+		err = -EINVAL;
+		if (sk->sk_state != QUIC_SS_LISTENING)
+			break;
+		err = -EAGAIN;
+		if (!timeo)
+			break;
+		err = sock_intr_errno(timeo);
+		if (signal_pending(current))
+			break;
+		err = 0;
+		sk_wait_event(sk, &timeo, !list_empty(&qs->reqs) ||
+			      sk->sk_state != QUIC_SS_LISTENING, &wait);
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+	return list_empty(&qs->reqs) ? (err ?: -EINVAL) : 0;
+}
+
+static int quic_do_accept(struct socket *sock, struct socket *newsock,
+			  int flags, bool kern)
+{
+	struct sock *sk = sock->sk, *newsk;
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_request *req;
+	int err;
+
+	lock_sock(sk);
+	err = quic_accept_wait(sk, sock_rcvtimeo(sk, flags & O_NONBLOCK));
+	if (err) {
+		release_sock(sk);
+		return err;
+	}
+	spin_lock_bh(&sk->sk_lock.slock);
+	req = list_first_entry(&qs->reqs, struct quic_request, list);
+	list_del(&req->list);
+	qs->nreqs--;
+	spin_unlock_bh(&sk->sk_lock.slock);
+
+	newsk = quic_accept_sk(sk, req, kern, &err);
+	release_sock(sk);
+	__skb_queue_purge(&req->skbs);
+	kfree(req);
+	if (!newsk)
+		return err;
+
+	lock_sock(newsk);
+	sock_graft(newsk, newsock);
+	newsock->state = SS_CONNECTED;
+	release_sock(newsk);
+	return 0;
+}
+
+#ifdef QUIC_HAVE_PROTO_ACCEPT_ARG
+static int quic_inet_accept(struct socket *sock, struct socket *newsock,
+			    struct proto_accept_arg *arg)
+{
+	return quic_do_accept(sock, newsock, arg->flags, arg->kern);
+}
+#else
+static int quic_inet_accept(struct socket *sock, struct socket *newsock,
+			    int flags, bool kern)
+{
+	return quic_do_accept(sock, newsock, flags, kern);
+}
+#endif
+
+static void quic_release_cb(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	unsigned long flags;
+
+	flags = xchg(&qs->deferred, 0);
+	if (!flags)
+		return;
+	if (sk->sk_state != QUIC_SS_CLOSED) {
+		if (flags & BIT(QUIC_DEFER_IDLE)) {
+			qs->draining = 1;
+			quic_conn_closed(sk, ETIMEDOUT);
+		} else {
+			quic_timers_work(sk, flags);
+		}
+	}
+	if (flags & BIT(QUIC_DEFER_RTX))
+		__sock_put(sk);
+	if (flags & BIT(QUIC_DEFER_ACK))
+		__sock_put(sk);
+	if (flags & BIT(QUIC_DEFER_IDLE))
+		__sock_put(sk);
 }
 
 /* socket options */
@@ -406,7 +1288,11 @@ static int quic_sock_set_alpn(struct sock *sk, sockptr_t optval,
 
 	if (optlen > QUIC_ALPN_MAX_LEN + 1)
 		return -EINVAL;
-	if (sk->sk_state != QUIC_SS_CLOSED)
+	/* before connect()/listen(); or the TLS library recording the
+	 * protocol it negotiated
+	 */
+	if (sk->sk_state != QUIC_SS_CLOSED &&
+	    sk->sk_state != QUIC_SS_ESTABLISHING)
 		return -EISCONN;
 
 	alpn = NULL;
@@ -443,6 +1329,106 @@ inval:
 	return -EINVAL;
 }
 
+static int quic_sock_set_crypto_secret(struct sock *sk, sockptr_t optval,
+				       unsigned int optlen)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_crypto_secret secret;
+	bool complete;
+	int err;
+
+	if (optlen < sizeof(secret))
+		return -EINVAL;
+	if (copy_from_sockptr(&secret, optval, sizeof(secret)))
+		return -EFAULT;
+	if (secret.level >= QUIC_CRYPTO_MAX ||
+	    secret.level == QUIC_CRYPTO_INITIAL || secret.send > 1)
+		return -EINVAL;
+	if (sk->sk_state != QUIC_SS_ESTABLISHING)
+		return -EINVAL;
+	if (qs->space[quic_level_space(secret.level)].discarded)
+		return -EINVAL;
+
+	err = quic_crypto_set_secret(&qs->crypto[secret.level], &secret,
+				     qs->version);
+	complete = secret.level == QUIC_CRYPTO_APP && secret.send;
+	memzero_explicit(&secret, sizeof(secret));
+	if (err)
+		return err;
+	/* This kernel's convention (Documentation/networking/quic.rst):
+	 * the TLS library installs the 1-RTT send secret once the
+	 * handshake is complete at this end.
+	 */
+	if (complete)
+		quic_conn_handshake_complete(sk);
+	else
+		quic_output(sk);
+	return 0;
+}
+
+/* The peer's transport parameters, with the connection ID checks of
+ * RFC 9000 section 7.3.
+ */
+static int quic_sock_set_tp_ext(struct sock *sk, sockptr_t optval,
+				unsigned int optlen)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_transport_param p;
+	struct quic_tp_ext x;
+	struct quic_cid *dcid;
+	u8 *buf;
+	int err;
+
+	if (!optlen || optlen > QUIC_TP_EXT_MAX_LEN * 4)
+		return -EINVAL;
+	if (sk->sk_state != QUIC_SS_ESTABLISHING || qs->tp_ext_recv)
+		return -EINVAL;
+	buf = memdup_sockptr(optval, optlen);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	err = quic_tp_decode(&p, &x, !qs->is_serv, buf, optlen);
+	kfree(buf);
+	if (err)
+		return err;
+
+	if (!x.has_init_scid || x.init_scid.len != qs->peer_init_scid.len ||
+	    memcmp(x.init_scid.data, qs->peer_init_scid.data,
+		   x.init_scid.len))
+		return -EINVAL;
+	if (!qs->is_serv) {
+		if (!x.has_orig_dcid || x.orig_dcid.len != qs->odcid.len ||
+		    memcmp(x.orig_dcid.data, qs->odcid.data, qs->odcid.len) ||
+		    x.has_retry_scid)
+			return -EINVAL;
+		dcid = quic_cid_active(&qs->dcids);
+		if (dcid && x.has_reset_token)
+			memcpy(dcid->token, x.reset_token, QUIC_RESET_TOKEN_LEN);
+	}
+	qs->remote_param = p;
+	qs->tp_ext_recv = 1;
+	quic_streams_set_limits(sk);
+	return 0;
+}
+
+static int quic_sock_set_close(struct sock *sk, sockptr_t optval,
+			       unsigned int optlen)
+{
+	struct quic_connection_close c = {};
+	struct quic_sock *qs = quic_sk(sk);
+
+	if (optlen < offsetof(struct quic_connection_close, phrase))
+		return -EINVAL;
+	optlen = min_t(unsigned int, optlen, sizeof(c));
+	if (copy_from_sockptr(&c, optval, optlen))
+		return -EFAULT;
+	c.phrase[sizeof(c.phrase) - 1] = 0;
+	qs->close_local = c;
+	/* CRYPTO_ERROR codes (TLS alerts) are transport errors */
+	qs->close_app = !(c.errcode >= QUIC_TRANSPORT_ERROR_CRYPTO &&
+			  c.errcode <= QUIC_TRANSPORT_ERROR_CRYPTO + 0xff);
+	return 0;
+}
+
 /**
  * quic_do_setsockopt - set a SOL_QUIC option
  * @sk: a QUIC socket
@@ -474,6 +1460,15 @@ int quic_do_setsockopt(struct sock *sk, int optname, sockptr_t optval,
 		break;
 	case QUIC_SOCKOPT_ALPN:
 		err = quic_sock_set_alpn(sk, optval, optlen);
+		break;
+	case QUIC_SOCKOPT_CRYPTO_SECRET:
+		err = quic_sock_set_crypto_secret(sk, optval, optlen);
+		break;
+	case QUIC_SOCKOPT_TRANSPORT_PARAM_EXT:
+		err = quic_sock_set_tp_ext(sk, optval, optlen);
+		break;
+	case QUIC_SOCKOPT_CONNECTION_CLOSE:
+		err = quic_sock_set_close(sk, optval, optlen);
 		break;
 	default:
 		err = -ENOPROTOOPT;
@@ -559,6 +1554,89 @@ static int quic_sock_get_alpn(struct sock *sk, int len, sockptr_t optval,
 	return 0;
 }
 
+static int quic_sock_get_tp_ext(struct sock *sk, int len, sockptr_t optval,
+				sockptr_t optlen)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_tp_ext x = {};
+	struct quic_cid *scid;
+	u8 *buf;
+	int n;
+
+	scid = quic_cid_active(&qs->scids);
+	if (sk->sk_state != QUIC_SS_ESTABLISHING || !scid)
+		return -EINVAL;
+	x.init_scid = scid->id;
+	x.has_init_scid = 1;
+	if (qs->is_serv) {
+		x.orig_dcid = qs->odcid;
+		x.has_orig_dcid = 1;
+		memcpy(x.reset_token, scid->token, QUIC_RESET_TOKEN_LEN);
+		x.has_reset_token = 1;
+	}
+	buf = kmalloc(QUIC_TP_EXT_MAX_LEN, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	n = quic_tp_encode(&qs->local_param, &x, qs->is_serv, buf,
+			   QUIC_TP_EXT_MAX_LEN);
+	if (n >= 0 && len < n)
+		n = -EINVAL;
+	if (n >= 0 && (copy_to_sockptr(optlen, &n, sizeof(n)) ||
+		       copy_to_sockptr(optval, buf, n)))
+		n = -EFAULT;
+	kfree(buf);
+	return n < 0 ? n : 0;
+}
+
+static int quic_sock_get_close(struct sock *sk, int len, sockptr_t optval,
+			       sockptr_t optlen)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_connection_close c;
+
+	c = qs->close_recv ? qs->close_peer : qs->close_local;
+	if (len < (int)offsetof(struct quic_connection_close, phrase))
+		return -EINVAL;
+	len = min_t(int, len, sizeof(c));
+	if (copy_to_sockptr(optlen, &len, sizeof(len)) ||
+	    copy_to_sockptr(optval, &c, len))
+		return -EFAULT;
+	return 0;
+}
+
+/* Open a stream; stream_id -1 picks our next one of the type in flags. */
+static int quic_sock_get_stream_open(struct sock *sk, int len,
+				     sockptr_t optval, sockptr_t optlen)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_stream_info sinfo;
+	struct quic_stream *st;
+	int err;
+
+	if (len < (int)sizeof(sinfo))
+		return -EINVAL;
+	if (copy_from_sockptr(&sinfo, optval, sizeof(sinfo)))
+		return -EFAULT;
+	if (sk->sk_state != QUIC_SS_ESTABLISHED)
+		return -ENOTCONN;
+	if (sinfo.stream_id == -1) {
+		bool uni = sinfo.stream_flags & MSG_QUIC_STREAM_UNI;
+
+		sinfo.stream_id = (qs->streams.local[uni].next << 2) |
+				  (uni ? QUIC_STREAM_TYPE_UNI_MASK : 0) |
+				  (qs->is_serv ? QUIC_STREAM_TYPE_SERVER_MASK : 0);
+	}
+	st = quic_stream_get_send(sk, sinfo.stream_id,
+				  sinfo.stream_flags | MSG_QUIC_STREAM_NEW, &err);
+	if (!st)
+		return err;
+	len = sizeof(sinfo);
+	if (copy_to_sockptr(optlen, &len, sizeof(len)) ||
+	    copy_to_sockptr(optval, &sinfo, len))
+		return -EFAULT;
+	return 0;
+}
+
 /**
  * quic_do_getsockopt - get a SOL_QUIC option
  * @sk: a QUIC socket
@@ -592,6 +1670,15 @@ int quic_do_getsockopt(struct sock *sk, int optname, sockptr_t optval,
 		break;
 	case QUIC_SOCKOPT_ALPN:
 		err = quic_sock_get_alpn(sk, len, optval, optlen);
+		break;
+	case QUIC_SOCKOPT_TRANSPORT_PARAM_EXT:
+		err = quic_sock_get_tp_ext(sk, len, optval, optlen);
+		break;
+	case QUIC_SOCKOPT_CONNECTION_CLOSE:
+		err = quic_sock_get_close(sk, len, optval, optlen);
+		break;
+	case QUIC_SOCKOPT_STREAM_OPEN:
+		err = quic_sock_get_stream_open(sk, len, optval, optlen);
 		break;
 	default:
 		err = -ENOPROTOOPT;
@@ -634,6 +1721,9 @@ struct proto quic_prot = {
 	.getsockopt	= quic_getsockopt,
 	.sendmsg	= quic_sendmsg,
 	.recvmsg	= quic_recvmsg,
+	.connect	= quic_connect,
+	.backlog_rcv	= quic_backlog_rcv,
+	.release_cb	= quic_release_cb,
 	.hash		= quic_hash,
 	.unhash		= quic_unhash,
 	.no_autobind	= true,
@@ -651,6 +1741,9 @@ struct proto quic6_prot = {
 	.getsockopt	= quic_getsockopt,
 	.sendmsg	= quic_sendmsg,
 	.recvmsg	= quic_recvmsg,
+	.connect	= quic_connect,
+	.backlog_rcv	= quic_backlog_rcv,
+	.release_cb	= quic_release_cb,
 	.hash		= quic_hash,
 	.unhash		= quic_unhash,
 	.no_autobind	= true,
@@ -665,14 +1758,14 @@ const struct proto_ops quic_proto_ops = {
 	.owner		= THIS_MODULE,
 	.release	= inet_release,
 	.bind		= inet_bind,
-	.connect	= sock_no_connect,
+	.connect	= quic_inet_connect,
 	.socketpair	= sock_no_socketpair,
-	.accept		= sock_no_accept,
+	.accept		= quic_inet_accept,
 	.getname	= quic_getname,
 	.poll		= quic_poll,
 	.ioctl		= inet_ioctl,
 	.gettstamp	= sock_gettstamp,
-	.listen		= sock_no_listen,
+	.listen		= quic_inet_listen,
 	.shutdown	= inet_shutdown,
 	.setsockopt	= sock_common_setsockopt,
 	.getsockopt	= sock_common_getsockopt,
@@ -686,14 +1779,14 @@ const struct proto_ops quic6_proto_ops = {
 	.owner		= THIS_MODULE,
 	.release	= inet6_release,
 	.bind		= inet6_bind,
-	.connect	= sock_no_connect,
+	.connect	= quic_inet_connect,
 	.socketpair	= sock_no_socketpair,
-	.accept		= sock_no_accept,
+	.accept		= quic_inet_accept,
 	.getname	= quic_getname,
 	.poll		= quic_poll,
 	.ioctl		= inet6_ioctl,
 	.gettstamp	= sock_gettstamp,
-	.listen		= sock_no_listen,
+	.listen		= quic_inet_listen,
 	.shutdown	= inet_shutdown,
 	.setsockopt	= sock_common_setsockopt,
 	.getsockopt	= sock_common_getsockopt,

@@ -11,7 +11,11 @@
 #include <net/ipv6.h>
 #include <net/tcp_states.h>
 
+#include "connid.h"
+#include "crypto.h"
 #include "path.h"
+#include "pnspace.h"
+#include "stream.h"
 
 /* Socket states, on TCP's numbers so that inet helpers read them right. */
 enum quic_state {
@@ -22,18 +26,90 @@ enum quic_state {
 };
 
 #define QUIC_ALPN_MAX_LEN	255
+#define QUIC_MIN_UDP_PAYLOAD	1200
 
 /*
- * struct quic_sock - a QUIC socket
+ * struct quic_frame - a frame waiting to be sent, or sent and waiting to
+ * be acknowledged.  Frames are encoded once, when queued; a lost frame is
+ * sent again as it is, in a new packet (RFC 9000 section 13.3).
+ * @stream_id: STREAM frames: the stream; -1 otherwise
+ * @offset: STREAM and CRYPTO frames: offset of the data
+ * @data_len: STREAM and CRYPTO frames: length of the data
+ * @level: the packet number space it must go in (enum quic_crypto_level)
+ */
+struct quic_frame {
+	struct list_head	list;
+	s64			stream_id;
+	u64			offset;
+	u32			data_len;
+	u16			len;
+	u8			type;
+	u8			level;
+	u8			fin:1;
+	u8			buf[];
+};
+
+/* what a queued skb holds for the reader */
+enum quic_rcv_kind {
+	QUIC_RCV_STREAM,
+	QUIC_RCV_CRYPTO,
+	QUIC_RCV_EVENT,
+	QUIC_RCV_DATAGRAM,
+};
+
+/*
+ * struct quic_skb_cb - per-skb state, on the receive side.
+ * @offset: STREAM and CRYPTO data: offset of the first byte
+ * @stream_id: STREAM data: the stream
+ * @level: CRYPTO data: the crypto level it arrived at
+ * @fin: STREAM data: the stream ends with this skb
+ */
+struct quic_skb_cb {
+	u64	offset;
+	s64	stream_id;
+	u8	kind;
+	u8	level;
+	u8	fin:1;
+};
+
+#define QUIC_SKB_CB(skb)	((struct quic_skb_cb *)&((skb)->cb[0]))
+
+/* Timer work deferred to release_sock() while the user owns the socket. */
+enum {
+	QUIC_DEFER_RTX,
+	QUIC_DEFER_ACK,
+	QUIC_DEFER_IDLE,
+};
+
+/*
+ * struct quic_request - a client Initial waiting on a listener for
+ * accept(), with any Initial packets of the same client that follow.
+ */
+struct quic_request {
+	struct list_head	list;
+	union quic_addr		peer;
+	union quic_addr		local;
+	struct quic_conn_id	dcid;	/* the client's original DCID */
+	struct quic_conn_id	scid;
+	u32			version;
+	struct sk_buff_head	skbs;
+};
+
+/*
+ * struct quic_sock - a QUIC socket: one connection, or a listener.
  *
  * Locking: everything below @inet is read and written under the socket
- * lock (lock_sock()), from process context.
+ * lock: lock_sock() in process context, bh_lock_sock() in softirq when
+ * the socket is not owned by a user (packets for an owned socket wait on
+ * its backlog; timer work is deferred with @deferred to release_sock()).
+ * @udp_sk's listeners list is RCU; @reqs is also under bh_lock_sock().
  */
 struct quic_sock {
 	struct inet_sock		inet;
 
 	struct quic_udp_sock		*udp_sk;	/* NULL until bound */
 	union quic_addr			local;		/* valid when udp_sk */
+	union quic_addr			peer;
 
 	u32				events;		/* BIT(QUIC_EVENT_*) on */
 	struct quic_transport_param	local_param;
@@ -41,6 +117,69 @@ struct quic_sock {
 	struct quic_config		config;
 	char				*alpn;		/* comma list, or NULL */
 	u32				alpn_len;
+
+	/* connection */
+	u32				version;
+	u8				is_serv:1,
+					tp_ext_recv:1,	/* peer's params in */
+					handshake_done:1, /* complete here */
+					confirmed:1,	/* RFC 9001 4.1.2 */
+					addr_validated:1,
+					closing:1,	/* CONNECTION_CLOSE sent */
+					draining:1,
+					listen_hashed:1;
+	struct quic_cid_set		scids;
+	struct quic_cid_set		dcids;
+	struct quic_cid_set		aliases;	/* server: odcid routes */
+	struct quic_conn_id		odcid;	/* client's first DCID */
+	struct quic_conn_id		peer_init_scid;
+	struct quic_crypto		crypto[QUIC_CRYPTO_MAX];
+	struct quic_pnspace		space[QUIC_PNSPACE_MAX];
+	u64				crypto_send_off[QUIC_PNSPACE_MAX];
+	u64				crypto_recv_off[QUIC_PNSPACE_MAX];
+	struct sk_buff_head		crypto_reorder[QUIC_PNSPACE_MAX];
+	struct list_head		outq[QUIC_PNSPACE_MAX];
+	u32				outq_bytes;	/* queued, not sent */
+	u32				unacked_bytes;	/* sent, not acked */
+	struct quic_stream_table	streams;
+
+	/* connection flow control, RFC 9000 section 4.1 */
+	u64				send_max_data;
+	u64				send_data;	/* new stream bytes sent */
+	u64				recv_max_data;
+	u64				recv_data;	/* highest offsets, summed */
+	u64				recv_consumed;
+	u64				recv_window;
+
+	/* recovery, RFC 9002 */
+	u32				mss;		/* max UDP payload */
+	u32				cwnd;
+	u32				ssthresh;
+	u32				in_flight;
+	ktime_t				recovery_start;
+	u32				latest_rtt;	/* us */
+	u32				smoothed_rtt;
+	u32				rttvar;
+	u32				min_rtt;
+	u8				pto_count;
+	u8				rtt_sampled:1;
+	u64				amp_recv;	/* anti-amplification */
+	u64				amp_sent;
+	ktime_t				idle_deadline;
+	struct timer_list		rtx_timer;
+	struct timer_list		ack_timer;
+	struct timer_list		idle_timer;
+	unsigned long			deferred;
+
+	struct quic_connection_close	close_local;	/* what we send */
+	struct quic_connection_close	close_peer;	/* what we got */
+	u8				close_app:1,	/* close_local is app */
+					close_recv:1;
+
+	/* listener */
+	struct list_head		reqs;
+	u32				nreqs;
+	struct hlist_node		listen_node;
 };
 
 /* struct ipv6_pinfo must be last: inet6_sk_generic() finds it there */
@@ -58,5 +197,66 @@ extern struct proto quic_prot;
 extern struct proto quic6_prot;
 extern const struct proto_ops quic_proto_ops;
 extern const struct proto_ops quic6_proto_ops;
+
+static inline bool quic_is_serv(const struct sock *sk)
+{
+	return quic_sk(sk)->is_serv;
+}
+
+/* the packet number space of a crypto level: 0-RTT shares 1-RTT's */
+static inline u8 quic_level_space(u8 level)
+{
+	return level == QUIC_CRYPTO_EARLY ? QUIC_CRYPTO_APP : level;
+}
+
+/* frame.c */
+struct quic_frame *quic_frame_alloc(unsigned int len, gfp_t gfp);
+struct quic_frame *quic_frame_build(u8 level, gfp_t gfp, u8 type,
+				    unsigned int nvals, const u64 *vals);
+int quic_frame_queue_crypto(struct sock *sk, u8 level, struct msghdr *msg,
+			    size_t len);
+int quic_frame_queue_close(struct sock *sk);
+void quic_outq_add(struct sock *sk, struct quic_frame *f);
+void quic_outq_purge(struct sock *sk);
+
+/* output.c */
+void quic_output(struct sock *sk);
+int quic_output_route(struct sock *sk);
+void quic_output_ack_recv(struct sock *sk, u8 space, u64 largest,
+			  u64 ack_delay, const struct quic_range *r,
+			  unsigned int nr, ktime_t now);
+void quic_rtx_timer(struct timer_list *t);
+void quic_ack_timer(struct timer_list *t);
+void quic_timers_work(struct sock *sk, unsigned long flags);
+void quic_output_discard_space(struct sock *sk, u8 space);
+void quic_output_init(struct sock *sk);
+void quic_timer_reset(struct sock *sk);
+
+/* input.c */
+int quic_udp_rcv(struct sock *usk, struct sk_buff *skb);
+int quic_backlog_rcv(struct sock *sk, struct sk_buff *skb);
+void quic_rcv_datagram(struct sock *sk, struct sk_buff *skb);
+void quic_idle_timer(struct timer_list *t);
+void quic_conn_handshake_complete(struct sock *sk);
+
+/* stream.c */
+void quic_streams_init(struct quic_stream_table *t);
+void quic_streams_free(struct quic_stream_table *t);
+void quic_streams_set_limits(struct sock *sk);
+struct quic_stream *quic_stream_find(struct quic_stream_table *t, s64 id);
+struct quic_stream *quic_stream_get_recv(struct sock *sk, s64 id, int *err);
+struct quic_stream *quic_stream_get_send(struct sock *sk, s64 id,
+					 u32 flags, int *err);
+int quic_stream_recv(struct sock *sk, struct quic_stream *st,
+		     struct sk_buff *skb);
+void quic_stream_consumed(struct sock *sk, struct quic_stream *st,
+			  u32 len);
+
+/* socket.c */
+void quic_set_state(struct sock *sk, int state);
+void quic_conn_close(struct sock *sk, u32 errcode, u8 frame, bool app);
+void quic_conn_closed(struct sock *sk, int err);
+void quic_event_queue(struct sock *sk, u8 type, const void *data,
+		      unsigned int len);
 
 #endif /* __QUIC_SOCKET_H */

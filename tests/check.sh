@@ -65,11 +65,12 @@ fi
 for r in "${rels[@]}"; do
 	blog=$logs/build-$r.log
 	if make -C "$top" module-for REL="$r" W=1 C=1 >"$blog" 2>&1 &&
+	   make -C "$top/tests/kmod" REL="$r" W=1 C=1 >>"$blog" 2>&1 &&
 	   ! grep -qiE 'warning:|error:|sparse: ' "$blog"; then
-		result OK "$r: quic.ko builds with W=1 C=1, no warnings"
+		result OK "$r: quic.ko and the test module build with W=1 C=1, no warnings"
 	else
 		grep -iE 'warning|error|sparse' "$blog" | head -n 40
-		result FAIL "$r: quic.ko builds with W=1 C=1, no warnings"
+		result FAIL "$r: quic.ko and the test module build with W=1 C=1, no warnings"
 	fi
 done
 

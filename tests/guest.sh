@@ -10,7 +10,7 @@ set -u
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 
-TESTS=(tests/socket_test tests/unload_test.sh)
+TESTS=(tests/socket_test tests/crypto_test.sh tests/unload_test.sh)
 TIMEOUT=300	# seconds per test program
 
 # The UDP sockets that exist before any test: unload_test.sh checks that

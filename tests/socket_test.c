@@ -587,7 +587,7 @@ static int qget(int fd, int name, void *val, socklen_t *len)
 
 static void test_opt_unknown(void)
 {
-	static const int names[] = { 99, -1, QUIC_SOCKOPT_STREAM_OPEN };
+	static const int names[] = { 99, -1, QUIC_SOCKOPT_TRANSPORT_PARAM_EXT + 1 };
 	char buf[64] = "";
 	socklen_t len;
 	int fd = qsock(AF_INET, SOCK_DGRAM);
@@ -998,7 +998,7 @@ static void test_opt_sol_socket(void)
 	close(fd);
 }
 
-/* ------------------------------- calls that need a connection (today) */
+/* ------------------------------------- calls that need a connection */
 
 static void test_send_recv_unconnected(void)
 {
@@ -1032,21 +1032,65 @@ static void test_libquic_unconnected(void)
 	close(fd);
 }
 
+/* Ip OutRequests from /proc/net/snmp: packets this host sent */
+static long ip_out_requests(void)
+{
+	char names[2048], vals[2048], *n, *v, *sn, *sv;
+	FILE *f = fopen("/proc/net/snmp", "r");
+	long r = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(names, sizeof(names), f) && fgets(vals, sizeof(vals), f)) {
+		if (strncmp(names, "Ip:", 3))
+			continue;
+		n = strtok_r(names, " \n", &sn);
+		v = strtok_r(vals, " \n", &sv);
+		while (n && v) {
+			if (!strcmp(n, "OutRequests"))
+				r = atol(v);
+			n = strtok_r(NULL, " \n", &sn);
+			v = strtok_r(NULL, " \n", &sv);
+		}
+		break;
+	}
+	fclose(f);
+	return r;
+}
+
 static void test_connect_listen_accept(void)
 {
 	struct addr peer = mkaddr(AF_INET, "127.0.0.1", 4433);
-	struct addr a = mkaddr(AF_INET, "127.0.0.1", 0);
-	int fd = qsock(AF_INET, SOCK_STREAM);
+	struct addr zero = mkaddr(AF_INET, "127.0.0.1", 0);
+	struct addr a = mkaddr(AF_INET, "127.0.0.1", 0), got;
+	int fd = qsock(AF_INET, SOCK_STREAM), lfd = qsock(AF_INET, SOCK_DGRAM);
 	socklen_t len = sizeof(a.v6);
+	long out;
 
 	REQUIRE_SYS(fd);
-	CHECK_ERR(connect(fd, &peer.sa, peer.len), EOPNOTSUPP);
-	CHECK_ERR(listen(fd, 1), EOPNOTSUPP);
-	CHECK_SYS(qbind(fd, &a));
-	CHECK_ERR(listen(fd, 1), EOPNOTSUPP);
-	CHECK_ERR(accept(fd, &a.sa, &len), EOPNOTSUPP);
-	CHECK_ERR(accept4(fd, NULL, NULL, SOCK_NONBLOCK), EOPNOTSUPP);
+	REQUIRE_SYS(lfd);
+	/* connect(): port 0 is no peer; it sends nothing (draft 3.2.4) */
+	CHECK_ERR(connect(fd, &zero.sa, zero.len), EINVAL);
+	out = ip_out_requests();
+	CHECK_SYS(connect(fd, &peer.sa, peer.len));
+	CHECK_EQ(ip_out_requests(), out);
+	got.len = sizeof(got.v6);
+	CHECK_SYS(getpeername(fd, &got.sa, &got.len));
+	CHECK_EQ(got.v4.sin_port, htons(4433));
+	CHECK_EQ(got.v4.sin_addr.s_addr, htonl(INADDR_LOOPBACK));
+	CHECK_ERR(connect(fd, &peer.sa, peer.len), EISCONN);
+	CHECK_ERR(listen(fd, 1), EINVAL);
+	CHECK_ERR(accept(fd, &a.sa, &len), EINVAL);
+
+	/* listen(): then nothing pending to accept */
+	CHECK_SYS(qbind(lfd, &a));
+	CHECK_SYS(listen(lfd, 4));
+	CHECK_SYS(listen(lfd, 8));
+	CHECK_SYS(fcntl(lfd, F_SETFL, O_NONBLOCK));
+	CHECK_ERR(accept(lfd, NULL, NULL), EAGAIN);
+	CHECK_ERR(connect(lfd, &peer.sa, peer.len), EISCONN);
 	close(fd);
+	close(lfd);
 }
 
 static void test_shutdown(void)
@@ -1140,7 +1184,7 @@ static const struct tap_test tests[] = {
 	TAP_TEST(test_getsockname_unbound4, "getsockname on an unbound AF_INET socket: AF_INET, 0.0.0.0, port 0"),
 	TAP_TEST(test_getsockname_unbound6, "getsockname on an unbound AF_INET6 socket: AF_INET6, ::, port 0"),
 	TAP_TEST(test_getpeername, "getpeername fails with ENOTCONN, bound or not"),
-	TAP_TEST(test_opt_unknown, "SOL_QUIC optname 99, -1 and STREAM_OPEN (not there yet): ENOPROTOOPT for set and get"),
+	TAP_TEST(test_opt_unknown, "SOL_QUIC optname 99, -1 and one past the last: ENOPROTOOPT for set and get"),
 	TAP_TEST(test_opt_short_event, "QUIC_SOCKOPT_EVENT with a short optlen: EINVAL for set and get"),
 	TAP_TEST(test_opt_short_transport_param, "QUIC_SOCKOPT_TRANSPORT_PARAM with a short optlen: EINVAL for set and get"),
 	TAP_TEST(test_opt_short_config, "QUIC_SOCKOPT_CONFIG shorter than keepalive_probe_interval's offset: EINVAL for set and get"),
@@ -1162,7 +1206,7 @@ static const struct tap_test tests[] = {
 	TAP_TEST(test_opt_sol_socket, "SOL_SOCKET options (SO_REUSEADDR) work"),
 	TAP_TEST(test_send_recv_unconnected, "send/sendto/recv on an unconnected socket fail with ENOTCONN, bound or not"),
 	TAP_TEST(test_libquic_unconnected, "quic_sendmsg/quic_recvmsg on an unconnected socket fail with ENOTCONN"),
-	TAP_TEST(test_connect_listen_accept, "connect, listen and accept fail with EOPNOTSUPP (not there yet)"),
+	TAP_TEST(test_connect_listen_accept, "connect sends nothing and sets the peer; EISCONN/EINVAL/EAGAIN by state"),
 	TAP_TEST(test_shutdown, "shutdown on an unconnected socket fails with ENOTCONN"),
 	TAP_TEST(test_poll_unbound, "poll on an unbound socket returns POLLHUP at once"),
 	TAP_TEST(test_unload_busy, "delete_module(quic) fails with EWOULDBLOCK while a QUIC socket exists"),

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * QUIC connection IDs.  Source IDs route incoming packets: they live in a
+ * per network namespace rhashtable keyed by the whole struct quic_conn_id
+ * (length and zero-padded bytes).
+ */
+
+#include <linux/random.h>
+#include <linux/rhashtable.h>
+#include <linux/slab.h>
+#include <net/sock.h>
+
+#include "connid.h"
+#include "protocol.h"
+
+static const struct rhashtable_params quic_cid_params = {
+	.head_offset		= offsetof(struct quic_cid, node),
+	.key_offset		= offsetof(struct quic_cid, id),
+	.key_len		= sizeof(struct quic_conn_id),
+	.automatic_shrinking	= true,
+};
+
+int quic_cid_table_init(struct rhashtable *ht)
+{
+	return rhashtable_init(ht, &quic_cid_params);
+}
+
+void quic_cid_table_destroy(struct rhashtable *ht)
+{
+	rhashtable_destroy(ht);
+}
+
+void quic_cid_set_init(struct quic_cid_set *set, bool source)
+{
+	INIT_LIST_HEAD(&set->list);
+	set->next_seq = 0;
+	set->retire_prior_to = 0;
+	set->count = 0;
+	set->source = source;
+}
+
+struct quic_cid *quic_cid_active(struct quic_cid_set *set)
+{
+	return list_first_entry_or_null(&set->list, struct quic_cid, list);
+}
+
+struct quic_cid *quic_cid_find_seq(const struct quic_cid_set *set, u64 seq)
+{
+	struct quic_cid *cid;
+
+	list_for_each_entry(cid, &set->list, list)
+		if (cid->seq == seq)
+			return cid;
+	return NULL;
+}
+
+void quic_cid_generate(struct quic_conn_id *id, unsigned int len)
+{
+	memset(id, 0, sizeof(*id));
+	id->len = len;
+	get_random_bytes(id->data, len);
+}
+
+/* The stateless reset token of one of our IDs, RFC 9000 section 10.3.2:
+ * a keyed hash of the ID, so that it can be computed again after the
+ * connection state is gone.
+ */
+static void quic_cid_token(struct net *net, const struct quic_conn_id *id,
+			   u8 *token)
+{
+	struct quic_net *qn = quic_net(net);
+	u64 h[2];
+
+	h[0] = siphash(id, sizeof(*id), &qn->reset_key[0]);
+	h[1] = siphash(id, sizeof(*id), &qn->reset_key[1]);
+	memcpy(token, h, QUIC_RESET_TOKEN_LEN);
+}
+
+static void quic_cid_insert_sorted(struct quic_cid_set *set,
+				   struct quic_cid *new)
+{
+	struct quic_cid *cid;
+
+	list_for_each_entry(cid, &set->list, list) {
+		if (cid->seq > new->seq) {
+			list_add_tail(&new->list, &cid->list);
+			goto out;
+		}
+	}
+	list_add_tail(&new->list, &set->list);
+out:
+	set->count++;
+	if (new->seq >= set->next_seq)
+		set->next_seq = new->seq + 1;
+}
+
+/**
+ * quic_cid_add - add a connection ID with a known sequence number
+ * @sk: the owning socket
+ * @set: source or destination set
+ * @seq: its sequence number
+ * @id: the ID
+ * @token: destination IDs: the peer's stateless reset token, or NULL
+ * @gfp: allocation flags
+ *
+ * A source ID is published for receive lookups.
+ *
+ * Return: 0, -EEXIST when a source ID collides with one in use, -ENOMEM.
+ */
+int quic_cid_add(struct sock *sk, struct quic_cid_set *set, u64 seq,
+		 const struct quic_conn_id *id, const u8 *token, gfp_t gfp)
+{
+	struct quic_cid *cid;
+	int err;
+
+	cid = kzalloc(sizeof(*cid), gfp);
+	if (!cid)
+		return -ENOMEM;
+	cid->id.len = id->len;
+	memcpy(cid->id.data, id->data, id->len);
+	cid->seq = seq;
+	if (token)
+		memcpy(cid->token, token, QUIC_RESET_TOKEN_LEN);
+
+	if (set->source) {
+		cid->sk = sk;
+		quic_cid_token(sock_net(sk), &cid->id, cid->token);
+		err = rhashtable_lookup_insert_fast(&quic_net(sock_net(sk))->cids,
+						    &cid->node,
+						    quic_cid_params);
+		if (err) {
+			kfree(cid);
+			return err;
+		}
+	}
+	quic_cid_insert_sorted(set, cid);
+	return 0;
+}
+
+/**
+ * quic_cid_issue - make a new source connection ID with the next sequence
+ * number and publish it
+ * @sk: the owning socket
+ * @set: the source set
+ * @gfp: allocation flags
+ * @cidp: the new entry
+ *
+ * Return: 0 or a negative errno.
+ */
+int quic_cid_issue(struct sock *sk, struct quic_cid_set *set, gfp_t gfp,
+		   struct quic_cid **cidp)
+{
+	struct quic_conn_id id;
+	int err, tries = 3;
+
+	do {
+		quic_cid_generate(&id, QUIC_CONN_ID_LEN);
+		err = quic_cid_add(sk, set, set->next_seq, &id, NULL, gfp);
+	} while (err == -EEXIST && --tries);
+	if (err)
+		return err;
+	*cidp = quic_cid_find_seq(set, set->next_seq - 1);
+	return 0;
+}
+
+static void quic_cid_free_rcu(struct rcu_head *head)
+{
+	kfree(container_of(head, struct quic_cid, rcu));
+}
+
+void quic_cid_remove(struct sock *sk, struct quic_cid_set *set,
+		     struct quic_cid *cid)
+{
+	list_del(&cid->list);
+	set->count--;
+	if (set->source) {
+		rhashtable_remove_fast(&quic_net(sock_net(sk))->cids,
+				       &cid->node, quic_cid_params);
+		call_rcu(&cid->rcu, quic_cid_free_rcu);
+		return;
+	}
+	kfree(cid);
+}
+
+/* drop the IDs with a sequence number below @prior_to */
+void quic_cid_retire_prior(struct sock *sk, struct quic_cid_set *set,
+			   u64 prior_to)
+{
+	struct quic_cid *cid, *tmp;
+
+	list_for_each_entry_safe(cid, tmp, &set->list, list)
+		if (cid->seq < prior_to)
+			quic_cid_remove(sk, set, cid);
+	if (prior_to > set->retire_prior_to)
+		set->retire_prior_to = prior_to;
+}
+
+void quic_cid_set_free(struct sock *sk, struct quic_cid_set *set)
+{
+	struct quic_cid *cid, *tmp;
+
+	list_for_each_entry_safe(cid, tmp, &set->list, list)
+		quic_cid_remove(sk, set, cid);
+}
+
+/**
+ * quic_cid_lookup - find the socket a source connection ID routes to
+ * @net: network namespace
+ * @id: ID bytes from a packet
+ * @len: their length
+ *
+ * Context: RCU read side (softirq receive).
+ * Return: the socket with a reference held, or NULL.
+ */
+struct sock *quic_cid_lookup(struct net *net, const u8 *id, u8 len)
+{
+	struct quic_conn_id key = {};
+	struct quic_cid *cid;
+	struct sock *sk;
+
+	if (len > QUIC_CONN_ID_MAX_LEN)
+		return NULL;
+	key.len = len;
+	memcpy(key.data, id, len);
+	cid = rhashtable_lookup(&quic_net(net)->cids, &key, quic_cid_params);
+	if (!cid)
+		return NULL;
+	sk = cid->sk;
+	if (!refcount_inc_not_zero(&sk->sk_refcnt))
+		return NULL;
+	return sk;
+}

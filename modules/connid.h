@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * QUIC connection IDs, RFC 9000 section 5.1: the IDs we issue (source)
+ * and the peer's (destination).
+ */
+#ifndef __QUIC_CONNID_H
+#define __QUIC_CONNID_H
+
+#include <linux/list.h>
+#include <linux/rhashtable-types.h>
+#include <linux/types.h>
+
+#define QUIC_CONN_ID_MAX_LEN	20
+#define QUIC_CONN_ID_LEN	8	/* the length of the IDs we issue */
+#define QUIC_RESET_TOKEN_LEN	16
+
+struct net;
+struct sock;
+
+struct quic_conn_id {
+	u8	len;
+	u8	data[QUIC_CONN_ID_MAX_LEN];
+};
+
+/*
+ * struct quic_cid - one connection ID with its sequence number.
+ * @node: source IDs only: in quic_net->cids, under RCU for readers
+ * @sk: source IDs only: the socket the ID routes to (no reference: the
+ *	entry is unhashed, and an RCU grace period passes, before the
+ *	socket goes away)
+ */
+struct quic_cid {
+	struct list_head	list;
+	struct rhash_head	node;
+	struct quic_conn_id	id;
+	u64			seq;
+	struct sock		*sk;
+	u8			token[QUIC_RESET_TOKEN_LEN];
+	struct rcu_head		rcu;
+};
+
+/*
+ * struct quic_cid_set - the source or destination IDs of a connection,
+ * by ascending sequence number; the first is the one in use.
+ *
+ * Locking: the socket lock.  Source IDs are also published in the
+ * per-netns hash table (quic_net->cids), which softirq readers walk
+ * under RCU.
+ */
+struct quic_cid_set {
+	struct list_head	list;
+	u64			next_seq;	/* next sequence number */
+	u64			retire_prior_to;
+	u32			count;
+	bool			source;
+};
+
+int quic_cid_table_init(struct rhashtable *ht);
+void quic_cid_table_destroy(struct rhashtable *ht);
+
+void quic_cid_set_init(struct quic_cid_set *set, bool source);
+void quic_cid_set_free(struct sock *sk, struct quic_cid_set *set);
+struct quic_cid *quic_cid_active(struct quic_cid_set *set);
+struct quic_cid *quic_cid_find_seq(const struct quic_cid_set *set, u64 seq);
+
+void quic_cid_generate(struct quic_conn_id *id, unsigned int len);
+int quic_cid_add(struct sock *sk, struct quic_cid_set *set, u64 seq,
+		 const struct quic_conn_id *id, const u8 *token, gfp_t gfp);
+int quic_cid_issue(struct sock *sk, struct quic_cid_set *set, gfp_t gfp,
+		   struct quic_cid **cidp);
+void quic_cid_retire_prior(struct sock *sk, struct quic_cid_set *set,
+			   u64 prior_to);
+void quic_cid_remove(struct sock *sk, struct quic_cid_set *set,
+		     struct quic_cid *cid);
+struct sock *quic_cid_lookup(struct net *net, const u8 *id, u8 len);
+
+#endif /* __QUIC_CONNID_H */

@@ -1,0 +1,894 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * QUIC input: from the UDP tunnel socket to the connection.  Datagrams
+ * are demultiplexed by destination connection ID (RFC 9000 section 5.2),
+ * client Initials without a connection go to a listener's request queue,
+ * and each packet is unprotected and its frames processed.
+ */
+
+#include <linux/slab.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+#include <net/udp.h>
+
+#include "protocol.h"
+#include "socket.h"
+#include "varint.h"
+
+#define QUIC_REQ_MAX_SKBS	8
+#define QUIC_MAX_ACK_RANGES	64
+#define QUIC_CRYPTO_REORDER_MAX	(64 * 1024)
+
+/* a parsed packet header; pointers into the linear datagram */
+struct quic_hdr {
+	const u8	*dcid;
+	const u8	*scid;
+	u32		version;
+	u32		pn_offset;	/* from the packet's first byte */
+	u32		pkt_len;	/* the whole packet */
+	u8		dcid_len;
+	u8		scid_len;
+	u8		level;
+	u8		is_long:1,
+			is_retry:1;
+};
+
+static int quic_long_level(u32 version, u8 type, u8 *level)
+{
+	static const u8 v1[4] = {
+		QUIC_CRYPTO_INITIAL, QUIC_CRYPTO_EARLY, QUIC_CRYPTO_HANDSHAKE,
+		QUIC_CRYPTO_MAX,	/* Retry */
+	};
+	static const u8 v2[4] = {
+		QUIC_CRYPTO_MAX, QUIC_CRYPTO_INITIAL, QUIC_CRYPTO_EARLY,
+		QUIC_CRYPTO_HANDSHAKE,
+	};
+
+	if (version == QUIC_VERSION_V1)
+		*level = v1[type];
+	else if (version == QUIC_VERSION_V2)
+		*level = v2[type];
+	else
+		return -EPROTONOSUPPORT;
+	return 0;
+}
+
+/* Parse the header of the packet at @p, @len bytes left in the datagram.
+ * Short headers carry no DCID length: ours are QUIC_CONN_ID_LEN.
+ */
+static int quic_parse_header(const u8 *p, u32 len, struct quic_hdr *h)
+{
+	struct quic_buf b = { .p = p, .left = len };
+	u64 tlen, plen;
+	const u8 *tmp;
+	u8 first;
+
+	memset(h, 0, sizeof(*h));
+	if (!quic_get_u8(&b, &first))
+		return -EINVAL;
+	if (!(first & 0x80)) {
+		if (len < 1 + QUIC_CONN_ID_LEN + 1 + QUIC_CRYPTO_TAG_LEN)
+			return -EINVAL;
+		h->dcid = p + 1;
+		h->dcid_len = QUIC_CONN_ID_LEN;
+		h->pn_offset = 1 + QUIC_CONN_ID_LEN;
+		h->pkt_len = len;
+		h->level = QUIC_CRYPTO_APP;
+		return 0;
+	}
+
+	h->is_long = 1;
+	if (!quic_get_be32(&b, &h->version) ||
+	    !quic_get_u8(&b, &h->dcid_len) ||
+	    h->dcid_len > QUIC_CONN_ID_MAX_LEN ||
+	    !quic_get_bytes(&b, h->dcid_len, &h->dcid) ||
+	    !quic_get_u8(&b, &h->scid_len) ||
+	    h->scid_len > QUIC_CONN_ID_MAX_LEN ||
+	    !quic_get_bytes(&b, h->scid_len, &h->scid))
+		return -EINVAL;
+	if (!h->version)
+		return 0;	/* Version Negotiation */
+	if (quic_long_level(h->version, (first >> 4) & 0x3, &h->level))
+		return -EPROTONOSUPPORT;
+	if (h->level == QUIC_CRYPTO_MAX) {
+		h->is_retry = 1;
+		h->pkt_len = len;
+		return 0;
+	}
+	if (h->level == QUIC_CRYPTO_INITIAL &&
+	    (!quic_get_varint(&b, &tlen) || !quic_get_bytes(&b, tlen, &tmp)))
+		return -EINVAL;
+	if (!quic_get_varint(&b, &plen) || plen > b.left ||
+	    plen < 4 + QUIC_CRYPTO_TAG_LEN)
+		return -EINVAL;
+	h->pn_offset = len - b.left;
+	h->pkt_len = h->pn_offset + plen;
+	return 0;
+}
+
+/* connection errors */
+
+void quic_conn_close(struct sock *sk, u32 errcode, u8 frame, bool app)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	if (qs->closing || qs->draining)
+		return;
+	memset(&qs->close_local, 0, sizeof(qs->close_local));
+	qs->close_local.errcode = errcode;
+	qs->close_local.frame = frame;
+	qs->close_app = app;
+	qs->closing = 1;
+	quic_frame_queue_close(sk);
+	quic_output(sk);
+	quic_conn_closed(sk, app ? ECONNRESET : EPROTO);
+}
+
+/* frames */
+
+struct quic_rx {
+	struct sk_buff	*skb;		/* the datagram */
+	const u8	*start;		/* payload start (linear data) */
+	ktime_t		now;
+	u8		level;
+	u8		sp;
+	u8		eliciting:1;
+	u8		frame;		/* type being processed, for errors */
+};
+
+static int quic_rx_clone(struct sock *sk, struct quic_rx *rx,
+			 const u8 *data, u32 len, struct sk_buff **out)
+{
+	struct sk_buff *n;
+
+	n = skb_clone(rx->skb, GFP_ATOMIC);
+	if (!n)
+		return -ENOMEM;
+	skb_pull(n, data - rx->skb->data);
+	skb_trim(n, len);
+	memset(n->cb, 0, sizeof(n->cb));
+	*out = n;
+	return 0;
+}
+
+/* queue an in-order chunk for the reader */
+static void quic_rcv_queue(struct sock *sk, struct sk_buff *skb)
+{
+	skb_set_owner_r(skb, sk);
+	__skb_queue_tail(&sk->sk_receive_queue, skb);
+}
+
+static void quic_crypto_deliver(struct sock *sk, u8 sp)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct sk_buff_head *q = &qs->crypto_reorder[sp];
+	struct sk_buff *skb, *tmp;
+	u64 off, end;
+
+	skb_queue_walk_safe(q, skb, tmp) {
+		off = QUIC_SKB_CB(skb)->offset;
+		end = off + skb->len;
+		if (off > qs->crypto_recv_off[sp])
+			break;
+		__skb_unlink(skb, q);
+		if (end <= qs->crypto_recv_off[sp]) {
+			kfree_skb(skb);
+			continue;
+		}
+		skb_pull(skb, qs->crypto_recv_off[sp] - off);
+		QUIC_SKB_CB(skb)->offset = qs->crypto_recv_off[sp];
+		qs->crypto_recv_off[sp] = end;
+		quic_rcv_queue(sk, skb);
+	}
+}
+
+static int quic_frame_crypto(struct sock *sk, struct quic_rx *rx,
+			     struct quic_buf *b)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct sk_buff_head *q = &qs->crypto_reorder[rx->sp];
+	struct sk_buff *skb, *pos;
+	u64 off, len;
+	const u8 *data;
+
+	if (!quic_get_varint(b, &off) || !quic_get_varint(b, &len) ||
+	    !quic_get_bytes(b, len, &data))
+		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+	if (off + len > QUIC_VARINT_MAX)
+		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+	if (off + len <= qs->crypto_recv_off[rx->sp] || !len)
+		return 0;
+	if (off > qs->crypto_recv_off[rx->sp] + QUIC_CRYPTO_REORDER_MAX)
+		return QUIC_TRANSPORT_ERROR_CRYPTO_BUF_EXCEEDED;
+	/* post-handshake messages (NewSessionTicket) are not passed up */
+	if (rx->sp == QUIC_CRYPTO_APP)
+		return 0;
+
+	if (quic_rx_clone(sk, rx, data, len, &skb))
+		return QUIC_TRANSPORT_ERROR_INTERNAL;
+	QUIC_SKB_CB(skb)->kind = QUIC_RCV_CRYPTO;
+	QUIC_SKB_CB(skb)->level = rx->level;
+	QUIC_SKB_CB(skb)->offset = off;
+	skb_queue_walk(q, pos) {
+		if (QUIC_SKB_CB(pos)->offset > off) {
+			__skb_queue_before(q, pos, skb);
+			goto queued;
+		}
+	}
+	__skb_queue_tail(q, skb);
+queued:
+	quic_crypto_deliver(sk, rx->sp);
+	return 0;
+}
+
+static int quic_frame_ack(struct sock *sk, struct quic_rx *rx,
+			  struct quic_buf *b, bool ecn)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_range r[QUIC_MAX_ACK_RANGES];
+	u64 largest, delay, count, first, gap, rlen, v, i;
+	unsigned int nr = 0;
+	u64 smallest;
+
+	if (!quic_get_varint(b, &largest) || !quic_get_varint(b, &delay) ||
+	    !quic_get_varint(b, &count) || !quic_get_varint(b, &first))
+		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+	if (first > largest)
+		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+	/* section 13.1: acknowledging a packet never sent */
+	if (largest >= qs->space[rx->sp].next_pn)
+		return QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
+	smallest = largest - first;
+	r[nr].start = smallest;
+	r[nr++].end = largest;
+	for (i = 0; i < count; i++) {
+		if (!quic_get_varint(b, &gap) || !quic_get_varint(b, &rlen))
+			return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+		if (gap + 2 > smallest || rlen > smallest - gap - 2)
+			return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+		largest = smallest - gap - 2;
+		smallest = largest - rlen;
+		if (nr < QUIC_MAX_ACK_RANGES) {
+			r[nr].start = smallest;
+			r[nr++].end = largest;
+		}
+	}
+	if (ecn) {
+		for (i = 0; i < 3; i++)
+			if (!quic_get_varint(b, &v))
+				return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+	}
+
+	delay <<= qs->remote_param.ack_delay_exponent;
+	quic_output_ack_recv(sk, rx->sp, r[0].end, delay, r, nr, rx->now);
+	return 0;
+}
+
+static int quic_frame_stream(struct sock *sk, struct quic_rx *rx,
+			     struct quic_buf *b, u8 type)
+{
+	struct quic_stream *st;
+	struct sk_buff *skb;
+	u64 id, off = 0, len;
+	const u8 *data;
+	int err;
+
+	if (!quic_get_varint(b, &id))
+		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+	if ((type & 0x04) && !quic_get_varint(b, &off))
+		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+	if (type & 0x02) {
+		if (!quic_get_varint(b, &len))
+			return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+	} else {
+		len = b->left;
+	}
+	if (!quic_get_bytes(b, len, &data))
+		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+	if (off + len > QUIC_VARINT_MAX)
+		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+
+	st = quic_stream_get_recv(sk, id, &err);
+	if (!st)
+		return err;
+	if (quic_rx_clone(sk, rx, data, len, &skb))
+		return QUIC_TRANSPORT_ERROR_INTERNAL;
+	QUIC_SKB_CB(skb)->kind = QUIC_RCV_STREAM;
+	QUIC_SKB_CB(skb)->stream_id = id;
+	QUIC_SKB_CB(skb)->offset = off;
+	QUIC_SKB_CB(skb)->fin = !!(type & 0x01);
+	return quic_stream_recv(sk, st, skb);
+}
+
+static int quic_frame_new_cid(struct sock *sk, struct quic_buf *b)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_conn_id id = {};
+	u64 seq, prior;
+	const u8 *data, *token;
+	struct quic_frame *f;
+	struct quic_cid *cid, *tmp;
+	u8 len;
+
+	if (!quic_get_varint(b, &seq) || !quic_get_varint(b, &prior) ||
+	    !quic_get_u8(b, &len) || len < 1 || len > QUIC_CONN_ID_MAX_LEN ||
+	    !quic_get_bytes(b, len, &data) ||
+	    !quic_get_bytes(b, QUIC_RESET_TOKEN_LEN, &token))
+		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+	if (prior > seq)
+		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+	/* the active ID is zero-length: NEW_CONNECTION_ID is an error */
+	cid = quic_cid_active(&qs->dcids);
+	if (cid && !cid->id.len)
+		return QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
+
+	if (seq >= qs->dcids.retire_prior_to && !quic_cid_find_seq(&qs->dcids, seq)) {
+		id.len = len;
+		memcpy(id.data, data, len);
+		if (quic_cid_add(sk, &qs->dcids, seq, &id, token, GFP_ATOMIC))
+			return QUIC_TRANSPORT_ERROR_INTERNAL;
+	}
+	if (prior > qs->dcids.retire_prior_to) {
+		list_for_each_entry_safe(cid, tmp, &qs->dcids.list, list) {
+			if (cid->seq >= prior)
+				continue;
+			f = quic_frame_build(QUIC_CRYPTO_APP, GFP_ATOMIC, 0x19, 1,
+					     &cid->seq);
+			if (f)
+				quic_outq_add(sk, f);
+		}
+		quic_cid_retire_prior(sk, &qs->dcids, prior);
+	}
+	if (qs->dcids.count > qs->local_param.active_connection_id_limit)
+		return QUIC_TRANSPORT_ERROR_CONNECTION_ID_LIMIT;
+	return 0;
+}
+
+/* Issue source IDs up to the peer's active_connection_id_limit. */
+static void quic_issue_cids(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	u32 limit = min_t(u32, qs->remote_param.active_connection_id_limit, 8);
+	struct quic_frame *f;
+	struct quic_cid *cid;
+	u8 *p;
+
+	while (qs->scids.count < limit) {
+		if (quic_cid_issue(sk, &qs->scids, GFP_ATOMIC, &cid))
+			return;
+		f = quic_frame_alloc(1 + quic_varint_len(cid->seq) +
+				     quic_varint_len(qs->scids.retire_prior_to) +
+				     1 + cid->id.len + QUIC_RESET_TOKEN_LEN,
+				     GFP_ATOMIC);
+		if (!f)
+			return;
+		f->type = 0x18;
+		f->level = QUIC_CRYPTO_APP;
+		p = f->buf;
+		*p++ = 0x18;
+		p += quic_varint_put(p, cid->seq);
+		p += quic_varint_put(p, qs->scids.retire_prior_to);
+		*p++ = cid->id.len;
+		memcpy(p, cid->id.data, cid->id.len);
+		p += cid->id.len;
+		memcpy(p, cid->token, QUIC_RESET_TOKEN_LEN);
+		quic_outq_add(sk, f);
+	}
+}
+
+void quic_conn_handshake_complete(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_frame *f;
+
+	if (qs->handshake_done)
+		return;
+	qs->handshake_done = 1;
+	if (qs->is_serv) {
+		/* RFC 9001 section 4.1.2: the server confirms at completion */
+		f = quic_frame_build(QUIC_CRYPTO_APP, GFP_ATOMIC, 0x1e, 0, NULL);
+		if (f)
+			quic_outq_add(sk, f);
+		qs->confirmed = 1;
+		quic_output_discard_space(sk, QUIC_CRYPTO_HANDSHAKE);
+	}
+	quic_issue_cids(sk);
+	quic_set_state(sk, QUIC_SS_ESTABLISHED);
+	sk->sk_state_change(sk);
+	quic_output(sk);
+}
+
+static int quic_frame_process(struct sock *sk, struct quic_rx *rx,
+			      struct quic_buf *b)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	u64 type, v[3];
+	const u8 *data;
+	struct quic_frame *f;
+	bool hs = rx->sp != QUIC_CRYPTO_APP;
+	int err = 0;
+
+	while (b->left) {
+		if (!quic_get_varint(b, &type))
+			return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+		rx->frame = type;
+		/* RFC 9000 section 12.4, table 3 */
+		if (hs && type != 0x00 && type != 0x01 && type != 0x02 &&
+		    type != 0x03 && type != 0x06 && type != 0x1c)
+			return QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
+		if (type != 0x00 && type != 0x02 && type != 0x03 &&
+		    type != 0x1c && type != 0x1d)
+			rx->eliciting = 1;
+
+		switch (type) {
+		case 0x00:	/* PADDING */
+		case 0x01:	/* PING */
+			break;
+		case 0x02:	/* ACK */
+		case 0x03:
+			err = quic_frame_ack(sk, rx, b, type == 0x03);
+			break;
+		case 0x04:	/* RESET_STREAM */
+			if (!quic_get_varint(b, &v[0]) ||
+			    !quic_get_varint(b, &v[1]) ||
+			    !quic_get_varint(b, &v[2]))
+				return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+			break;
+		case 0x05:	/* STOP_SENDING */
+			if (!quic_get_varint(b, &v[0]) ||
+			    !quic_get_varint(b, &v[1]))
+				return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+			break;
+		case 0x06:	/* CRYPTO */
+			err = quic_frame_crypto(sk, rx, b);
+			break;
+		case 0x07:	/* NEW_TOKEN */
+			if (!quic_get_varint(b, &v[0]) || !v[0] ||
+			    !quic_get_bytes(b, v[0], &data))
+				return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+			if (qs->is_serv)
+				return QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
+			quic_event_queue(sk, QUIC_EVENT_NEW_TOKEN, data, v[0]);
+			break;
+		case 0x08 ... 0x0f:	/* STREAM */
+			err = quic_frame_stream(sk, rx, b, type);
+			break;
+		case 0x10:	/* MAX_DATA */
+			if (!quic_get_varint(b, &v[0]))
+				return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+			if (v[0] > qs->send_max_data) {
+				qs->send_max_data = v[0];
+				sk->sk_write_space(sk);
+			}
+			break;
+		case 0x11: {	/* MAX_STREAM_DATA */
+			struct quic_stream *st;
+
+			if (!quic_get_varint(b, &v[0]) ||
+			    !quic_get_varint(b, &v[1]))
+				return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+			st = quic_stream_find(&qs->streams, v[0]);
+			if (st && v[1] > st->send_max) {
+				st->send_max = v[1];
+				sk->sk_write_space(sk);
+			}
+			break;
+		}
+		case 0x12:	/* MAX_STREAMS */
+		case 0x13:
+			if (!quic_get_varint(b, &v[0]))
+				return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+			if (v[0] > (1ULL << 60))
+				return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+			if (v[0] > qs->streams.local[type & 1].max) {
+				qs->streams.local[type & 1].max = v[0];
+				quic_event_queue(sk,
+						 QUIC_EVENT_STREAM_MAX_STREAM,
+						 &v[0], sizeof(v[0]));
+				sk->sk_write_space(sk);
+			}
+			break;
+		case 0x14:	/* DATA_BLOCKED */
+		case 0x16:	/* STREAMS_BLOCKED */
+		case 0x17:
+			if (!quic_get_varint(b, &v[0]))
+				return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+			break;
+		case 0x15:	/* STREAM_DATA_BLOCKED */
+			if (!quic_get_varint(b, &v[0]) ||
+			    !quic_get_varint(b, &v[1]))
+				return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+			break;
+		case 0x18:	/* NEW_CONNECTION_ID */
+			err = quic_frame_new_cid(sk, b);
+			break;
+		case 0x19: {	/* RETIRE_CONNECTION_ID */
+			struct quic_cid *cid;
+
+			if (!quic_get_varint(b, &v[0]))
+				return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+			if (v[0] >= qs->scids.next_seq)
+				return QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
+			cid = quic_cid_find_seq(&qs->scids, v[0]);
+			if (cid && qs->scids.count > 1) {
+				quic_cid_remove(sk, &qs->scids, cid);
+				quic_issue_cids(sk);
+			}
+			break;
+		}
+		case 0x1a:	/* PATH_CHALLENGE */
+			if (!quic_get_bytes(b, 8, &data))
+				return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+			f = quic_frame_alloc(9, GFP_ATOMIC);
+			if (f) {
+				f->type = 0x1b;
+				f->level = QUIC_CRYPTO_APP;
+				f->buf[0] = 0x1b;
+				memcpy(f->buf + 1, data, 8);
+				quic_outq_add(sk, f);
+			}
+			break;
+		case 0x1b:	/* PATH_RESPONSE */
+			if (!quic_get_bytes(b, 8, &data))
+				return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+			break;
+		case 0x1c:	/* CONNECTION_CLOSE */
+		case 0x1d: {
+			struct quic_connection_close *c = &qs->close_peer;
+			u64 plen;
+
+			memset(c, 0, sizeof(*c));
+			if (!quic_get_varint(b, &v[0]) ||
+			    (type == 0x1c && !quic_get_varint(b, &v[1])) ||
+			    !quic_get_varint(b, &plen) ||
+			    !quic_get_bytes(b, plen, &data))
+				return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+			c->errcode = v[0];
+			c->frame = type == 0x1c ? v[1] : 0;
+			memcpy(c->phrase, data, min_t(u64, plen,
+						      sizeof(c->phrase) - 1));
+			qs->close_recv = 1;
+			/* section 10.2.2: draining, nothing more is sent */
+			qs->draining = 1;
+			quic_event_queue(sk, QUIC_EVENT_CONNECTION_CLOSE, c,
+					 sizeof(*c));
+			quic_conn_closed(sk, ECONNRESET);
+			return -ECONNRESET;
+		}
+		case 0x1e:	/* HANDSHAKE_DONE */
+			if (qs->is_serv)
+				return QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
+			if (!qs->confirmed) {
+				qs->confirmed = 1;
+				quic_output_discard_space(sk,
+							  QUIC_CRYPTO_HANDSHAKE);
+			}
+			break;
+		case 0x30:	/* DATAGRAM */
+		case 0x31:
+			if (type & 1) {
+				if (!quic_get_varint(b, &v[0]))
+					return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+			} else {
+				v[0] = b->left;
+			}
+			if (!quic_get_bytes(b, v[0], &data))
+				return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+			if (!qs->local_param.max_datagram_frame_size)
+				return QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
+			break;
+		default:
+			return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+		}
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* packets */
+
+static void quic_rcv_packet_ok(struct sock *sk, struct quic_rx *rx,
+			       const struct quic_hdr *h, u64 pn)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_pnspace *s = &qs->space[rx->sp];
+	u32 idle;
+
+	quic_pnspace_recv(s, pn, rx->now);
+	if (rx->eliciting) {
+		s->ack_pending++;
+		if (rx->sp == QUIC_CRYPTO_APP && s->ack_pending == 1)
+			sk_reset_timer(sk, &qs->ack_timer, jiffies +
+				       usecs_to_jiffies(qs->local_param.max_ack_delay));
+	}
+	/* RFC 9001 section 4.9.1: a server discards Initial keys when it
+	 * first processes a Handshake packet, which also validates the
+	 * client's address (RFC 9000 section 8.1)
+	 */
+	if (qs->is_serv && rx->level == QUIC_CRYPTO_HANDSHAKE) {
+		qs->addr_validated = 1;
+		quic_output_discard_space(sk, QUIC_CRYPTO_INITIAL);
+	}
+	/* the client learns the server's chosen source ID */
+	if (!qs->is_serv && h->is_long && rx->level == QUIC_CRYPTO_INITIAL) {
+		struct quic_cid *dcid = quic_cid_active(&qs->dcids);
+
+		if (dcid && dcid->seq == 0 && !qs->peer_init_scid.len &&
+		    h->scid_len) {
+			dcid->id.len = h->scid_len;
+			memcpy(dcid->id.data, h->scid, h->scid_len);
+			qs->peer_init_scid = dcid->id;
+		}
+	}
+
+	idle = qs->local_param.max_idle_timeout;
+	if (qs->tp_ext_recv && qs->remote_param.max_idle_timeout &&
+	    (!idle || qs->remote_param.max_idle_timeout < idle))
+		idle = qs->remote_param.max_idle_timeout;
+	if (idle)
+		sk_reset_timer(sk, &qs->idle_timer,
+			       jiffies + usecs_to_jiffies(idle));
+}
+
+/**
+ * quic_rcv_datagram - process a datagram for a connection
+ * @sk: the socket, locked (owner or bh_lock_sock)
+ * @skb: the UDP payload, linear, owned by us
+ */
+void quic_rcv_datagram(struct sock *sk, struct sk_buff *skb)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_crypto_rx_info info;
+	struct quic_rx rx = { .skb = skb, .now = ktime_get() };
+	struct quic_buf b;
+	struct quic_hdr h;
+	u32 off = 0;
+	int err;
+
+	if (sk->sk_state == QUIC_SS_CLOSED || qs->draining)
+		goto out;
+	qs->amp_recv += skb->len;
+
+	while (off < skb->len) {
+		const u8 *p = skb->data + off;
+		u32 left = skb->len - off;
+		struct quic_pnspace *s;
+		struct quic_crypto *c;
+
+		if (quic_parse_header(p, left, &h))
+			break;
+		if (h.is_long && (!h.version || h.is_retry))
+			break;	/* Version Negotiation and Retry: not yet */
+		if (h.is_long && h.version != qs->version)
+			break;
+		rx.level = h.level;
+		rx.sp = quic_level_space(h.level);
+		rx.eliciting = 0;
+		c = &qs->crypto[h.level];
+		s = &qs->space[rx.sp];
+		if (s->discarded || !quic_crypto_rx_ready(c)) {
+			off += h.pkt_len;
+			continue;
+		}
+		err = quic_crypto_decrypt(c, skb, off, h.pkt_len, h.pn_offset,
+					  s->nranges ? quic_pnspace_largest_recv(s) :
+					  (u64)-1, &info);
+		if (err) {
+			off += h.pkt_len;
+			continue;
+		}
+		if (info.key_update)
+			quic_crypto_key_update_commit(c);
+		/* reserved bits, RFC 9000 sections 17.2 and 17.3.1 */
+		if (info.first_byte & (h.is_long ? 0x0c : 0x18)) {
+			quic_conn_close(sk, QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION,
+					0, false);
+			goto out;
+		}
+		if (quic_pnspace_recv_dup(s, info.pn)) {
+			off += h.pkt_len;
+			continue;
+		}
+
+		rx.start = skb->data + off + info.hdr_len;
+		b.p = rx.start;
+		b.left = h.pkt_len - info.hdr_len - QUIC_CRYPTO_TAG_LEN;
+		err = b.left ? quic_frame_process(sk, &rx, &b) :
+			       QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
+		if (err < 0)
+			goto out;	/* closed by the peer */
+		if (err) {
+			quic_conn_close(sk, err, rx.frame, false);
+			goto out;
+		}
+		quic_rcv_packet_ok(sk, &rx, &h, info.pn);
+		off += h.pkt_len;
+	}
+
+	if (!skb_queue_empty(&sk->sk_receive_queue))
+		sk->sk_data_ready(sk);
+	quic_output(sk);
+out:
+	consume_skb(skb);
+}
+
+int quic_backlog_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	quic_rcv_datagram(sk, skb);
+	return 0;
+}
+
+/* listeners */
+
+static bool quic_req_match(const struct quic_request *req,
+			   const union quic_addr *peer, const struct quic_hdr *h)
+{
+	return quic_addr_equal(&req->peer, peer) &&
+	       req->dcid.len == h->dcid_len &&
+	       !memcmp(req->dcid.data, h->dcid, h->dcid_len);
+}
+
+static void quic_listen_rcv(struct quic_udp_sock *us, struct sk_buff *skb,
+			    const struct quic_hdr *h,
+			    const union quic_addr *peer,
+			    const union quic_addr *local)
+{
+	struct quic_request *req;
+	struct quic_sock *qs;
+	struct sock *sk = NULL;
+
+	/* RFC 9000 section 14.1: a client Initial fills 1200 bytes */
+	if (h->level != QUIC_CRYPTO_INITIAL || skb->len < QUIC_MIN_UDP_PAYLOAD ||
+	    h->dcid_len < 8)
+		goto drop;
+
+	rcu_read_lock();
+	hlist_for_each_entry_rcu(qs, &us->listeners, listen_node) {
+		if (qs->inet.sk.sk_family == peer->sa.sa_family &&
+		    refcount_inc_not_zero(&qs->inet.sk.sk_refcnt)) {
+			sk = &qs->inet.sk;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	if (!sk)
+		goto drop;
+
+	bh_lock_sock(sk);
+	if (sk->sk_state != QUIC_SS_LISTENING)
+		goto unlock_drop;
+	qs = quic_sk(sk);
+	list_for_each_entry(req, &qs->reqs, list) {
+		if (quic_req_match(req, peer, h)) {
+			if (skb_queue_len(&req->skbs) >= QUIC_REQ_MAX_SKBS)
+				goto unlock_drop;
+			__skb_queue_tail(&req->skbs, skb);
+			goto unlock;
+		}
+	}
+	if (qs->nreqs >= READ_ONCE(sk->sk_max_ack_backlog))
+		goto unlock_drop;
+	req = kzalloc(sizeof(*req), GFP_ATOMIC);
+	if (!req)
+		goto unlock_drop;
+	req->peer = *peer;
+	req->local = *local;
+	req->version = h->version;
+	req->dcid.len = h->dcid_len;
+	memcpy(req->dcid.data, h->dcid, h->dcid_len);
+	req->scid.len = h->scid_len;
+	memcpy(req->scid.data, h->scid, h->scid_len);
+	skb_queue_head_init(&req->skbs);
+	__skb_queue_tail(&req->skbs, skb);
+	list_add_tail(&req->list, &qs->reqs);
+	qs->nreqs++;
+	sk->sk_data_ready(sk);
+unlock:
+	bh_unlock_sock(sk);
+	sock_put(sk);
+	return;
+unlock_drop:
+	bh_unlock_sock(sk);
+	sock_put(sk);
+drop:
+	kfree_skb(skb);
+}
+
+static void quic_skb_addrs(struct sk_buff *skb, union quic_addr *peer,
+			   union quic_addr *local)
+{
+	struct udphdr *uh = udp_hdr(skb);
+
+	memset(peer, 0, sizeof(*peer));
+	memset(local, 0, sizeof(*local));
+	if (ip_hdr(skb)->version == 4) {
+		peer->v4.sin_family = AF_INET;
+		peer->v4.sin_addr.s_addr = ip_hdr(skb)->saddr;
+		peer->v4.sin_port = uh->source;
+		local->v4.sin_family = AF_INET;
+		local->v4.sin_addr.s_addr = ip_hdr(skb)->daddr;
+		local->v4.sin_port = uh->dest;
+	} else {
+		peer->v6.sin6_family = AF_INET6;
+		peer->v6.sin6_addr = ipv6_hdr(skb)->saddr;
+		peer->v6.sin6_port = uh->source;
+		local->v6.sin6_family = AF_INET6;
+		local->v6.sin6_addr = ipv6_hdr(skb)->daddr;
+		local->v6.sin6_port = uh->dest;
+		if (ipv6_addr_type(&peer->v6.sin6_addr) & IPV6_ADDR_LINKLOCAL)
+			peer->v6.sin6_scope_id = inet6_iif(skb);
+	}
+}
+
+/**
+ * quic_udp_rcv - encap_rcv of the UDP tunnel sockets
+ * @usk: the UDP socket
+ * @skb: the datagram, data at the UDP header
+ *
+ * Context: softirq.
+ * Return: 0, the datagram is ours (consumed or dropped).
+ */
+int quic_udp_rcv(struct sock *usk, struct sk_buff *skb)
+{
+	struct quic_udp_sock *us;
+	union quic_addr peer, local;
+	struct quic_hdr h;
+	struct sock *sk;
+
+	quic_skb_addrs(skb, &peer, &local);
+	if (skb_linearize(skb))
+		goto drop;
+	__skb_pull(skb, sizeof(struct udphdr));
+	if (quic_parse_header(skb->data, skb->len, &h) && !h.dcid)
+		goto drop;
+	if (!h.dcid)
+		goto drop;
+
+	sk = quic_cid_lookup(sock_net(usk), h.dcid, h.dcid_len);
+	if (!sk) {
+		if (!h.is_long || !h.version)
+			goto drop;
+		rcu_read_lock();
+		us = rcu_dereference_sk_user_data(usk);
+		if (us)
+			quic_listen_rcv(us, skb, &h, &peer, &local);
+		else
+			kfree_skb(skb);
+		rcu_read_unlock();
+		return 0;
+	}
+
+	memset(skb->cb, 0, sizeof(skb->cb));
+	bh_lock_sock(sk);
+	if (!sock_owned_by_user(sk)) {
+		quic_rcv_datagram(sk, skb);
+	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
+				  READ_ONCE(sk->sk_sndbuf))) {
+		kfree_skb(skb);
+	}
+	bh_unlock_sock(sk);
+	sock_put(sk);
+	return 0;
+drop:
+	kfree_skb(skb);
+	return 0;
+}
+
+void quic_idle_timer(struct timer_list *t)
+{
+	struct quic_sock *qs = from_timer(qs, t, idle_timer);
+	struct sock *sk = &qs->inet.sk;
+
+	bh_lock_sock(sk);
+	if (sock_owned_by_user(sk)) {
+		if (!test_and_set_bit(QUIC_DEFER_IDLE, &qs->deferred))
+			sock_hold(sk);
+	} else if (sk->sk_state != QUIC_SS_CLOSED) {
+		/* RFC 9000 section 10.1: silently closed */
+		qs->draining = 1;
+		quic_conn_closed(sk, ETIMEDOUT);
+	}
+	bh_unlock_sock(sk);
+	sock_put(sk);
+}

@@ -1,0 +1,790 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * QUIC output: packetization of queued frames into protected packets,
+ * UDP transmission, acknowledgment processing, loss detection and
+ * congestion control (RFC 9000 sections 12-13, RFC 9002).
+ *
+ * Everything here runs under the socket lock (owner or bh_lock_sock()).
+ */
+
+#include <linux/slab.h>
+#include <net/ip.h>
+#include <net/ip6_route.h>
+#include <net/route.h>
+#include <net/udp_tunnel.h>
+
+#include "socket.h"
+#include "varint.h"
+
+#define QUIC_PN_LEN		4
+#define QUIC_HEADROOM		(MAX_HEADER + sizeof(struct ipv6hdr) + \
+				 sizeof(struct udphdr))
+/* the largest datagram we build: one linear skb of order 2 at most */
+#define QUIC_MAX_DATAGRAM	16000
+#define QUIC_TAG_LEN		QUIC_CRYPTO_TAG_LEN
+#define QUIC_PKT_THRESHOLD	3	/* RFC 9002 kPacketThreshold */
+#define QUIC_GRANULARITY	1000	/* us, kGranularity */
+#define QUIC_AMP_FACTOR		3
+
+static u32 quic_min_cwnd(const struct quic_sock *qs)
+{
+	return 2 * qs->mss;
+}
+
+void quic_output_init(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	qs->mss = QUIC_MIN_UDP_PAYLOAD;
+	/* RFC 9002 section 7.2: min(10 * mss, max(2 * mss, 14720)) */
+	qs->cwnd = min_t(u32, 10 * qs->mss, max_t(u32, 2 * qs->mss, 14720));
+	qs->ssthresh = U32_MAX;
+	qs->smoothed_rtt = qs->config.initial_smoothed_rtt;
+	qs->rttvar = qs->smoothed_rtt / 2;
+	qs->min_rtt = U32_MAX;
+}
+
+/* the long header packet type of a level, RFC 9000 17.2 / RFC 9369 3.2 */
+static u8 quic_long_type(u32 version, u8 level)
+{
+	static const u8 v1[QUIC_CRYPTO_MAX] = {
+		[QUIC_CRYPTO_INITIAL] = 0, [QUIC_CRYPTO_EARLY] = 1,
+		[QUIC_CRYPTO_HANDSHAKE] = 2,
+	};
+	static const u8 v2[QUIC_CRYPTO_MAX] = {
+		[QUIC_CRYPTO_INITIAL] = 1, [QUIC_CRYPTO_EARLY] = 2,
+		[QUIC_CRYPTO_HANDSHAKE] = 3,
+	};
+
+	return version == QUIC_VERSION_V2 ? v2[level] : v1[level];
+}
+
+/* Route to the peer; sets the local address when bound to a wildcard. */
+int quic_output_route(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct net *net = sock_net(sk);
+	struct dst_entry *dst;
+
+	if (qs->peer.sa.sa_family == AF_INET) {
+		struct flowi4 fl4 = {};
+		struct rtable *rt;
+
+		fl4.flowi4_oif = sk->sk_bound_dev_if;
+		fl4.flowi4_proto = IPPROTO_UDP;
+		fl4.daddr = qs->peer.v4.sin_addr.s_addr;
+		fl4.saddr = qs->local.v4.sin_addr.s_addr;
+		fl4.fl4_dport = qs->peer.v4.sin_port;
+		fl4.fl4_sport = qs->local.v4.sin_port;
+		rt = ip_route_output_key(net, &fl4);
+		if (IS_ERR(rt))
+			return PTR_ERR(rt);
+		if (!qs->local.v4.sin_addr.s_addr) {
+			qs->local.v4.sin_addr.s_addr = fl4.saddr;
+			inet_sk(sk)->inet_saddr = fl4.saddr;
+		}
+		dst = &rt->dst;
+	} else {
+		struct flowi6 fl6 = {};
+
+		fl6.flowi6_oif = sk->sk_bound_dev_if ?:
+				 qs->peer.v6.sin6_scope_id;
+		fl6.flowi6_proto = IPPROTO_UDP;
+		fl6.daddr = qs->peer.v6.sin6_addr;
+		fl6.saddr = qs->local.v6.sin6_addr;
+		fl6.fl6_dport = qs->peer.v6.sin6_port;
+		fl6.fl6_sport = qs->local.v6.sin6_port;
+		dst = ip6_dst_lookup_flow(net, qs->udp_sk->sock->sk, &fl6,
+					  NULL);
+		if (IS_ERR(dst))
+			return PTR_ERR(dst);
+		if (ipv6_addr_any(&qs->local.v6.sin6_addr)) {
+			qs->local.v6.sin6_addr = fl6.saddr;
+			inet6_sk(sk)->saddr = fl6.saddr;
+		}
+	}
+	sk_dst_set(sk, dst);
+	return 0;
+}
+
+/* the largest UDP payload for this path and both sides' limits */
+static void quic_output_update_mss(struct sock *sk, struct dst_entry *dst)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	u32 mtu, hdr;
+
+	hdr = (qs->peer.sa.sa_family == AF_INET ? sizeof(struct iphdr) :
+		sizeof(struct ipv6hdr)) + sizeof(struct udphdr);
+	mtu = dst_mtu(dst);
+	mtu = mtu > hdr ? mtu - hdr : 0;
+	mtu = min_t(u32, mtu, qs->local_param.max_udp_payload_size);
+	if (qs->tp_ext_recv)
+		mtu = min_t(u32, mtu, qs->remote_param.max_udp_payload_size);
+	mtu = min_t(u32, mtu, QUIC_MAX_DATAGRAM);
+	qs->mss = max_t(u32, mtu, QUIC_MIN_UDP_PAYLOAD);
+}
+
+static void quic_xmit(struct sock *sk, struct sk_buff *skb)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct sock *usk = qs->udp_sk->sock->sk;
+	struct dst_entry *dst;
+
+	dst = sk_dst_check(sk, 0);
+	if (!dst) {
+		if (quic_output_route(sk)) {
+			kfree_skb(skb);
+			return;
+		}
+		dst = sk_dst_get(sk);
+		if (!dst) {
+			kfree_skb(skb);
+			return;
+		}
+	}
+	skb->ignore_df = 0;
+	skb->mark = sk->sk_mark;
+	skb->priority = sk->sk_priority;
+
+	if (qs->peer.sa.sa_family == AF_INET) {
+		udp_tunnel_xmit_skb((struct rtable *)dst, usk, skb,
+				    qs->local.v4.sin_addr.s_addr,
+				    qs->peer.v4.sin_addr.s_addr,
+				    inet_sk(sk)->tos,
+				    ip4_dst_hoplimit(dst), htons(IP_DF),
+				    qs->local.v4.sin_port,
+				    qs->peer.v4.sin_port, false, false);
+	} else {
+		udp_tunnel6_xmit_skb(dst, usk, skb, NULL,
+				     &qs->local.v6.sin6_addr,
+				     &qs->peer.v6.sin6_addr,
+				     inet6_sk(sk)->tclass,
+				     ip6_dst_hoplimit(dst), 0,
+				     qs->local.v6.sin6_port,
+				     qs->peer.v6.sin6_port, false);
+	}
+}
+
+static struct sk_buff *quic_datagram_alloc(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct sk_buff *skb;
+
+	skb = alloc_skb(QUIC_HEADROOM + qs->mss + QUIC_TAG_LEN, GFP_ATOMIC);
+	if (!skb)
+		return NULL;
+	skb_reserve(skb, QUIC_HEADROOM);
+	return skb;
+}
+
+/* How many bytes the server may still send before the client's address
+ * is validated, RFC 9000 section 8.1.
+ */
+static u32 quic_amp_room(const struct quic_sock *qs)
+{
+	u64 limit;
+
+	if (!qs->is_serv || qs->addr_validated)
+		return U32_MAX;
+	limit = QUIC_AMP_FACTOR * qs->amp_recv;
+	return limit > qs->amp_sent ? min_t(u64, limit - qs->amp_sent,
+					    U32_MAX) : 0;
+}
+
+static u8 quic_space_tx_level(struct quic_sock *qs, u8 sp)
+{
+	if (sp != QUIC_CRYPTO_APP)
+		return sp;
+	if (quic_crypto_tx_ready(&qs->crypto[QUIC_CRYPTO_APP]))
+		return QUIC_CRYPTO_APP;
+	return QUIC_CRYPTO_EARLY;
+}
+
+/* Write the header at the end of @skb; returns the packet number's
+ * offset from @off.
+ */
+static unsigned int quic_put_header(struct quic_sock *qs, struct sk_buff *skb,
+				    u8 level, u64 pn, unsigned int *len_off)
+{
+	struct quic_cid *dcid = quic_cid_active(&qs->dcids);
+	struct quic_cid *scid = quic_cid_active(&qs->scids);
+	unsigned int start = skb->len;
+	u8 *p = skb_put(skb, 0);
+	u8 *h = p;
+
+	if (level == QUIC_CRYPTO_APP) {
+		*p++ = 0x40 | (QUIC_PN_LEN - 1);
+		memcpy(p, dcid->id.data, dcid->id.len);
+		p += dcid->id.len;
+		*len_off = 0;
+	} else {
+		*p++ = 0xc0 | (quic_long_type(qs->version, level) << 4) |
+		       (QUIC_PN_LEN - 1);
+		put_unaligned_be32(qs->version, p);
+		p += 4;
+		*p++ = dcid->id.len;
+		memcpy(p, dcid->id.data, dcid->id.len);
+		p += dcid->id.len;
+		*p++ = scid->id.len;
+		memcpy(p, scid->id.data, scid->id.len);
+		p += scid->id.len;
+		if (level == QUIC_CRYPTO_INITIAL)
+			*p++ = 0;	/* token length */
+		*len_off = start + (p - h);
+		p += 4;		/* length, patched when known */
+	}
+	put_unaligned_be32((u32)pn, p);
+	p += QUIC_PN_LEN;
+	skb_put(skb, p - h);
+	return p - h - QUIC_PN_LEN;
+}
+
+/* Fill one packet of space @sp at the end of @skb.  Returns the bytes
+ * added (0: nothing to send), or a negative errno.
+ */
+static int quic_output_packet(struct sock *sk, struct sk_buff *skb, u8 sp,
+			      bool probe, ktime_t now)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_pnspace *s = &qs->space[sp];
+	u8 level = quic_space_tx_level(qs, sp);
+	struct quic_crypto *c = &qs->crypto[level];
+	unsigned int off = skb->len, pn_off, len_off, room, n;
+	struct quic_sent_packet *pkt = NULL;
+	bool eliciting = false, cc_ok;
+	struct quic_frame *f, *tmp;
+	u64 pn = s->next_pn;
+	int ack_len = 0, err;
+	u8 *p;
+
+	if (!quic_crypto_tx_ready(c) || s->discarded)
+		return 0;
+	if (level == QUIC_CRYPTO_EARLY)
+		return 0;	/* 0-RTT data is not sent yet */
+	if (off + 64 + QUIC_TAG_LEN > qs->mss)
+		return 0;
+
+	pn_off = quic_put_header(qs, skb, level, pn, &len_off);
+	room = qs->mss - skb->len - QUIC_TAG_LEN;
+
+	if (s->nranges && (s->ack_pending || s->ack_now)) {
+		u64 delay = ktime_us_delta(now, s->largest_recv_time);
+
+		delay >>= qs->local_param.ack_delay_exponent;
+		ack_len = quic_pnspace_ack_frame(s, skb_tail_pointer(skb),
+						 room, delay);
+		skb_put(skb, ack_len);
+		room -= ack_len;
+	}
+
+	cc_ok = probe || qs->in_flight < qs->cwnd;
+	if (cc_ok && !list_empty(&qs->outq[sp])) {
+		pkt = kmalloc(sizeof(*pkt), GFP_ATOMIC);
+		if (!pkt)
+			goto trim;
+		INIT_LIST_HEAD(&pkt->frames);
+		list_for_each_entry_safe(f, tmp, &qs->outq[sp], list) {
+			if (f->len > room)
+				continue;
+			if (f->level != level && f->level != sp)
+				continue;
+			list_move_tail(&f->list, &pkt->frames);
+			qs->outq_bytes -= f->len;
+			memcpy(skb_put(skb, f->len), f->buf, f->len);
+			room -= f->len;
+			if (f->type != 0x02 && f->type != 0x1c && f->type != 0x1d)
+				eliciting = true;
+			if (room < 32)
+				break;
+		}
+	}
+
+	if (!ack_len && !pkt)
+		goto trim;
+	if (pkt && list_empty(&pkt->frames)) {
+		kfree(pkt);
+		pkt = NULL;
+		if (!ack_len)
+			goto trim;
+	}
+
+	/* Client Initials and ack-eliciting server Initials fill the
+	 * datagram to 1200 bytes, RFC 9000 section 14.1; otherwise pad
+	 * enough for the header protection sample.
+	 */
+	n = skb->len - off - pn_off - QUIC_PN_LEN;
+	if (level == QUIC_CRYPTO_INITIAL && (!qs->is_serv || eliciting) &&
+	    skb->len + QUIC_TAG_LEN < QUIC_MIN_UDP_PAYLOAD)
+		n = QUIC_MIN_UDP_PAYLOAD - QUIC_TAG_LEN - skb->len;
+	else if (n < 4)
+		n = 4 - n;
+	else
+		n = 0;
+	if (n) {
+		p = skb_put(skb, n);
+		memset(p, 0, n);	/* PADDING */
+	}
+
+	if (len_off) {
+		u32 plen = skb->len - len_off - 4 + QUIC_TAG_LEN;
+
+		quic_varint_put_len(skb->data + len_off, plen, 4);
+	}
+	err = quic_crypto_encrypt(c, skb, off, pn_off, QUIC_PN_LEN, pn);
+	if (err) {
+		if (pkt) {	/* frames go back to be sent again */
+			list_for_each_entry_safe_reverse(f, tmp, &pkt->frames,
+							 list) {
+				list_move(&f->list, &qs->outq[sp]);
+				qs->outq_bytes += f->len;
+			}
+			kfree(pkt);
+		}
+		skb_trim(skb, off);
+		return err;
+	}
+
+	s->next_pn++;
+	if (ack_len) {
+		s->ack_pending = 0;
+		s->ack_now = 0;
+	}
+	if (pkt) {
+		pkt->pn = pn;
+		pkt->sent_time = now;
+		pkt->size = skb->len - off;
+		pkt->ack_eliciting = eliciting;
+		pkt->in_flight = eliciting;
+		list_add_tail(&pkt->list, &s->sent);
+		if (eliciting) {
+			qs->in_flight += pkt->size;
+			s->ack_eliciting_in_flight++;
+			s->last_ack_eliciting = now;
+		}
+	}
+	return skb->len - off;
+trim:
+	skb_trim(skb, off);
+	return 0;
+}
+
+static bool quic_space_has_output(struct quic_sock *qs, u8 sp)
+{
+	struct quic_pnspace *s = &qs->space[sp];
+
+	if (s->discarded)
+		return false;
+	return !list_empty(&qs->outq[sp]) ||
+	       (s->nranges && (s->ack_now || s->ack_pending >= 2 ||
+			       (sp != QUIC_CRYPTO_APP && s->ack_pending)));
+}
+
+/**
+ * quic_output_probe - send from the spaces in order until nothing is left
+ * @sk: the socket, locked
+ * @probe: a PTO probe may exceed the congestion window
+ */
+static void quic_output_probe(struct sock *sk, bool probe)
+{
+	static const u8 order[] = {
+		QUIC_CRYPTO_INITIAL, QUIC_CRYPTO_HANDSHAKE, QUIC_CRYPTO_APP,
+	};
+	struct quic_sock *qs = quic_sk(sk);
+	struct dst_entry *dst;
+	struct sk_buff *skb;
+	ktime_t now = ktime_get();
+	int i, n, sent, loops = 0;
+
+	if (!qs->udp_sk || sk->sk_state == QUIC_SS_CLOSED ||
+	    sk->sk_state == QUIC_SS_LISTENING || qs->draining)
+		return;
+	dst = __sk_dst_get(sk);
+	if (dst)
+		quic_output_update_mss(sk, dst);
+
+	do {
+		if (quic_amp_room(qs) < QUIC_MIN_UDP_PAYLOAD)
+			break;
+		skb = quic_datagram_alloc(sk);
+		if (!skb)
+			break;
+		sent = 0;
+		for (i = 0; i < ARRAY_SIZE(order); i++) {
+			if (!quic_space_has_output(qs, order[i]))
+				continue;
+			n = quic_output_packet(sk, skb, order[i], probe, now);
+			if (n > 0)
+				sent += n;
+			/* a short header packet ends the datagram */
+			if (n > 0 && order[i] == QUIC_CRYPTO_APP)
+				break;
+		}
+		if (!sent) {
+			kfree_skb(skb);
+			break;
+		}
+		qs->amp_sent += skb->len;
+		quic_xmit(sk, skb);
+		probe = false;
+	} while (++loops < 1024);
+
+	if (loops)
+		quic_timer_reset(sk);
+}
+
+void quic_output(struct sock *sk)
+{
+	quic_output_probe(sk, false);
+}
+
+/* RFC 9002 section 5.3 */
+static void quic_rtt_update(struct quic_sock *qs, u32 latest, u32 ack_delay)
+{
+	u32 adjusted;
+
+	qs->latest_rtt = latest;
+	if (!qs->rtt_sampled) {
+		qs->rtt_sampled = 1;
+		qs->min_rtt = latest;
+		qs->smoothed_rtt = latest;
+		qs->rttvar = latest / 2;
+		return;
+	}
+	qs->min_rtt = min(qs->min_rtt, latest);
+	if (qs->confirmed)
+		ack_delay = min(ack_delay, qs->remote_param.max_ack_delay);
+	adjusted = latest;
+	if (latest >= qs->min_rtt + ack_delay)
+		adjusted = latest - ack_delay;
+	qs->rttvar = (3 * qs->rttvar + abs((int)qs->smoothed_rtt -
+					   (int)adjusted)) / 4;
+	qs->smoothed_rtt = (7 * qs->smoothed_rtt + adjusted) / 8;
+}
+
+static void quic_frame_acked(struct sock *sk, struct quic_frame *f)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_stream *st;
+
+	if (f->stream_id >= 0) {
+		st = quic_stream_find(&qs->streams, f->stream_id);
+		if (st && st->send_inflight)
+			st->send_inflight--;
+	}
+	qs->unacked_bytes -= min_t(u32, qs->unacked_bytes, f->data_len);
+	kfree(f);
+}
+
+static void quic_packet_free(struct sock *sk, struct quic_sent_packet *pkt,
+			     bool acked)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_frame *f, *tmp;
+	u8 sp;
+
+	list_for_each_entry_safe(f, tmp, &pkt->frames, list) {
+		list_del(&f->list);
+		if (acked) {
+			quic_frame_acked(sk, f);
+			continue;
+		}
+		/* lost: ACK and PADDING are never repeated; the rest go to
+		 * the front of their queue
+		 */
+		sp = quic_level_space(f->level);
+		if (f->type == 0x02) {
+			kfree(f);
+			continue;
+		}
+		list_add(&f->list, &qs->outq[sp]);
+		qs->outq_bytes += f->len;
+	}
+	kfree(pkt);
+}
+
+/* NewReno, RFC 9002 section 7 */
+static void quic_cong_on_ack(struct quic_sock *qs, struct quic_sent_packet *pkt)
+{
+	if (!pkt->in_flight || ktime_before(pkt->sent_time, qs->recovery_start))
+		return;
+	if (qs->cwnd < qs->ssthresh)
+		qs->cwnd += pkt->size;
+	else
+		qs->cwnd += max_t(u32, qs->mss * pkt->size / qs->cwnd, 1);
+}
+
+static void quic_cong_on_loss(struct quic_sock *qs, ktime_t sent, ktime_t now)
+{
+	if (!ktime_before(qs->recovery_start, sent) &&
+	    qs->recovery_start)
+		return;	/* already in recovery for this */
+	qs->recovery_start = now;
+	qs->ssthresh = max_t(u32, qs->cwnd / 2, quic_min_cwnd(qs));
+	qs->cwnd = qs->ssthresh;
+}
+
+static void quic_detect_lost(struct sock *sk, u8 sp, ktime_t now)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_pnspace *s = &qs->space[sp];
+	struct quic_sent_packet *pkt, *tmp;
+	u32 delay;
+	ktime_t lost_send_time = 0;
+
+	s->loss_time = 0;
+	if (!s->has_acked)
+		return;
+	/* RFC 9002 section 6.1.2: 9/8 of the larger RTT, at least 1 ms */
+	delay = max(qs->latest_rtt, qs->smoothed_rtt);
+	delay = max_t(u32, delay + delay / 8, QUIC_GRANULARITY);
+
+	list_for_each_entry_safe(pkt, tmp, &s->sent, list) {
+		if (pkt->pn > s->largest_acked)
+			break;
+		if (pkt->pn + QUIC_PKT_THRESHOLD <= s->largest_acked ||
+		    ktime_us_delta(now, pkt->sent_time) >= delay) {
+			list_del(&pkt->list);
+			if (pkt->in_flight) {
+				qs->in_flight -= min(qs->in_flight, pkt->size);
+				s->ack_eliciting_in_flight--;
+				lost_send_time = pkt->sent_time;
+			}
+			quic_packet_free(sk, pkt, false);
+			continue;
+		}
+		s->loss_time = ktime_add_us(pkt->sent_time, delay);
+		break;
+	}
+	if (lost_send_time)
+		quic_cong_on_loss(qs, lost_send_time, now);
+}
+
+/**
+ * quic_output_ack_recv - process an ACK frame
+ * @sk: the socket, locked
+ * @sp: the packet number space it arrived in
+ * @largest: Largest Acknowledged
+ * @ack_delay: ACK Delay in microseconds
+ * @r: the acknowledged ranges, largest first
+ * @nr: how many
+ * @now: arrival time
+ */
+void quic_output_ack_recv(struct sock *sk, u8 sp, u64 largest,
+			  u64 ack_delay, const struct quic_range *r,
+			  unsigned int nr, ktime_t now)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_pnspace *s = &qs->space[sp];
+	struct quic_sent_packet *pkt, *tmp;
+	bool newly = false, rtt = false;
+	unsigned int i;
+
+	list_for_each_entry_safe_reverse(pkt, tmp, &s->sent, list) {
+		for (i = 0; i < nr; i++)
+			if (pkt->pn >= r[i].start && pkt->pn <= r[i].end)
+				break;
+		if (i == nr)
+			continue;
+		list_del(&pkt->list);
+		newly = true;
+		if (pkt->pn == largest && pkt->ack_eliciting) {
+			quic_rtt_update(qs, ktime_us_delta(now,
+							   pkt->sent_time),
+					ack_delay);
+			rtt = true;
+		}
+		if (pkt->in_flight) {
+			qs->in_flight -= min(qs->in_flight, pkt->size);
+			s->ack_eliciting_in_flight--;
+			quic_cong_on_ack(qs, pkt);
+		}
+		quic_packet_free(sk, pkt, true);
+	}
+	if (!newly)
+		return;
+	if (!s->has_acked || largest > s->largest_acked) {
+		s->largest_acked = largest;
+		s->has_acked = 1;
+	}
+	/* RFC 9002 section 6.2.1: reset the PTO backoff on progress,
+	 * except a client waiting for the server to validate it
+	 */
+	if (rtt || sp != QUIC_CRYPTO_INITIAL)
+		qs->pto_count = 0;
+	quic_detect_lost(sk, sp, now);
+	sk->sk_write_space(sk);
+}
+
+/* Keys of a space are gone: what it holds in flight is forgotten,
+ * RFC 9002 section 6.4.
+ */
+void quic_output_discard_space(struct sock *sk, u8 sp)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_pnspace *s = &qs->space[sp];
+	struct quic_sent_packet *pkt, *tmp;
+	struct quic_frame *f, *ftmp;
+
+	if (s->discarded)
+		return;
+	s->discarded = 1;
+	list_for_each_entry_safe(pkt, tmp, &s->sent, list) {
+		list_del(&pkt->list);
+		if (pkt->in_flight)
+			qs->in_flight -= min(qs->in_flight, pkt->size);
+		list_for_each_entry_safe(f, ftmp, &pkt->frames, list) {
+			list_del(&f->list);
+			kfree(f);
+		}
+		kfree(pkt);
+	}
+	s->ack_eliciting_in_flight = 0;
+	s->loss_time = 0;
+	list_for_each_entry_safe(f, ftmp, &qs->outq[sp], list) {
+		list_del(&f->list);
+		qs->outq_bytes -= min_t(u32, qs->outq_bytes, f->len);
+		kfree(f);
+	}
+	qs->pto_count = 0;
+	quic_crypto_free(&qs->crypto[sp]);
+}
+
+/* RFC 9002 appendix A.8: the loss or PTO deadline, 0 for none */
+static ktime_t quic_rtx_deadline(struct quic_sock *qs, u8 *space)
+{
+	ktime_t t = 0;
+	u32 pto;
+	int i;
+
+	for (i = 0; i < QUIC_PNSPACE_MAX; i++) {
+		if (qs->space[i].loss_time &&
+		    (!t || ktime_before(qs->space[i].loss_time, t))) {
+			t = qs->space[i].loss_time;
+			*space = i;
+		}
+	}
+	if (t)
+		return t;
+
+	pto = qs->smoothed_rtt + max_t(u32, 4 * qs->rttvar, QUIC_GRANULARITY);
+	for (i = QUIC_CRYPTO_INITIAL; i <= QUIC_CRYPTO_HANDSHAKE; i++) {
+		if (!qs->space[i].ack_eliciting_in_flight)
+			continue;
+		t = ktime_add_us(qs->space[i].last_ack_eliciting,
+				 (u64)pto << qs->pto_count);
+		*space = i;
+		return t;
+	}
+	if (qs->space[QUIC_CRYPTO_APP].ack_eliciting_in_flight &&
+	    qs->handshake_done) {
+		pto += qs->remote_param.max_ack_delay;
+		*space = QUIC_CRYPTO_APP;
+		return ktime_add_us(qs->space[0].last_ack_eliciting,
+				    (u64)pto << min_t(u8, qs->pto_count, 16));
+	}
+	return 0;
+}
+
+void quic_timer_reset(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	ktime_t t;
+	u8 sp;
+
+	t = quic_rtx_deadline(qs, &sp);
+	if (!t) {
+		sk_stop_timer(sk, &qs->rtx_timer);
+		return;
+	}
+	sk_reset_timer(sk, &qs->rtx_timer,
+		       jiffies + usecs_to_jiffies(max_t(s64, ktime_us_delta(t,
+							ktime_get()), 0)) + 1);
+}
+
+static void quic_rtx_fire(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_sent_packet *pkt, *tmp;
+	struct quic_pnspace *s;
+	struct quic_frame *f;
+	ktime_t now = ktime_get(), t;
+	u8 sp = 0;
+
+	t = quic_rtx_deadline(qs, &sp);
+	if (!t)
+		return;
+	if (ktime_after(t, now)) {
+		quic_timer_reset(sk);
+		return;
+	}
+	s = &qs->space[sp];
+	if (s->loss_time) {
+		quic_detect_lost(sk, sp, now);
+		quic_output(sk);
+		return;
+	}
+
+	/* PTO: resend what is in flight in this space as probes */
+	qs->pto_count++;
+	list_for_each_entry_safe(pkt, tmp, &s->sent, list) {
+		list_del(&pkt->list);
+		if (pkt->in_flight) {
+			qs->in_flight -= min(qs->in_flight, pkt->size);
+			s->ack_eliciting_in_flight--;
+		}
+		quic_packet_free(sk, pkt, false);
+	}
+	if (list_empty(&qs->outq[sp])) {
+		f = quic_frame_build(quic_space_tx_level(qs, sp), GFP_ATOMIC,
+				     0x01, 0, NULL);	/* PING */
+		if (f)
+			quic_outq_add(sk, f);
+	}
+	quic_output_probe(sk, true);
+	quic_timer_reset(sk);
+}
+
+static void quic_ack_fire(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	if (qs->space[QUIC_CRYPTO_APP].ack_pending)
+		qs->space[QUIC_CRYPTO_APP].ack_now = 1;
+	quic_output(sk);
+}
+
+void quic_timers_work(struct sock *sk, unsigned long flags)
+{
+	if (flags & BIT(QUIC_DEFER_RTX))
+		quic_rtx_fire(sk);
+	if (flags & BIT(QUIC_DEFER_ACK))
+		quic_ack_fire(sk);
+}
+
+static void quic_timer_common(struct sock *sk, int bit,
+			      void (*fire)(struct sock *sk))
+{
+	bh_lock_sock(sk);
+	if (sock_owned_by_user(sk)) {
+		if (!test_and_set_bit(bit, &quic_sk(sk)->deferred))
+			sock_hold(sk);
+	} else if (sk->sk_state != QUIC_SS_CLOSED) {
+		fire(sk);
+	}
+	bh_unlock_sock(sk);
+	sock_put(sk);
+}
+
+void quic_rtx_timer(struct timer_list *t)
+{
+	struct quic_sock *qs = from_timer(qs, t, rtx_timer);
+
+	quic_timer_common(&qs->inet.sk, QUIC_DEFER_RTX, quic_rtx_fire);
+}
+
+void quic_ack_timer(struct timer_list *t)
+{
+	struct quic_sock *qs = from_timer(qs, t, ack_timer);
+
+	quic_timer_common(&qs->inet.sk, QUIC_DEFER_ACK, quic_ack_fire);
+}

@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * QUIC streams: the table, receive reassembly and flow control (RFC 9000
+ * sections 2-4).  Streams stay in the table until the connection goes.
+ */
+
+#include <linux/hash.h>
+#include <linux/slab.h>
+#include <net/sock.h>
+
+#include "socket.h"
+#include "varint.h"
+
+#define QUIC_STREAM_REORDER_MAX	64	/* skbs held out of order */
+
+static bool quic_stream_is_uni(s64 id)
+{
+	return id & QUIC_STREAM_TYPE_UNI_MASK;
+}
+
+static bool quic_stream_is_local(struct sock *sk, s64 id)
+{
+	return !!(id & QUIC_STREAM_TYPE_SERVER_MASK) == quic_is_serv(sk);
+}
+
+static struct hlist_head *quic_stream_head(struct quic_stream_table *t, s64 id)
+{
+	return &t->hash[hash_64(id, QUIC_STREAM_HASH_BITS)];
+}
+
+void quic_streams_init(struct quic_stream_table *t)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(t->hash); i++)
+		INIT_HLIST_HEAD(&t->hash[i]);
+	memset(t->local, 0, sizeof(t->local));
+	memset(t->remote, 0, sizeof(t->remote));
+	t->last_opened = -1;
+	t->count = 0;
+}
+
+void quic_streams_free(struct quic_stream_table *t)
+{
+	struct quic_stream *st;
+	struct hlist_node *tmp;
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(t->hash); i++) {
+		hlist_for_each_entry_safe(st, tmp, &t->hash[i], node) {
+			hlist_del(&st->node);
+			__skb_queue_purge(&st->reorder);
+			kfree(st);
+		}
+	}
+	t->count = 0;
+}
+
+/* stream and connection limits, from both sides' transport parameters */
+void quic_streams_set_limits(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_stream_table *t = &qs->streams;
+
+	t->remote[0].max = qs->local_param.max_streams_bidi;
+	t->remote[1].max = qs->local_param.max_streams_uni;
+	qs->recv_max_data = qs->local_param.max_data;
+	qs->recv_window = qs->local_param.max_data;
+	if (qs->tp_ext_recv) {
+		t->local[0].max = qs->remote_param.max_streams_bidi;
+		t->local[1].max = qs->remote_param.max_streams_uni;
+		qs->send_max_data = qs->remote_param.max_data;
+	}
+}
+
+struct quic_stream *quic_stream_find(struct quic_stream_table *t, s64 id)
+{
+	struct quic_stream *st;
+
+	hlist_for_each_entry(st, quic_stream_head(t, id), node)
+		if (st->id == id)
+			return st;
+	return NULL;
+}
+
+static struct quic_stream *quic_stream_create(struct sock *sk, s64 id)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_transport_param *lp = &qs->local_param;
+	struct quic_transport_param *rp = &qs->remote_param;
+	bool local = quic_stream_is_local(sk, id);
+	bool uni = quic_stream_is_uni(id);
+	struct quic_stream *st;
+
+	st = kzalloc(sizeof(*st), GFP_ATOMIC);
+	if (!st)
+		return NULL;
+	st->id = id;
+	skb_queue_head_init(&st->reorder);
+	/* RFC 9000 section 18.2: which limit applies to which side */
+	if (uni) {
+		st->send_max = local ? rp->max_stream_data_uni : 0;
+		st->recv_max = local ? 0 : lp->max_stream_data_uni;
+		st->send_state = local ? QUIC_STREAM_SEND_STATE_READY :
+					 QUIC_STREAM_SEND_STATE_RECVD;
+		st->recv_state = local ? QUIC_STREAM_RECV_STATE_READ :
+					 QUIC_STREAM_RECV_STATE_RECV;
+	} else {
+		st->send_max = local ? rp->max_stream_data_bidi_remote :
+				       rp->max_stream_data_bidi_local;
+		st->recv_max = local ? lp->max_stream_data_bidi_local :
+				       lp->max_stream_data_bidi_remote;
+		st->send_state = QUIC_STREAM_SEND_STATE_READY;
+		st->recv_state = QUIC_STREAM_RECV_STATE_RECV;
+	}
+	st->recv_window = st->recv_max;
+	hlist_add_head(&st->node, quic_stream_head(&qs->streams, id));
+	qs->streams.count++;
+	return st;
+}
+
+/**
+ * quic_stream_get_recv - the stream a received frame is for
+ * @sk: the socket, locked
+ * @id: stream ID from the frame
+ * @err: transport error code when NULL is returned for an error
+ *
+ * Return: the stream, created if the peer opens it; NULL with *@err 0
+ * when the frame is to be ignored.
+ */
+struct quic_stream *quic_stream_get_recv(struct sock *sk, s64 id, int *err)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_stream_limits *l;
+	bool uni = quic_stream_is_uni(id);
+	struct quic_stream *st;
+	u64 idx = (u64)id >> 2;
+
+	*err = 0;
+	st = quic_stream_find(&qs->streams, id);
+	if (quic_stream_is_local(sk, id)) {
+		/* our uni streams only send; unopened ones do not exist */
+		if (uni || !st) {
+			*err = QUIC_TRANSPORT_ERROR_STREAM_STATE;
+			return NULL;
+		}
+		return st;
+	}
+	if (st)
+		return st;
+	l = &qs->streams.remote[uni];
+	if (idx >= l->max) {
+		*err = QUIC_TRANSPORT_ERROR_STREAM_LIMIT;
+		return NULL;
+	}
+	st = quic_stream_create(sk, id);
+	if (!st) {
+		*err = QUIC_TRANSPORT_ERROR_INTERNAL;
+		return NULL;
+	}
+	if (idx >= l->next)
+		l->next = idx + 1;
+	return st;
+}
+
+/**
+ * quic_stream_get_send - the stream to send on, opening ours as needed
+ * @sk: the socket, locked
+ * @id: stream ID
+ * @flags: MSG_QUIC_STREAM_* flags of the send
+ * @err: negative errno when NULL is returned
+ *
+ * Return: the stream, or NULL: -EINVAL for a stream we cannot send on,
+ * -EAGAIN when the peer's stream limit blocks opening it.
+ */
+struct quic_stream *quic_stream_get_send(struct sock *sk, s64 id, u32 flags,
+					 int *err)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	bool uni = quic_stream_is_uni(id);
+	struct quic_stream_limits *l;
+	struct quic_stream *st;
+	u64 idx = (u64)id >> 2;
+
+	*err = -EINVAL;
+	if (id < 0 || (u64)id > QUIC_VARINT_MAX)
+		return NULL;
+	st = quic_stream_find(&qs->streams, id);
+	if (st) {
+		if (st->send_state >= QUIC_STREAM_SEND_STATE_SENT)
+			return NULL;
+		return st;
+	}
+	if (!quic_stream_is_local(sk, id)) {
+		*err = -EINVAL;	/* the peer opens its own streams */
+		return NULL;
+	}
+	if (!(flags & MSG_QUIC_STREAM_NEW) && idx < qs->streams.local[uni].next)
+		return NULL;	/* closed already */
+	l = &qs->streams.local[uni];
+	if (idx >= l->max) {
+		*err = -EAGAIN;
+		return NULL;
+	}
+	st = quic_stream_create(sk, id);
+	if (!st) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	if (idx >= l->next)
+		l->next = idx + 1;
+	qs->streams.last_opened = id;
+	return st;
+}
+
+static void quic_stream_deliver(struct sock *sk, struct quic_stream *st)
+{
+	struct sk_buff *skb, *tmp;
+	u64 off, end;
+
+	skb_queue_walk_safe(&st->reorder, skb, tmp) {
+		off = QUIC_SKB_CB(skb)->offset;
+		end = off + skb->len;
+		if (off > st->recv_offset)
+			break;
+		__skb_unlink(skb, &st->reorder);
+		if (end < st->recv_offset ||
+		    (end == st->recv_offset &&
+		     !(QUIC_SKB_CB(skb)->fin && !st->fin_queued))) {
+			kfree_skb(skb);
+			continue;
+		}
+		skb_pull(skb, st->recv_offset - off);
+		QUIC_SKB_CB(skb)->offset = st->recv_offset;
+		st->recv_offset = end;
+		if (QUIC_SKB_CB(skb)->fin)
+			st->fin_queued = 1;
+		skb_set_owner_r(skb, sk);
+		__skb_queue_tail(&sk->sk_receive_queue, skb);
+	}
+	if (st->fin_queued && st->recv_state < QUIC_STREAM_RECV_STATE_RECVD)
+		st->recv_state = QUIC_STREAM_RECV_STATE_RECVD;
+}
+
+/**
+ * quic_stream_recv - take a STREAM frame's data
+ * @sk: the socket, locked
+ * @st: the stream
+ * @skb: the data, QUIC_SKB_CB filled; consumed
+ *
+ * Return: 0 or a transport error code.
+ */
+int quic_stream_recv(struct sock *sk, struct quic_stream *st,
+		     struct sk_buff *skb)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	u64 off = QUIC_SKB_CB(skb)->offset, end = off + skb->len;
+	struct sk_buff *pos;
+	int err;
+
+	if (st->recv_state >= QUIC_STREAM_RECV_STATE_RESET_RECVD) {
+		kfree_skb(skb);
+		return 0;
+	}
+	/* section 4.5: final size rules */
+	if (st->final_known && (end > st->final_size ||
+				(QUIC_SKB_CB(skb)->fin && end != st->final_size))) {
+		err = QUIC_TRANSPORT_ERROR_FINAL_SIZE;
+		goto err;
+	}
+	if (QUIC_SKB_CB(skb)->fin) {
+		if (end < st->recv_highest) {
+			err = QUIC_TRANSPORT_ERROR_FINAL_SIZE;
+			goto err;
+		}
+		st->final_known = 1;
+		st->final_size = end;
+		if (st->recv_state == QUIC_STREAM_RECV_STATE_RECV)
+			st->recv_state = QUIC_STREAM_RECV_STATE_SIZE_KNOWN;
+	}
+	/* section 4.1: flow control limits */
+	if (end > st->recv_max) {
+		err = QUIC_TRANSPORT_ERROR_FLOW_CONTROL;
+		goto err;
+	}
+	if (end > st->recv_highest) {
+		if (qs->recv_data + (end - st->recv_highest) >
+		    qs->recv_max_data) {
+			err = QUIC_TRANSPORT_ERROR_FLOW_CONTROL;
+			goto err;
+		}
+		qs->recv_data += end - st->recv_highest;
+		st->recv_highest = end;
+	}
+
+	if (end < st->recv_offset ||
+	    (end == st->recv_offset && !(QUIC_SKB_CB(skb)->fin && !st->fin_queued))) {
+		kfree_skb(skb);	/* all seen before */
+		return 0;
+	}
+	if (skb_queue_len(&st->reorder) >= QUIC_STREAM_REORDER_MAX &&
+	    off > st->recv_offset) {
+		kfree_skb(skb);	/* the peer will send it again */
+		return 0;
+	}
+	skb_queue_walk(&st->reorder, pos) {
+		if (QUIC_SKB_CB(pos)->offset > off) {
+			__skb_queue_before(&st->reorder, pos, skb);
+			goto queued;
+		}
+	}
+	__skb_queue_tail(&st->reorder, skb);
+queued:
+	quic_stream_deliver(sk, st);
+	return 0;
+err:
+	kfree_skb(skb);
+	return err;
+}
+
+/**
+ * quic_stream_consumed - the reader took @len bytes of @st: open the
+ * windows again once half of them is used, RFC 9000 section 4.2
+ * @sk: the socket, locked
+ * @st: the stream, or NULL for connection-level accounting only
+ * @len: bytes read
+ */
+void quic_stream_consumed(struct sock *sk, struct quic_stream *st, u32 len)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_frame *f;
+	u64 v[2];
+
+	qs->recv_consumed += len;
+	if (qs->recv_max_data - qs->recv_consumed < qs->recv_window / 2) {
+		qs->recv_max_data = qs->recv_consumed + qs->recv_window;
+		f = quic_frame_build(QUIC_CRYPTO_APP, GFP_ATOMIC, 0x10, 1,
+				     &qs->recv_max_data);
+		if (f)
+			quic_outq_add(sk, f);
+	}
+	if (!st)
+		return;
+	st->recv_read += len;
+	if (st->final_known)
+		return;
+	if (st->recv_max - st->recv_read < st->recv_window / 2) {
+		st->recv_max = st->recv_read + st->recv_window;
+		v[0] = st->id;
+		v[1] = st->recv_max;
+		f = quic_frame_build(QUIC_CRYPTO_APP, GFP_ATOMIC, 0x11, 2, v);
+		if (f)
+			quic_outq_add(sk, f);
+	}
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * QUIC streams (RFC 9000 sections 2-4): the stream table, send and
+ * receive state, and flow control.
+ */
+#ifndef __QUIC_STREAM_H
+#define __QUIC_STREAM_H
+
+#include <linux/list.h>
+#include <linux/skbuff.h>
+#include <linux/types.h>
+
+#define QUIC_STREAM_HASH_BITS	6
+
+/*
+ * struct quic_stream - one stream
+ * @send_offset: next byte offset to queue for sending
+ * @send_max: the peer's limit for this stream (MAX_STREAM_DATA)
+ * @send_acked: bytes acknowledged, in order (for SEND -> RECVD)
+ * @recv_offset: next byte offset to hand to the reader (in order)
+ * @recv_highest: highest offset received + 1 (flow control)
+ * @recv_max: the limit we advertised (MAX_STREAM_DATA)
+ * @recv_window: how far ahead of @recv_offset we let the peer send
+ * @final_size: the stream's size once known (FIN or RESET_STREAM)
+ * @reorder: data received past @recv_offset, ascending offsets
+ */
+struct quic_stream {
+	struct hlist_node	node;
+	s64			id;
+
+	u64			send_offset;
+	u64			send_max;
+	u64			send_acked;
+	u8			send_state;	/* QUIC_STREAM_SEND_STATE_* */
+	u32			send_inflight;	/* frames not yet acknowledged */
+
+	u64			recv_offset;
+	u64			recv_read;	/* consumed by the reader */
+	u64			recv_highest;
+	u64			recv_max;
+	u64			recv_window;
+	u64			final_size;
+	u8			recv_state;	/* QUIC_STREAM_RECV_STATE_* */
+	u8			final_known:1,
+				fin_read:1,
+				fin_queued:1;
+	struct sk_buff_head	reorder;
+};
+
+/*
+ * struct quic_stream_limits - counts of streams of one type (bidi or uni)
+ * opened by one side.
+ * @max: how many may be opened (MAX_STREAMS)
+ * @next: the count opened so far (the next stream's index)
+ */
+struct quic_stream_limits {
+	u64	max;
+	u64	next;
+};
+
+/*
+ * struct quic_stream_table - a connection's streams
+ *
+ * Locking: the socket lock.
+ */
+struct quic_stream_table {
+	struct hlist_head		hash[1 << QUIC_STREAM_HASH_BITS];
+	struct quic_stream_limits	local[2];	/* [uni]: ours */
+	struct quic_stream_limits	remote[2];	/* [uni]: the peer's */
+	s64				last_opened;	/* for send() without cmsg */
+	u32				count;
+};
+
+#endif /* __QUIC_STREAM_H */
