@@ -13,6 +13,7 @@
  * path only switches between prepared key generations.
  */
 
+#include <asm/simd.h>
 #include <crypto/aead.h>
 #include <crypto/algapi.h>
 #include <crypto/hash.h>
@@ -38,12 +39,15 @@
  * @hmac: HMAC of the suite's hash, for HKDF
  * @key_len: AEAD key and header protection key length
  * @secret_len: traffic secret length (hash length)
+ * @aead_simd: a synchronous SIMD implementation that is only usable where
+ *	the FPU is (may_use_simd()); preferred over @aead when present
  * @ccm: the AEAD takes a CCM IV block, not a 12-byte nonce
  * @chacha: header protection is ChaCha20, not AES
  */
 struct quic_cipher {
 	u32		type;
 	const char	*aead;
+	const char	*aead_simd;
 	const char	*hp;
 	const char	*hmac;
 	u8		key_len;
@@ -56,6 +60,7 @@ static const struct quic_cipher quic_ciphers[] = {
 	{
 		.type		= TLS_CIPHER_AES_GCM_128,
 		.aead		= "gcm(aes)",
+		.aead_simd	= "__gcm(aes)",
 		.hp		= "ecb(aes)",
 		.hmac		= "hmac(sha256)",
 		.key_len	= 16,
@@ -64,6 +69,7 @@ static const struct quic_cipher quic_ciphers[] = {
 	{
 		.type		= TLS_CIPHER_AES_GCM_256,
 		.aead		= "gcm(aes)",
+		.aead_simd	= "__gcm(aes)",
 		.hp		= "ecb(aes)",
 		.hmac		= "hmac(sha384)",
 		.key_len	= 32,
@@ -312,7 +318,20 @@ static int quic_crypto_key_alloc(struct quic_crypto_key *k,
 	struct crypto_aead *aead;
 	int err;
 
-	aead = crypto_alloc_aead(ci->aead, 0, CRYPTO_ALG_ASYNC);
+	/*
+	 * The fast AES-GCM implementations register only as internal
+	 * algorithms behind an asynchronous wrapper; taken directly they
+	 * are synchronous, and usable wherever may_use_simd() holds: in
+	 * process context and in softirq on x86.  Where they do not exist,
+	 * any synchronous implementation does.
+	 */
+	aead = ERR_PTR(-ENOENT);
+	if (ci->aead_simd)
+		aead = crypto_alloc_aead(ci->aead_simd, CRYPTO_ALG_INTERNAL,
+					 CRYPTO_ALG_INTERNAL | CRYPTO_ALG_ASYNC);
+	k->simd = !IS_ERR(aead);
+	if (IS_ERR(aead))
+		aead = crypto_alloc_aead(ci->aead, 0, CRYPTO_ALG_ASYNC);
 	if (IS_ERR(aead))
 		return PTR_ERR(aead);
 	k->aead = aead;
@@ -668,7 +687,8 @@ static int quic_crypto_skb_writable(struct sk_buff *skb, int tailbits,
  * than -ENOKEY or -EINVAL the packet's bytes are undefined: drop it.
  *
  * Context: any but hard IRQ; see struct quic_crypto for locking.
- * Return: 0; -ENOKEY without send keys; -EINVAL for bad lengths or
+ * Return: 0; -ENOKEY without send keys; -EAGAIN when the SIMD cipher
+ * cannot run here (nothing changed); -EINVAL for bad lengths or
  * offsets; -ENOMEM; or an error of the crypto API.
  */
 int quic_crypto_encrypt(struct quic_crypto *c, struct sk_buff *skb,
@@ -684,6 +704,8 @@ int quic_crypto_encrypt(struct quic_crypto *c, struct sk_buff *skb,
 
 	if (!d->ready)
 		return -ENOKEY;
+	if (d->key[0].simd && !may_use_simd())
+		return -EAGAIN;	/* nothing touched: try again later */
 	if (off > skb->len)
 		return -EINVAL;
 	len = skb->len - off;	/* header and payload, without the tag */
@@ -771,7 +793,8 @@ int quic_crypto_encrypt(struct quic_crypto *c, struct sk_buff *skb,
  * into the skb's data are stale after the call.
  *
  * Context: any but hard IRQ; see struct quic_crypto for locking.
- * Return: 0; -EBADMSG when authentication fails; -ENOKEY without keys
+ * Return: 0; -EBADMSG when authentication fails; -EAGAIN when the SIMD
+ * cipher cannot run here; -ENOKEY without keys
  * for the packet (none installed, or its key phase needs a generation
  * that quic_crypto_key_update_prepare() has not derived yet); -EINVAL
  * for bad lengths or offsets; -ENOMEM; or an error of the crypto API.
@@ -792,6 +815,8 @@ int quic_crypto_decrypt(struct quic_crypto *c, struct sk_buff *skb,
 
 	if (!d->ready)
 		return -ENOKEY;
+	if (d->key[0].simd && !may_use_simd())
+		return -EAGAIN;	/* the packet is dropped, as if lost */
 	if (off > skb->len || pkt_len > skb->len - off || !pn_offset ||
 	    pkt_len < QUIC_CRYPTO_PN_MAX_LEN + QUIC_CRYPTO_SAMPLE_LEN ||
 	    pn_offset > pkt_len - QUIC_CRYPTO_PN_MAX_LEN -

@@ -35,11 +35,13 @@ struct quic_cipher;
  * @aead: synchronous AEAD transform, key and 16-byte tag size set
  * @req: request preallocated for @aead at key install time
  * @iv: the packet protection IV; the nonce is @iv XOR the packet number
+ * @simd: @aead is a SIMD implementation: only while may_use_simd()
  */
 struct quic_crypto_key {
 	struct crypto_aead	*aead;
 	struct aead_request	*req;
 	u8			iv[QUIC_CRYPTO_IV_LEN];
+	u8			simd;
 };
 
 /**

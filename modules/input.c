@@ -678,8 +678,12 @@ void quic_rcv_datagram(struct sock *sk, struct sk_buff *skb)
 			off += h.pkt_len;
 			continue;
 		}
-		if (info.key_update)
+		if (info.key_update) {
 			quic_crypto_key_update_commit(c);
+			quic_key_update_schedule(sk);
+			quic_event_queue(sk, QUIC_EVENT_KEY_UPDATE,
+					 &info.key_phase, 1);
+		}
 		/* reserved bits, RFC 9000 sections 17.2 and 17.3.1 */
 		if (info.first_byte & (h.is_long ? 0x0c : 0x18)) {
 			quic_conn_close(sk, QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION,

@@ -65,6 +65,8 @@ static const struct quic_config quic_default_config = {
 	.congestion_control_algo	= QUIC_CONG_ALG_RENO,
 };
 
+static void quic_key_update_work(struct work_struct *work);
+
 static int quic_init_sock(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
@@ -95,6 +97,7 @@ static int quic_init_sock(struct sock *sk)
 	timer_setup(&qs->rtx_timer, quic_rtx_timer, 0);
 	timer_setup(&qs->ack_timer, quic_ack_timer, 0);
 	timer_setup(&qs->idle_timer, quic_idle_timer, 0);
+	INIT_WORK(&qs->ku_work, quic_key_update_work);
 	quic_output_init(sk);
 	return 0;
 }
@@ -133,6 +136,8 @@ static void quic_destroy_sock(struct sock *sk)
 	int i;
 
 	quic_stop_timers(sk);
+	if (cancel_work_sync(&qs->ku_work))
+		__sock_put(sk);	/* the reference the work held */
 	quic_cid_set_free(sk, &qs->scids);
 	quic_cid_set_free(sk, &qs->aliases);
 	quic_cid_set_free(sk, &qs->dcids);
@@ -548,6 +553,36 @@ static struct quic_frame *quic_stream_frame(struct sock *sk,
 	return f;
 }
 
+/* RFC 9000 sections 4.1 and 19.12-19.14: tell the peer what blocks us */
+static void quic_send_blocked(struct sock *sk, struct quic_stream *st)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_frame *f = NULL;
+	u64 v[2];
+
+	if (st->send_offset >= st->send_max) {
+		v[0] = st->id;
+		v[1] = st->send_max;
+		f = quic_frame_build(QUIC_CRYPTO_APP, GFP_KERNEL, 0x15, 2, v);
+	} else if (qs->send_data >= qs->send_max_data) {
+		f = quic_frame_build(QUIC_CRYPTO_APP, GFP_KERNEL, 0x14, 1,
+				     &qs->send_max_data);
+	}
+	if (f)
+		quic_outq_add(sk, f);
+}
+
+static void quic_send_streams_blocked(struct sock *sk, s64 id)
+{
+	bool uni = id & QUIC_STREAM_TYPE_UNI_MASK;
+	struct quic_frame *f;
+
+	f = quic_frame_build(QUIC_CRYPTO_APP, GFP_KERNEL, uni ? 0x17 : 0x16, 1,
+			     &quic_sk(sk)->streams.local[uni].max);
+	if (f)
+		quic_outq_add(sk, f);
+}
+
 static int quic_send_stream(struct sock *sk, struct msghdr *msg, size_t len,
 			    struct quic_stream_info *sinfo, long *timeo)
 {
@@ -572,6 +607,8 @@ static int quic_send_stream(struct sock *sk, struct msghdr *msg, size_t len,
 		if (err != -EAGAIN ||
 		    (sinfo->stream_flags & MSG_QUIC_STREAM_DONTWAIT))
 			return err;
+		quic_send_streams_blocked(sk, sinfo->stream_id);
+		quic_output(sk);
 		err = quic_wait(sk, timeo, quic_cond_stream_limit,
 				&sinfo->stream_id);
 		if (err)
@@ -581,6 +618,10 @@ static int quic_send_stream(struct sock *sk, struct msghdr *msg, size_t len,
 		st->send_state = QUIC_STREAM_SEND_STATE_SEND;
 
 	while (copied < len || (fin && !copied && !len)) {
+		if (!quic_cond_send_room(sk, st)) {
+			quic_send_blocked(sk, st);
+			quic_output(sk);
+		}
 		err = quic_wait(sk, timeo, quic_cond_send_room, st);
 		if (err) {
 			if (err == -EAGAIN && !len)
@@ -1125,6 +1166,91 @@ static int quic_inet_accept(struct socket *sock, struct socket *newsock,
 }
 #endif
 
+/*
+ * shutdown(): QUIC has no half close.  SEND_SHUTDOWN sends
+ * CONNECTION_CLOSE (again, if called again); RCV_SHUTDOWN on a listener
+ * stops it.  Either unblocks every waiter.
+ */
+static int quic_inet_shutdown(struct socket *sock, int how)
+{
+	struct sock *sk = sock->sk;
+	struct quic_sock *qs = quic_sk(sk);
+	int err = 0;
+
+	if (how < SHUT_RD || how > SHUT_RDWR)
+		return -EINVAL;
+	how++;	/* SHUT_RD -> RCV_SHUTDOWN etc. */
+
+	lock_sock(sk);
+	switch (sk->sk_state) {
+	case QUIC_SS_CLOSED:
+		err = -ENOTCONN;
+		break;
+	case QUIC_SS_LISTENING:
+		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | how);
+		if (how & RCV_SHUTDOWN) {
+			quic_udp_sock_listen(sock_net(sk), qs->udp_sk,
+					     &qs->listen_node, false);
+			quic_set_state(sk, QUIC_SS_CLOSED);
+		}
+		break;
+	default:
+		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | how);
+		if ((how & SEND_SHUTDOWN) && !qs->draining) {
+			qs->closing = 1;
+			quic_frame_queue_close(sk);
+			quic_output(sk);
+		}
+		break;
+	}
+	sk->sk_state_change(sk);
+	release_sock(sk);
+	return err;
+}
+
+/* Derive the next 1-RTT key generation, in process context. */
+static void quic_key_update_work(struct work_struct *work)
+{
+	struct quic_sock *qs = container_of(work, struct quic_sock, ku_work);
+	struct sock *sk = &qs->inet.sk;
+
+	lock_sock(sk);
+	if (quic_crypto_key_update_pending(&qs->crypto[QUIC_CRYPTO_APP]))
+		quic_crypto_key_update_prepare(&qs->crypto[QUIC_CRYPTO_APP]);
+	release_sock(sk);
+	sock_put(sk);
+}
+
+void quic_key_update_schedule(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	sock_hold(sk);
+	if (!schedule_work(&qs->ku_work))
+		__sock_put(sk);
+}
+
+static int quic_sock_key_update(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_crypto *c = &qs->crypto[QUIC_CRYPTO_APP];
+	int err;
+
+	/* RFC 9001 section 6: only once the handshake is confirmed */
+	if (sk->sk_state != QUIC_SS_ESTABLISHED || !qs->confirmed)
+		return -EINVAL;
+	if (quic_crypto_key_update_pending(c)) {
+		err = quic_crypto_key_update_prepare(c);
+		if (err)
+			return err;
+	}
+	err = quic_crypto_key_update(c);
+	if (err)
+		return err;
+	quic_key_update_schedule(sk);
+	return 0;
+}
+
 static void quic_release_cb(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
@@ -1470,6 +1596,9 @@ int quic_do_setsockopt(struct sock *sk, int optname, sockptr_t optval,
 	case QUIC_SOCKOPT_CONNECTION_CLOSE:
 		err = quic_sock_set_close(sk, optval, optlen);
 		break;
+	case QUIC_SOCKOPT_KEY_UPDATE:
+		err = quic_sock_key_update(sk);
+		break;
 	default:
 		err = -ENOPROTOOPT;
 		break;
@@ -1766,7 +1895,7 @@ const struct proto_ops quic_proto_ops = {
 	.ioctl		= inet_ioctl,
 	.gettstamp	= sock_gettstamp,
 	.listen		= quic_inet_listen,
-	.shutdown	= inet_shutdown,
+	.shutdown	= quic_inet_shutdown,
 	.setsockopt	= sock_common_setsockopt,
 	.getsockopt	= sock_common_getsockopt,
 	.sendmsg	= inet_sendmsg,
@@ -1787,7 +1916,7 @@ const struct proto_ops quic6_proto_ops = {
 	.ioctl		= inet6_ioctl,
 	.gettstamp	= sock_gettstamp,
 	.listen		= quic_inet_listen,
-	.shutdown	= inet_shutdown,
+	.shutdown	= quic_inet_shutdown,
 	.setsockopt	= sock_common_setsockopt,
 	.getsockopt	= sock_common_getsockopt,
 	.sendmsg	= inet_sendmsg,

@@ -10,6 +10,7 @@
 #include <net/inet_sock.h>
 #include <net/ipv6.h>
 #include <net/tcp_states.h>
+#include <linux/workqueue.h>
 
 #include "connid.h"
 #include "crypto.h"
@@ -169,6 +170,7 @@ struct quic_sock {
 	struct timer_list		rtx_timer;
 	struct timer_list		ack_timer;
 	struct timer_list		idle_timer;
+	struct work_struct		ku_work;	/* key update prepare */
 	unsigned long			deferred;
 
 	struct quic_connection_close	close_local;	/* what we send */
@@ -258,5 +260,6 @@ void quic_conn_close(struct sock *sk, u32 errcode, u8 frame, bool app);
 void quic_conn_closed(struct sock *sk, int err);
 void quic_event_queue(struct sock *sk, u8 type, const void *data,
 		      unsigned int len);
+void quic_key_update_schedule(struct sock *sk);
 
 #endif /* __QUIC_SOCKET_H */

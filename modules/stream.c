@@ -331,6 +331,8 @@ void quic_stream_consumed(struct sock *sk, struct quic_stream *st, u32 len)
 	struct quic_frame *f;
 	u64 v[2];
 
+	/* the windows grow with the receive buffer the reader asked for */
+	qs->recv_window = max_t(u64, qs->recv_window, READ_ONCE(sk->sk_rcvbuf));
 	qs->recv_consumed += len;
 	if (qs->recv_max_data - qs->recv_consumed < qs->recv_window / 2) {
 		qs->recv_max_data = qs->recv_consumed + qs->recv_window;
@@ -344,6 +346,8 @@ void quic_stream_consumed(struct sock *sk, struct quic_stream *st, u32 len)
 	st->recv_read += len;
 	if (st->final_known)
 		return;
+	st->recv_window = max_t(u64, st->recv_window,
+				READ_ONCE(sk->sk_rcvbuf) / 2);
 	if (st->recv_max - st->recv_read < st->recv_window / 2) {
 		st->recv_max = st->recv_read + st->recv_window;
 		v[0] = st->id;
