@@ -18,6 +18,8 @@
 #define QUIC_REQ_MAX_SKBS	8
 #define QUIC_MAX_ACK_RANGES	64
 #define QUIC_CRYPTO_REORDER_MAX	(64 * 1024)
+#define QUIC_CRYPTO_REORDER_SKBS	64
+#define QUIC_OUTQ_CTRL_MAX	(64 * 1024)	/* queued replies to the peer */
 
 /* a parsed packet header; pointers into the linear datagram */
 struct quic_hdr {
@@ -204,6 +206,8 @@ static int quic_frame_crypto(struct sock *sk, struct quic_rx *rx,
 	if (rx->sp == QUIC_CRYPTO_APP)
 		return 0;
 
+	if (skb_queue_len(q) >= QUIC_CRYPTO_REORDER_SKBS)
+		return QUIC_TRANSPORT_ERROR_CRYPTO_BUF_EXCEEDED;
 	if (quic_rx_clone(sk, rx, data, len, &skb))
 		return QUIC_TRANSPORT_ERROR_INTERNAL;
 	QUIC_SKB_CB(skb)->kind = QUIC_RCV_CRYPTO;
@@ -519,7 +523,9 @@ static int quic_frame_process(struct sock *sk, struct quic_rx *rx,
 		case 0x1a:	/* PATH_CHALLENGE */
 			if (!quic_get_bytes(b, 8, &data))
 				return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
-			f = quic_frame_alloc(9, GFP_ATOMIC);
+			f = NULL;
+			if (qs->outq_bytes < QUIC_OUTQ_CTRL_MAX)
+				f = quic_frame_alloc(9, GFP_ATOMIC);
 			if (f) {
 				f->type = 0x1b;
 				f->level = QUIC_CRYPTO_APP;
@@ -647,6 +653,12 @@ void quic_rcv_datagram(struct sock *sk, struct sk_buff *skb)
 	int err;
 
 	if (sk->sk_state == QUIC_SS_CLOSED || qs->draining)
+		goto out;
+	/* The reader is far behind (or the peer sends tiny frames, each
+	 * charged a whole datagram): drop, unacknowledged, to be resent.
+	 */
+	if (atomic_read(&sk->sk_rmem_alloc) >
+	    2 * max_t(u64, READ_ONCE(sk->sk_rcvbuf), qs->recv_window))
 		goto out;
 	qs->amp_recv += skb->len;
 

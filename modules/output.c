@@ -379,6 +379,64 @@ static bool quic_space_has_output(struct quic_sock *qs, u8 sp)
 			       (sp != QUIC_CRYPTO_APP && s->ack_pending)));
 }
 
+/*
+ * Pacing, RFC 9002 section 7.7: once there is an RTT sample, datagrams
+ * leave at 5/4 of cwnd per smoothed RTT, with bursts of up to
+ * QUIC_PACE_BURST datagrams; an hrtimer (softirq) resumes sending.
+ */
+#define QUIC_PACE_BURST		10
+
+static u64 quic_pace_interval(const struct quic_sock *qs, u32 len)
+{
+	return div_u64((u64)len * qs->smoothed_rtt * 800, max(qs->cwnd, 1U));
+}
+
+static void quic_pace_sent(struct quic_sock *qs, u32 len, ktime_t now)
+{
+	ktime_t floor;
+
+	if (!qs->rtt_sampled)
+		return;
+	floor = ktime_sub_ns(now, QUIC_PACE_BURST *
+				  quic_pace_interval(qs, qs->mss));
+	if (ktime_before(qs->pace_next, floor))
+		qs->pace_next = floor;
+	qs->pace_next = ktime_add_ns(qs->pace_next,
+				     quic_pace_interval(qs, len));
+}
+
+/* Too early to send: arm the pacing timer and say so. */
+static bool quic_pace_wait(struct sock *sk, ktime_t now)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	if (!qs->rtt_sampled || !ktime_after(qs->pace_next, now))
+		return false;
+	if (!hrtimer_is_queued(&qs->pace_timer)) {
+		sock_hold(sk);
+		hrtimer_start(&qs->pace_timer, qs->pace_next,
+			      HRTIMER_MODE_ABS_SOFT);
+	}
+	return true;
+}
+
+enum hrtimer_restart quic_pace_timer(struct hrtimer *t)
+{
+	struct quic_sock *qs = container_of(t, struct quic_sock, pace_timer);
+	struct sock *sk = &qs->inet.sk;
+
+	bh_lock_sock(sk);
+	if (sock_owned_by_user(sk)) {
+		if (!test_and_set_bit(QUIC_DEFER_PACE, &qs->deferred))
+			sock_hold(sk);
+	} else if (sk->sk_state != QUIC_SS_CLOSED) {
+		quic_output(sk);
+	}
+	bh_unlock_sock(sk);
+	sock_put(sk);
+	return HRTIMER_NORESTART;
+}
+
 /**
  * quic_output_probe - send from the spaces in order until nothing is left
  * @sk: the socket, locked
@@ -405,6 +463,8 @@ static void quic_output_probe(struct sock *sk, bool probe)
 	do {
 		if (quic_amp_room(qs) < QUIC_MIN_UDP_PAYLOAD)
 			break;
+		if (!probe && quic_pace_wait(sk, now))
+			break;
 		skb = quic_datagram_alloc(sk);
 		if (!skb)
 			break;
@@ -424,6 +484,7 @@ static void quic_output_probe(struct sock *sk, bool probe)
 			break;
 		}
 		qs->amp_sent += skb->len;
+		quic_pace_sent(qs, skb->len, now);
 		quic_xmit(sk, skb);
 		probe = false;
 	} while (++loops < 1024);
@@ -579,7 +640,10 @@ void quic_output_ack_recv(struct sock *sk, u8 sp, u64 largest,
 	bool newly = false, rtt = false;
 	unsigned int i;
 
-	list_for_each_entry_safe_reverse(pkt, tmp, &s->sent, list) {
+	/* ascending packet numbers: stop past the largest acknowledged */
+	list_for_each_entry_safe(pkt, tmp, &s->sent, list) {
+		if (pkt->pn > largest)
+			break;
 		for (i = 0; i < nr; i++)
 			if (pkt->pn >= r[i].start && pkt->pn <= r[i].end)
 				break;
@@ -759,6 +823,8 @@ void quic_timers_work(struct sock *sk, unsigned long flags)
 		quic_rtx_fire(sk);
 	if (flags & BIT(QUIC_DEFER_ACK))
 		quic_ack_fire(sk);
+	if (flags & BIT(QUIC_DEFER_PACE))
+		quic_output(sk);
 }
 
 static void quic_timer_common(struct sock *sk, int bit,

@@ -97,6 +97,8 @@ static int quic_init_sock(struct sock *sk)
 	timer_setup(&qs->rtx_timer, quic_rtx_timer, 0);
 	timer_setup(&qs->ack_timer, quic_ack_timer, 0);
 	timer_setup(&qs->idle_timer, quic_idle_timer, 0);
+	hrtimer_init(&qs->pace_timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_SOFT);
+	qs->pace_timer.function = quic_pace_timer;
 	INIT_WORK(&qs->ku_work, quic_key_update_work);
 	quic_output_init(sk);
 	return 0;
@@ -109,6 +111,8 @@ static void quic_stop_timers(struct sock *sk)
 	sk_stop_timer_sync(sk, &qs->rtx_timer);
 	sk_stop_timer_sync(sk, &qs->ack_timer);
 	sk_stop_timer_sync(sk, &qs->idle_timer);
+	if (hrtimer_cancel(&qs->pace_timer))
+		__sock_put(sk);
 }
 
 static void quic_reqs_purge(struct sock *sk)
@@ -376,9 +380,17 @@ static int quic_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
 	return len;
 }
 
+/* Unacknowledged stream data we hold: SO_SNDBUF, unless the user left
+ * it alone, then at least two congestion windows' worth.
+ */
 static bool quic_sndbuf_room(struct sock *sk)
 {
-	return quic_sk(sk)->unacked_bytes < READ_ONCE(sk->sk_sndbuf);
+	struct quic_sock *qs = quic_sk(sk);
+	u32 limit = READ_ONCE(sk->sk_sndbuf);
+
+	if (!(sk->sk_userlocks & SOCK_SNDBUF_LOCK))
+		limit = max(limit, 2 * qs->cwnd);
+	return qs->unacked_bytes < limit;
 }
 
 static __poll_t quic_poll(struct file *file, struct socket *sock,
@@ -761,9 +773,16 @@ static int quic_recv_stream(struct sock *sk, struct msghdr *msg, size_t len,
 	if (!(flags & MSG_PEEK)) {
 		st = quic_stream_find(&qs->streams, sid);
 		quic_stream_consumed(sk, st, copied);
-		if (st && fin) {
+		/* the reader caught up: acknowledge what it read now,
+		 * rather than when the ACK delay runs out
+		 */
+		if (skb_queue_empty(&sk->sk_receive_queue) &&
+		    qs->space[QUIC_CRYPTO_APP].ack_pending)
+			qs->space[QUIC_CRYPTO_APP].ack_now = 1;
+		if (st && fin && !st->fin_read) {
 			st->fin_read = 1;
 			st->recv_state = QUIC_STREAM_RECV_STATE_READ;
+			quic_stream_peer_done(sk, st);
 		}
 		quic_output(sk);
 	}
@@ -1272,6 +1291,8 @@ static void quic_release_cb(struct sock *sk)
 	if (flags & BIT(QUIC_DEFER_ACK))
 		__sock_put(sk);
 	if (flags & BIT(QUIC_DEFER_IDLE))
+		__sock_put(sk);
+	if (flags & BIT(QUIC_DEFER_PACE))
 		__sock_put(sk);
 }
 

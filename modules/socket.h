@@ -10,6 +10,7 @@
 #include <net/inet_sock.h>
 #include <net/ipv6.h>
 #include <net/tcp_states.h>
+#include <linux/hrtimer.h>
 #include <linux/workqueue.h>
 
 #include "connid.h"
@@ -80,6 +81,7 @@ enum {
 	QUIC_DEFER_RTX,
 	QUIC_DEFER_ACK,
 	QUIC_DEFER_IDLE,
+	QUIC_DEFER_PACE,
 };
 
 /*
@@ -170,6 +172,8 @@ struct quic_sock {
 	struct timer_list		rtx_timer;
 	struct timer_list		ack_timer;
 	struct timer_list		idle_timer;
+	struct hrtimer			pace_timer;
+	ktime_t				pace_next;	/* earliest next send */
 	struct work_struct		ku_work;	/* key update prepare */
 	unsigned long			deferred;
 
@@ -230,6 +234,7 @@ void quic_output_ack_recv(struct sock *sk, u8 space, u64 largest,
 void quic_rtx_timer(struct timer_list *t);
 void quic_ack_timer(struct timer_list *t);
 void quic_timers_work(struct sock *sk, unsigned long flags);
+enum hrtimer_restart quic_pace_timer(struct hrtimer *t);
 void quic_output_discard_space(struct sock *sk, u8 space);
 void quic_output_init(struct sock *sk);
 void quic_timer_reset(struct sock *sk);
@@ -253,6 +258,7 @@ int quic_stream_recv(struct sock *sk, struct quic_stream *st,
 		     struct sk_buff *skb);
 void quic_stream_consumed(struct sock *sk, struct quic_stream *st,
 			  u32 len);
+void quic_stream_peer_done(struct sock *sk, struct quic_stream *st);
 
 /* socket.c */
 void quic_set_state(struct sock *sk, int state);

@@ -357,3 +357,33 @@ void quic_stream_consumed(struct sock *sk, struct quic_stream *st, u32 len)
 			quic_outq_add(sk, f);
 	}
 }
+
+/**
+ * quic_stream_peer_done - a stream the peer opened was read to its end:
+ * let the peer open another (MAX_STREAMS), in batches of half the initial
+ * limit, RFC 9000 section 4.6
+ * @sk: the socket, locked
+ * @st: the stream
+ */
+void quic_stream_peer_done(struct sock *sk, struct quic_stream *st)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	bool uni = quic_stream_is_uni(st->id);
+	struct quic_stream_limits *l = &qs->streams.remote[uni];
+	u64 initial = uni ? qs->local_param.max_streams_uni :
+			    qs->local_param.max_streams_bidi;
+	struct quic_frame *f;
+	u64 max;
+
+	if (quic_stream_is_local(sk, st->id))
+		return;
+	l->done++;
+	max = l->done + initial;
+	if (max > (1ULL << 60) || max - l->max < max_t(u64, initial / 2, 1))
+		return;
+	l->max = max;
+	f = quic_frame_build(QUIC_CRYPTO_APP, GFP_ATOMIC, uni ? 0x13 : 0x12, 1,
+			     &l->max);
+	if (f)
+		quic_outq_add(sk, f);
+}

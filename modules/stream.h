@@ -52,10 +52,12 @@ struct quic_stream {
  * opened by one side.
  * @max: how many may be opened (MAX_STREAMS)
  * @next: the count opened so far (the next stream's index)
+ * @done: the peer's streams: how many it finished (all read)
  */
 struct quic_stream_limits {
 	u64	max;
 	u64	next;
+	u64	done;
 };
 
 /*
