@@ -6,11 +6,16 @@
  * and each packet is unprotected and its frames processed.
  */
 
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
+#include <net/ip6_route.h>
+#include <net/route.h>
 #include <net/udp.h>
+#include <net/udp_tunnel.h>
 
+#include "compat.h"
 #include "protocol.h"
 #include "socket.h"
 #include "varint.h"
@@ -599,7 +604,6 @@ static void quic_rcv_packet_ok(struct sock *sk, struct quic_rx *rx,
 {
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_pnspace *s = &qs->space[rx->sp];
-	u32 idle;
 
 	quic_pnspace_recv(s, pn, rx->now);
 	if (rx->eliciting) {
@@ -628,7 +632,18 @@ static void quic_rcv_packet_ok(struct sock *sk, struct quic_rx *rx,
 		}
 	}
 
-	idle = qs->local_param.max_idle_timeout;
+	quic_idle_arm(sk);
+}
+
+/* RFC 9000 section 10.1: the smaller of both sides' idle timeouts,
+ * restarted by a received packet and by the first ack-eliciting packet
+ * sent after one
+ */
+void quic_idle_arm(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	u32 idle = qs->local_param.max_idle_timeout;
+
 	if (qs->tp_ext_recv && qs->remote_param.max_idle_timeout &&
 	    (!idle || qs->remote_param.max_idle_timeout < idle))
 		idle = qs->remote_param.max_idle_timeout;
@@ -837,6 +852,83 @@ static void quic_skb_addrs(struct sk_buff *skb, union quic_addr *peer,
 	}
 }
 
+/*
+ * RFC 9000 section 6.1: a client Initial (1200 bytes or more) of a
+ * version we do not speak, to a port with a listener, gets a Version
+ * Negotiation packet listing ours.  Stateless; consumes @skb.
+ */
+static void quic_send_version_negotiation(struct sock *usk,
+					  struct quic_udp_sock *us,
+					  struct sk_buff *skb,
+					  const struct quic_hdr *h,
+					  const union quic_addr *peer,
+					  const union quic_addr *local)
+{
+	struct net *net = sock_net(usk);
+	struct dst_entry *dst;
+	struct sk_buff *vn;
+	u8 *p;
+
+	if (skb->len < QUIC_MIN_UDP_PAYLOAD || hlist_empty(&us->listeners))
+		goto out;
+	vn = alloc_skb(MAX_HEADER + sizeof(struct ipv6hdr) +
+		       sizeof(struct udphdr) + 7 + 2 * QUIC_CONN_ID_MAX_LEN + 8,
+		       GFP_ATOMIC);
+	if (!vn)
+		goto out;
+	skb_reserve(vn, MAX_HEADER + sizeof(struct ipv6hdr) +
+		    sizeof(struct udphdr));
+	p = skb_put(vn, 7 + h->dcid_len + h->scid_len + 8);
+	*p++ = 0x80 | get_random_u8();
+	put_unaligned_be32(0, p);
+	p += 4;
+	*p++ = h->scid_len;		/* their source ID is our destination */
+	memcpy(p, h->scid, h->scid_len);
+	p += h->scid_len;
+	*p++ = h->dcid_len;
+	memcpy(p, h->dcid, h->dcid_len);
+	p += h->dcid_len;
+	put_unaligned_be32(QUIC_VERSION_V1, p);
+	put_unaligned_be32(QUIC_VERSION_V2, p + 4);
+
+	if (peer->sa.sa_family == AF_INET) {
+		struct flowi4 fl4 = {
+			.daddr = peer->v4.sin_addr.s_addr,
+			.saddr = local->v4.sin_addr.s_addr,
+			.flowi4_proto = IPPROTO_UDP,
+		};
+		struct rtable *rt = ip_route_output_key(net, &fl4);
+
+		if (IS_ERR(rt)) {
+			kfree_skb(vn);
+			goto out;
+		}
+		udp_tunnel_xmit_skb(rt, usk, vn, fl4.saddr, fl4.daddr, 0,
+				    ip4_dst_hoplimit(&rt->dst), 0,
+				    local->v4.sin_port, peer->v4.sin_port,
+				    false, false);
+	} else {
+		struct flowi6 fl6 = {
+			.daddr = peer->v6.sin6_addr,
+			.saddr = local->v6.sin6_addr,
+			.flowi6_oif = peer->v6.sin6_scope_id,
+			.flowi6_proto = IPPROTO_UDP,
+		};
+
+		dst = ip6_dst_lookup_flow(net, usk, &fl6, NULL);
+		if (IS_ERR(dst)) {
+			kfree_skb(vn);
+			goto out;
+		}
+		udp_tunnel6_xmit_skb(dst, usk, vn, NULL, &fl6.saddr, &fl6.daddr,
+				     0, ip6_dst_hoplimit(dst), 0,
+				     local->v6.sin6_port, peer->v6.sin6_port,
+				     false);
+	}
+out:
+	consume_skb(skb);
+}
+
 /**
  * quic_udp_rcv - encap_rcv of the UDP tunnel sockets
  * @usk: the UDP socket
@@ -851,13 +943,13 @@ int quic_udp_rcv(struct sock *usk, struct sk_buff *skb)
 	union quic_addr peer, local;
 	struct quic_hdr h;
 	struct sock *sk;
+	int err;
 
 	quic_skb_addrs(skb, &peer, &local);
 	if (skb_linearize(skb))
 		goto drop;
 	__skb_pull(skb, sizeof(struct udphdr));
-	if (quic_parse_header(skb->data, skb->len, &h) && !h.dcid)
-		goto drop;
+	err = quic_parse_header(skb->data, skb->len, &h);
 	if (!h.dcid)
 		goto drop;
 
@@ -867,7 +959,10 @@ int quic_udp_rcv(struct sock *usk, struct sk_buff *skb)
 			goto drop;
 		rcu_read_lock();
 		us = rcu_dereference_sk_user_data(usk);
-		if (us)
+		if (us && err == -EPROTONOSUPPORT)
+			quic_send_version_negotiation(usk, us, skb, &h, &peer,
+						      &local);
+		else if (us && !err)
 			quic_listen_rcv(us, skb, &h, &peer, &local);
 		else
 			kfree_skb(skb);

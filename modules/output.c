@@ -357,6 +357,8 @@ static int quic_output_packet(struct sock *sk, struct sk_buff *skb, u8 sp,
 		pkt->in_flight = eliciting;
 		list_add_tail(&pkt->list, &s->sent);
 		if (eliciting) {
+			if (!timer_pending(&qs->idle_timer))
+				quic_idle_arm(sk);
 			qs->in_flight += pkt->size;
 			s->ack_eliciting_in_flight++;
 			s->last_ack_eliciting = now;

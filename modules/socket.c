@@ -393,6 +393,21 @@ static bool quic_sndbuf_room(struct sock *sk)
 	return qs->unacked_bytes < limit;
 }
 
+/* Room to send: buffer space and the peer's credit, for the connection
+ * and for the stream send() writes to (the one opened last).
+ */
+static bool quic_poll_writable(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_stream *st = READ_ONCE(qs->streams.last);
+
+	/* lockless: streams live as long as the socket */
+	if (!quic_sndbuf_room(sk) ||
+	    READ_ONCE(qs->send_data) >= READ_ONCE(qs->send_max_data))
+		return false;
+	return !st || READ_ONCE(st->send_offset) < READ_ONCE(st->send_max);
+}
+
 static __poll_t quic_poll(struct file *file, struct socket *sock,
 			  poll_table *wait)
 {
@@ -419,7 +434,7 @@ static __poll_t quic_poll(struct file *file, struct socket *sock,
 		mask |= EPOLLIN | EPOLLRDNORM;
 	if (state == QUIC_SS_ESTABLISHING)
 		mask |= EPOLLOUT | EPOLLWRNORM;	/* handshake messages */
-	else if (state == QUIC_SS_ESTABLISHED && quic_sndbuf_room(sk))
+	else if (state == QUIC_SS_ESTABLISHED && quic_poll_writable(sk))
 		mask |= EPOLLOUT | EPOLLWRNORM;
 	else if (state == QUIC_SS_ESTABLISHED)
 		sk_set_bit(SOCKWQ_ASYNC_NOSPACE, sk);
@@ -478,7 +493,7 @@ static int quic_wait(struct sock *sk, long *timeo, quic_cond_t cond,
 	add_wait_queue(sk_sleep(sk), &wait);
 	while (!cond(sk, arg)) {
 		if (sk->sk_err) {
-			err = -sock_error(sk);
+			err = sock_error(sk);	/* negative */
 			break;
 		}
 		if (sk->sk_shutdown & SEND_SHUTDOWN ||
@@ -849,11 +864,9 @@ static int quic_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 		skb = skb_peek(&sk->sk_receive_queue);
 		if (skb)
 			break;
-		err = sock_error(sk);
-		if (err) {
-			err = -err;
+		err = sock_error(sk);	/* negative, and clears sk_err */
+		if (err)
 			goto out;
-		}
 		err = 0;
 		if (sk->sk_shutdown & RCV_SHUTDOWN)
 			goto out;
@@ -1102,7 +1115,13 @@ static struct sock *quic_accept_sk(struct sock *lsk, struct quic_request *req,
 	lock_sock_nested(sk, SINGLE_DEPTH_NESTING);
 	while ((skb = __skb_dequeue(&req->skbs)))
 		quic_rcv_datagram(sk, skb);
+	/* RFC 9000 section 10.3 (and common sense): no state for datagrams
+	 * that only look like Initials; none of them opened.
+	 */
+	err = qs->space[QUIC_CRYPTO_INITIAL].nranges ? 0 : -EPROTO;
 	release_sock(sk);
+	if (err)
+		goto free;
 	return sk;
 free:
 	quic_set_state(sk, QUIC_SS_CLOSED);
@@ -1112,7 +1131,7 @@ fail:
 	return NULL;
 }
 
-static int quic_accept_wait(struct sock *sk, long timeo)
+static int quic_accept_wait(struct sock *sk, long *timeo)
 {
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
 	struct quic_sock *qs = quic_sk(sk);
@@ -1124,13 +1143,13 @@ static int quic_accept_wait(struct sock *sk, long timeo)
 		if (sk->sk_state != QUIC_SS_LISTENING)
 			break;
 		err = -EAGAIN;
-		if (!timeo)
+		if (!*timeo)
 			break;
-		err = sock_intr_errno(timeo);
+		err = sock_intr_errno(*timeo);
 		if (signal_pending(current))
 			break;
 		err = 0;
-		sk_wait_event(sk, &timeo, !list_empty(&qs->reqs) ||
+		sk_wait_event(sk, timeo, !list_empty(&qs->reqs) ||
 			      sk->sk_state != QUIC_SS_LISTENING, &wait);
 	}
 	remove_wait_queue(sk_sleep(sk), &wait);
@@ -1143,24 +1162,29 @@ static int quic_do_accept(struct socket *sock, struct socket *newsock,
 	struct sock *sk = sock->sk, *newsk;
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_request *req;
+	long timeo;
 	int err;
 
 	lock_sock(sk);
-	err = quic_accept_wait(sk, sock_rcvtimeo(sk, flags & O_NONBLOCK));
-	if (err) {
-		release_sock(sk);
-		return err;
-	}
-	spin_lock_bh(&sk->sk_lock.slock);
-	req = list_first_entry(&qs->reqs, struct quic_request, list);
-	list_del(&req->list);
-	qs->nreqs--;
-	spin_unlock_bh(&sk->sk_lock.slock);
+	timeo = sock_rcvtimeo(sk, flags & O_NONBLOCK);
+	do {
+		err = quic_accept_wait(sk, &timeo);
+		if (err) {
+			release_sock(sk);
+			return err;
+		}
+		spin_lock_bh(&sk->sk_lock.slock);
+		req = list_first_entry(&qs->reqs, struct quic_request, list);
+		list_del(&req->list);
+		qs->nreqs--;
+		spin_unlock_bh(&sk->sk_lock.slock);
 
-	newsk = quic_accept_sk(sk, req, kern, &err);
+		newsk = quic_accept_sk(sk, req, kern, &err);
+		__skb_queue_purge(&req->skbs);
+		kfree(req);
+		/* a request whose Initials did not open: the next one */
+	} while (!newsk && err == -EPROTO);
 	release_sock(sk);
-	__skb_queue_purge(&req->skbs);
-	kfree(req);
 	if (!newsk)
 		return err;
 

@@ -245,6 +245,7 @@ int quic_backlog_rcv(struct sock *sk, struct sk_buff *skb);
 void quic_rcv_datagram(struct sock *sk, struct sk_buff *skb);
 void quic_idle_timer(struct timer_list *t);
 void quic_conn_handshake_complete(struct sock *sk);
+void quic_idle_arm(struct sock *sk);
 
 /* stream.c */
 void quic_streams_init(struct quic_stream_table *t);

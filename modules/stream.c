@@ -37,6 +37,7 @@ void quic_streams_init(struct quic_stream_table *t)
 	memset(t->local, 0, sizeof(t->local));
 	memset(t->remote, 0, sizeof(t->remote));
 	t->last_opened = -1;
+	t->last = NULL;
 	t->count = 0;
 }
 
@@ -53,6 +54,7 @@ void quic_streams_free(struct quic_stream_table *t)
 			kfree(st);
 		}
 	}
+	t->last = NULL;
 	t->count = 0;
 }
 
@@ -210,6 +212,7 @@ struct quic_stream *quic_stream_get_send(struct sock *sk, s64 id, u32 flags,
 	if (idx >= l->next)
 		l->next = idx + 1;
 	qs->streams.last_opened = id;
+	WRITE_ONCE(qs->streams.last, st);
 	return st;
 }
 

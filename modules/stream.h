@@ -70,6 +70,7 @@ struct quic_stream_table {
 	struct quic_stream_limits	local[2];	/* [uni]: ours */
 	struct quic_stream_limits	remote[2];	/* [uni]: the peer's */
 	s64				last_opened;	/* for send() without cmsg */
+	struct quic_stream		*last;		/* that stream, for poll */
 	u32				count;
 };
 
