@@ -146,6 +146,8 @@ static void quic_xmit(struct sock *sk, struct sk_buff *skb)
 	skb->mark = sk->sk_mark;
 	skb->priority = sk->sk_priority;
 
+	/* the tunnel xmit path counts recursion per CPU: no preemption */
+	local_bh_disable();
 	if (qs->peer.sa.sa_family == AF_INET) {
 		udp_tunnel_xmit_skb((struct rtable *)dst, usk, skb,
 				    qs->local.v4.sin_addr.s_addr,
@@ -163,6 +165,7 @@ static void quic_xmit(struct sock *sk, struct sk_buff *skb)
 				     qs->local.v6.sin6_port,
 				     qs->peer.v6.sin6_port, false);
 	}
+	local_bh_enable();
 }
 
 static struct sk_buff *quic_datagram_alloc(struct sock *sk)

@@ -9,6 +9,7 @@ pkgs=(
 	iproute2 python3
 	sparse linux-source-6.12
 	libgnutls28-dev libnl-genl-3-dev libnl-3-dev pkg-config
+	gnutls-bin tshark
 )
 
 missing=()
@@ -20,6 +21,9 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
 	echo "deps: installing ${missing[*]}" >&2
 	export DEBIAN_FRONTEND=noninteractive
+	# tshark: no setuid dumpcap (the tests capture as root)
+	echo 'wireshark-common wireshark-common/install-setuid boolean false' |
+		debconf-set-selections
 	if ! apt-get install -y --no-install-recommends "${missing[@]}" >&2; then
 		apt-get update >&2
 		apt-get install -y --no-install-recommends "${missing[@]}" >&2
@@ -33,3 +37,8 @@ if [ ! -x "$src/scripts/checkpatch.pl" ]; then
 	tar -C /usr/src -xJf "$src.tar.xz" \
 		linux-source-6.12/scripts linux-source-6.12/Documentation/dev-tools
 fi
+
+# the interop tests' quiche peer: npm packages from tests/interop's lock
+# file (without them tests/interop_test.sh fails, the rest can run)
+"$(dirname "$0")/interop/setup.sh" ||
+	echo "deps: tests/interop/setup.sh failed: the interop tests will fail" >&2

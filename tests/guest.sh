@@ -10,8 +10,15 @@ set -u
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 
-TESTS=(tests/socket_test tests/crypto_test.sh tests/unload_test.sh)
-TIMEOUT=300	# seconds per test program
+TESTS=(
+	tests/socket_test
+	tests/crypto_test.sh
+	tests/interop_test.sh
+	tests/tshark_test.sh
+	tests/unload_test.sh
+)
+TIMEOUT=300	# seconds per test program, unless TIMEOUTS says otherwise
+declare -A TIMEOUTS=([tests/conn_test]=600 [tests/netem_test.sh]=420)
 
 # The UDP sockets that exist before any test: unload_test.sh checks that
 # none is left beyond these.
@@ -28,10 +35,13 @@ for t in "${TESTS[@]}"; do
 		status=1
 		continue
 	fi
-	timeout -k 10 "$TIMEOUT" "$t"
+	tmo=${TIMEOUTS[$t]:-$TIMEOUT}
+	t0=$SECONDS
+	timeout -k 10 "$tmo" "$t"
 	rc=$?
+	echo "# $t took $((SECONDS - t0)) s"
 	if ((rc == 124 || rc == 137)); then
-		echo "not ok - $t timed out after $TIMEOUT s"
+		echo "not ok - $t timed out after $tmo s"
 		status=1
 	elif ((rc != 0)); then
 		echo "# $t exited with status $rc"

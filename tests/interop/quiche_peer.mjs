@@ -1,0 +1,518 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+//
+// quiche_peer.mjs: an independent QUIC v1 peer for the interop tests,
+// quiche 0.18 driven through the native binding of the npm package
+// @matrixai/quic (its Config / Connection / Header classes), with UDP from
+// node:dgram and the connection's timers from setTimeout.  The package's
+// high-level API (QUICServer, QUICClient) is not used: it always sends
+// Retry and resets streams that arrive early.
+//
+//   node quiche_peer.mjs server [options] HOST PORT
+//   node quiche_peer.mjs client [options] HOST PORT
+//
+// Options:
+//   --cert FILE --key FILE   server certificate chain and key (PEM)
+//   --ca FILE                client: CA to verify the server with
+//   --sni NAME               client: server name (default localhost)
+//   --alpn PROTO             default "interop"
+//   --bytes N                client: size of the upload and download (1 MiB)
+//   --conns N                server: exit after N connections ended (1)
+//   --timeout SECS           give up after this long (60)
+//   --keylog FILE            append the NSS key log here (for tshark)
+//   --max-udp-payload N      our max_udp_payload_size transport parameter:
+//                            larger datagrams from the peer are counted as
+//                            violations (default 1500)
+//
+// The application protocol is the one of tests/interop_peer.c:
+//   "PUT <n>\n" + n bytes + FIN  ->  "<sha256 hex> <n>\n" + FIN
+//   "GET <n>\n" + FIN            ->  n bytes + FIN
+// with the bytes from the same xorshift32 pattern.  The client does a PUT
+// on stream 0, then a GET on stream 4, then closes the connection with
+// application error 0.
+//
+// Results go to stdout as "STEP <name> ok|fail <details>" lines (turned
+// into TAP by tests/interop_test.sh) and "# " diagnostics; the exit status
+// is 0 iff every step passed.
+
+import crypto from 'node:crypto';
+import dgram from 'node:dgram';
+import fs from 'node:fs';
+import process from 'node:process';
+// The package's `native` namespace (dist/native/index.js) by itself: the
+// high-level API is not needed, and loading it costs seconds under QEMU.
+import { quiche } from '@matrixai/quic/native/index.js';
+
+// ------------------------------------------------------------- options
+
+function usage() {
+  process.stderr.write(
+    'usage: node quiche_peer.mjs server|client [--cert F --key F] [--ca F] ' +
+      '[--sni NAME] [--alpn P] [--bytes N] [--conns N] [--timeout S] ' +
+      '[--keylog F] [--max-udp-payload N] HOST PORT\n',
+  );
+  process.exit(2);
+}
+
+const argv = process.argv.slice(2);
+const mode = argv.shift();
+if (mode !== 'server' && mode !== 'client') usage();
+const opt = {
+  alpn: 'interop',
+  sni: 'localhost',
+  bytes: 1 << 20,
+  conns: 1,
+  timeout: 60,
+  maxUdpPayload: 1500,
+};
+const pos = [];
+while (argv.length) {
+  const a = argv.shift();
+  const val = () => {
+    if (!argv.length) usage();
+    return argv.shift();
+  };
+  switch (a) {
+    case '--cert': opt.cert = val(); break;
+    case '--key': opt.key = val(); break;
+    case '--ca': opt.ca = val(); break;
+    case '--sni': opt.sni = val(); break;
+    case '--alpn': opt.alpn = val(); break;
+    case '--bytes': opt.bytes = Number(val()); break;
+    case '--conns': opt.conns = Number(val()); break;
+    case '--timeout': opt.timeout = Number(val()); break;
+    case '--keylog': opt.keylog = val(); break;
+    case '--max-udp-payload': opt.maxUdpPayload = Number(val()); break;
+    default:
+      if (a.startsWith('--')) usage();
+      pos.push(a);
+  }
+}
+if (pos.length !== 2) usage();
+const [host, port] = [pos[0], Number(pos[1])];
+
+// ------------------------------------------------------------- results
+
+let failures = 0;
+function step(name, ok, details) {
+  if (!ok) failures++;
+  process.stdout.write(`STEP ${name} ${ok ? 'ok' : 'fail'} ${details}\n`);
+}
+function diag(msg) {
+  process.stdout.write(`# ${msg}\n`);
+}
+const t0 = performance.now();
+const ms = (since) => Math.round(performance.now() - since);
+
+// ------------------------------------------------------------- pattern
+
+// The bytes both sides send: xorshift32 words, little-endian.
+class Pattern {
+  constructor() {
+    this.x = 2463534242;
+    this.used = 4;
+  }
+
+  fill(buf) {
+    for (let i = 0; i < buf.length; i++) {
+      if (this.used === 4) {
+        let x = this.x;
+        x = (x ^ (x << 13)) >>> 0;
+        x = (x ^ (x >>> 17)) >>> 0;
+        x = (x ^ (x << 5)) >>> 0;
+        this.x = x;
+        this.used = 0;
+      }
+      buf[i] = (this.x >>> (8 * this.used++)) & 0xff;
+    }
+    return buf;
+  }
+}
+
+const patternBytes = (n) => new Pattern().fill(Buffer.alloc(n));
+const sha256 = (buf) => crypto.createHash('sha256').update(buf).digest('hex');
+
+// ------------------------------------------------------------- quiche
+
+function makeConfig() {
+  const c = new quiche.Config();
+  if (mode === 'server') {
+    c.loadCertChainFromPemFile(opt.cert);
+    c.loadPrivKeyFromPemFile(opt.key);
+    c.verifyPeer(false);
+  } else {
+    c.verifyPeer(true);
+    if (opt.ca) c.loadVerifyLocationsFromFile(opt.ca);
+  }
+  if (opt.keylog) c.logKeys();
+  c.setApplicationProtos([opt.alpn]);
+  c.setMaxIdleTimeout(opt.timeout * 1000);
+  c.setMaxRecvUdpPayloadSize(opt.maxUdpPayload);
+  c.setMaxSendUdpPayloadSize(1350);
+  c.setInitialMaxData(16 << 20);
+  c.setInitialMaxStreamDataBidiLocal(4 << 20);
+  c.setInitialMaxStreamDataBidiRemote(4 << 20);
+  c.setInitialMaxStreamDataUni(1 << 20);
+  c.setInitialMaxStreamsBidi(100);
+  c.setInitialMaxStreamsUni(100);
+  c.setDisableActiveMigration(true);
+  return c;
+}
+
+const sock = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
+let local;	// { host, port } once bound
+
+// One connection and what we know about it.
+class Peer {
+  constructor(conn, remote, label) {
+    this.conn = conn;
+    this.remote = remote;
+    this.label = label;
+    this.timer = null;
+    this.streams = new Map();	// id -> { rx: Buffer[], rxLen, fin, tx, txOff, txFin }
+    this.established = false;
+    this.maxDatagram = 0;
+    this.oversized = 0;
+    this.done = false;
+    if (opt.keylog) conn.setKeylog(opt.keylog);
+  }
+
+  stream(id) {
+    let s = this.streams.get(id);
+    if (!s) {
+      s = { rx: [], rxLen: 0, fin: false, tx: null, txOff: 0, txFin: false };
+      this.streams.set(id, s);
+    }
+    return s;
+  }
+
+  // Queue @data (and FIN) for stream @id.
+  write(id, data, fin) {
+    const s = this.stream(id);
+    s.tx = s.tx ? Buffer.concat([s.tx.subarray(s.txOff), data]) : data;
+    s.txOff = 0;
+    s.txFin = fin;
+  }
+
+  recv(msg, rinfo) {
+    this.maxDatagram = Math.max(this.maxDatagram, msg.length);
+    if (msg.length > opt.maxUdpPayload) this.oversized++;
+    try {
+      this.conn.recv(msg, {
+        to: local,
+        from: { host: rinfo.address, port: rinfo.port },
+      });
+    } catch (e) {
+      if (e.message !== 'Done') diag(`${this.label}: recv: ${e.message}`);
+    }
+    this.pump();
+  }
+
+  // Read what arrived, write what is queued, send packets, re-arm the timer.
+  pump() {
+    const conn = this.conn;
+    if (!this.established && conn.isEstablished()) {
+      this.established = true;
+      this.onEstablished();
+    }
+    if (this.established) {
+      for (const id of conn.readable()) this.readStream(id);
+      for (const [id, s] of this.streams) this.flushStream(id, s);
+    }
+    for (;;) {
+      const buf = Buffer.allocUnsafe(1500);
+      let r;
+      try {
+        r = conn.send(buf);
+      } catch (e) {
+        diag(`${this.label}: send: ${e.message}`);
+        break;
+      }
+      if (r === null) break;
+      const [n, info] = r;
+      sock.send(buf, 0, n, info.to.port, info.to.host, (err) => {
+        if (err) diag(`${this.label}: udp send: ${err.message}`);
+      });
+    }
+    clearTimeout(this.timer);
+    this.timer = null;
+    if (conn.isClosed()) {
+      if (!this.done) {
+        this.done = true;
+        this.onClosed();
+      }
+      return;
+    }
+    const t = conn.timeout();
+    if (t !== null) {
+      this.timer = setTimeout(() => {
+        this.conn.onTimeout();
+        this.pump();
+      }, t + 1);
+    }
+  }
+
+  readStream(id) {
+    const s = this.stream(id);
+    const buf = Buffer.allocUnsafe(65536);
+    for (;;) {
+      let r;
+      try {
+        r = this.conn.streamRecv(id, buf);
+      } catch (e) {
+        if (e.message !== 'Done') step('stream', false, `stream ${id}: recv: ${e.message}`);
+        return;
+      }
+      if (r === null) return;
+      const [n, fin] = r;
+      if (n) {
+        s.rx.push(Buffer.from(buf.subarray(0, n)));
+        s.rxLen += n;
+      }
+      if (fin) {
+        // the stream is complete: quiche forgets it after this read
+        s.fin = true;
+        this.onStreamDone(id, Buffer.concat(s.rx, s.rxLen));
+        s.rx = [];
+        return;
+      }
+      if (!n) return;
+    }
+  }
+
+  flushStream(id, s) {
+    while (s.tx && (s.txOff < s.tx.length || s.txFin)) {
+      let n;
+      try {
+        n = this.conn.streamSend(id, s.tx.subarray(s.txOff), s.txFin);
+      } catch (e) {
+        if (e.message !== 'Done') step('stream', false, `stream ${id}: send: ${e.message}`);
+        return;
+      }
+      if (n === null) return;
+      s.txOff += n;
+      if (s.txOff === s.tx.length) {
+        s.tx = null;	// FIN went with the last byte
+        return;
+      }
+      if (n === 0) return;
+    }
+  }
+
+  closeInfo() {
+    const fmt = (e) => e == null ? 'none' :
+      `${e.isApp ? 'application' : 'transport'} error ${e.errorCode}` +
+      (e.reason && e.reason.length ? ` "${Buffer.from(e.reason).toString()}"` : '');
+    const st = this.conn.stats();
+    diag(`${this.label}: closed: peer error ${fmt(this.conn.peerError())}, ` +
+      `local error ${fmt(this.conn.localError())}, timed out ${this.conn.isTimedOut()}`);
+    diag(`${this.label}: packets sent ${st.sent} received ${st.recv} lost ${st.lost} ` +
+      `retransmitted ${st.retrans}; largest datagram received ${this.maxDatagram} bytes; ` +
+      `peer max_udp_payload_size ${st.peerMaxUdpPayloadSize}, ` +
+      `initial_max_data ${st.peerInitialMaxData}, ` +
+      `max_stream_data_bidi_local ${st.peerInitialMaxStreamDataBidiLocal}, ` +
+      `bidi_remote ${st.peerInitialMaxStreamDataBidiRemote}, ` +
+      `max_streams_bidi ${st.peerInitialMaxStreamsBidi}, idle ${st.peerMaxIdleTimeout} ms`);
+  }
+
+  checkDatagrams() {
+    step('max-udp-payload', this.oversized === 0,
+      this.oversized ? `${this.oversized} datagrams larger than our max_udp_payload_size ` +
+        `${opt.maxUdpPayload} (largest ${this.maxDatagram})` :
+        `largest datagram ${this.maxDatagram} <= ${opt.maxUdpPayload}`);
+  }
+}
+
+// ------------------------------------------------------------- server
+
+class ServerConn extends Peer {
+  constructor(...args) {
+    super(...args);
+    this.served = 0;
+    this.t0 = performance.now();
+  }
+
+  onEstablished() {
+    const alpn = Buffer.from(this.conn.applicationProto()).toString();
+    step('handshake', alpn === opt.alpn, `in ${ms(this.t0)} ms, alpn "${alpn}"`);
+  }
+
+  onStreamDone(id, data) {
+    const nl = data.indexOf(10);
+    const line = nl < 0 ? '' : data.subarray(0, nl).toString();
+    const m = /^(PUT|GET) (\d+)$/.exec(line);
+    if (!m) {
+      step('serve', false, `stream ${id}: bad request "${line.slice(0, 40)}"`);
+      return;
+    }
+    const want = Number(m[2]);
+    const body = data.subarray(nl + 1);
+    if (m[1] === 'PUT') {
+      if (body.length !== want)
+        diag(`${this.label}: stream ${id}: PUT of ${want} bytes brought ${body.length}`);
+      this.write(id, Buffer.from(`${sha256(body)} ${body.length}\n`), true);
+      diag(`${this.label}: served PUT of ${body.length} bytes on stream ${id}`);
+    } else {
+      if (body.length) {
+        step('serve', false, `stream ${id}: GET with a body`);
+        return;
+      }
+      this.write(id, patternBytes(want), true);
+      diag(`${this.label}: served GET of ${want} bytes on stream ${id}`);
+    }
+    this.served++;
+  }
+
+  onClosed() {
+    this.closeInfo();
+    step('serve', this.served >= 2, `${this.served} requests served`);
+    const pe = this.conn.peerError();
+    step('peer-close', pe != null && pe.errorCode === 0,
+      pe == null ? (this.conn.isTimedOut() ? 'no CONNECTION_CLOSE: the connection timed out' :
+        'no CONNECTION_CLOSE from the peer') :
+        `CONNECTION_CLOSE (${pe.isApp ? 'application' : 'transport'}) with error ${pe.errorCode}`);
+    this.checkDatagrams();
+    for (const [k, v] of conns) if (v === this) conns.delete(k);
+    if (++ended >= opt.conns) finish();
+  }
+}
+
+const conns = new Map();	// dcid hex -> ServerConn
+let ended = 0;
+
+function serverMessage(msg, rinfo) {
+  let hdr;
+  try {
+    hdr = quiche.Header.fromSlice(msg, quiche.MAX_CONN_ID_LEN);
+  } catch (e) {
+    diag(`unparsable datagram of ${msg.length} bytes from ${rinfo.port}: ${e.message}`);
+    return;
+  }
+  const key = Buffer.from(hdr.dcid).toString('hex');
+  let c = conns.get(key);
+  if (!c) {
+    if (hdr.ty !== quiche.Type.Initial) {
+      diag(`datagram for an unknown connection ${key} (type ${hdr.ty}), dropped`);
+      return;
+    }
+    if (!quiche.versionIsSupported(hdr.version)) {
+      diag(`Initial with version ${hdr.version.toString(16)}, dropped`);
+      return;
+    }
+    const scid = crypto.randomBytes(quiche.MAX_CONN_ID_LEN);
+    const remote = { host: rinfo.address, port: rinfo.port };
+    const conn = quiche.Connection.accept(scid, null, local, remote, config);
+    c = new ServerConn(conn, remote, `conn from ${rinfo.port}`);
+    conns.set(key, c);
+    conns.set(scid.toString('hex'), c);
+    diag(`new connection from ${rinfo.address} port ${rinfo.port}, ` +
+      `dcid ${key} (${hdr.dcid.length} bytes), scid ${Buffer.from(hdr.scid).toString('hex')}`);
+  }
+  c.recv(msg, rinfo);
+}
+
+// ------------------------------------------------------------- client
+
+class ClientConn extends Peer {
+  onEstablished() {
+    const alpn = Buffer.from(this.conn.applicationProto()).toString();
+    step('handshake', alpn === opt.alpn, `in ${ms(t0)} ms, alpn "${alpn}"`);
+    this.upload = patternBytes(opt.bytes);
+    this.t1 = performance.now();
+    this.write(0, Buffer.concat([Buffer.from(`PUT ${opt.bytes}\n`), this.upload]), true);
+  }
+
+  onStreamDone(id, data) {
+    if (id === 0) {
+      const want = `${sha256(this.upload)} ${opt.bytes}\n`;
+      const got = data.toString();
+      step('upload', got === want, got === want ?
+        `${opt.bytes} bytes in ${ms(this.t1)} ms, sha256 ${want.slice(0, 64)}` :
+        `peer saw "${got.trim().slice(0, 90)}", we sent "${want.trim()}"`);
+      this.t1 = performance.now();
+      this.write(4, Buffer.from(`GET ${opt.bytes}\n`), true);
+    } else if (id === 4) {
+      const exp = patternBytes(opt.bytes);
+      let detail;
+      if (data.length !== exp.length) {
+        detail = `got ${data.length} bytes, asked for ${exp.length}`;
+      } else {
+        let i = 0;
+        while (i < exp.length && data[i] === exp[i]) i++;
+        if (i < exp.length) detail = `first wrong byte at offset ${i}`;
+      }
+      step('download', !detail, detail ??
+        `${data.length} bytes in ${ms(this.t1)} ms, sha256 ${sha256(data)}`);
+      this.conn.close(true, 0, Buffer.from('done'));
+    } else {
+      step('stream', false, `unexpected stream ${id}`);
+    }
+  }
+
+  onClosed() {
+    this.closeInfo();
+    const pe = this.conn.peerError();
+    const le = this.conn.localError();
+    step('close', pe == null && le != null && le.isApp && le.errorCode === 0,
+      `local error ${le ? le.errorCode : 'none'}, peer error ${pe ? pe.errorCode : 'none'}`);
+    this.checkDatagrams();
+    finish();
+  }
+}
+
+// ------------------------------------------------------------- main
+
+let config;
+try {
+  config = makeConfig();
+} catch (e) {
+  step('config', false, e.message);
+  process.exit(1);
+}
+
+function finish() {
+  sock.close();
+  process.exit(failures ? 1 : 0);
+}
+
+setTimeout(() => {
+  step('timeout', false, `gave up after ${opt.timeout} s`);
+  for (const c of new Set(conns.values())) c.closeInfo();
+  if (client) client.closeInfo();
+  finish();
+}, opt.timeout * 1000).unref();
+
+let client = null;
+
+sock.on('error', (e) => {
+  step('udp', false, e.message);
+  finish();
+});
+
+sock.bind({ address: mode === 'server' ? host : (host.includes(':') ? '::1' : '127.0.0.1'),
+  port: mode === 'server' ? port : 0 }, () => {
+  try {
+    sock.setRecvBufferSize(4 << 20);	// capped by net.core.rmem_max
+    sock.setSendBufferSize(4 << 20);
+  } catch (e) {
+    diag(`socket buffers: ${e.message}`);
+  }
+  const a = sock.address();
+  local = { host: a.address, port: a.port };
+  if (mode === 'server') {
+    sock.on('message', serverMessage);
+    step('listen', true, `on ${a.address} port ${a.port}`);
+    return;
+  }
+  const remote = { host, port };
+  const scid = crypto.randomBytes(quiche.MAX_CONN_ID_LEN);
+  let conn;
+  try {
+    conn = quiche.Connection.connect(opt.sni, scid, local, remote, config);
+  } catch (e) {
+    step('handshake', false, `connect: ${e.message}`);
+    finish();
+  }
+  client = new ClientConn(conn, remote, 'client');
+  sock.on('message', (msg, rinfo) => client.recv(msg, rinfo));
+  client.pump();
+});
