@@ -30,7 +30,7 @@ LIBQUIC_OBJS	:= $(LIBQUIC_SRCS:.c=.o)
 TEST_SRCS	:= $(wildcard $(TOP)/tests/*.c)
 TEST_BINS	:= $(TEST_SRCS:.c=)
 
-.PHONY: all help module modules libquic tests check lint vm demo install \
+.PHONY: all help module modules libquic tests check lint vm demo bench install \
 	install-module install-libquic dkms clean
 
 all: module libquic tests
@@ -40,7 +40,8 @@ help:
 	@echo "make check     run the test suite in QEMU on Debian 6.1 and 6.12 kernels"
 	@echo "make lint      checkpatch --strict over the kernel code"
 	@echo "make vm [CMD='...'] [K=6.12]  a guest shell, or CMD in a guest"
-	@echo "make demo      show the module at work in a guest"
+	@echo "make demo      a QUIC transfer in a guest"
+	@echo "make bench     throughput and handshake latency vs TCP and kTLS"
 	@echo "make install   module (for KDIR), libquic, headers, man pages"
 
 module modules:
@@ -101,6 +102,10 @@ module-for:
 
 demo:
 	$(TOP)/tests/demo.sh
+
+# QUIC vs kernel TCP vs kTLS in one guest boot: a benchmark, not a test
+bench:
+	$(TOP)/tests/bench/run.sh $(BENCH_ARGS)
 
 install: install-module install-libquic
 

@@ -12,6 +12,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 
 TESTS=(
 	tests/socket_test
+	tests/conn_test
+	tests/netem_test.sh
 	tests/crypto_test.sh
 	tests/interop_test.sh
 	tests/tshark_test.sh
