@@ -153,6 +153,10 @@ static int quic_rx_clone(struct sock *sk, struct quic_rx *rx,
 		return -ENOMEM;
 	skb_pull(n, data - rx->skb->data);
 	skb_trim(n, len);
+	/* clones share the datagram: charge each for its own bytes, not
+	 * for the whole buffer again
+	 */
+	n->truesize = SKB_TRUESIZE(len);
 	memset(n->cb, 0, sizeof(n->cb));
 	*out = n;
 	return 0;
@@ -727,6 +731,14 @@ void quic_rcv_datagram(struct sock *sk, struct sk_buff *skb)
 		b.left = h.pkt_len - info.hdr_len - QUIC_CRYPTO_TAG_LEN;
 		err = b.left ? quic_frame_process(sk, &rx, &b) :
 			       QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
+		if (err == -EAGAIN) {
+			/* not taken whole: left unacknowledged, the peer
+			 * sends its frames again (what was taken is then
+			 * a duplicate)
+			 */
+			off += h.pkt_len;
+			continue;
+		}
 		if (err < 0)
 			goto out;	/* closed by the peer */
 		if (err) {

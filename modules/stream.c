@@ -251,7 +251,8 @@ static void quic_stream_deliver(struct sock *sk, struct quic_stream *st)
  * @st: the stream
  * @skb: the data, QUIC_SKB_CB filled; consumed
  *
- * Return: 0 or a transport error code.
+ * Return: 0, a transport error code, or -EAGAIN when the data cannot be
+ * held now: the caller must not acknowledge the packet.
  */
 int quic_stream_recv(struct sock *sk, struct quic_stream *st,
 		     struct sk_buff *skb)
@@ -303,8 +304,9 @@ int quic_stream_recv(struct sock *sk, struct quic_stream *st,
 	}
 	if (skb_queue_len(&st->reorder) >= QUIC_STREAM_REORDER_MAX &&
 	    off > st->recv_offset) {
-		kfree_skb(skb);	/* the peer will send it again */
-		return 0;
+		/* no room: the packet goes unacknowledged, to be resent */
+		kfree_skb(skb);
+		return -EAGAIN;
 	}
 	skb_queue_walk(&st->reorder, pos) {
 		if (QUIC_SKB_CB(pos)->offset > off) {
