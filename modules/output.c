@@ -494,8 +494,8 @@ static void quic_output_probe(struct sock *sk, bool probe)
 		probe = false;
 	} while (++loops < 1024);
 
-	if (loops)
-		quic_timer_reset(sk);
+	/* even when nothing left (cwnd): losses just declared need the timer */
+	quic_timer_reset(sk);
 }
 
 void quic_output(struct sock *sk)

@@ -26,7 +26,7 @@ NS1=quic-netem-a
 NS2=quic-netem-b
 SIZE=${NETEM_SIZE:-1048576}
 TMO=${NETEM_TIMEOUT:-150}
-NETEM="loss 5% delay 100ms reorder 25% 50% duplicate 1%"
+NETEM=(loss 5% delay 100ms reorder 25% 50% duplicate 1%)
 PORT=4433
 
 n=0
@@ -69,7 +69,7 @@ setup() {
 	$IP -n $NS2 link set veth-b up || return 1
 	# until the link watcher has given the devices their qdiscs, what
 	# is sent is dropped (noop qdisc): wait for that, 5 s at most
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		$TC -n $NS1 qdisc show dev veth-a | grep -q noop ||
 		$TC -n $NS2 qdisc show dev veth-b | grep -q noop || break
 		sleep 0.1
@@ -79,13 +79,13 @@ setup() {
 }
 
 impair() {
-	$TC -n $NS1 qdisc add dev veth-a root netem $NETEM &&
-	$TC -n $NS2 qdisc add dev veth-b root netem $NETEM
+	$TC -n $NS1 qdisc add dev veth-a root netem "${NETEM[@]}" &&
+	$TC -n $NS2 qdisc add dev veth-b root netem "${NETEM[@]}"
 }
 
 # transfer DIR(up|down) DESC: the server in NS2, the client in NS1
 transfer() {
-	local dir=$1 desc=$2 t0 t1 spid cpid src crc i cap=
+	local dir=$1 desc=$2 t0 t1 spid cpid src crc cap=
 	local slog=$tmp/server.log clog=$tmp/client.log
 
 	PORT=$((PORT + 1))
@@ -102,7 +102,7 @@ transfer() {
 		--port $PORT --size "$SIZE" --dir "$dir" --timeout "$TMO" \
 		>"$slog" 2>&1 &
 	spid=$!
-	for i in $(seq 50); do
+	for _ in $(seq 50); do
 		grep -q listening "$slog" && break
 		sleep 0.1
 	done
@@ -133,7 +133,7 @@ echo "TAP version 13"
 echo "1..6"
 
 if [ ! -x "$CT" ]; then
-	for i in 1 2 3 4 5 6; do
+	for _ in 1 2 3 4 5 6; do
 		not_ok "tests/conn_test is missing (make tests)"
 	done
 	exit 1
@@ -144,7 +144,7 @@ if setup 2>"$tmp/setup.err"; then
 else
 	diag "$tmp/setup.err"
 	not_ok "two namespaces joined by veth, 10.77.0.1 <-> 10.77.0.2"
-	for i in 2 3 4 5 6; do
+	for _ in 2 3 4 5 6; do
 		not_ok "skipped: no namespaces"
 	done
 	exit 1
@@ -155,10 +155,10 @@ transfer up "clean link: $mib MiB client -> server, intact"
 transfer down "clean link: $mib MiB server -> client, intact"
 
 if impair 2>"$tmp/tc.err"; then
-	ok "netem on both ends: $NETEM"
+	ok "netem on both ends: ${NETEM[*]}"
 else
 	diag "$tmp/tc.err"
-	not_ok "netem on both ends: $NETEM"
+	not_ok "netem on both ends: ${NETEM[*]}"
 fi
 
 transfer up "netem: $mib MiB client -> server, intact"
