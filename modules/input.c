@@ -126,8 +126,8 @@ void quic_conn_close(struct sock *sk, u32 errcode, u8 frame, bool app)
 	qs->close_local.frame = frame;
 	qs->close_app = app;
 	qs->closing = 1;
-	quic_frame_queue_close(sk);
-	quic_output(sk);
+	quic_closing_start(sk);
+	quic_output_close(sk);
 	quic_conn_closed(sk, app ? ECONNRESET : EPROTO);
 }
 
@@ -565,6 +565,7 @@ static int quic_frame_process(struct sock *sk, struct quic_rx *rx,
 			qs->close_recv = 1;
 			/* section 10.2.2: draining, nothing more is sent */
 			qs->draining = 1;
+			quic_closing_start(sk);
 			quic_event_queue(sk, QUIC_EVENT_CONNECTION_CLOSE, c,
 					 sizeof(*c));
 			quic_conn_closed(sk, ECONNRESET);
@@ -671,6 +672,19 @@ void quic_rcv_datagram(struct sock *sk, struct sk_buff *skb)
 	u32 off = 0;
 	int err;
 
+	if (qs->closing && !qs->draining && sk->sk_state == QUIC_SS_CLOSED) {
+		/* RFC 9000 section 10.2.1: the closing state answers what
+		 * still comes with CONNECTION_CLOSE, to the 1st, 2nd, 4th,
+		 * 8th ... datagram, until the period ends
+		 */
+		qs->amp_recv += skb->len;
+		if (ktime_before(rx.now, qs->close_deadline) &&
+		    ++qs->close_rx >= qs->close_reply_at) {
+			qs->close_reply_at = qs->close_rx * 2;
+			quic_output_close(sk);
+		}
+		goto out;
+	}
 	if (sk->sk_state == QUIC_SS_CLOSED || qs->draining)
 		goto out;
 	/* The reader is far behind (or the peer sends tiny frames, each
@@ -941,6 +955,17 @@ out:
 	consume_skb(skb);
 }
 
+static void quic_wake_waiters(struct sock *sk)
+{
+	struct socket_wq *wq;
+
+	rcu_read_lock();
+	wq = rcu_dereference(sk->sk_wq);
+	if (skwq_has_sleeper(wq))
+		wake_up_interruptible_all(&wq->wait);
+	rcu_read_unlock();
+}
+
 /**
  * quic_udp_rcv - encap_rcv of the UDP tunnel sockets
  * @usk: the UDP socket
@@ -984,11 +1009,13 @@ int quic_udp_rcv(struct sock *usk, struct sk_buff *skb)
 
 	memset(skb->cb, 0, sizeof(skb->cb));
 	bh_lock_sock(sk);
-	if (!sock_owned_by_user(sk)) {
+	if (!sock_owned_by_user(sk) && !quic_sk(sk)->waiters) {
 		quic_rcv_datagram(sk, skb);
 	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
 				  READ_ONCE(sk->sk_sndbuf))) {
 		kfree_skb(skb);
+	} else if (!sock_owned_by_user(sk)) {
+		quic_wake_waiters(sk);	/* it processes the backlog */
 	}
 	bh_unlock_sock(sk);
 	sock_put(sk);
@@ -1004,7 +1031,11 @@ void quic_idle_timer(struct timer_list *t)
 	struct sock *sk = &qs->inet.sk;
 
 	bh_lock_sock(sk);
-	if (sock_owned_by_user(sk)) {
+	if (qs->lingering) {
+		/* the closing or draining period after close() is over */
+		if (queue_work(quic_wq, &qs->close_work))
+			sock_hold(sk);
+	} else if (sock_owned_by_user(sk)) {
 		if (!test_and_set_bit(QUIC_DEFER_IDLE, &qs->deferred))
 			sock_hold(sk);
 	} else if (sk->sk_state != QUIC_SS_CLOSED) {

@@ -19,12 +19,17 @@
 #define QUIC_PN_LEN		4
 #define QUIC_HEADROOM		(MAX_HEADER + sizeof(struct ipv6hdr) + \
 				 sizeof(struct udphdr))
-/* the largest datagram we build: one linear skb of order 2 at most */
-#define QUIC_MAX_DATAGRAM	16000
 #define QUIC_TAG_LEN		QUIC_CRYPTO_TAG_LEN
+/* the largest datagram we build: its linear skb, with the headroom and
+ * struct skb_shared_info, stays within an order-2 allocation (an order-3
+ * one would be zeroed whole under init_on_alloc, for half of it unused)
+ */
+#define QUIC_MAX_DATAGRAM	(SKB_WITH_OVERHEAD(16384) - QUIC_HEADROOM - \
+				 QUIC_TAG_LEN)
 #define QUIC_PKT_THRESHOLD	3	/* RFC 9002 kPacketThreshold */
 #define QUIC_GRANULARITY	1000	/* us, kGranularity */
 #define QUIC_AMP_FACTOR		3
+#define QUIC_CLOSE_PERIOD_MIN	1000000	/* us */
 
 static u32 quic_min_cwnd(const struct quic_sock *qs)
 {
@@ -458,8 +463,10 @@ static void quic_output_probe(struct sock *sk, bool probe)
 	ktime_t now = ktime_get();
 	int i, n, sent, loops = 0;
 
-	if (!qs->udp_sk || sk->sk_state == QUIC_SS_CLOSED ||
-	    sk->sk_state == QUIC_SS_LISTENING || qs->draining)
+	if (!qs->udp_sk || sk->sk_state == QUIC_SS_LISTENING || qs->draining)
+		return;
+	/* once closed, only CONNECTION_CLOSE goes out (quic_output_close) */
+	if (sk->sk_state == QUIC_SS_CLOSED && !qs->closing)
 		return;
 	dst = __sk_dst_get(sk);
 	if (dst)
@@ -501,6 +508,55 @@ static void quic_output_probe(struct sock *sk, bool probe)
 void quic_output(struct sock *sk)
 {
 	quic_output_probe(sk, false);
+}
+
+/**
+ * quic_closing_start - a closing or draining period begins now
+ * @sk: the socket, locked
+ *
+ * RFC 9000 section 10.2: it lasts at least three times the current PTO;
+ * here never less than QUIC_CLOSE_PERIOD_MIN, which on a fast path leaves
+ * a peer whose close was lost more than a few milliseconds to speak up.
+ */
+void quic_closing_start(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	u64 pto;
+
+	pto = qs->smoothed_rtt + max_t(u32, 4 * qs->rttvar, QUIC_GRANULARITY) +
+	      qs->remote_param.max_ack_delay;
+	qs->close_deadline = ktime_add_us(ktime_get(),
+					  max_t(u64, 3 * pto,
+						QUIC_CLOSE_PERIOD_MIN));
+	qs->close_rx = 0;
+	qs->close_reply_at = 1;
+}
+
+/**
+ * quic_output_close - send CONNECTION_CLOSE (qs->close_local)
+ * @sk: the socket, locked, with qs->closing set
+ *
+ * What the congestion window lets out of the queued frames goes first;
+ * the rest is dropped, and the close leaves at once, outside the window
+ * (RFC 9000 section 10.2.1: nothing but CONNECTION_CLOSE from now on).
+ */
+void quic_output_close(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	int i;
+
+	if (sk->sk_state != QUIC_SS_CLOSED)
+		quic_output(sk);
+	quic_outq_purge(sk);
+	for (i = 0; i < QUIC_PNSPACE_MAX; i++) {
+		qs->space[i].ack_pending = 0;
+		qs->space[i].ack_now = 0;
+	}
+	if (quic_frame_queue_close(sk))
+		return;
+	quic_output_probe(sk, true);
+	quic_outq_purge(sk);	/* what could not go (amplification limit) */
+	sk_stop_timer(sk, &qs->rtx_timer);
 }
 
 /* RFC 9002 section 5.3 */

@@ -41,6 +41,32 @@ static struct hlist_head *quic_udp_head(struct quic_net *qn, __be16 port)
 	return &qn->udp_socks[hash_32((__force u32)port, QUIC_UDP_HASH_BITS)];
 }
 
+/* Unpublish and release @us unless it was taken again meanwhile; the
+ * release completes under udp_lock, so that no new socket of ours finds
+ * the port still held.
+ */
+static void __quic_udp_sock_release(struct quic_udp_sock *us)
+{
+	struct quic_net *qn = quic_net(us->net);
+
+	mutex_lock(&qn->udp_lock);
+	if (refcount_read(&us->refcnt)) {	/* taken again meanwhile */
+		mutex_unlock(&qn->udp_lock);
+		return;
+	}
+	hlist_del(&us->node);
+	/* clears sk_user_data and waits for readers in quic_udp_rcv() */
+	udp_tunnel_sock_release(us->sock);
+	mutex_unlock(&qn->udp_lock);
+	kfree(us);
+}
+
+static void quic_udp_sock_release(struct work_struct *work)
+{
+	__quic_udp_sock_release(container_of(work, struct quic_udp_sock,
+					     release));
+}
+
 static int quic_udp_sock_create(struct net *net, const union quic_addr *addr,
 				bool v6only, struct quic_udp_sock *us)
 {
@@ -105,7 +131,9 @@ int quic_udp_sock_get(struct net *net, const union quic_addr *addr,
 		hlist_for_each_entry(us, quic_udp_head(qn, port), node) {
 			if (quic_addr_equal(&us->addr, addr) &&
 			    us->v6only == v6only) {
-				refcount_inc(&us->refcnt);
+				/* a count of 0: its release is pending */
+				if (!refcount_inc_not_zero(&us->refcnt))
+					refcount_set(&us->refcnt, 1);
 				*usp = us;
 				err = 0;
 				goto out;
@@ -125,6 +153,9 @@ int quic_udp_sock_get(struct net *net, const union quic_addr *addr,
 	}
 	refcount_set(&us->refcnt, 1);
 	INIT_HLIST_HEAD(&us->listeners);
+	INIT_WORK(&us->release, quic_udp_sock_release);
+	us->net = net;
+	us->ephemeral = !port;
 	hlist_add_head(&us->node, quic_udp_head(qn, quic_addr_port(&us->addr)));
 	*usp = us;
 out:
@@ -134,30 +165,26 @@ out:
 
 /**
  * quic_udp_sock_put - drop a reference taken by quic_udp_sock_get()
- * @net: network namespace the socket was found in
  * @us: the UDP socket
  *
- * The last reference unpublishes and releases the UDP socket before
- * returning, and under the lock, so the port can be bound again at once
- * by anyone.
+ * The last reference of a socket on a port the user chose releases it
+ * before returning, so the port can be bound again at once by anyone.
+ * One on an ephemeral port (a client's) is released from quic_wq, as
+ * udp_tunnel_sock_release() waits for an RCU grace period, which close()
+ * should not; until then a new socket of ours on it takes it back (and a
+ * plain UDP socket cannot have it yet).
  *
  * Context: process context, may sleep.
  */
-void quic_udp_sock_put(struct net *net, struct quic_udp_sock *us)
+void quic_udp_sock_put(struct quic_udp_sock *us)
 {
-	struct quic_net *qn = quic_net(net);
-
 	might_sleep();
-	mutex_lock(&qn->udp_lock);
-	if (!refcount_dec_and_test(&us->refcnt)) {
-		mutex_unlock(&qn->udp_lock);
+	if (!refcount_dec_and_test(&us->refcnt))
 		return;
-	}
-	hlist_del(&us->node);
-	/* clears sk_user_data and waits for readers in quic_udp_rcv() */
-	udp_tunnel_sock_release(us->sock);
-	mutex_unlock(&qn->udp_lock);
-	kfree(us);
+	if (us->ephemeral)
+		queue_work(quic_wq, &us->release);
+	else
+		__quic_udp_sock_release(us);
 }
 
 /* another reference, for a socket created by accept() */

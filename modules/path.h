@@ -9,6 +9,7 @@
 #include <linux/in6.h>
 #include <linux/list.h>
 #include <linux/refcount.h>
+#include <linux/workqueue.h>
 
 union quic_addr {
 	struct sockaddr		sa;
@@ -20,10 +21,13 @@ union quic_addr {
  * struct quic_udp_sock - a kernel UDP socket shared by the QUIC sockets
  * bound to the same local address and port in one network namespace.
  *
- * Locking: @node and @refcnt change only under quic_net->udp_lock (a mutex:
- * creating and releasing the UDP socket sleeps), so a lookup under that
- * mutex never sees an entry whose last reference is being dropped.  @sock
- * and @addr are set before the entry is published and are constant after.
+ * Locking: @node changes only under quic_net->udp_lock (a mutex: creating
+ * the UDP socket sleeps).  @refcnt is taken under that mutex; the last
+ * reference is dropped without it; the entry then stays published with a
+ * count of 0 until it is unpublished and released under the mutex, at once
+ * or (@ephemeral ports) by @release from quic_wq, unless a lookup revived
+ * it meanwhile (a new socket bound to the same address reuses it).  @sock and @addr
+ * are set before the entry is published and are constant after.
  * The receive path reaches the entry through sk_user_data under RCU;
  * @listeners (listening quic_socks) is written under the owning net's
  * udp_lock and read under RCU.
@@ -34,12 +38,17 @@ struct quic_udp_sock {
 	struct socket		*sock;
 	union quic_addr		addr;	/* bound address, with the actual port */
 	bool			v6only;
+	bool			ephemeral;	/* the port was ours to choose */
 	struct hlist_head	listeners;	/* RCU; under udp_lock */
+	struct net		*net;
+	struct work_struct	release;
 };
+
+extern struct workqueue_struct *quic_wq;
 
 int quic_udp_sock_get(struct net *net, const union quic_addr *addr,
 		      bool v6only, struct quic_udp_sock **usp);
-void quic_udp_sock_put(struct net *net, struct quic_udp_sock *us);
+void quic_udp_sock_put(struct quic_udp_sock *us);
 void quic_udp_sock_hold(struct net *net, struct quic_udp_sock *us);
 void quic_udp_sock_listen(struct net *net, struct quic_udp_sock *us,
 			  struct hlist_node *node, bool add);

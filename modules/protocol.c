@@ -18,6 +18,9 @@
 
 unsigned int quic_net_id __read_mostly;
 
+/* releases of UDP tunnel sockets (path.c) */
+struct workqueue_struct *quic_wq;
+
 static int __net_init quic_net_init(struct net *net)
 {
 	struct quic_net *qn = quic_net(net);
@@ -40,6 +43,8 @@ static void __net_exit quic_net_exit(struct net *net)
 	 * must release them from its own pernet exit, which runs before this
 	 * one since the consumer registered after this module loaded.
 	 */
+	/* the last releases of UDP sockets may still be pending */
+	flush_workqueue(quic_wq);
 	for (i = 0; i < ARRAY_SIZE(qn->udp_socks); i++)
 		WARN_ON_ONCE(!hlist_empty(&qn->udp_socks[i]));
 	/* entries are freed after a grace period; the table is empty */
@@ -93,9 +98,12 @@ static int __init quic_init(void)
 	BUILD_BUG_ON(offsetof(struct quic6_sock, inet6) +
 		     sizeof(struct ipv6_pinfo) != sizeof(struct quic6_sock));
 #endif
+	quic_wq = alloc_workqueue("quic", WQ_UNBOUND, 0);
+	if (!quic_wq)
+		return -ENOMEM;
 	err = quic_crypto_module_init();
 	if (err)
-		return err;
+		goto err_crypto;
 	err = proto_register(&quic_prot, 1);
 	if (err)
 		goto err_proto;
@@ -129,6 +137,8 @@ err_proto6:
 	proto_unregister(&quic_prot);
 err_proto:
 	quic_crypto_module_exit();
+err_crypto:
+	destroy_workqueue(quic_wq);
 	return err;
 }
 
@@ -146,6 +156,7 @@ static void __exit quic_exit(void)
 	/* connection IDs are freed after a grace period (connid.c) */
 	rcu_barrier();
 	quic_crypto_module_exit();
+	destroy_workqueue(quic_wq);
 }
 
 module_init(quic_init);

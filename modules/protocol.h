@@ -17,7 +17,7 @@
 /*
  * struct quic_net - per network namespace state.
  * @udp_lock: serialises lookups, insertion and removal in @udp_socks and
- *	every change of a quic_udp_sock's reference count.
+ *	the taking of a quic_udp_sock's references (path.h).
  * @udp_socks: the UDP tunnel sockets in use, hashed by local port.
  * @cids: the source connection IDs of every connection (connid.c).
  * @reset_key: keys of the stateless reset token hash, fixed at creation.

@@ -66,6 +66,7 @@ static const struct quic_config quic_default_config = {
 };
 
 static void quic_key_update_work(struct work_struct *work);
+static void quic_close_work(struct work_struct *work);
 
 static int quic_init_sock(struct sock *sk)
 {
@@ -100,6 +101,7 @@ static int quic_init_sock(struct sock *sk)
 	hrtimer_init(&qs->pace_timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_SOFT);
 	qs->pace_timer.function = quic_pace_timer;
 	INIT_WORK(&qs->ku_work, quic_key_update_work);
+	INIT_WORK(&qs->close_work, quic_close_work);
 	quic_output_init(sk);
 	return 0;
 }
@@ -160,7 +162,7 @@ static void quic_destroy_sock(struct sock *sk)
 	for (i = 0; i < QUIC_CRYPTO_MAX; i++)
 		quic_crypto_free(&qs->crypto[i]);
 	if (qs->udp_sk) {
-		quic_udp_sock_put(sock_net(sk), qs->udp_sk);
+		quic_udp_sock_put(qs->udp_sk);
 		qs->udp_sk = NULL;
 	}
 	kfree(qs->alpn);
@@ -210,27 +212,66 @@ void quic_event_queue(struct sock *sk, u8 type, const void *data,
 	sk->sk_data_ready(sk);
 }
 
+/* sockets in their closing or draining period after close() */
+#define QUIC_MAX_ORPHANS	16384
+static atomic_t quic_orphans = ATOMIC_INIT(0);
+
 static void quic_close(struct sock *sk, long timeout)
 {
 	struct quic_sock *qs = quic_sk(sk);
+	ktime_t deadline;
+	bool linger;
 
 	lock_sock(sk);
 	if (sk->sk_state == QUIC_SS_LISTENING && qs->udp_sk)
 		quic_udp_sock_listen(sock_net(sk), qs->udp_sk,
 				     &qs->listen_node, false);
 	if ((sk->sk_state == QUIC_SS_ESTABLISHING ||
-	     sk->sk_state == QUIC_SS_ESTABLISHED) && !qs->draining) {
-		/* RFC 9000 section 10.2: tell the peer, once */
-		if (!qs->closing) {
-			qs->closing = 1;
-			quic_frame_queue_close(sk);
-			quic_output(sk);
-		}
+	     sk->sk_state == QUIC_SS_ESTABLISHED) && !qs->draining &&
+	    !qs->closing) {
+		/* RFC 9000 section 10.2: tell the peer */
+		qs->closing = 1;
+		quic_closing_start(sk);
+		quic_output_close(sk);
 	}
 	quic_set_state(sk, QUIC_SS_CLOSED);
 	sk->sk_shutdown = SHUTDOWN_MASK;
+
+	/* The closing or draining period outlives the descriptor: the
+	 * socket stays, orphaned, reachable by its connection IDs, until
+	 * the idle timer ends it (quic_close_work), unless too many do.
+	 */
+	deadline = qs->close_deadline;
+	linger = (qs->closing || qs->draining) && deadline && qs->udp_sk &&
+		 ktime_before(ktime_get(), deadline);
+	if (linger && atomic_inc_return(&quic_orphans) > QUIC_MAX_ORPHANS) {
+		atomic_dec(&quic_orphans);
+		linger = false;
+	}
+	if (linger) {
+		sk_stop_timer(sk, &qs->rtx_timer);
+		sk_stop_timer(sk, &qs->ack_timer);
+		qs->lingering = 1;
+		sk_reset_timer(sk, &qs->idle_timer, jiffies + 1 +
+			       usecs_to_jiffies(ktime_us_delta(deadline,
+							       ktime_get())));
+		sock_orphan(sk);
+		release_sock(sk);
+		return;	/* the socket's own reference goes in the work */
+	}
 	release_sock(sk);
 	sk_common_release(sk);
+}
+
+static void quic_close_work(struct work_struct *work)
+{
+	struct quic_sock *qs = container_of(work, struct quic_sock,
+					    close_work);
+	struct sock *sk = &qs->inet.sk;
+
+	atomic_dec(&quic_orphans);
+	sk_common_release(sk);
+	sock_put(sk);	/* the work's own */
 }
 
 /* QUIC sockets are found through connection IDs, not the inet hashes. */
@@ -483,14 +524,22 @@ static int quic_msg_info(struct msghdr *msg, struct quic_stream_info *sinfo,
 
 typedef bool (*quic_cond_t)(struct sock *sk, const void *arg);
 
+/* datagrams wait on the backlog for a task asleep on the socket */
+static bool quic_rx_pending(const struct sock *sk)
+{
+	return READ_ONCE(sk->sk_backlog.tail);
+}
+
 /* Wait, socket locked, until @cond or an error, a signal or the timeout. */
 static int quic_wait(struct sock *sk, long *timeo, quic_cond_t cond,
 		     const void *arg)
 {
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	struct quic_sock *qs = quic_sk(sk);
 	int err = 0;
 
 	add_wait_queue(sk_sleep(sk), &wait);
+	qs->waiters++;
 	while (!cond(sk, arg)) {
 		if (sk->sk_err) {
 			err = sock_error(sk);	/* negative */
@@ -509,8 +558,11 @@ static int quic_wait(struct sock *sk, long *timeo, quic_cond_t cond,
 			err = sock_intr_errno(*timeo);
 			break;
 		}
-		sk_wait_event(sk, timeo, cond(sk, arg), &wait);
+		sk_wait_event(sk, timeo, cond(sk, arg) || quic_rx_pending(sk),
+			      &wait);
+		sk_flush_backlog(sk);
 	}
+	qs->waiters--;
 	remove_wait_queue(sk_sleep(sk), &wait);
 	return err;
 }
@@ -884,10 +936,14 @@ static int quic_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 			DEFINE_WAIT_FUNC(wait, woken_wake_function);
 
 			add_wait_queue(sk_sleep(sk), &wait);
+			quic_sk(sk)->waiters++;
 			sk_wait_event(sk, &timeo,
 				      !skb_queue_empty(&sk->sk_receive_queue) ||
 				      sk->sk_err ||
-				      (sk->sk_shutdown & RCV_SHUTDOWN), &wait);
+				      (sk->sk_shutdown & RCV_SHUTDOWN) ||
+				      quic_rx_pending(sk), &wait);
+			sk_flush_backlog(sk);
+			quic_sk(sk)->waiters--;
 			remove_wait_queue(sk_sleep(sk), &wait);
 		}
 	}

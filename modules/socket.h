@@ -176,11 +176,22 @@ struct quic_sock {
 	ktime_t				pace_next;	/* earliest next send */
 	struct work_struct		ku_work;	/* key update prepare */
 	unsigned long			deferred;
+	/* tasks asleep in recvmsg()/sendmsg(): datagrams then wait on the
+	 * backlog and are processed (decrypted) by the woken task, on its
+	 * CPU, rather than in the softirq of the CPU they arrived on
+	 */
+	u16				waiters;
 
 	struct quic_connection_close	close_local;	/* what we send */
 	struct quic_connection_close	close_peer;	/* what we got */
 	u8				close_app:1,	/* close_local is app */
-					close_recv:1;
+					close_recv:1,
+					lingering:1;	/* closed by the user */
+	/* closing and draining periods, RFC 9000 section 10.2 */
+	ktime_t				close_deadline;	/* 0: none */
+	u32				close_rx;	/* datagrams since */
+	u32				close_reply_at;	/* next one answered */
+	struct work_struct		close_work;	/* ends the linger */
 
 	/* listener */
 	struct list_head		reqs;
@@ -238,6 +249,8 @@ enum hrtimer_restart quic_pace_timer(struct hrtimer *t);
 void quic_output_discard_space(struct sock *sk, u8 space);
 void quic_output_init(struct sock *sk);
 void quic_timer_reset(struct sock *sk);
+void quic_output_close(struct sock *sk);
+void quic_closing_start(struct sock *sk);
 
 /* input.c */
 int quic_udp_rcv(struct sock *usk, struct sk_buff *skb);

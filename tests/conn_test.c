@@ -1369,6 +1369,198 @@ static void test_close_event(const void *arg)
 	pair_close(&p);
 }
 
+/*
+ * A UDP relay on 127.0.0.1 between a client and a server port, which can
+ * drop what the server sends and counts what it forwards each way.
+ */
+struct relay {
+	int		cfd;		/* the client's side */
+	int		sfd;		/* connected to the server */
+	uint16_t	port;		/* clients connect here */
+	volatile int	drop_s2c, stop;
+	volatile int	s2c, c2s, s2c_dropped;
+	pthread_t	th;
+};
+
+static void *relay_main(void *p)
+{
+	struct relay *r = p;
+	struct sockaddr_in cli = {};
+	socklen_t clen;
+	uint8_t buf[65536];
+	struct pollfd pf[2] = {
+		{ .fd = r->cfd, .events = POLLIN },
+		{ .fd = r->sfd, .events = POLLIN },
+	};
+	ssize_t n;
+
+	while (!r->stop) {
+		if (poll(pf, 2, 50) <= 0)
+			continue;
+		if (pf[0].revents & POLLIN) {
+			clen = sizeof(cli);
+			n = recvfrom(r->cfd, buf, sizeof(buf), 0,
+				     (struct sockaddr *)&cli, &clen);
+			if (n > 0 && send(r->sfd, buf, (size_t)n, 0) == n)
+				r->c2s++;
+		}
+		if (pf[1].revents & POLLIN) {
+			n = recv(r->sfd, buf, sizeof(buf), 0);
+			if (n <= 0 || !cli.sin_port)
+				continue;
+			if (r->drop_s2c) {
+				r->s2c_dropped++;
+				continue;
+			}
+			if (sendto(r->cfd, buf, (size_t)n, 0,
+				   (struct sockaddr *)&cli, sizeof(cli)) == n)
+				r->s2c++;
+		}
+	}
+	return NULL;
+}
+
+static bool relay_start(struct relay *r, uint16_t server_port)
+{
+	struct addr a = mkaddr(AF_INET, NULL, 0);
+	struct addr srv = mkaddr(AF_INET, NULL, server_port);
+
+	memset(r, 0, sizeof(*r));
+	r->cfd = socket(AF_INET, SOCK_DGRAM, 0);
+	r->sfd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (r->cfd < 0 || r->sfd < 0 || bind(r->cfd, &a.sa, a.len) ||
+	    connect(r->sfd, &srv.sa, srv.len)) {
+		tap_diag("relay: %s", strerror(errno));
+		return false;
+	}
+	r->port = local_port(r->cfd);
+	return !pthread_create(&r->th, NULL, relay_main, r);
+}
+
+static void relay_stop(struct relay *r)
+{
+	r->stop = 1;
+	pthread_join(r->th, NULL);
+	close(r->cfd);
+	close(r->sfd);
+}
+
+/* a listener for a relay: its port is known before the client connects */
+static int relay_listener(uint16_t *port)
+{
+	return listener(AF_INET, NULL, 8, 0, port);
+}
+
+struct relay_pair {
+	struct pair	p;
+	struct relay	r;
+};
+
+/* a connected pair whose traffic goes through a relay */
+static bool relay_pair_open(struct relay_pair *rp, struct pcfg *cfg)
+{
+	struct cli_arg c = { .cfg = cfg, .fd = -1 };
+	struct pair *p = &rp->p;
+	pthread_t th;
+
+	pair_init(p);
+	p->lfd = relay_listener(&p->port);
+	if (p->lfd < 0 || !relay_start(&rp->r, p->port))
+		return false;
+	c.port = rp->r.port;
+	if (pthread_create(&th, NULL, cli_main, &c))
+		return false;
+	p->sfd = accept(p->lfd, NULL, NULL);
+	if (p->sfd >= 0) {
+		set_timeouts(p->sfd, TMO_MS);
+		p->sret = handshake(p->sfd, 1, &cfg->hs, &p->scipher);
+	} else {
+		p->sret = -errno;
+	}
+	pthread_join(th, NULL);
+	p->cfd = c.fd;
+	p->cret = c.ret;
+	return !p->cret && !p->sret;
+}
+
+/*
+ * RFC 9000 section 10.2.1: after close(), the socket stays in the closing
+ * state and answers what the peer still sends with CONNECTION_CLOSE.  The
+ * relay loses the first one; the client learns of the close only from the
+ * answer to its next packet.
+ */
+static void test_closing_state(const void *arg)
+{
+	struct pcfg cfg = { .family = AF_INET, .hs = { .psk = 1 } };
+	struct quic_connection_close cc = { .errcode = 0x77 };
+	struct relay_pair rp;
+	struct recv_wait w;
+	int before;
+
+	(void)arg;
+	if (!CHECK(relay_pair_open(&rp, &cfg)))
+		goto out;
+	CHECK_SYS(setsockopt(rp.p.sfd, SOL_QUIC, QUIC_SOCKOPT_CONNECTION_CLOSE,
+			     &cc, sizeof(cc)));
+	msleep(200);	/* the handshake's last ACKs are through */
+	rp.r.drop_s2c = 1;
+	close(rp.p.sfd);
+	rp.p.sfd = -1;
+	msleep(200);
+	CHECK(rp.r.s2c_dropped >= 1);
+	tap_diag("relay dropped %d datagram(s) of the server's close",
+		 rp.r.s2c_dropped);
+	/* nothing reached the client: it still believes in the connection */
+	recv_wait(&w, rp.p.cfd, 100);
+	CHECK(w.ret < 0 && w.err == EAGAIN);
+	rp.r.drop_s2c = 0;
+	before = rp.r.s2c;
+	CHECK_EQ(quic_sendmsg(rp.p.cfd, "ping", 4, 0, MSG_STREAM_NEW), 4);
+	recv_wait(&w, rp.p.cfd, 3000);
+	tap_diag("client: recv %zd (%s) after %.2f s, %d datagram(s) from the closing server",
+		 w.ret, w.ret < 0 ? strerror(w.err) : "ok", w.secs,
+		 rp.r.s2c - before);
+	CHECK(rp.r.s2c - before >= 1);
+	CHECK(w.secs < 1.5);
+	/* the close event, or the end with the server's error */
+	CHECK(ended(&w) || (w.ret > 0 && (w.flags & MSG_NOTIFICATION)));
+out:
+	relay_stop(&rp.r);
+	pair_close(&rp.p);
+}
+
+/*
+ * RFC 9000 section 10.2.2: once the peer's CONNECTION_CLOSE arrived, the
+ * endpoint drains: nothing more is sent, not even when it closes itself.
+ */
+static void test_draining_state(const void *arg)
+{
+	struct pcfg cfg = { .family = AF_INET, .hs = { .psk = 1 } };
+	struct relay_pair rp;
+	struct recv_wait w;
+	int c2s, s2c;
+
+	(void)arg;
+	if (!CHECK(relay_pair_open(&rp, &cfg)))
+		goto out;
+	msleep(200);
+	close(rp.p.cfd);
+	rp.p.cfd = -1;
+	recv_wait(&w, rp.p.sfd, 2000);
+	CHECK(ended(&w));
+	s2c = rp.r.s2c;
+	c2s = rp.r.c2s;
+	close(rp.p.sfd);
+	rp.p.sfd = -1;
+	msleep(300);
+	tap_diag("after the client's close: %d datagram(s) from the server, %d more from the client",
+		 rp.r.s2c - s2c, rp.r.c2s - c2s);
+	CHECK_EQ(rp.r.s2c - s2c, 0);
+out:
+	relay_stop(&rp.r);
+	pair_close(&rp.p);
+}
+
 /* close() with nothing set: the peer's blocked recv ends promptly. */
 static void test_close_peer_recv(const void *arg)
 {
@@ -2400,6 +2592,10 @@ static void build_list(void)
 
 	add("close_event", "close() sends CONNECTION_CLOSE: the peer reads QUIC_EVENT_CONNECTION_CLOSE with the error code and phrase set, then the end",
 	    test_close_event, NULL, 60);
+	add("closing_state", "close(): the socket stays closing and answers the peer's next packet with CONNECTION_CLOSE when the first was lost (RFC 9000 10.2.1)",
+	    test_closing_state, NULL, 60);
+	add("draining_state", "after the peer's CONNECTION_CLOSE nothing more is sent, not even on close() (RFC 9000 10.2.2)",
+	    test_draining_state, NULL, 60);
 	add("close_peer_recv", "close(): the peer's blocked recvmsg() returns promptly",
 	    test_close_peer_recv, NULL, 60);
 	add("close_in_handshake_client", "the client closes after its ClientHello: the server's handshake fails promptly",
