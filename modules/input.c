@@ -642,19 +642,100 @@ static void quic_rcv_packet_ok(struct sock *sk, struct quic_rx *rx,
 
 /* RFC 9000 section 10.1: the smaller of both sides' idle timeouts,
  * restarted by a received packet and by the first ack-eliciting packet
- * sent after one
+ * sent after one.  The same timer sends keepalive PINGs when
+ * config.keepalive_probe_interval is set (section 10.1.2).
  */
 void quic_idle_arm(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	u32 idle = qs->local_param.max_idle_timeout;
+	u32 ka = qs->config.keepalive_probe_interval;
 
 	if (qs->tp_ext_recv && qs->remote_param.max_idle_timeout &&
 	    (!idle || qs->remote_param.max_idle_timeout < idle))
 		idle = qs->remote_param.max_idle_timeout;
+	qs->idle_deadline = idle ? ktime_add_us(ktime_get(), idle) : 0;
+	if (ka && (!idle || ka < idle))
+		idle = ka;
 	if (idle)
 		sk_reset_timer(sk, &qs->idle_timer,
 			       jiffies + usecs_to_jiffies(idle));
+}
+
+/* the idle timer, socket locked and not closed */
+void quic_idle_fire(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	u32 ka = qs->config.keepalive_probe_interval;
+	ktime_t now = ktime_get();
+	struct quic_frame *f;
+	s64 left = 0;
+
+	if (qs->idle_deadline) {
+		left = ktime_us_delta(qs->idle_deadline, now);
+		if (left <= 0) {
+			/* RFC 9000 section 10.1: silently closed */
+			qs->draining = 1;
+			quic_conn_closed(sk, ETIMEDOUT);
+			return;
+		}
+	}
+	if (!ka || !qs->handshake_done || qs->closing)
+		return;
+	f = quic_frame_build(QUIC_CRYPTO_APP, GFP_ATOMIC, 0x01, 0, NULL);
+	if (f) {
+		quic_outq_add(sk, f);	/* PING: the peer's ACK re-arms us */
+		quic_output(sk);
+	}
+	if (left && left < ka)
+		ka = left;
+	sk_reset_timer(sk, &qs->idle_timer, jiffies + usecs_to_jiffies(ka));
+}
+
+/*
+ * RFC 9001 section 5.7: Handshake and 1-RTT packets may overtake the
+ * packets whose CRYPTO data yield their keys (they are often in the same
+ * datagram).  A few are kept, copied whole, and processed when the TLS
+ * library installs the keys (quic_rcv_early()); the rest are dropped.
+ */
+#define QUIC_EARLY_RX_MAX	8
+
+static void quic_rx_keep_early(struct sock *sk, struct sk_buff *skb, u32 off,
+			       const struct quic_hdr *h)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct sk_buff *n;
+
+	if (h->level != QUIC_CRYPTO_HANDSHAKE && h->level != QUIC_CRYPTO_APP)
+		return;
+	if (skb_queue_len(&qs->early_rx) >= QUIC_EARLY_RX_MAX)
+		return;
+	n = alloc_skb(h->pkt_len, GFP_ATOMIC);
+	if (!n)
+		return;
+	skb_put_data(n, skb->data + off, h->pkt_len);
+	QUIC_SKB_CB(n)->level = h->level;
+	__skb_queue_tail(&qs->early_rx, n);
+}
+
+/**
+ * quic_rcv_early - process the packets kept for keys of @level
+ * @sk: the socket, owned by the caller
+ * @level: the crypto level whose receive keys were just installed
+ */
+void quic_rcv_early(struct sock *sk, u8 level)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct sk_buff *skb, *tmp;
+
+	skb_queue_walk_safe(&qs->early_rx, skb, tmp) {
+		if (QUIC_SKB_CB(skb)->level != level)
+			continue;
+		__skb_unlink(skb, &qs->early_rx);
+		/* its datagram was already counted for anti-amplification */
+		qs->amp_recv -= min_t(u64, qs->amp_recv, skb->len);
+		quic_rcv_datagram(sk, skb);
+	}
 }
 
 /**
@@ -713,6 +794,8 @@ void quic_rcv_datagram(struct sock *sk, struct sk_buff *skb)
 		c = &qs->crypto[h.level];
 		s = &qs->space[rx.sp];
 		if (s->discarded || !quic_crypto_rx_ready(c)) {
+			if (!s->discarded)
+				quic_rx_keep_early(sk, skb, off, &h);
 			off += h.pkt_len;
 			continue;
 		}
@@ -1039,9 +1122,7 @@ void quic_idle_timer(struct timer_list *t)
 		if (!test_and_set_bit(QUIC_DEFER_IDLE, &qs->deferred))
 			sock_hold(sk);
 	} else if (sk->sk_state != QUIC_SS_CLOSED) {
-		/* RFC 9000 section 10.1: silently closed */
-		qs->draining = 1;
-		quic_conn_closed(sk, ETIMEDOUT);
+		quic_idle_fire(sk);
 	}
 	bh_unlock_sock(sk);
 	sock_put(sk);

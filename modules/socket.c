@@ -92,6 +92,7 @@ static int quic_init_sock(struct sock *sk)
 		skb_queue_head_init(&qs->crypto_reorder[i]);
 		INIT_LIST_HEAD(&qs->outq[i]);
 	}
+	skb_queue_head_init(&qs->early_rx);
 	quic_streams_init(&qs->streams);
 	INIT_LIST_HEAD(&qs->reqs);
 	INIT_HLIST_NODE(&qs->listen_node);
@@ -157,6 +158,7 @@ static void quic_destroy_sock(struct sock *sk)
 		INIT_LIST_HEAD(&qs->space[i].sent);
 		__skb_queue_purge(&qs->crypto_reorder[i]);
 	}
+	__skb_queue_purge(&qs->early_rx);
 	quic_outq_purge(sk);
 	quic_streams_free(&qs->streams);
 	for (i = 0; i < QUIC_CRYPTO_MAX; i++)
@@ -1359,12 +1361,10 @@ static void quic_release_cb(struct sock *sk)
 	if (!flags)
 		return;
 	if (sk->sk_state != QUIC_SS_CLOSED) {
-		if (flags & BIT(QUIC_DEFER_IDLE)) {
-			qs->draining = 1;
-			quic_conn_closed(sk, ETIMEDOUT);
-		} else {
+		if (flags & BIT(QUIC_DEFER_IDLE))
+			quic_idle_fire(sk);
+		if (sk->sk_state != QUIC_SS_CLOSED)
 			quic_timers_work(sk, flags);
-		}
 	}
 	if (flags & BIT(QUIC_DEFER_RTX))
 		__sock_put(sk);
@@ -1561,8 +1561,8 @@ static int quic_sock_set_crypto_secret(struct sock *sk, sockptr_t optval,
 {
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_crypto_secret secret;
+	int err, rx_level;
 	bool complete;
-	int err;
 
 	if (optlen < sizeof(secret))
 		return -EINVAL;
@@ -1579,6 +1579,7 @@ static int quic_sock_set_crypto_secret(struct sock *sk, sockptr_t optval,
 	err = quic_crypto_set_secret(&qs->crypto[secret.level], &secret,
 				     qs->version);
 	complete = secret.level == QUIC_CRYPTO_APP && secret.send;
+	rx_level = secret.send ? -1 : secret.level;
 	memzero_explicit(&secret, sizeof(secret));
 	if (err)
 		return err;
@@ -1586,6 +1587,8 @@ static int quic_sock_set_crypto_secret(struct sock *sk, sockptr_t optval,
 	 * the TLS library installs the 1-RTT send secret once the
 	 * handshake is complete at this end.
 	 */
+	if (rx_level >= 0)
+		quic_rcv_early(sk, rx_level);
 	if (complete)
 		quic_conn_handshake_complete(sk);
 	else

@@ -141,6 +141,8 @@ struct quic_sock {
 	u64				crypto_send_off[QUIC_PNSPACE_MAX];
 	u64				crypto_recv_off[QUIC_PNSPACE_MAX];
 	struct sk_buff_head		crypto_reorder[QUIC_PNSPACE_MAX];
+	/* packets that came before their keys, RFC 9001 section 5.7 */
+	struct sk_buff_head		early_rx;
 	struct list_head		outq[QUIC_PNSPACE_MAX];
 	u32				outq_bytes;	/* queued, not sent */
 	u32				unacked_bytes;	/* sent, not acked */
@@ -258,7 +260,9 @@ int quic_backlog_rcv(struct sock *sk, struct sk_buff *skb);
 void quic_rcv_datagram(struct sock *sk, struct sk_buff *skb);
 void quic_idle_timer(struct timer_list *t);
 void quic_conn_handshake_complete(struct sock *sk);
+void quic_rcv_early(struct sock *sk, u8 level);
 void quic_idle_arm(struct sock *sk);
+void quic_idle_fire(struct sock *sk);
 
 /* stream.c */
 void quic_streams_init(struct quic_stream_table *t);

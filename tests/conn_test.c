@@ -418,6 +418,7 @@ struct pcfg {
 	const struct quic_transport_param *tp_c, *tp_s;
 	int		tmo_ms;		/* socket timeouts; 0: TMO_MS */
 	int		backlog;
+	const struct quic_config *conf_c;	/* client's, before connect */
 };
 
 struct pair {
@@ -449,8 +450,9 @@ static int listener(int family, const struct quic_transport_param *tp,
 }
 
 /* A client socket connected to the loopback @port; -1 with errno. */
-static int client_socket(int family, const struct quic_transport_param *tp,
-			 int tmo_ms, uint16_t port)
+static int client_socket_conf(int family, const struct quic_transport_param *tp,
+			      const struct quic_config *conf, int tmo_ms,
+			      uint16_t port)
 {
 	struct addr a = mkaddr(family, NULL, port);
 	int fd, err;
@@ -459,7 +461,10 @@ static int client_socket(int family, const struct quic_transport_param *tp,
 	if (fd < 0)
 		return -1;
 	set_timeouts(fd, tmo_ms ? tmo_ms : TMO_MS);
-	if (set_tp(fd, tp) || connect(fd, &a.sa, a.len)) {
+	if (set_tp(fd, tp) ||
+	    (conf && setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, conf,
+				sizeof(*conf))) ||
+	    connect(fd, &a.sa, a.len)) {
 		err = errno;
 		close(fd);
 		errno = err;
@@ -477,13 +482,19 @@ struct cli_arg {
 	double			secs;
 };
 
+static int client_socket(int family, const struct quic_transport_param *tp,
+			 int tmo_ms, uint16_t port)
+{
+	return client_socket_conf(family, tp, NULL, tmo_ms, port);
+}
+
 static void *cli_main(void *p)
 {
 	struct cli_arg *x = p;
 	double t0 = now_s();
 
-	x->fd = client_socket(x->cfg->family, x->cfg->tp_c, x->cfg->tmo_ms,
-			      x->port);
+	x->fd = client_socket_conf(x->cfg->family, x->cfg->tp_c,
+				   x->cfg->conf_c, x->cfg->tmo_ms, x->port);
 	if (x->fd < 0) {
 		x->ret = -errno;
 		return NULL;
@@ -1814,6 +1825,39 @@ static void test_idle_traffic(const void *arg)
 	pair_close(&p);
 }
 
+/*
+ * config.keepalive_probe_interval 0.4 s on the client: its PINGs keep a
+ * 1.5 s idle timeout from firing on both sides through 4 s of silence.
+ */
+static void test_keepalive(const void *arg)
+{
+	struct quic_transport_param tp = { .max_idle_timeout = 1500000 };
+	struct quic_config conf = { .keepalive_probe_interval = 400000 };
+	struct pcfg cfg = { .family = AF_INET, .hs = { .psk = 1 },
+			    .tp_c = &tp, .tp_s = &tp, .conf_c = &conf };
+	struct quic_config got = {};
+	socklen_t len = sizeof(got);
+	struct recv_wait w;
+	struct pair p;
+
+	(void)arg;
+	REQUIRE_PAIR(&p, &cfg);
+	CHECK_SYS(getsockopt(p.cfd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, &got, &len));
+	CHECK_EQ(got.keepalive_probe_interval, 400000);
+	/* both sides silent: the server reads nothing, but nothing ends */
+	recv_wait(&w, p.sfd, 4000);
+	tap_diag("server: recv %zd (%s) after %.2f s of silence", w.ret,
+		 w.ret < 0 ? strerror(w.err) : "-", w.secs);
+	CHECK(w.ret < 0 && w.err == EAGAIN);
+	CHECK_EQ(quic_sendmsg(p.cfd, "still here", 10, 0, MSG_STREAM_NEW), 10);
+	recv_wait(&w, p.sfd, 3000);
+	CHECK_EQ(w.ret, 10);
+	CHECK_EQ(quic_sendmsg(p.sfd, "me too", 6, 0, 0), 6);
+	recv_wait(&w, p.cfd, 3000);
+	CHECK_EQ(w.ret, 6);
+	pair_close(&p);
+}
+
 /* ------------------------------------------------------ shutdown */
 
 static void test_shutdown_recv(const void *arg)
@@ -2608,6 +2652,9 @@ static void build_list(void)
 	    test_idle_timeout, NULL, 60);
 	add("idle_traffic", "traffic every 0.5 s keeps a 1.5 s idle timeout from firing",
 	    test_idle_traffic, NULL, 60);
+
+	add("keepalive", "keepalive_probe_interval 0.4 s: PINGs keep a 1.5 s idle timeout from firing through 4 s of silence",
+	    test_keepalive, NULL, 60);
 
 	add("bad_psk", "wrong PSK: both handshakes fail promptly, the server with EKEYREJECTED",
 	    test_bad_credentials, &bad_psk, 60);
