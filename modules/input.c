@@ -418,7 +418,7 @@ static int quic_frame_process(struct sock *sk, struct quic_rx *rx,
 	u64 type, v[3];
 	const u8 *data;
 	struct quic_frame *f;
-	bool hs = rx->sp != QUIC_CRYPTO_APP;
+	bool hs = rx->sp != QUIC_CRYPTO_APP, held = false;
 	int err = 0;
 
 	while (b->left) {
@@ -596,10 +596,18 @@ static int quic_frame_process(struct sock *sk, struct quic_rx *rx,
 		default:
 			return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
 		}
+		/* data that cannot be held now: the rest of the packet is
+		 * still processed (it may fill the gap that holds us up),
+		 * but the packet is not acknowledged
+		 */
+		if (err == -EAGAIN) {
+			held = true;
+			err = 0;
+		}
 		if (err)
 			return err;
 	}
-	return 0;
+	return held ? -EAGAIN : 0;
 }
 
 /* packets */
@@ -662,6 +670,24 @@ void quic_idle_arm(struct sock *sk)
 			       jiffies + usecs_to_jiffies(idle));
 }
 
+/* what a connection is waiting for, for dynamic debug */
+static void quic_debug_state(struct sock *sk, const char *why)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_pnspace *s = &qs->space[QUIC_CRYPTO_APP];
+
+	pr_debug("%s: sk %p serv %d: cwnd %u in_flight %u outq %u unacked %u sndbuf %d send_data %llu/%llu recv_data %llu/%llu consumed %llu rmem %d rcvbuf %d rq %u backlog %d waiters %u pto %u rtx %d ack_pending %u nranges %u next_pn %llu largest_acked %llu eliciting %u loss_time %lld\n",
+		 why, sk, qs->is_serv, qs->cwnd, qs->in_flight,
+		 qs->outq_bytes, qs->unacked_bytes, READ_ONCE(sk->sk_sndbuf),
+		 qs->send_data, qs->send_max_data, qs->recv_data,
+		 qs->recv_max_data, qs->recv_consumed,
+		 atomic_read(&sk->sk_rmem_alloc), READ_ONCE(sk->sk_rcvbuf),
+		 skb_queue_len(&sk->sk_receive_queue), sk->sk_backlog.len,
+		 qs->waiters, qs->pto_count, timer_pending(&qs->rtx_timer),
+		 s->ack_pending, s->nranges, s->next_pn, s->largest_acked,
+		 s->ack_eliciting_in_flight, ktime_to_us(s->loss_time));
+}
+
 /* the idle timer, socket locked and not closed */
 void quic_idle_fire(struct sock *sk)
 {
@@ -674,6 +700,7 @@ void quic_idle_fire(struct sock *sk)
 	if (qs->idle_deadline) {
 		left = ktime_us_delta(qs->idle_deadline, now);
 		if (left <= 0) {
+			quic_debug_state(sk, "idle timeout");
 			/* RFC 9000 section 10.1: silently closed */
 			qs->draining = 1;
 			quic_conn_closed(sk, ETIMEDOUT);

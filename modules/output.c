@@ -597,28 +597,27 @@ static void quic_frame_acked(struct sock *sk, struct quic_frame *f)
 	kfree(f);
 }
 
+/* Free a packet acknowledged (@lost NULL) or lost: then its frames but
+ * ACKs go, in their order, to the end of @lost, which the caller puts at
+ * the front of the space's queue.
+ */
 static void quic_packet_free(struct sock *sk, struct quic_sent_packet *pkt,
-			     bool acked)
+			     struct list_head *lost)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_frame *f, *tmp;
-	u8 sp;
 
 	list_for_each_entry_safe(f, tmp, &pkt->frames, list) {
 		list_del(&f->list);
-		if (acked) {
+		if (!lost) {
 			quic_frame_acked(sk, f);
 			continue;
 		}
-		/* lost: ACK and PADDING are never repeated; the rest go to
-		 * the front of their queue
-		 */
-		sp = quic_level_space(f->level);
 		if (f->type == 0x02) {
 			kfree(f);
 			continue;
 		}
-		list_add(&f->list, &qs->outq[sp]);
+		list_add_tail(&f->list, lost);
 		qs->outq_bytes += f->len;
 	}
 	kfree(pkt);
@@ -650,8 +649,9 @@ static void quic_detect_lost(struct sock *sk, u8 sp, ktime_t now)
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_pnspace *s = &qs->space[sp];
 	struct quic_sent_packet *pkt, *tmp;
-	u32 delay;
 	ktime_t lost_send_time = 0;
+	LIST_HEAD(lost);
+	u32 delay;
 
 	s->loss_time = 0;
 	if (!s->has_acked)
@@ -671,12 +671,14 @@ static void quic_detect_lost(struct sock *sk, u8 sp, ktime_t now)
 				s->ack_eliciting_in_flight--;
 				lost_send_time = pkt->sent_time;
 			}
-			quic_packet_free(sk, pkt, false);
+			quic_packet_free(sk, pkt, &lost);
 			continue;
 		}
 		s->loss_time = ktime_add_us(pkt->sent_time, delay);
 		break;
 	}
+	/* lost frames are sent again first, oldest first */
+	list_splice(&lost, &qs->outq[sp]);
 	if (lost_send_time)
 		quic_cong_on_loss(qs, lost_send_time, now);
 }
@@ -723,7 +725,7 @@ void quic_output_ack_recv(struct sock *sk, u8 sp, u64 largest,
 			s->ack_eliciting_in_flight--;
 			quic_cong_on_ack(qs, pkt);
 		}
-		quic_packet_free(sk, pkt, true);
+		quic_packet_free(sk, pkt, NULL);
 	}
 	if (!newly)
 		return;
@@ -833,6 +835,7 @@ static void quic_rtx_fire(struct sock *sk)
 	struct quic_pnspace *s;
 	struct quic_frame *f;
 	ktime_t now = ktime_get(), t;
+	LIST_HEAD(lost);
 	u8 sp = 0;
 
 	t = quic_rtx_deadline(qs, &sp);
@@ -857,8 +860,9 @@ static void quic_rtx_fire(struct sock *sk)
 			qs->in_flight -= min(qs->in_flight, pkt->size);
 			s->ack_eliciting_in_flight--;
 		}
-		quic_packet_free(sk, pkt, false);
+		quic_packet_free(sk, pkt, &lost);
 	}
+	list_splice(&lost, &qs->outq[sp]);
 	if (list_empty(&qs->outq[sp])) {
 		f = quic_frame_build(quic_space_tx_level(qs, sp), GFP_ATOMIC,
 				     0x01, 0, NULL);	/* PING */
