@@ -30,6 +30,9 @@
 #define QUIC_GRANULARITY	1000	/* us, kGranularity */
 #define QUIC_AMP_FACTOR		3
 #define QUIC_CLOSE_PERIOD_MIN	1000000	/* us */
+/* short header, ACK frame and AEAD tag around the STREAM frames */
+#define QUIC_NAGLE_OVERHEAD	(1 + QUIC_CONN_ID_MAX_LEN + QUIC_PN_LEN + \
+				 64 + QUIC_TAG_LEN)
 
 static u32 quic_min_cwnd(const struct quic_sock *qs)
 {
@@ -173,12 +176,14 @@ static void quic_xmit(struct sock *sk, struct sk_buff *skb)
 	local_bh_enable();
 }
 
-static struct sk_buff *quic_datagram_alloc(struct sock *sk)
+/* A datagram of up to @len bytes: @len is at most the MSS, and sized by
+ * what is queued, so that an ACK does not cost a zeroed 16 KB buffer.
+ */
+static struct sk_buff *quic_datagram_alloc(struct sock *sk, u32 len)
 {
-	struct quic_sock *qs = quic_sk(sk);
 	struct sk_buff *skb;
 
-	skb = alloc_skb(QUIC_HEADROOM + qs->mss + QUIC_TAG_LEN, GFP_ATOMIC);
+	skb = alloc_skb(QUIC_HEADROOM + len + QUIC_TAG_LEN, GFP_ATOMIC);
 	if (!skb)
 		return NULL;
 	skb_reserve(skb, QUIC_HEADROOM);
@@ -247,11 +252,38 @@ static unsigned int quic_put_header(struct quic_sock *qs, struct sk_buff *skb,
 	return p - h - QUIC_PN_LEN;
 }
 
+static bool quic_frame_plain_stream(const struct quic_frame *f)
+{
+	return f->stream_id >= 0 && !f->fin;
+}
+
+/*
+ * Small writes, in the manner of RFC 896 (config.stream_data_nodelay turns
+ * it off): while ack-eliciting 1-RTT packets are in flight, queued STREAM
+ * data too little to fill a packet waits for more, for the acknowledgment
+ * of what is in flight (which a reader that caught up sends at once), or
+ * for a FIN; anything else queued goes at once and takes it along.
+ */
+static bool quic_nagle_hold(struct quic_sock *qs)
+{
+	const struct list_head *q = &qs->outq[QUIC_CRYPTO_APP];
+
+	if (qs->config.stream_data_nodelay ||
+	    !qs->space[QUIC_CRYPTO_APP].ack_eliciting_in_flight ||
+	    qs->outq_bytes + QUIC_NAGLE_OVERHEAD >= qs->mss)
+		return false;
+	return !list_empty(q) &&
+	       quic_frame_plain_stream(list_first_entry(q, struct quic_frame,
+							list)) &&
+	       quic_frame_plain_stream(list_last_entry(q, struct quic_frame,
+						       list));
+}
+
 /* Fill one packet of space @sp at the end of @skb.  Returns the bytes
  * added (0: nothing to send), or a negative errno.
  */
 static int quic_output_packet(struct sock *sk, struct sk_buff *skb, u8 sp,
-			      bool probe, ktime_t now)
+			      bool probe, ktime_t now, u32 max)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_pnspace *s = &qs->space[sp];
@@ -269,11 +301,11 @@ static int quic_output_packet(struct sock *sk, struct sk_buff *skb, u8 sp,
 		return 0;
 	if (level == QUIC_CRYPTO_EARLY)
 		return 0;	/* 0-RTT data is not sent yet */
-	if (off + 64 + QUIC_TAG_LEN > qs->mss)
+	if (off + 64 + QUIC_TAG_LEN > max)
 		return 0;
 
 	pn_off = quic_put_header(qs, skb, level, pn, &len_off);
-	room = qs->mss - skb->len - QUIC_TAG_LEN;
+	room = max - skb->len - QUIC_TAG_LEN;
 
 	if (s->nranges && (s->ack_pending || s->ack_now)) {
 		u64 delay = ktime_us_delta(now, s->largest_recv_time);
@@ -286,6 +318,8 @@ static int quic_output_packet(struct sock *sk, struct sk_buff *skb, u8 sp,
 	}
 
 	cc_ok = probe || qs->in_flight < qs->cwnd;
+	if (cc_ok && sp == QUIC_CRYPTO_APP && !probe && quic_nagle_hold(qs))
+		cc_ok = false;
 	if (cc_ok && !list_empty(&qs->outq[sp])) {
 		pkt = kmalloc(sizeof(*pkt), GFP_ATOMIC);
 		if (!pkt)
@@ -378,15 +412,22 @@ trim:
 	return 0;
 }
 
-static bool quic_space_has_output(struct quic_sock *qs, u8 sp)
+static bool quic_ack_due(const struct quic_pnspace *s, u8 sp)
+{
+	return s->nranges && (s->ack_now || s->ack_pending >= 2 ||
+			      (sp != QUIC_CRYPTO_APP && s->ack_pending));
+}
+
+static bool quic_space_has_output(struct quic_sock *qs, u8 sp, bool probe)
 {
 	struct quic_pnspace *s = &qs->space[sp];
 
 	if (s->discarded)
 		return false;
-	return !list_empty(&qs->outq[sp]) ||
-	       (s->nranges && (s->ack_now || s->ack_pending >= 2 ||
-			       (sp != QUIC_CRYPTO_APP && s->ack_pending)));
+	if (!list_empty(&qs->outq[sp]) &&
+	    (sp != QUIC_CRYPTO_APP || probe || !quic_nagle_hold(qs)))
+		return true;
+	return quic_ack_due(s, sp);
 }
 
 /*
@@ -462,6 +503,7 @@ static void quic_output_probe(struct sock *sk, bool probe)
 	struct sk_buff *skb;
 	ktime_t now = ktime_get();
 	int i, n, sent, loops = 0;
+	u32 max;
 
 	if (!qs->udp_sk || sk->sk_state == QUIC_SS_LISTENING || qs->draining)
 		return;
@@ -477,14 +519,22 @@ static void quic_output_probe(struct sock *sk, bool probe)
 			break;
 		if (!probe && quic_pace_wait(sk, now))
 			break;
-		skb = quic_datagram_alloc(sk);
+		for (i = 0; i < ARRAY_SIZE(order); i++)
+			if (quic_space_has_output(qs, order[i], probe))
+				break;
+		if (i == ARRAY_SIZE(order))
+			break;
+		max = clamp_t(u32, qs->outq_bytes + QUIC_NAGLE_OVERHEAD,
+			      QUIC_MIN_UDP_PAYLOAD, qs->mss);
+		skb = quic_datagram_alloc(sk, max);
 		if (!skb)
 			break;
 		sent = 0;
 		for (i = 0; i < ARRAY_SIZE(order); i++) {
-			if (!quic_space_has_output(qs, order[i]))
+			if (!quic_space_has_output(qs, order[i], probe))
 				continue;
-			n = quic_output_packet(sk, skb, order[i], probe, now);
+			n = quic_output_packet(sk, skb, order[i], probe, now,
+					       max);
 			if (n > 0)
 				sent += n;
 			/* a short header packet ends the datagram */
