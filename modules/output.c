@@ -673,13 +673,82 @@ static void quic_packet_free(struct sock *sk, struct quic_sent_packet *pkt,
 	kfree(pkt);
 }
 
-/* NewReno, RFC 9002 section 7 */
-static void quic_cong_on_ack(struct quic_sock *qs, struct quic_sent_packet *pkt)
+/*
+ * CUBIC, RFC 9438, when config.congestion_control_algo says so: windows in
+ * bytes, time in milliseconds, C = 0.4 and beta = 0.7 as fixed-point
+ * fractions.  Slow start is NewReno's.
+ */
+#define QUIC_CUBIC_BETA		7	/* /10 */
+#define QUIC_CUBIC_ALPHA	529	/* /1000: 3(1 - beta) / (1 + beta) */
+#define QUIC_CUBIC_T_MAX	100000	/* ms: (t - K) is clamped to this */
+
+static u64 quic_cbrt(u64 a)
+{
+	u64 lo = 0, hi = 1ULL << 21, mid;	/* (2^21)^3 > 2^63 */
+
+	while (lo < hi) {
+		mid = (lo + hi + 1) / 2;
+		if (mid * mid * mid <= a)
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	return lo;
+}
+
+static void quic_cubic_on_loss(struct quic_sock *qs, ktime_t now)
+{
+	u32 cwnd = qs->cwnd;
+	u64 diff;
+
+	/* RFC 9438 section 4.7: fast convergence */
+	if (cwnd < qs->cubic_wmax)
+		qs->cubic_wmax = cwnd * (10 + QUIC_CUBIC_BETA) / 20;
+	else
+		qs->cubic_wmax = cwnd;
+	qs->ssthresh = max_t(u32, cwnd / 10 * QUIC_CUBIC_BETA,
+			     quic_min_cwnd(qs));
+	qs->cwnd = qs->ssthresh;
+	/* section 4.2: K = cbrt((W_max - cwnd_epoch) / C), in ms */
+	diff = qs->cubic_wmax - min(qs->cwnd, qs->cubic_wmax);
+	qs->cubic_k = quic_cbrt(div_u64(diff * 2500000000ULL, qs->mss));
+	qs->cubic_epoch = now;
+	qs->cubic_west = qs->cwnd;
+}
+
+static void quic_cubic_on_ack(struct quic_sock *qs, u32 acked, ktime_t now)
+{
+	s64 t, d, delta;
+	u64 target;
+
+	/* section 4.2: W_cubic(t + RTT) */
+	t = ktime_ms_delta(now, qs->cubic_epoch) + qs->smoothed_rtt / 1000;
+	d = clamp_t(s64, t - qs->cubic_k, -QUIC_CUBIC_T_MAX, QUIC_CUBIC_T_MAX);
+	delta = d * d * d * 4 / 10 / 1000000;	/* thousandths of a segment */
+	delta = delta * qs->mss / 1000;
+	target = max_t(s64, (s64)qs->cubic_wmax + delta, 0);
+	target = clamp_t(u64, target, qs->cwnd, (u64)qs->cwnd * 3 / 2);
+
+	/* section 4.3: the Reno-friendly estimate */
+	qs->cubic_west += max_t(u32, div_u64((u64)acked * qs->mss *
+					      QUIC_CUBIC_ALPHA,
+					      (u64)qs->cwnd * 1000), 1);
+	if (target < qs->cubic_west)
+		qs->cwnd = max(qs->cwnd, qs->cubic_west);
+	else
+		qs->cwnd += div_u64((target - qs->cwnd) * acked, qs->cwnd);
+}
+
+/* NewReno, RFC 9002 section 7, or CUBIC in congestion avoidance */
+static void quic_cong_on_ack(struct quic_sock *qs, struct quic_sent_packet *pkt,
+			     ktime_t now)
 {
 	if (!pkt->in_flight || ktime_before(pkt->sent_time, qs->recovery_start))
 		return;
 	if (qs->cwnd < qs->ssthresh)
 		qs->cwnd += pkt->size;
+	else if (qs->config.congestion_control_algo == QUIC_CONG_ALG_CUBIC)
+		quic_cubic_on_ack(qs, pkt->size, now);
 	else
 		qs->cwnd += max_t(u32, qs->mss * pkt->size / qs->cwnd, 1);
 }
@@ -690,6 +759,10 @@ static void quic_cong_on_loss(struct quic_sock *qs, ktime_t sent, ktime_t now)
 	    qs->recovery_start)
 		return;	/* already in recovery for this */
 	qs->recovery_start = now;
+	if (qs->config.congestion_control_algo == QUIC_CONG_ALG_CUBIC) {
+		quic_cubic_on_loss(qs, now);
+		return;
+	}
 	qs->ssthresh = max_t(u32, qs->cwnd / 2, quic_min_cwnd(qs));
 	qs->cwnd = qs->ssthresh;
 }
@@ -773,7 +846,7 @@ void quic_output_ack_recv(struct sock *sk, u8 sp, u64 largest,
 		if (pkt->in_flight) {
 			qs->in_flight -= min(qs->in_flight, pkt->size);
 			s->ack_eliciting_in_flight--;
-			quic_cong_on_ack(qs, pkt);
+			quic_cong_on_ack(qs, pkt, now);
 		}
 		quic_packet_free(sk, pkt, NULL);
 	}

@@ -41,30 +41,17 @@ static struct hlist_head *quic_udp_head(struct quic_net *qn, __be16 port)
 	return &qn->udp_socks[hash_32((__force u32)port, QUIC_UDP_HASH_BITS)];
 }
 
-/* Unpublish and release @us unless it was taken again meanwhile; the
- * release completes under udp_lock, so that no new socket of ours finds
- * the port still held.
- */
-static void __quic_udp_sock_release(struct quic_udp_sock *us)
-{
-	struct quic_net *qn = quic_net(us->net);
-
-	mutex_lock(&qn->udp_lock);
-	if (refcount_read(&us->refcnt)) {	/* taken again meanwhile */
-		mutex_unlock(&qn->udp_lock);
-		return;
-	}
-	hlist_del(&us->node);
-	/* clears sk_user_data and waits for readers in quic_udp_rcv() */
-	udp_tunnel_sock_release(us->sock);
-	mutex_unlock(&qn->udp_lock);
-	kfree(us);
-}
-
+/* the release of an ephemeral port's socket, unpublished already */
 static void quic_udp_sock_release(struct work_struct *work)
 {
-	__quic_udp_sock_release(container_of(work, struct quic_udp_sock,
-					     release));
+	struct quic_udp_sock *us = container_of(work, struct quic_udp_sock,
+						release);
+	struct quic_net *qn = quic_net(us->net);
+
+	/* clears sk_user_data and waits for readers in quic_udp_rcv() */
+	udp_tunnel_sock_release(us->sock);
+	kfree(us);
+	atomic_dec(&qn->udp_releasing);
 }
 
 static int quic_udp_sock_create(struct net *net, const union quic_addr *addr,
@@ -131,9 +118,7 @@ int quic_udp_sock_get(struct net *net, const union quic_addr *addr,
 		hlist_for_each_entry(us, quic_udp_head(qn, port), node) {
 			if (quic_addr_equal(&us->addr, addr) &&
 			    us->v6only == v6only) {
-				/* a count of 0: its release is pending */
-				if (!refcount_inc_not_zero(&us->refcnt))
-					refcount_set(&us->refcnt, 1);
+				refcount_inc(&us->refcnt);
 				*usp = us;
 				err = 0;
 				goto out;
@@ -147,6 +132,11 @@ int quic_udp_sock_get(struct net *net, const union quic_addr *addr,
 		goto out;
 	}
 	err = quic_udp_sock_create(net, addr, v6only, us);
+	if (err == -EADDRINUSE && port && atomic_read(&qn->udp_releasing)) {
+		/* the port may be one of ours, still being released */
+		flush_workqueue(quic_udp_wq);
+		err = quic_udp_sock_create(net, addr, v6only, us);
+	}
 	if (err) {
 		kfree(us);
 		goto out;
@@ -167,24 +157,30 @@ out:
  * quic_udp_sock_put - drop a reference taken by quic_udp_sock_get()
  * @us: the UDP socket
  *
- * The last reference of a socket on a port the user chose releases it
- * before returning, so the port can be bound again at once by anyone.
- * One on an ephemeral port (a client's) is released from quic_wq, as
- * udp_tunnel_sock_release() waits for an RCU grace period, which close()
- * should not; until then a new socket of ours on it takes it back (and a
- * plain UDP socket cannot have it yet).
+ * The last reference unpublishes the socket.  One on a port the user
+ * chose is released before returning, so the port can be bound again at
+ * once by anyone.  One on an ephemeral port (a client's) is released from
+ * quic_udp_wq, as udp_tunnel_sock_release() waits for an RCU grace period,
+ * which close() should not; a bind() of ours to that very port meanwhile
+ * waits for it.
  *
  * Context: process context, may sleep.
  */
 void quic_udp_sock_put(struct quic_udp_sock *us)
 {
-	might_sleep();
-	if (!refcount_dec_and_test(&us->refcnt))
+	struct quic_net *qn = quic_net(us->net);
+
+	if (!refcount_dec_and_mutex_lock(&us->refcnt, &qn->udp_lock))
 		return;
-	if (us->ephemeral)
-		queue_work(quic_wq, &us->release);
-	else
-		__quic_udp_sock_release(us);
+	hlist_del(&us->node);
+	if (us->ephemeral) {
+		atomic_inc(&qn->udp_releasing);
+		queue_work(quic_udp_wq, &us->release);
+	} else {
+		udp_tunnel_sock_release(us->sock);
+		kfree(us);
+	}
+	mutex_unlock(&qn->udp_lock);
 }
 
 /* another reference, for a socket created by accept() */

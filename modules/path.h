@@ -21,13 +21,12 @@ union quic_addr {
  * struct quic_udp_sock - a kernel UDP socket shared by the QUIC sockets
  * bound to the same local address and port in one network namespace.
  *
- * Locking: @node changes only under quic_net->udp_lock (a mutex: creating
- * the UDP socket sleeps).  @refcnt is taken under that mutex; the last
- * reference is dropped without it; the entry then stays published with a
- * count of 0 until it is unpublished and released under the mutex, at once
- * or (@ephemeral ports) by @release from quic_wq, unless a lookup revived
- * it meanwhile (a new socket bound to the same address reuses it).  @sock and @addr
- * are set before the entry is published and are constant after.
+ * Locking: @node and @refcnt change only under quic_net->udp_lock (a mutex:
+ * creating and releasing the UDP socket sleeps), so a lookup under that
+ * mutex never sees an entry whose last reference is being dropped (that
+ * one is unpublished under the mutex, and released then or from
+ * quic_udp_wq: @release).  @sock and @addr are set before the entry is
+ * published and are constant after.
  * The receive path reaches the entry through sk_user_data under RCU;
  * @listeners (listening quic_socks) is written under the owning net's
  * udp_lock and read under RCU.
@@ -44,7 +43,7 @@ struct quic_udp_sock {
 	struct work_struct	release;
 };
 
-extern struct workqueue_struct *quic_wq;
+extern struct workqueue_struct *quic_wq, *quic_udp_wq;
 
 int quic_udp_sock_get(struct net *net, const union quic_addr *addr,
 		      bool v6only, struct quic_udp_sock **usp);

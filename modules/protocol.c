@@ -18,8 +18,10 @@
 
 unsigned int quic_net_id __read_mostly;
 
-/* releases of UDP tunnel sockets (path.c) */
-struct workqueue_struct *quic_wq;
+/* quic_wq: the ends of closing periods (socket.c); quic_udp_wq: releases
+ * of UDP tunnel sockets (path.c), which the former may wait for
+ */
+struct workqueue_struct *quic_wq, *quic_udp_wq;
 
 static int __net_init quic_net_init(struct net *net)
 {
@@ -27,6 +29,7 @@ static int __net_init quic_net_init(struct net *net)
 	int i;
 
 	mutex_init(&qn->udp_lock);
+	atomic_set(&qn->udp_releasing, 0);
 	for (i = 0; i < ARRAY_SIZE(qn->udp_socks); i++)
 		INIT_HLIST_HEAD(&qn->udp_socks[i]);
 	get_random_bytes(qn->reset_key, sizeof(qn->reset_key));
@@ -44,7 +47,7 @@ static void __net_exit quic_net_exit(struct net *net)
 	 * one since the consumer registered after this module loaded.
 	 */
 	/* the last releases of UDP sockets may still be pending */
-	flush_workqueue(quic_wq);
+	flush_workqueue(quic_udp_wq);
 	for (i = 0; i < ARRAY_SIZE(qn->udp_socks); i++)
 		WARN_ON_ONCE(!hlist_empty(&qn->udp_socks[i]));
 	/* entries are freed after a grace period; the table is empty */
@@ -101,6 +104,11 @@ static int __init quic_init(void)
 	quic_wq = alloc_workqueue("quic", WQ_UNBOUND, 0);
 	if (!quic_wq)
 		return -ENOMEM;
+	quic_udp_wq = alloc_workqueue("quic_udp", WQ_UNBOUND, 0);
+	if (!quic_udp_wq) {
+		destroy_workqueue(quic_wq);
+		return -ENOMEM;
+	}
 	err = quic_crypto_module_init();
 	if (err)
 		goto err_crypto;
@@ -138,6 +146,7 @@ err_proto6:
 err_proto:
 	quic_crypto_module_exit();
 err_crypto:
+	destroy_workqueue(quic_udp_wq);
 	destroy_workqueue(quic_wq);
 	return err;
 }
@@ -156,6 +165,7 @@ static void __exit quic_exit(void)
 	/* connection IDs are freed after a grace period (connid.c) */
 	rcu_barrier();
 	quic_crypto_module_exit();
+	destroy_workqueue(quic_udp_wq);
 	destroy_workqueue(quic_wq);
 }
 

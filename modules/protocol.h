@@ -19,12 +19,14 @@
  * @udp_lock: serialises lookups, insertion and removal in @udp_socks and
  *	the taking of a quic_udp_sock's references (path.h).
  * @udp_socks: the UDP tunnel sockets in use, hashed by local port.
+ * @udp_releasing: unpublished ones whose release is still queued.
  * @cids: the source connection IDs of every connection (connid.c).
  * @reset_key: keys of the stateless reset token hash, fixed at creation.
  */
 struct quic_net {
 	struct mutex		udp_lock;	/* see above */
 	struct hlist_head	udp_socks[1 << QUIC_UDP_HASH_BITS];
+	atomic_t		udp_releasing;	/* queued on quic_udp_wq */
 	struct rhashtable	cids;
 	siphash_key_t		reset_key[2];
 };

@@ -168,6 +168,10 @@ struct quic_sock {
 	u32				min_rtt;
 	u8				pto_count;
 	u8				rtt_sampled:1;
+	u32				cubic_wmax;	/* bytes */
+	u32				cubic_west;	/* bytes */
+	u32				cubic_k;	/* ms */
+	ktime_t				cubic_epoch;
 	u64				amp_recv;	/* anti-amplification */
 	u64				amp_sent;
 	ktime_t				idle_deadline;

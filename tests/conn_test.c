@@ -936,6 +936,49 @@ static void test_transfer(const void *arg)
 	pair_close(&p);
 }
 
+/*
+ * 16 MiB each way at once in 1 KiB sendmsg() and recvmsg() calls: small
+ * writes are coalesced into full packets (many STREAM frames a packet),
+ * which a receiver short of reorder room must still take in part, without
+ * stalling (seen before: one frame it could not hold hid the rest of its
+ * packet, on every retransmission).  Then the same with
+ * config.stream_data_nodelay, a packet a write.
+ */
+static void test_small_writes(const void *arg)
+{
+	struct quic_config nodelay = { .stream_data_nodelay = 1 };
+	struct pcfg cfg = { .family = AF_INET, .hs = { .psk = 1 },
+			    .tmo_ms = 30000, .conf_c = arg ? &nodelay : NULL };
+	uint64_t size = arg ? 2 * MIB : 16 * MIB;
+	struct xfer us = { .sid = 0, .size = size, .seed = 5, .chunk = 1024,
+			   .open_flags = MSG_STREAM_NEW };
+	struct xfer ur = { .sid = 0, .size = size, .seed = 5, .chunk = 1024 };
+	struct xfer ds = { .sid = 1, .size = size, .seed = 6, .chunk = 1024,
+			   .open_flags = MSG_STREAM_NEW };
+	struct xfer dr = { .sid = 1, .size = size, .seed = 6, .chunk = 1024 };
+	struct quic_config got = {};
+	socklen_t len = sizeof(got);
+	pthread_t t[4];
+	struct pair p;
+
+	REQUIRE_PAIR(&p, &cfg);
+	CHECK_SYS(getsockopt(p.cfd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, &got, &len));
+	CHECK_EQ(got.stream_data_nodelay, arg ? 1 : 0);
+	us.fd = dr.fd = p.cfd;
+	ur.fd = ds.fd = p.sfd;
+	pthread_create(&t[0], NULL, xfer_send_main, &us);
+	pthread_create(&t[1], NULL, xfer_recv_main, &ur);
+	pthread_create(&t[2], NULL, xfer_send_main, &ds);
+	pthread_create(&t[3], NULL, xfer_recv_main, &dr);
+	pthread_join(t[0], NULL);
+	pthread_join(t[1], NULL);
+	pthread_join(t[2], NULL);
+	pthread_join(t[3], NULL);
+	xfer_check("client->server", &us, &ur);
+	xfer_check("server->client", &ds, &dr);
+	pair_close(&p);
+}
+
 /* ------------------------------------------------------- streams */
 
 struct sbuf {
@@ -2621,6 +2664,11 @@ static void build_list(void)
 	add("xfer_64m_v6_chacha20_psk", "64 MiB server->client, IPv6, ChaCha20-Poly1305, PSK: SHA-256 matches",
 	    test_transfer, &xcases[17], 240);
 
+	add("small_writes", "16 MiB each way at once in 1 KiB writes and reads (coalesced into full packets): SHA-256 matches",
+	    test_small_writes, NULL, 240);
+	add("small_writes_nodelay", "2 MiB each way in 1 KiB writes with config.stream_data_nodelay (a packet a write): SHA-256 matches",
+	    test_small_writes, "nodelay", 240);
+
 	add("streams_100", "100 client bidi streams open at once, written in halves, echoed by the server on each",
 	    test_streams_100, NULL, 90);
 	add("streams_credit", "250 client bidi streams one after another (limit 100): MAX_STREAMS lets them all through",
@@ -2796,6 +2844,28 @@ static void run_current(void)
 
 /* ================================================= --transfer mode */
 
+static int cong_algo = QUIC_CONG_ALG_RENO;	/* --cong */
+
+/* the configuration of --cong, before listen() or connect() */
+static int set_cong(int fd)
+{
+	struct quic_config c = {}, got = {};
+	socklen_t len = sizeof(got);
+
+	if (getsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, &c, &len))
+		return -1;
+	c.congestion_control_algo = (uint8_t)cong_algo;
+	if (setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, &c, sizeof(c)))
+		return -1;
+	len = sizeof(got);
+	if (getsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, &got, &len) ||
+	    got.congestion_control_algo != cong_algo) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
 static int transfer_main(int server, const char *ip, int port,
 			 uint64_t size, int up, int tmo)
 {
@@ -2815,7 +2885,8 @@ static int transfer_main(int server, const char *ip, int port,
 		return 2;
 	if (server) {
 		lfd = socket(family, SOCK_DGRAM, IPPROTO_QUIC);
-		if (lfd < 0 || bind(lfd, &a.sa, a.len) || listen(lfd, 4)) {
+		if (lfd < 0 || set_cong(lfd) || bind(lfd, &a.sa, a.len) ||
+		    listen(lfd, 4)) {
 			perror("server: listen");
 			return 2;
 		}
@@ -2829,7 +2900,7 @@ static int transfer_main(int server, const char *ip, int port,
 		}
 	} else {
 		fd = socket(family, SOCK_DGRAM, IPPROTO_QUIC);
-		if (fd < 0 || connect(fd, &a.sa, a.len)) {
+		if (fd < 0 || set_cong(fd) || connect(fd, &a.sa, a.len)) {
 			perror("client: connect");
 			return 2;
 		}
@@ -2923,7 +2994,7 @@ static void usage(const char *p)
 {
 	fprintf(stderr,
 		"usage: %s [-v] [-l] [-t GLOB]...\n"
-		"       %s --transfer server|client --addr IP --port N --size BYTES --dir up|down [--timeout SECS]\n",
+		"       %s --transfer server|client --addr IP --port N --size BYTES --dir up|down [--timeout SECS] [--cong reno|cubic]\n",
 		p, p);
 }
 
@@ -2936,6 +3007,7 @@ int main(int argc, char **argv)
 		{ "size", required_argument, NULL, 's' },
 		{ "dir", required_argument, NULL, 'd' },
 		{ "timeout", required_argument, NULL, 'o' },
+		{ "cong", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *globs[64], *role = NULL, *ip = NULL, *dirn = "up";
@@ -2973,6 +3045,14 @@ int main(int argc, char **argv)
 			break;
 		case 'o':
 			tmo = atoi(optarg);
+			break;
+		case 'c':
+			if (!strcmp(optarg, "cubic")) {
+				cong_algo = QUIC_CONG_ALG_CUBIC;
+			} else if (strcmp(optarg, "reno")) {
+				usage(argv[0]);
+				return 2;
+			}
 			break;
 		default:
 			usage(argv[0]);

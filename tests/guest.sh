@@ -20,7 +20,7 @@ TESTS=(
 	tests/unload_test.sh
 )
 TIMEOUT=300	# seconds per test program, unless TIMEOUTS says otherwise
-declare -A TIMEOUTS=([tests/conn_test]=600 [tests/netem_test.sh]=420)
+declare -A TIMEOUTS=([tests/conn_test]=600 [tests/netem_test.sh]=600)
 
 # The UDP sockets that exist before any test: unload_test.sh checks that
 # none is left beyond these.

@@ -83,9 +83,10 @@ impair() {
 	$TC -n $NS2 qdisc add dev veth-b root netem "${NETEM[@]}"
 }
 
-# transfer DIR(up|down) DESC: the server in NS2, the client in NS1
+# transfer DIR(up|down) DESC [CONG]: the server in NS2, the client in NS1,
+# both with congestion control CONG (reno, the default, or cubic)
 transfer() {
-	local dir=$1 desc=$2 t0 t1 spid cpid src crc cap=
+	local dir=$1 desc=$2 cong=${3:-reno} t0 t1 spid cpid src crc cap=
 	local slog=$tmp/server.log clog=$tmp/client.log
 
 	PORT=$((PORT + 1))
@@ -100,7 +101,7 @@ transfer() {
 	t0=$(date +%s.%N)
 	$IP netns exec $NS2 "$CT" --transfer server --addr 10.77.0.2 \
 		--port $PORT --size "$SIZE" --dir "$dir" --timeout "$TMO" \
-		>"$slog" 2>&1 &
+		--cong "$cong" >"$slog" 2>&1 &
 	spid=$!
 	for _ in $(seq 50); do
 		grep -q listening "$slog" && break
@@ -108,7 +109,7 @@ transfer() {
 	done
 	$IP netns exec $NS1 "$CT" --transfer client --addr 10.77.0.2 \
 		--port $PORT --size "$SIZE" --dir "$dir" --timeout "$TMO" \
-		>"$clog" 2>&1 &
+		--cong "$cong" >"$clog" 2>&1 &
 	cpid=$!
 	wait $cpid
 	crc=$?
@@ -130,10 +131,10 @@ transfer() {
 }
 
 echo "TAP version 13"
-echo "1..6"
+echo "1..8"
 
 if [ ! -x "$CT" ]; then
-	for _ in 1 2 3 4 5 6; do
+	for _ in 1 2 3 4 5 6 7 8; do
 		not_ok "tests/conn_test is missing (make tests)"
 	done
 	exit 1
@@ -144,7 +145,7 @@ if setup 2>"$tmp/setup.err"; then
 else
 	diag "$tmp/setup.err"
 	not_ok "two namespaces joined by veth, 10.77.0.1 <-> 10.77.0.2"
-	for _ in 2 3 4 5 6; do
+	for _ in 2 3 4 5 6 7 8; do
 		not_ok "skipped: no namespaces"
 	done
 	exit 1
@@ -163,6 +164,8 @@ fi
 
 transfer up "netem: $mib MiB client -> server, intact"
 transfer down "netem: $mib MiB server -> client, intact"
+transfer up "netem, CUBIC (RFC 9438) on both ends: $mib MiB client -> server, intact" cubic
+transfer down "netem, CUBIC (RFC 9438) on both ends: $mib MiB server -> client, intact" cubic
 
 $TC -n $NS1 -s qdisc show dev veth-a | diag
 $TC -n $NS2 -s qdisc show dev veth-b | diag
