@@ -1556,6 +1556,22 @@ inval:
 	return -EINVAL;
 }
 
+/* Handshake options need a connection in its handshake: one that ended
+ * meanwhile (the peer closed it, it timed out) reports why, rather than
+ * blaming the option
+ */
+static int quic_handshake_state(struct sock *sk)
+{
+	int err;
+
+	if (sk->sk_state == QUIC_SS_ESTABLISHING)
+		return 0;
+	err = READ_ONCE(sk->sk_err);
+	if (sk->sk_state == QUIC_SS_CLOSED && err)
+		return -err;
+	return -EINVAL;
+}
+
 static int quic_sock_set_crypto_secret(struct sock *sk, sockptr_t optval,
 				       unsigned int optlen)
 {
@@ -1571,8 +1587,9 @@ static int quic_sock_set_crypto_secret(struct sock *sk, sockptr_t optval,
 	if (secret.level >= QUIC_CRYPTO_MAX ||
 	    secret.level == QUIC_CRYPTO_INITIAL || secret.send > 1)
 		return -EINVAL;
-	if (sk->sk_state != QUIC_SS_ESTABLISHING)
-		return -EINVAL;
+	err = quic_handshake_state(sk);
+	if (err)
+		return err;
 	if (qs->space[quic_level_space(secret.level)].discarded)
 		return -EINVAL;
 
@@ -1611,7 +1628,10 @@ static int quic_sock_set_tp_ext(struct sock *sk, sockptr_t optval,
 
 	if (!optlen || optlen > QUIC_TP_EXT_MAX_LEN * 4)
 		return -EINVAL;
-	if (sk->sk_state != QUIC_SS_ESTABLISHING || qs->tp_ext_recv)
+	err = quic_handshake_state(sk);
+	if (err)
+		return err;
+	if (qs->tp_ext_recv)
 		return -EINVAL;
 	buf = memdup_sockptr(optval, optlen);
 	if (IS_ERR(buf))
