@@ -695,6 +695,34 @@ int quic_crypto_encrypt(struct quic_crypto *c, struct sk_buff *skb,
 			unsigned int off, unsigned int pn_offset,
 			unsigned int pn_len, u64 pn)
 {
+	return quic_crypto_encrypt_src(c, skb, off, pn_offset, pn_len, pn,
+				       NULL);
+}
+
+/**
+ * quic_crypto_encrypt_src - protect one packet, reading its plaintext
+ *	elsewhere
+ * @c: as for quic_crypto_encrypt()
+ * @skb: as for quic_crypto_encrypt(), but only the header bytes need be
+ *	there: the rest of [@off, @skb->len) is written, not read
+ * @off: as for quic_crypto_encrypt()
+ * @pn_offset: as for quic_crypto_encrypt()
+ * @pn_len: as for quic_crypto_encrypt()
+ * @pn: as for quic_crypto_encrypt()
+ * @src: the header and plaintext, @skb->len - @off bytes, whose first
+ *	entry maps the header in @skb itself; NULL: in place
+ *
+ * The encryption is then the only write of the payload into @skb: frames
+ * kept for retransmission are not copied first.  @skb must be linear, not
+ * cloned, with the tag's tailroom (nothing in it may move).
+ *
+ * Context: as for quic_crypto_encrypt().
+ * Return: as for quic_crypto_encrypt().
+ */
+int quic_crypto_encrypt_src(struct quic_crypto *c, struct sk_buff *skb,
+			    unsigned int off, unsigned int pn_offset,
+			    unsigned int pn_len, u64 pn, struct scatterlist *src)
+{
 	struct quic_crypto_dir *d = &c->tx;
 	unsigned int hdr_len, len;
 	struct quic_crypto_key *k;
@@ -720,6 +748,9 @@ int quic_crypto_encrypt(struct quic_crypto *c, struct sk_buff *skb,
 	if ((b0 & QUIC_PN_LEN_MASK) + 1 != pn_len)
 		return -EINVAL;
 
+	if (src && (skb_is_nonlinear(skb) || skb_cloned(skb) ||
+		    skb_tailroom(skb) < QUIC_CRYPTO_TAG_LEN))
+		return -EINVAL;
 	nfrags = quic_crypto_skb_writable(skb, QUIC_CRYPTO_TAG_LEN, &trailer);
 	if (nfrags < 0)
 		return nfrags;
@@ -740,7 +771,7 @@ int quic_crypto_encrypt(struct quic_crypto *c, struct sk_buff *skb,
 	if (err < 0)
 		return err;
 	aead_request_set_ad(k->req, hdr_len);
-	aead_request_set_crypt(k->req, d->sg, d->sg, len - hdr_len,
+	aead_request_set_crypt(k->req, src ?: d->sg, d->sg, len - hdr_len,
 			       quic_crypto_nonce(d, k, pn));
 	err = crypto_aead_encrypt(k->req);
 	if (err)

@@ -149,6 +149,9 @@ int quic_crypto_set_secret(struct quic_crypto *c,
 int quic_crypto_encrypt(struct quic_crypto *c, struct sk_buff *skb,
 			unsigned int off, unsigned int pn_offset,
 			unsigned int pn_len, u64 pn);
+int quic_crypto_encrypt_src(struct quic_crypto *c, struct sk_buff *skb,
+			    unsigned int off, unsigned int pn_offset,
+			    unsigned int pn_len, u64 pn, struct scatterlist *src);
 int quic_crypto_decrypt(struct quic_crypto *c, struct sk_buff *skb,
 			unsigned int off, unsigned int pkt_len,
 			unsigned int pn_offset, u64 largest_pn,

@@ -291,7 +291,9 @@ static int quic_output_packet(struct sock *sk, struct sk_buff *skb, u8 sp,
 	struct quic_crypto *c = &qs->crypto[level];
 	unsigned int off = skb->len, pn_off, len_off, room, n;
 	struct quic_sent_packet *pkt = NULL;
+	struct scatterlist *sg = qs->tx_sg;
 	bool eliciting = false, cc_ok;
+	unsigned int nsg = 0, tail;
 	struct quic_frame *f, *tmp;
 	u64 pn = s->next_pn;
 	int ack_len = 0, err;
@@ -330,9 +332,21 @@ static int quic_output_packet(struct sock *sk, struct sk_buff *skb, u8 sp,
 				continue;
 			if (f->level != level && f->level != sp)
 				continue;
+			/* room for the header's entry, this frame's and
+			 * the padding's
+			 */
+			if (nsg + 2 >= QUIC_TX_SG)
+				break;
+			if (!nsg) {
+				sg_init_table(sg, QUIC_TX_SG);
+				sg_set_buf(&sg[nsg++], skb->data + off,
+					   skb->len - off);
+			}
 			list_move_tail(&f->list, &pkt->frames);
 			qs->outq_bytes -= f->len;
-			memcpy(skb_put(skb, f->len), f->buf, f->len);
+			/* not copied: the encryption reads it from there */
+			skb_put(skb, f->len);
+			sg_set_buf(&sg[nsg++], f->buf, f->len);
 			room -= f->len;
 			if (f->type != 0x02 && f->type != 0x1c && f->type != 0x1d)
 				eliciting = true;
@@ -354,6 +368,7 @@ static int quic_output_packet(struct sock *sk, struct sk_buff *skb, u8 sp,
 	 * datagram to 1200 bytes, RFC 9000 section 14.1; otherwise pad
 	 * enough for the header protection sample.
 	 */
+	tail = skb->len;
 	n = skb->len - off - pn_off - QUIC_PN_LEN;
 	if (level == QUIC_CRYPTO_INITIAL && (!qs->is_serv || eliciting) &&
 	    skb->len + QUIC_TAG_LEN < QUIC_MIN_UDP_PAYLOAD)
@@ -372,7 +387,14 @@ static int quic_output_packet(struct sock *sk, struct sk_buff *skb, u8 sp,
 
 		quic_varint_put_len(skb->data + len_off, plen, 4);
 	}
-	err = quic_crypto_encrypt(c, skb, off, pn_off, QUIC_PN_LEN, pn);
+	if (nsg) {
+		if (skb->len > tail)	/* the padding */
+			sg_set_buf(&sg[nsg++], skb->data + tail,
+				   skb->len - tail);
+		sg_mark_end(&sg[nsg - 1]);
+	}
+	err = quic_crypto_encrypt_src(c, skb, off, pn_off, QUIC_PN_LEN, pn,
+				      nsg ? sg : NULL);
 	if (err) {
 		if (pkt) {	/* frames go back to be sent again */
 			list_for_each_entry_safe_reverse(f, tmp, &pkt->frames,

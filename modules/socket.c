@@ -672,8 +672,8 @@ static int quic_send_stream(struct sock *sk, struct msghdr *msg, size_t len,
 	struct quic_stream *st;
 	struct quic_frame *f;
 	size_t copied = 0;
+	u32 chunk, max, rem;
 	u64 room;
-	u32 chunk;
 	int err;
 
 	err = quic_wait(sk, timeo, quic_cond_established, NULL);
@@ -711,8 +711,15 @@ static int quic_send_stream(struct sock *sk, struct msghdr *msg, size_t len,
 		}
 		room = min(st->send_max - st->send_offset,
 			   qs->send_max_data - qs->send_data);
-		chunk = min_t(u64, min_t(u64, len - copied, room),
-			      quic_stream_chunk_max(qs));
+		/* Frames end on multiples of a packet's worth of stream
+		 * data, whatever the write sizes: a write's last, short
+		 * frame and the next write's first one then fill one
+		 * packet together, not two.
+		 */
+		max = quic_stream_chunk_max(qs);
+		div_u64_rem(st->send_offset, max, &rem);
+		max -= rem;
+		chunk = min_t(u64, min_t(u64, len - copied, room), max);
 		f = quic_stream_frame(sk, st, msg, chunk,
 				      fin && copied + chunk == len);
 		if (!f) {

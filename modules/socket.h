@@ -28,6 +28,7 @@ enum quic_state {
 };
 
 #define QUIC_ALPN_MAX_LEN	255
+#define QUIC_TX_SG		32	/* at most 29 frames a packet */
 #define QUIC_MIN_UDP_PAYLOAD	1200
 
 /*
@@ -144,6 +145,10 @@ struct quic_sock {
 	/* packets that came before their keys, RFC 9001 section 5.7 */
 	struct sk_buff_head		early_rx;
 	struct list_head		outq[QUIC_PNSPACE_MAX];
+	/* the plaintext of the packet being protected: its header in the
+	 * skb, then the queued frames' own buffers (output.c)
+	 */
+	struct scatterlist		tx_sg[QUIC_TX_SG];
 	u32				outq_bytes;	/* queued, not sent */
 	u32				unacked_bytes;	/* sent, not acked */
 	struct quic_stream_table	streams;
