@@ -743,6 +743,8 @@ static void quic_rx_keep_early(struct sock *sk, struct sk_buff *skb, u32 off,
 	skb_put_data(n, skb->data + off, h->pkt_len);
 	QUIC_SKB_CB(n)->level = h->level;
 	__skb_queue_tail(&qs->early_rx, n);
+	pr_debug("%s: sk %p: kept a level %u packet of %u bytes for its keys\n",
+		 __func__, sk, h->level, h->pkt_len);
 }
 
 /**
@@ -759,6 +761,8 @@ void quic_rcv_early(struct sock *sk, u8 level)
 		if (QUIC_SKB_CB(skb)->level != level)
 			continue;
 		__skb_unlink(skb, &qs->early_rx);
+		pr_debug("%s: sk %p: level %u packet of %u bytes\n", __func__,
+			 sk, level, skb->len);
 		/* its datagram was already counted for anti-amplification */
 		qs->amp_recv -= min_t(u64, qs->amp_recv, skb->len);
 		quic_rcv_datagram(sk, skb);

@@ -1433,8 +1433,102 @@ struct relay {
 	uint16_t	port;		/* clients connect here */
 	volatile int	drop_s2c, stop;
 	volatile int	s2c, c2s, s2c_dropped;
+	/* hold the server's datagrams until one with a Handshake packet
+	 * comes, and deliver that packet before them
+	 */
+	volatile int	reorder_s2c, reordered;
+	/* then drop the server's datagrams with Handshake packets for
+	 * drop_hs_secs (until drop_hs_until)
+	 */
+	double		drop_hs_secs, drop_hs_until;
+	int		hs_dropped;
+	uint8_t		held[4][2048];
+	size_t		held_len[4];
+	int		nheld;
 	pthread_t	th;
 };
+
+static int get_varint(const uint8_t *p, size_t n, size_t *i, uint64_t *v)
+{
+	size_t len, k;
+
+	if (*i >= n)
+		return -1;
+	len = (size_t)1 << (p[*i] >> 6);
+	if (*i + len > n)
+		return -1;
+	*v = p[*i] & 0x3f;
+	for (k = 1; k < len; k++)
+		*v = (*v << 8) | p[*i + k];
+	*i += len;
+	return 0;
+}
+
+/* the length of the long header packet at @p (header fields are not
+ * protected), or 0 for a short header or what cannot be parsed
+ */
+static size_t long_packet_len(const uint8_t *p, size_t n)
+{
+	size_t i = 5;
+	uint64_t v;
+
+	if (n < 7 || !(p[0] & 0x80) || ((p[0] >> 4) & 3) == 3)
+		return 0;
+	i += 1 + p[i];			/* DCID */
+	if (i >= n)
+		return 0;
+	i += 1 + p[i];			/* SCID */
+	if (((p[0] >> 4) & 3) == 0) {	/* Initial: token */
+		if (get_varint(p, n, &i, &v))
+			return 0;
+		i += v;
+	}
+	if (get_varint(p, n, &i, &v) || i + v > n)
+		return 0;
+	return i + v;
+}
+
+/* whether a datagram holds a (v1) Handshake packet */
+static bool has_handshake_packet(const uint8_t *p, size_t n)
+{
+	size_t o = 0, l;
+
+	while (o < n) {
+		if ((p[o] & 0xb0) == 0xa0)	/* long header, type 2 */
+			return true;
+		l = long_packet_len(p + o, n - o);
+		if (!l)
+			break;
+		o += l;
+	}
+	return false;
+}
+
+/* deliver the Handshake packets of @buf, then what was held, then the
+ * rest of @buf: each packet in a datagram of its own
+ */
+static void relay_send_hs_first(struct relay *r, const uint8_t *buf, size_t n,
+				const struct sockaddr_in *to)
+{
+	size_t o, l;
+	int pass, k;
+
+	for (pass = 0; pass < 2; pass++) {
+		for (o = 0; o < n; o += l) {
+			l = long_packet_len(buf + o, n - o);
+			if (!l)
+				l = n - o;	/* a short header packet ends it */
+			if (((buf[o] & 0xb0) == 0xa0) == !pass)
+				sendto(r->cfd, buf + o, l, 0,
+				       (const struct sockaddr *)to,
+				       sizeof(*to));
+		}
+		for (k = 0; !pass && k < r->nheld; k++)
+			sendto(r->cfd, r->held[k], r->held_len[k], 0,
+			       (const struct sockaddr *)to, sizeof(*to));
+	}
+	r->nheld = 0;
+}
 
 static void *relay_main(void *p)
 {
@@ -1466,6 +1560,29 @@ static void *relay_main(void *p)
 				r->s2c_dropped++;
 				continue;
 			}
+			if (r->reorder_s2c &&
+			    has_handshake_packet(buf, (size_t)n)) {
+				r->reorder_s2c--;
+				r->reordered++;
+				r->s2c += 1 + r->nheld;
+				relay_send_hs_first(r, buf, (size_t)n, &cli);
+				if (r->drop_hs_secs)
+					r->drop_hs_until = now_s() +
+							   r->drop_hs_secs;
+				continue;
+			}
+			if (r->reorder_s2c && r->nheld < 4 &&
+			    (size_t)n <= sizeof(r->held[0])) {
+				memcpy(r->held[r->nheld], buf, (size_t)n);
+				r->held_len[r->nheld++] = (size_t)n;
+				continue;
+			}
+			if (now_s() < r->drop_hs_until &&
+			    has_handshake_packet(buf, (size_t)n)) {
+				r->hs_dropped++;
+				continue;
+			}
+
 			if (sendto(r->cfd, buf, (size_t)n, 0,
 				   (struct sockaddr *)&cli, sizeof(cli)) == n)
 				r->s2c++;
@@ -1511,7 +1628,8 @@ struct relay_pair {
 };
 
 /* a connected pair whose traffic goes through a relay */
-static bool relay_pair_open(struct relay_pair *rp, struct pcfg *cfg)
+static bool relay_pair_open(struct relay_pair *rp, struct pcfg *cfg,
+			    int reorder)
 {
 	struct cli_arg c = { .cfg = cfg, .fd = -1 };
 	struct pair *p = &rp->p;
@@ -1521,6 +1639,8 @@ static bool relay_pair_open(struct relay_pair *rp, struct pcfg *cfg)
 	p->lfd = relay_listener(&p->port);
 	if (p->lfd < 0 || !relay_start(&rp->r, p->port))
 		return false;
+	rp->r.reorder_s2c = reorder;
+	rp->r.drop_hs_secs = reorder ? 3.0 : 0;
 	c.port = rp->r.port;
 	if (pthread_create(&th, NULL, cli_main, &c))
 		return false;
@@ -1534,6 +1654,7 @@ static bool relay_pair_open(struct relay_pair *rp, struct pcfg *cfg)
 	pthread_join(th, NULL);
 	p->cfd = c.fd;
 	p->cret = c.ret;
+	p->ctime = c.secs;
 	return !p->cret && !p->sret;
 }
 
@@ -1552,7 +1673,7 @@ static void test_closing_state(const void *arg)
 	int before;
 
 	(void)arg;
-	if (!CHECK(relay_pair_open(&rp, &cfg)))
+	if (!CHECK(relay_pair_open(&rp, &cfg, 0)))
 		goto out;
 	CHECK_SYS(setsockopt(rp.p.sfd, SOL_QUIC, QUIC_SOCKOPT_CONNECTION_CLOSE,
 			     &cc, sizeof(cc)));
@@ -1584,6 +1705,36 @@ out:
 }
 
 /*
+ * RFC 9001 section 5.7: the relay delivers the server's Handshake packet
+ * before the Initial whose ServerHello yields the Handshake keys, then
+ * drops the server's Handshake packets for 3 s.  The client keeps the
+ * early one and processes it once the keys are in, so its handshake
+ * completes at once; had it dropped it, the resent ones would be lost too
+ * and the handshake would take over 3 s.
+ */
+static void test_early_packets(const void *arg)
+{
+	struct pcfg cfg = { .family = AF_INET, .hs = { .psk = 1 } };
+	struct relay_pair rp;
+	struct recv_wait w;
+
+	(void)arg;
+	if (!CHECK(relay_pair_open(&rp, &cfg, 1)))
+		goto out;
+	tap_diag("client handshake %.3f s; server datagrams reordered %d time(s), %d later one(s) with Handshake packets dropped",
+		 rp.p.ctime, rp.r.reordered, rp.r.hs_dropped);
+	CHECK_EQ(rp.r.reordered, 1);
+	CHECK(rp.p.ctime < 2.5);
+	/* and the connection works */
+	CHECK_EQ(quic_sendmsg(rp.p.cfd, "hi", 2, 0, MSG_STREAM_NEW), 2);
+	recv_wait(&w, rp.p.sfd, 3000);
+	CHECK_EQ(w.ret, 2);
+out:
+	relay_stop(&rp.r);
+	pair_close(&rp.p);
+}
+
+/*
  * RFC 9000 section 10.2.2: once the peer's CONNECTION_CLOSE arrived, the
  * endpoint drains: nothing more is sent, not even when it closes itself.
  */
@@ -1595,7 +1746,7 @@ static void test_draining_state(const void *arg)
 	int c2s, s2c;
 
 	(void)arg;
-	if (!CHECK(relay_pair_open(&rp, &cfg)))
+	if (!CHECK(relay_pair_open(&rp, &cfg, 0)))
 		goto out;
 	msleep(200);
 	close(rp.p.cfd);
@@ -2689,6 +2840,8 @@ static void build_list(void)
 	    test_closing_state, NULL, 60);
 	add("draining_state", "after the peer's CONNECTION_CLOSE nothing more is sent, not even on close() (RFC 9000 10.2.2)",
 	    test_draining_state, NULL, 60);
+	add("early_packets", "a Handshake packet that arrives before the Initial that yields its keys is kept and used: the handshake completes though the server's later Handshake packets are lost for 3 s (RFC 9001 5.7)",
+	    test_early_packets, NULL, 60);
 	add("close_peer_recv", "close(): the peer's blocked recvmsg() returns promptly",
 	    test_close_peer_recv, NULL, 60);
 	add("close_in_handshake_client", "the client closes after its ClientHello: the server's handshake fails promptly with ECONNRESET",
