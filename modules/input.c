@@ -786,13 +786,15 @@ void quic_rcv_datagram(struct sock *sk, struct sk_buff *skb)
 
 	if (qs->closing && !qs->draining && sk->sk_state == QUIC_SS_CLOSED) {
 		/* RFC 9000 section 10.2.1: the closing state answers what
-		 * still comes with CONNECTION_CLOSE, to the 1st, 2nd, 4th,
-		 * 8th ... datagram, until the period ends
+		 * still comes with CONNECTION_CLOSE until the period ends,
+		 * at most once per smoothed RTT (1 ms at least)
 		 */
 		qs->amp_recv += skb->len;
 		if (ktime_before(rx.now, qs->close_deadline) &&
-		    ++qs->close_rx >= qs->close_reply_at) {
-			qs->close_reply_at = qs->close_rx * 2;
+		    (!qs->close_replied ||
+		     ktime_us_delta(rx.now, qs->close_replied) >=
+		     max_t(u32, qs->smoothed_rtt, 1000))) {
+			qs->close_replied = rx.now;
 			quic_output_close(sk);
 		}
 		goto out;

@@ -409,6 +409,13 @@ static int quic_output_packet(struct sock *sk, struct sk_buff *skb, u8 sp,
 	}
 
 	s->next_pn++;
+	/* RFC 9001 section 4.9.1: a client discards its Initial keys when
+	 * it first sends a Handshake packet (the server no longer
+	 * acknowledges Initial packets once it got one)
+	 */
+	if (level == QUIC_CRYPTO_HANDSHAKE && !qs->is_serv &&
+	    !qs->space[QUIC_CRYPTO_INITIAL].discarded)
+		quic_output_discard_space(sk, QUIC_CRYPTO_INITIAL);
 	if (ack_len) {
 		s->ack_pending = 0;
 		s->ack_now = 0;
@@ -600,8 +607,7 @@ void quic_closing_start(struct sock *sk)
 	qs->close_deadline = ktime_add_us(ktime_get(),
 					  max_t(u64, 3 * pto,
 						QUIC_CLOSE_PERIOD_MIN));
-	qs->close_rx = 0;
-	qs->close_reply_at = 1;
+	qs->close_replied = 0;
 }
 
 /**
@@ -938,23 +944,30 @@ static ktime_t quic_rtx_deadline(struct quic_sock *qs, u8 *space)
 	if (t)
 		return t;
 
+	/* the earliest of the spaces' probe timeouts; 1-RTT ones only
+	 * once the handshake is complete, with the peer's max_ack_delay
+	 */
 	pto = qs->smoothed_rtt + max_t(u32, 4 * qs->rttvar, QUIC_GRANULARITY);
-	for (i = QUIC_CRYPTO_INITIAL; i <= QUIC_CRYPTO_HANDSHAKE; i++) {
-		if (!qs->space[i].ack_eliciting_in_flight)
+	for (i = 0; i < QUIC_PNSPACE_MAX; i++) {
+		const struct quic_pnspace *s = &qs->space[i];
+		u64 d = pto;
+		ktime_t ti;
+
+		if (!s->ack_eliciting_in_flight || s->discarded)
 			continue;
-		t = ktime_add_us(qs->space[i].last_ack_eliciting,
-				 (u64)pto << qs->pto_count);
-		*space = i;
-		return t;
+		if (i == QUIC_CRYPTO_APP) {
+			if (!qs->handshake_done)
+				continue;
+			d += qs->remote_param.max_ack_delay;
+		}
+		ti = ktime_add_us(s->last_ack_eliciting,
+				  d << min_t(u8, qs->pto_count, 16));
+		if (!t || ktime_before(ti, t)) {
+			t = ti;
+			*space = i;
+		}
 	}
-	if (qs->space[QUIC_CRYPTO_APP].ack_eliciting_in_flight &&
-	    qs->handshake_done) {
-		pto += qs->remote_param.max_ack_delay;
-		*space = QUIC_CRYPTO_APP;
-		return ktime_add_us(qs->space[0].last_ack_eliciting,
-				    (u64)pto << min_t(u8, qs->pto_count, 16));
-	}
-	return 0;
+	return t;
 }
 
 void quic_timer_reset(struct sock *sk)

@@ -200,8 +200,7 @@ struct quic_sock {
 					lingering:1;	/* closed by the user */
 	/* closing and draining periods, RFC 9000 section 10.2 */
 	ktime_t				close_deadline;	/* 0: none */
-	u32				close_rx;	/* datagrams since */
-	u32				close_reply_at;	/* next one answered */
+	ktime_t				close_replied;	/* last answer */
 	struct work_struct		close_work;	/* ends the linger */
 
 	/* listener */
