@@ -242,10 +242,12 @@ static void quic_close(struct sock *sk, long timeout)
 	/* The closing or draining period outlives the descriptor: the
 	 * socket stays, orphaned, reachable by its connection IDs, until
 	 * the idle timer ends it (quic_close_work), unless too many do.
+	 * Not a kernel socket's: it holds no reference on its namespace,
+	 * whose exit may follow its consumer's at once.
 	 */
 	deadline = qs->close_deadline;
 	linger = (qs->closing || qs->draining) && deadline && qs->udp_sk &&
-		 ktime_before(ktime_get(), deadline);
+		 !sk->sk_kern_sock && ktime_before(ktime_get(), deadline);
 	if (linger && atomic_inc_return(&quic_orphans) > QUIC_MAX_ORPHANS) {
 		atomic_dec(&quic_orphans);
 		linger = false;
