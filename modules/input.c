@@ -707,16 +707,23 @@ void quic_idle_fire(struct sock *sk)
 			return;
 		}
 	}
-	if (!ka || !qs->handshake_done || qs->closing)
-		return;
-	f = quic_frame_build(QUIC_CRYPTO_APP, GFP_ATOMIC, 0x01, 0, NULL);
-	if (f) {
-		quic_outq_add(sk, f);	/* PING: the peer's ACK re-arms us */
-		quic_output(sk);
+	/* no keepalive before the handshake completes; the timer must
+	 * still come back for the idle deadline then
+	 */
+	if (!qs->handshake_done || qs->closing)
+		ka = 0;
+	if (ka) {
+		f = quic_frame_build(QUIC_CRYPTO_APP, GFP_ATOMIC, 0x01, 0, NULL);
+		if (f) {
+			quic_outq_add(sk, f);	/* PING: the ACK re-arms us */
+			quic_output(sk);
+		}
 	}
-	if (left && left < ka)
+	if (left && (!ka || left < ka))
 		ka = left;
-	sk_reset_timer(sk, &qs->idle_timer, jiffies + usecs_to_jiffies(ka));
+	if (ka)
+		sk_reset_timer(sk, &qs->idle_timer,
+			       jiffies + usecs_to_jiffies(ka));
 }
 
 /*
