@@ -791,6 +791,8 @@ void quic_rcv_datagram(struct sock *sk, struct sk_buff *skb)
 	u32 off = 0;
 	int err;
 
+	if (qs->dead)
+		goto out;	/* its state is being freed */
 	if (qs->closing && !qs->draining && sk->sk_state == QUIC_SS_CLOSED) {
 		/* RFC 9000 section 10.2.1: the closing state answers what
 		 * still comes with CONNECTION_CLOSE until the period ends,
@@ -1132,7 +1134,9 @@ int quic_udp_rcv(struct sock *usk, struct sk_buff *skb)
 
 	memset(skb->cb, 0, sizeof(skb->cb));
 	bh_lock_sock(sk);
-	if (!sock_owned_by_user(sk) && !quic_sk(sk)->waiters) {
+	if (quic_sk(sk)->dead) {
+		kfree_skb(skb);
+	} else if (!sock_owned_by_user(sk) && !quic_sk(sk)->waiters) {
 		quic_rcv_datagram(sk, skb);
 	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
 				  READ_ONCE(sk->sk_sndbuf))) {
@@ -1155,13 +1159,19 @@ void quic_idle_timer(struct timer_list *t)
 
 	bh_lock_sock(sk);
 	if (qs->lingering) {
-		/* the closing or draining period after close() is over */
-		if (queue_work(quic_wq, &qs->close_work))
-			sock_hold(sk);
+		/* The closing or draining period after close() is over:
+		 * nothing more is answered, and the release is queued once
+		 * (a second run would release the socket twice).
+		 */
+		qs->lingering = 0;
+		qs->draining = 1;
+		sock_hold(sk);
+		if (!queue_work(quic_wq, &qs->close_work))
+			__sock_put(sk);
 	} else if (sock_owned_by_user(sk)) {
 		if (!test_and_set_bit(QUIC_DEFER_IDLE, &qs->deferred))
 			sock_hold(sk);
-	} else if (sk->sk_state != QUIC_SS_CLOSED) {
+	} else if (quic_sk_live(sk)) {
 		quic_idle_fire(sk);
 	}
 	bh_unlock_sock(sk);

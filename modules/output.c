@@ -509,7 +509,7 @@ enum hrtimer_restart quic_pace_timer(struct hrtimer *t)
 	if (sock_owned_by_user(sk)) {
 		if (!test_and_set_bit(QUIC_DEFER_PACE, &qs->deferred))
 			sock_hold(sk);
-	} else if (sk->sk_state != QUIC_SS_CLOSED) {
+	} else if (quic_sk_live(sk)) {
 		quic_output(sk);
 	}
 	bh_unlock_sock(sk);
@@ -534,7 +534,8 @@ static void quic_output_probe(struct sock *sk, bool probe)
 	int i, n, sent, loops = 0;
 	u32 max;
 
-	if (!qs->udp_sk || sk->sk_state == QUIC_SS_LISTENING || qs->draining)
+	if (!qs->udp_sk || sk->sk_state == QUIC_SS_LISTENING || qs->draining ||
+	    qs->dead || !quic_cid_active(&qs->dcids))
 		return;
 	/* once closed, only CONNECTION_CLOSE goes out (quic_output_close) */
 	if (sk->sk_state == QUIC_SS_CLOSED && !qs->closing)
@@ -1057,7 +1058,7 @@ static void quic_timer_common(struct sock *sk, int bit,
 	if (sock_owned_by_user(sk)) {
 		if (!test_and_set_bit(bit, &quic_sk(sk)->deferred))
 			sock_hold(sk);
-	} else if (sk->sk_state != QUIC_SS_CLOSED) {
+	} else if (quic_sk_live(sk)) {
 		fire(sk);
 	}
 	bh_unlock_sock(sk);

@@ -134,19 +134,14 @@ static void quic_reqs_purge(struct sock *sk)
 	}
 }
 
-/* Context: process context; the socket is no longer reachable. */
-static void quic_destroy_sock(struct sock *sk)
+/* what the connection holds; the socket is locked and dead */
+static void quic_free_conn_state(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_sent_packet *pkt, *ptmp;
 	struct quic_frame *f, *ftmp;
 	int i;
 
-	quic_stop_timers(sk);
-	if (cancel_work_sync(&qs->ku_work))
-		__sock_put(sk);	/* the reference the work held */
-	quic_cid_set_free(sk, &qs->scids);
-	quic_cid_set_free(sk, &qs->aliases);
 	quic_cid_set_free(sk, &qs->dcids);
 	quic_reqs_purge(sk);
 	for (i = 0; i < QUIC_PNSPACE_MAX; i++) {
@@ -169,6 +164,39 @@ static void quic_destroy_sock(struct sock *sk)
 	}
 	kfree(qs->alpn);
 	qs->alpn = NULL;
+}
+
+/*
+ * Context: process context, from sk_common_release(): no file refers to
+ * the socket any more, but a softirq that found it by connection ID, an
+ * armed timer or a queued work item may still hold a reference.
+ *
+ * 1. Under the socket lock: mark it dead and unpublish its source IDs.
+ *    Every later user of the connection state takes the same lock and
+ *    sees @dead (quic_sk_live(), quic_rcv_datagram()); datagrams that
+ *    queued on the backlog meanwhile are dropped by release_sock().
+ * 2. Stop the timers and the key update work, waiting for a running
+ *    callback: none re-arms on a dead socket.
+ * 3. Free the connection state, under the lock again.
+ */
+static void quic_destroy_sock(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	/* nested: accept() destroys a child under its listener's lock */
+	lock_sock_nested(sk, SINGLE_DEPTH_NESTING);
+	qs->dead = true;
+	quic_cid_set_free(sk, &qs->scids);
+	quic_cid_set_free(sk, &qs->aliases);
+	release_sock(sk);
+
+	quic_stop_timers(sk);
+	if (cancel_work_sync(&qs->ku_work))
+		__sock_put(sk);	/* the reference the work held */
+
+	lock_sock_nested(sk, SINGLE_DEPTH_NESTING);
+	quic_free_conn_state(sk);
+	release_sock(sk);
 }
 
 void quic_set_state(struct sock *sk, int state)
@@ -1125,6 +1153,12 @@ static struct sock *quic_accept_sk(struct sock *lsk, struct quic_request *req,
 
 	quic_init_sock(sk);
 	qs = quic_sk(sk);
+	/* Owned from before its IDs are published: what a softirq finds
+	 * through them waits on the backlog, behind the client's Initials
+	 * processed below.  The listener's lock is held: a nested lock of
+	 * the same class.
+	 */
+	lock_sock_nested(sk, SINGLE_DEPTH_NESTING);
 	qs->local_param = lqs->local_param;
 	qs->config = lqs->config;
 	qs->events = lqs->events;
@@ -1176,22 +1210,28 @@ static struct sock *quic_accept_sk(struct sock *lsk, struct quic_request *req,
 	quic_streams_set_limits(sk);
 	quic_set_state(sk, QUIC_SS_ESTABLISHING);
 
-	/* the client's Initials, processed as if they arrived now; the
-	 * listener's lock is held: a nested lock of the same class
-	 */
-	lock_sock_nested(sk, SINGLE_DEPTH_NESTING);
+	/* the client's Initials, processed as if they arrived now */
 	while ((skb = __skb_dequeue(&req->skbs)))
 		quic_rcv_datagram(sk, skb);
 	/* RFC 9000 section 10.3 (and common sense): no state for datagrams
-	 * that only look like Initials; none of them opened.
+	 * that only look like Initials; none of them opened.  Nor for a
+	 * client that broke the protocol in them: it was told once, in
+	 * quic_conn_close().
 	 */
-	err = qs->space[QUIC_CRYPTO_INITIAL].nranges ? 0 : -EPROTO;
-	release_sock(sk);
+	err = -EPROTO;
+	if (qs->space[QUIC_CRYPTO_INITIAL].nranges && !qs->closing)
+		err = 0;
 	if (err)
 		goto free;
+	release_sock(sk);
 	return sk;
 free:
+	/* Never handed out: no closing period, nothing more is answered,
+	 * not even what waits on the backlog.
+	 */
+	qs->draining = 1;
 	quic_set_state(sk, QUIC_SS_CLOSED);
+	release_sock(sk);
 	sk_common_release(sk);
 fail:
 	*errp = err;
@@ -1325,7 +1365,8 @@ static void quic_key_update_work(struct work_struct *work)
 	struct sock *sk = &qs->inet.sk;
 
 	lock_sock(sk);
-	if (quic_crypto_key_update_pending(&qs->crypto[QUIC_CRYPTO_APP]))
+	if (!qs->dead &&
+	    quic_crypto_key_update_pending(&qs->crypto[QUIC_CRYPTO_APP]))
 		quic_crypto_key_update_prepare(&qs->crypto[QUIC_CRYPTO_APP]);
 	release_sock(sk);
 	sock_put(sk);
@@ -1369,10 +1410,10 @@ static void quic_release_cb(struct sock *sk)
 	flags = xchg(&qs->deferred, 0);
 	if (!flags)
 		return;
-	if (sk->sk_state != QUIC_SS_CLOSED) {
+	if (quic_sk_live(sk)) {
 		if (flags & BIT(QUIC_DEFER_IDLE))
 			quic_idle_fire(sk);
-		if (sk->sk_state != QUIC_SS_CLOSED)
+		if (quic_sk_live(sk))
 			quic_timers_work(sk, flags);
 	}
 	if (flags & BIT(QUIC_DEFER_RTX))

@@ -107,6 +107,14 @@ struct quic_request {
  * the socket is not owned by a user (packets for an owned socket wait on
  * its backlog; timer work is deferred with @deferred to release_sock()).
  * @udp_sk's listeners list is RCU; @reqs is also under bh_lock_sock().
+ *
+ * Teardown (quic_destroy_sock()): the receive path, the timers and the
+ * work items may hold a reference taken before the socket was closed (a
+ * connection ID lookup in softirq, an armed timer).  @dead is set under
+ * the socket lock before any connection state is freed, and each of them
+ * checks it (quic_sk_live()) under the same lock before touching that
+ * state; the source connection IDs are unpublished in the same section,
+ * so that no new lookup finds the socket.
  */
 struct quic_sock {
 	struct inet_sock		inet;
@@ -198,6 +206,7 @@ struct quic_sock {
 	u8				close_app:1,	/* close_local is app */
 					close_recv:1,
 					lingering:1;	/* closed by the user */
+	bool				dead;	/* being destroyed */
 	/* closing and draining periods, RFC 9000 section 10.2 */
 	ktime_t				close_deadline;	/* 0: none */
 	ktime_t				close_replied;	/* last answer */
@@ -224,6 +233,14 @@ extern struct proto quic_prot;
 extern struct proto quic6_prot;
 extern const struct proto_ops quic_proto_ops;
 extern const struct proto_ops quic6_proto_ops;
+
+/* May a timer, a work item or a datagram act on this connection?  Call
+ * with the socket locked (owner or bh_lock_sock()).
+ */
+static inline bool quic_sk_live(const struct sock *sk)
+{
+	return !quic_sk(sk)->dead && sk->sk_state != QUIC_SS_CLOSED;
+}
 
 static inline bool quic_is_serv(const struct sock *sk)
 {
