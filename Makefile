@@ -70,7 +70,7 @@ tests: $(TEST_BINS)
 $(TOP)/tests/handshake_test: TEST_LDFLAGS = \
 	-Wl,--wrap=setsockopt,--wrap=getsockopt,--wrap=sendmsg,--wrap=recvmsg
 
-$(TOP)/tests/%: $(TOP)/tests/%.c $(TOP)/tests/tap.h \
+$(TOP)/tests/%: $(TOP)/tests/%.c $(TOP)/tests/tap.h $(TOP)/tests/forge.h \
 		$(TOP)/include/uapi/linux/quic.h $(TOP)/libquic/netinet/quic.h \
 		$(TOP)/libquic/libquic.a
 	$(CC) $(CFLAGS) -o $@ $< $(TOP)/libquic/libquic.a $(TEST_LDFLAGS) \

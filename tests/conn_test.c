@@ -57,6 +57,7 @@
 
 #include "tap.h"
 #include "certs.h"
+#include "forge.h"
 
 #define KIB		1024ULL
 #define MIB		(1024ULL * 1024)
@@ -2725,6 +2726,272 @@ static void test_nonblock_handshake(const void *arg)
 	close(lfd);
 }
 
+/* ------------------------------------ forged Initials (tests/forge.h) */
+
+/*
+ * Frames a client may not put in an Initial (RFC 9000 section 12.4,
+ * table 3), each after a PING so that the packet also has an allowed
+ * frame first: STREAM, HANDSHAKE_DONE, MAX_DATA, NEW_CONNECTION_ID.
+ */
+static const uint8_t violations[][8] = {
+	{ 0x01, 0x08, 0x00 },
+	{ 0x01, 0x1e },
+	{ 0x01, 0x10, 0x01 },
+	{ 0x01, 0x18, 0x01, 0x00, 0x00 },
+};
+
+#define FLOOD_SENDERS	4
+
+struct flood {
+	int		family;
+	uint16_t	port;
+	int		stop;		/* __atomic */
+	uint32_t	round;		/* __atomic: the DCID in use */
+	/* per sender */
+	uint64_t	sent[FLOOD_SENDERS];
+	uint64_t	closes[FLOOD_SENDERS];	/* answers: CONNECTION_CLOSE */
+	int		err[FLOOD_SENDERS];
+	/* the server */
+	uint64_t	accepted, accept_calls;
+};
+
+static struct flood *flood_g;
+
+static void flood_cid(uint32_t round, uint8_t tag, uint8_t *id)
+{
+	memset(id, 0, 8);
+	id[0] = tag;
+	memcpy(id + 4, &round, 4);
+}
+
+/* Is the datagram @p an Initial from the server, under the keys of the
+ * DCID @dcid, that carries a CONNECTION_CLOSE (0x1c) for a protocol
+ * violation (0x0a)?
+ */
+static bool flood_is_close(uint8_t *p, size_t n, const uint8_t *dcid)
+{
+	struct forge_keys sk;
+	uint8_t pt[1500];
+	size_t i;
+	int len;
+
+	if (forge_initial_keys(&sk, dcid, 8, 1))
+		return false;
+	len = forge_open_initial(&sk, p, n, pt, sizeof(pt));
+	if (len < 0)
+		return false;
+	for (i = 0; i + 1 < (size_t)len; i++) {
+		if (pt[i] == 0x00)
+			continue;		/* PADDING */
+		return pt[i] == 0x1c && pt[i + 1] == 0x0a;
+	}
+	return false;
+}
+
+/*
+ * One hostile client port: the Initial of the current round, again and
+ * again, as fast as the socket takes it; the answers are read between
+ * sends and counted when they are closes.
+ */
+static void *flood_sender(void *arg)
+{
+	int id = (int)(intptr_t)arg;
+	struct flood *fl = flood_g;
+	uint8_t pkt[1300], rsp[1500], dcid[8], scid[8];
+	uint32_t built = UINT32_MAX, r, prev = UINT32_MAX;
+	struct forge_keys k;
+	int fd, n = 0, pn = 0;
+	ssize_t got;
+
+	fd = udp_to(fl->family, fl->port);
+	if (fd < 0 || set_nonblock(fd, 1)) {
+		fl->err[id] = errno;
+		return NULL;
+	}
+	while (!__atomic_load_n(&fl->stop, __ATOMIC_RELAXED)) {
+		r = __atomic_load_n(&fl->round, __ATOMIC_RELAXED);
+		if (r != built) {
+			prev = built;
+			flood_cid(r, 0xd0, dcid);
+			flood_cid(r, 0x5c, scid);
+			scid[1] = (uint8_t)id;
+			if (forge_initial_keys(&k, dcid, 8, 0)) {
+				fl->err[id] = EINVAL;
+				break;
+			}
+			built = r;
+		}
+		n = forge_initial(&k, pkt, sizeof(pkt), dcid, 8, scid, 8,
+				  (uint32_t)pn++,
+				  violations[r % 4], sizeof(violations[0]),
+				  1200);
+		if (n < 0) {
+			fl->err[id] = EINVAL;
+			break;
+		}
+		if (send(fd, pkt, (size_t)n, 0) == n)
+			fl->sent[id]++;
+		while ((got = recv(fd, rsp, sizeof(rsp), 0)) > 0) {
+			if (flood_is_close(rsp, (size_t)got, dcid))
+				fl->closes[id]++;
+			else if (prev != UINT32_MAX) {
+				uint8_t pd[8];
+
+				flood_cid(prev, 0xd0, pd);
+				if (flood_is_close(rsp, (size_t)got, pd))
+					fl->closes[id]++;
+			}
+		}
+	}
+	close(fd);
+	return NULL;
+}
+
+/* The application: accept() in a loop; whatever comes out is closed. */
+static void *flood_server(void *arg)
+{
+	int lfd = (int)(intptr_t)arg, fd;
+	struct flood *fl = flood_g;
+
+	while (!__atomic_load_n(&fl->stop, __ATOMIC_RELAXED)) {
+		fl->accept_calls++;
+		fd = accept(lfd, NULL, NULL);
+		if (fd >= 0) {
+			fl->accepted++;
+			close(fd);
+		}
+	}
+	return NULL;
+}
+
+/*
+ * A forged Initial that opens and breaks no rule (PING only) makes a
+ * connection that accept() hands out: the control that shows the forged
+ * packets are right, so that the flood below is not merely dropped.
+ */
+static bool flood_control(int family, int lfd, uint16_t port)
+{
+	uint8_t pkt[1300], dcid[8], scid[8];
+	const uint8_t ping[] = { 0x01 };
+	struct forge_keys k;
+	int ufd, fd, n;
+	bool ok = false;
+
+	flood_cid(0xffffffff, 0xc0, dcid);
+	flood_cid(0xffffffff, 0xc1, scid);
+	ufd = udp_to(family, port);
+	if (ufd < 0 || forge_initial_keys(&k, dcid, 8, 0))
+		goto out;
+	n = forge_initial(&k, pkt, sizeof(pkt), dcid, 8, scid, 8, 0, ping,
+			  sizeof(ping), 1200);
+	if (n < 0 || send(ufd, pkt, (size_t)n, 0) != n)
+		goto out;
+	fd = accept(lfd, NULL, NULL);
+	if (fd >= 0) {
+		ok = true;
+		close(fd);
+	} else {
+		tap_diag("control: accept(): %s", strerror(errno));
+	}
+out:
+	if (ufd >= 0)
+		close(ufd);
+	return ok;
+}
+
+/* Slab: in /proc/meminfo, in KiB; -1 when it cannot be read */
+static long slab_kib(void)
+{
+	char line[128];
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Slab: %ld kB", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/*
+ * Issue 7: protocol-violating Initials (valid under the Initial keys
+ * anyone derives) from several source ports with one DCID, round after
+ * round, against a server looping on accept().  Each request fails in
+ * accept() and its connection is torn down while more datagrams for the
+ * same DCID arrive and reach it through its connection IDs; the old code
+ * answered them from state its teardown was freeing and panicked in
+ * softirq.  Afterwards: no connection was ever handed out, the violations
+ * were answered with CONNECTION_CLOSE, and a real client connects.
+ */
+static void test_initial_violation_flood(const void *arg)
+{
+	struct quic_transport_param tp = { .max_idle_timeout = 2000000 };
+	struct pcfg cfg = { .family = arg ? AF_INET6 : AF_INET,
+			    .hs = { .psk = 1 } };
+	const char *env = getenv("QUIC_FLOOD_SECS");
+	double secs = env ? atof(env) : 30, t0;
+	pthread_t snd[FLOOD_SENDERS], srv;
+	uint64_t sent = 0, closes = 0;
+	struct flood fl = { .family = cfg.family };
+	struct pair p;
+	int lfd, i, started = 0;
+	long slab0, slab1;
+
+	flood_g = &fl;
+	REQUIRE_SYS(lfd = listener(cfg.family, &tp, 128, 200, &fl.port));
+	set_timeouts(lfd, 2000);
+	CHECK(flood_control(cfg.family, lfd, fl.port));
+	set_timeouts(lfd, 100);
+	slab0 = slab_kib();
+
+	if (CHECK_EQ(pthread_create(&srv, NULL, flood_server,
+				    (void *)(intptr_t)lfd), 0))
+		started = 1;
+	for (i = 0; i < FLOOD_SENDERS; i++)
+		CHECK_EQ(pthread_create(&snd[i], NULL, flood_sender,
+					(void *)(intptr_t)i), 0);
+	t0 = now_s();
+	while (now_s() - t0 < secs) {
+		msleep(5);
+		__atomic_add_fetch(&fl.round, 1, __ATOMIC_RELAXED);
+	}
+	__atomic_store_n(&fl.stop, 1, __ATOMIC_RELAXED);
+	for (i = 0; i < FLOOD_SENDERS; i++) {
+		pthread_join(snd[i], NULL);
+		CHECK_EQ(fl.err[i], 0);
+		sent += fl.sent[i];
+		closes += fl.closes[i];
+	}
+	if (started)
+		pthread_join(srv, NULL);
+	tap_diag("%.1f s: %u rounds, %llu forged Initials from %d ports, %llu CONNECTION_CLOSE answers, %llu accept() calls, %llu accepted",
+		 now_s() - t0, fl.round, (unsigned long long)sent,
+		 FLOOD_SENDERS, (unsigned long long)closes,
+		 (unsigned long long)fl.accept_calls,
+		 (unsigned long long)fl.accepted);
+	CHECK(sent > fl.round);
+	/* the violations were opened and answered, never handed out */
+	CHECK(closes > 0);
+	CHECK_EQ(fl.accepted, 0);
+	close(lfd);
+
+	/* nothing of the thousands of torn-down connections stays: one
+	 * leaked socket per request alone would be over 30 MiB
+	 */
+	msleep(2000);
+	slab1 = slab_kib();
+	tap_diag("slab: %ld KiB before the flood, %ld KiB after", slab0, slab1);
+	CHECK(slab0 > 0 && slab1 > 0);
+	CHECK(slab1 - slab0 < 16 * 1024);
+
+	/* the machine is alive and a real client still gets in */
+	REQUIRE_PAIR(&p, &cfg);
+	pair_transfer(&p, 64 * 1024, 1, 0);
+	pair_close(&p);
+}
+
 /* ====================================================== the test list */
 
 struct ctest {
@@ -2872,6 +3139,10 @@ static void build_list(void)
 	    test_bogus_initial, NULL, 60);
 	add("idle_no_server", "a server that never answers, max_idle_timeout 2 s: the client's handshake ends by itself in time",
 	    test_idle_no_server, NULL, 60);
+	add("initial_violation_flood", "protocol-violating forged Initials from 4 ports with one DCID per round against an accept() loop: no crash, each answered with CONNECTION_CLOSE, none accepted; a real client then connects",
+	    test_initial_violation_flood, NULL, 120);
+	add("initial_violation_flood_v6", "the same over IPv6",
+	    test_initial_violation_flood, "v6", 120);
 	add("version_negotiation", "an Initial of an unknown version: a Version Negotiation packet listing version 1",
 	    test_version_negotiation, NULL, 30);
 
