@@ -13,6 +13,15 @@
 
 #define QUIC_TP_MAX_VERSIONS		4
 
+/* RFC 9000 section 18.2 limits */
+#define QUIC_MAX_UDP_PAYLOAD		65527
+#define QUIC_MAX_ACK_DELAY_EXPONENT	20
+#define QUIC_MAX_ACK_DELAY		(16384 * 1000)	/* 2^14 ms, in us */
+#define QUIC_MIN_ACTIVE_CID_LIMIT	2
+
+/* RFC 9002 section 6.2.2: kInitialRtt, in us */
+#define QUIC_INITIAL_RTT		333000
+
 /*
  * struct quic_tp_ext - what the extension carries beyond struct
  * quic_transport_param: connection IDs for the section 7.3 checks, the
