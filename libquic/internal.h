@@ -63,10 +63,13 @@ int quic_log_enabled(int level);
 /* ------------------------------------------------ the handshake state */
 
 /* The TLS extension that carries the QUIC transport parameters, and the
- * name libquic registers it under on a session.
+ * name libquic registers it under on a session.  The name is how the entry
+ * points tell libquic's extension 0x39 from one an application registered
+ * itself, so it must not be one an application would choose: not the
+ * extension's IANA name, "quic_transport_parameters".
  */
 #define QUIC_TP_EXT_TYPE	0x39
-#define QUIC_TP_EXT_NAME	"quic_transport_parameters"
+#define QUIC_TP_EXT_NAME	"libquic:quic_transport_parameters"
 
 /* Receive buffer: one recvmsg() takes at most this much; the kernel keeps
  * the rest for the next call.

@@ -22,8 +22,11 @@
  *
  * Certificates (a CA, a server certificate for "localhost", and another CA
  * with its own "localhost" certificate) are made at start with GnuTLS in a
- * temporary directory, as are the PSK files.  SSLKEYLOGFILE is set at start
- * to a file there.  QUIC_TEST_VERBOSE=1 shows libquic's log on stderr.
+ * temporary directory, as are the PSK files; the PEM bytes of the
+ * certificates and keys are kept in memory too, for libquic's internal
+ * credential functions (libquic/internal.h: libquic.a is linked statically,
+ * so its hidden symbols are at hand).  SSLKEYLOGFILE is set at start to a
+ * file there.  QUIC_TEST_VERBOSE=1 shows libquic's log on stderr.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -45,6 +48,7 @@
 #include <gnutls/x509.h>
 
 #include "tap.h"
+#include "internal.h"	/* libquic's: struct quic_cred, quic_hs_get() */
 
 /* ================================================== the emulated kernel */
 
@@ -553,6 +557,11 @@ static char f_garbage[300];
 static char f_keylog[300];
 static bool setup_ok;
 
+/* The PEM bytes of the files: [0] the CA, [1] the server's certificate,
+ * [2] its key.
+ */
+static gnutls_datum_t pem_good[3], pem_rogue[3];
+
 static const char psk_alice[] = "2b7e151628aed2a6abf7158809cf4f3c2b7e151628aed2a6abf7158809cf4f3c";
 static const char psk_other[] = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 
@@ -569,21 +578,24 @@ static int write_file(const char *path, const void *data, size_t len)
 	return fclose(f);
 }
 
+/* @crt (else @key) as PEM into the file @path, and into @d, which the
+ * caller gnutls_free()s: the files and the bytes in memory are the same.
+ */
 static int export_pem(const char *path, gnutls_x509_crt_t crt,
-		      gnutls_x509_privkey_t key)
+		      gnutls_x509_privkey_t key, gnutls_datum_t *d)
 {
-	gnutls_datum_t d;
 	int ret;
 
 	if (crt)
-		ret = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, &d);
+		ret = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, d);
 	else
-		ret = gnutls_x509_privkey_export2(key, GNUTLS_X509_FMT_PEM, &d);
-	if (ret)
+		ret = gnutls_x509_privkey_export2(key, GNUTLS_X509_FMT_PEM, d);
+	if (ret) {
+		d->data = NULL;
+		d->size = 0;
 		return -1;
-	ret = write_file(path, d.data, d.size);
-	gnutls_free(d.data);
-	return ret;
+	}
+	return write_file(path, d->data, d->size);
 }
 
 /* A certificate with a fresh P-256 key, signed by @ikey (self if NULL). */
@@ -645,9 +657,12 @@ static int make_cert(gnutls_x509_crt_t *pcrt, gnutls_x509_privkey_t *pkey,
 	return 0;
 }
 
-/* A CA and a "localhost" certificate it signed, into three files. */
+/* A CA and a "localhost" certificate it signed, into three files and
+ * @pem (the CA, the server's certificate, its key).
+ */
 static int make_ca_and_server(const char *ca_path, const char *cert_path,
-			      const char *key_path, const char *ca_cn)
+			      const char *key_path, const char *ca_cn,
+			      gnutls_datum_t pem[3])
 {
 	gnutls_x509_crt_t ca, srv;
 	gnutls_x509_privkey_t ca_key, srv_key;
@@ -656,9 +671,9 @@ static int make_ca_and_server(const char *ca_path, const char *cert_path,
 	if (make_cert(&ca, &ca_key, NULL, NULL, ca_cn, NULL) ||
 	    make_cert(&srv, &srv_key, ca, ca_key, "localhost", "localhost"))
 		return -1;
-	ret = export_pem(ca_path, ca, NULL) ||
-	      export_pem(cert_path, srv, NULL) ||
-	      export_pem(key_path, NULL, srv_key);
+	ret = export_pem(ca_path, ca, NULL, &pem[0]) ||
+	      export_pem(cert_path, srv, NULL, &pem[1]) ||
+	      export_pem(key_path, NULL, srv_key, &pem[2]);
 	gnutls_x509_crt_deinit(ca);
 	gnutls_x509_crt_deinit(srv);
 	gnutls_x509_privkey_deinit(ca_key);
@@ -684,9 +699,10 @@ static int setup_files(void)
 	PATH(f_psk_bob, "bob.psk");
 	PATH(f_garbage, "garbage.txt");
 #undef PATH
-	if (make_ca_and_server(f_ca, f_srv_cert, f_srv_key, "libquic test CA") ||
+	if (make_ca_and_server(f_ca, f_srv_cert, f_srv_key, "libquic test CA",
+			       pem_good) ||
 	    make_ca_and_server(f_rogue_ca, f_rogue_cert, f_rogue_key,
-			       "some other CA"))
+			       "some other CA", pem_rogue))
 		return -1;
 	n = snprintf(buf, sizeof(buf), "# a comment\n\nalice:%s\n", psk_alice);
 	if (write_file(f_psk, buf, (size_t)n))
@@ -737,6 +753,11 @@ struct cfg {
 	int		tickets;		/* server: issue, accept 0-RTT */
 	const void	*sessdata;		/* client: resume */
 	size_t		sesslen;
+	/* libquic's credentials instead of the test's own: quic_cred_apply()
+	 * sets them and their priority (prio_c and prio_s are not used)
+	 */
+	const struct quic_cred	*qcred_c, *qcred_s;
+	struct quic_psk_match	*match_s;	/* for a server with PSKs */
 };
 
 static gnutls_certificate_credentials_t cred_c, cred_s, cred_rogue;
@@ -778,9 +799,10 @@ static gnutls_session_t new_client(const struct cfg *cfg, int fd)
 	if (gnutls_init(&s, GNUTLS_CLIENT | GNUTLS_ENABLE_EARLY_DATA |
 			    GNUTLS_NO_END_OF_EARLY_DATA))
 		return NULL;
-	if (gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, cred_c) ||
-	    gnutls_priority_set_direct(s, cfg->prio_c ? cfg->prio_c :
-				       QUIC_PRIORITY, NULL) ||
+	if ((cfg->qcred_c ? quic_cred_apply(s, cfg->qcred_c, NULL) :
+	     gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, cred_c) ||
+	     gnutls_priority_set_direct(s, cfg->prio_c ? cfg->prio_c :
+					QUIC_PRIORITY, NULL)) ||
 	    gnutls_server_name_set(s, GNUTLS_NAME_DNS, host, strlen(host)) ||
 	    (cfg->alpn_c && quic_session_set_alpn(s, cfg->alpn_c,
 						  strlen(cfg->alpn_c))) ||
@@ -789,7 +811,8 @@ static gnutls_session_t new_client(const struct cfg *cfg, int fd)
 		gnutls_deinit(s);
 		return NULL;
 	}
-	gnutls_session_set_verify_cert(s, host, 0);
+	if (!cfg->qcred_c || cfg->qcred_c->x509)
+		gnutls_session_set_verify_cert(s, host, 0);
 	gnutls_transport_set_int(s, fd);
 	return s;
 }
@@ -804,10 +827,11 @@ static gnutls_session_t new_server(const struct cfg *cfg, int fd)
 			    GNUTLS_NO_END_OF_EARLY_DATA |
 			    GNUTLS_NO_AUTO_SEND_TICKET))
 		return NULL;
-	if (gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE,
-				   cfg->cert ? cred_rogue : cred_s) ||
-	    gnutls_priority_set_direct(s, cfg->prio_s ? cfg->prio_s :
-				       QUIC_PRIORITY, NULL) ||
+	if ((cfg->qcred_s ? quic_cred_apply(s, cfg->qcred_s, cfg->match_s) :
+	     gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE,
+				    cfg->cert ? cred_rogue : cred_s) ||
+	     gnutls_priority_set_direct(s, cfg->prio_s ? cfg->prio_s :
+					QUIC_PRIORITY, NULL)) ||
 	    (cfg->alpn_s && quic_session_set_alpn(s, cfg->alpn_s,
 						  strlen(cfg->alpn_s)))) {
 		gnutls_deinit(s);
@@ -1970,6 +1994,588 @@ static void test_blocking_resumption(void)
 	kpair_close(&p);
 }
 
+/* ============= libquic's credentials, the application's session, threads */
+
+/* Sessions made from @cfg on @p, for quic_handshake() in two threads
+ * (run_threads()); thr_deinit() frees them.
+ */
+static bool thr_sessions(const struct cfg *cfg, struct kpair *p,
+			 struct thr *c, struct thr *s)
+{
+	memset(c, 0, sizeof(*c));
+	memset(s, 0, sizeof(*s));
+	c->fn = thr_session;
+	s->fn = thr_session;
+	c->fd = p->cfd;
+	s->fd = p->sfd;
+	c->s = new_client(cfg, p->cfd);
+	s->s = new_server(cfg, p->sfd);
+	if (!c->s || !s->s) {
+		tap_diag("setting up the sessions failed");
+		return false;
+	}
+	return true;
+}
+
+static void thr_deinit(struct thr *c, struct thr *s)
+{
+	if (c->s)
+		gnutls_deinit(c->s);
+	if (s->s)
+		gnutls_deinit(s->s);
+	c->s = NULL;
+	s->s = NULL;
+}
+
+/* Is @d's first certificate the one PEM @pem holds? */
+static bool same_cert(const gnutls_datum_t *d, const gnutls_datum_t *pem)
+{
+	gnutls_datum_t der;
+	bool same;
+
+	if (!d || gnutls_pem_base64_decode2("CERTIFICATE", pem, &der))
+		return false;
+	same = der.size == d->size && !memcmp(der.data, d->data, der.size);
+	gnutls_free(der.data);
+	return same;
+}
+
+static void test_cred_x509_mem(void)
+{
+	struct quic_cred cc = {}, sc = {}, other = {}, scratch = {};
+	gnutls_datum_t junk = { (unsigned char *)"no certificate", 14 };
+	struct cfg cfg = { .alpn_c = "h3", .alpn_s = "h3" };
+	struct thr c = {}, s = {};
+	struct thr fc = { .fn = thr_client, .b = "localhost" };
+	struct thr fs = { .fn = thr_server };
+	const gnutls_datum_t *peer;
+	unsigned int n = 0;
+	uint32_t mem_close = 0;
+	struct kpair p;
+
+	/* the trust and the server's key and chain, from the PEM bytes */
+	CHECK_EQ(quic_cred_add_trust(&cc, &pem_good[0], GNUTLS_X509_FMT_PEM,
+				     "the test CA"), 1);
+	CHECK_EQ(quic_cred_set_key_cert(&sc, &pem_good[1], &pem_good[2],
+					GNUTLS_X509_FMT_PEM, "the server's"), 0);
+	CHECK_EQ(quic_cred_add_trust(&other, &pem_rogue[0],
+				     GNUTLS_X509_FMT_PEM, "the other CA"), 1);
+	/* what is no CA, and a key that is not the certificate's */
+	CHECK_EQ(quic_cred_add_trust(&scratch, &junk, GNUTLS_X509_FMT_PEM,
+				     "junk"), -EINVAL);
+	CHECK_EQ(quic_cred_set_key_cert(&scratch, &pem_good[1], &pem_rogue[2],
+					GNUTLS_X509_FMT_PEM, "mismatched"),
+		 -EINVAL);
+	quic_cred_free(&scratch);
+	CHECK(!scratch.x509);
+
+	/* the CA that signed the server's certificate: complete */
+	cfg.qcred_c = &cc;
+	cfg.qcred_s = &sc;
+	if (CHECK_SYS(kpair_open(&p))) {
+		CHECK(thr_sessions(&cfg, &p, &c, &s) && run_threads(&c, &s));
+		CHECK_EQ(c.ret, 0);
+		CHECK_EQ(s.ret, 0);
+		check_complete(&p, TLS_CIPHER_AES_GCM_128);
+		CHECK(!strcmp(p.c->alpn_set, "h3"));
+		CHECK(!strcmp(p.s->alpn_set, "h3"));
+		if (c.s) {
+			CHECK_EQ(gnutls_auth_get_type(c.s),
+				 GNUTLS_CRD_CERTIFICATE);
+			/* the chain the client verified is the one in memory */
+			peer = gnutls_certificate_get_peers(c.s, &n);
+			CHECK(n >= 1 && same_cert(peer, &pem_good[1]));
+		}
+		thr_deinit(&c, &s);
+		kpair_close(&p);
+	}
+
+	/* trust in another CA only: refused, as by the file path below
+	 * (QUIC_CA_FILE is the test CA; the server's chain the other CA's)
+	 */
+	cfg.qcred_c = &other;
+	if (CHECK_SYS(kpair_open(&p))) {
+		CHECK(thr_sessions(&cfg, &p, &c, &s) && run_threads(&c, &s));
+		CHECK_EQ(c.ret, -EKEYREJECTED);
+		CHECK_EQ(s.ret, -ECONNREFUSED);
+		check_close(p.c, 0x100 + GNUTLS_A_UNKNOWN_CA);
+		CHECK(!p.s->close_set);
+		CHECK(!p.c->sec[QUIC_CRYPTO_APP][1].set);
+		CHECK(!p.s->sec[QUIC_CRYPTO_APP][1].set);
+		mem_close = p.c->close.errcode;
+		thr_deinit(&c, &s);
+		kpair_close(&p);
+	}
+	if (CHECK_SYS(kpair_open(&p))) {
+		fc.fd = p.cfd;
+		fs.fd = p.sfd;
+		fs.a = f_rogue_key;
+		fs.b = f_rogue_cert;
+		CHECK(run_threads(&fc, &fs));
+		CHECK_EQ(fc.ret, -EKEYREJECTED);
+		CHECK_EQ(c.ret, fc.ret);
+		CHECK_EQ(s.ret, fs.ret);
+		CHECK(p.c->close_set);
+		CHECK_EQ(mem_close, p.c->close.errcode);
+		kpair_close(&p);
+	}
+	quic_cred_free(&cc);
+	quic_cred_free(&sc);
+	quic_cred_free(&other);
+}
+
+/* The raw key of a hex string. */
+static bool psk_key(const char *hexkey, gnutls_datum_t *key)
+{
+	gnutls_datum_t h = { (unsigned char *)hexkey,
+			     (unsigned int)strlen(hexkey) };
+
+	return !gnutls_hex_decode2(&h, key);
+}
+
+enum { PSK_MEM_OK, PSK_MEM_WRONG_KEY, PSK_MEM_UNKNOWN };
+
+/* A step-API handshake between a client offering @identity with @key and
+ * a server with the PSKs of @sc, both from memory; @want says how it ends.
+ */
+static void psk_mem_case(const struct quic_cred *sc, const char *identity,
+			 const gnutls_datum_t *key, int want)
+{
+	struct quic_cred cc = {};
+	struct quic_psk_match m;
+	struct cfg cfg = { .qcred_c = &cc, .qcred_s = sc, .match_s = &m };
+	struct run *r;
+
+	REQUIRE_EQ(quic_cred_set_psk_client(&cc, identity, key, "memory"), 0);
+	r = run_cfg(&cfg);
+	if (CHECK(r)) {
+		CHECK(r->finished);
+		/* the server's lookup saw the identity the client gave */
+		CHECK(m.looked_up && !strcmp(m.peer, identity));
+		if (want == PSK_MEM_OK) {
+			CHECK_EQ(r->c.ret, 0);
+			CHECK_EQ(r->s.ret, 0);
+			check_complete(&r->p, TLS_CIPHER_AES_GCM_128);
+			CHECK_EQ(gnutls_auth_get_type(r->c.s), GNUTLS_CRD_PSK);
+			CHECK_EQ(gnutls_auth_get_type(r->s.s), GNUTLS_CRD_PSK);
+			CHECK(m.found && m.accepted);
+		} else {
+			/* the server refuses and says why, as with the files;
+			 * GnuTLS reports a wrong binder as an illegal
+			 * parameter, which quic_server_handshake() alone
+			 * (with its match) turns into -EKEYREJECTED
+			 */
+			CHECK_EQ(r->s.ret, want == PSK_MEM_WRONG_KEY ?
+				 -EPROTO : -ENOKEY);
+			CHECK_EQ(r->c.ret, -ECONNREFUSED);
+			check_close(r->p.s, 0x100 + (want == PSK_MEM_WRONG_KEY ?
+					GNUTLS_A_ILLEGAL_PARAMETER :
+					GNUTLS_A_UNKNOWN_PSK_IDENTITY));
+			CHECK_EQ(m.found, want == PSK_MEM_WRONG_KEY);
+			CHECK(!m.accepted);
+			CHECK(!r->p.c->sec[QUIC_CRYPTO_APP][0].set);
+			CHECK(!r->p.c->sec[QUIC_CRYPTO_APP][1].set);
+			CHECK(!r->p.s->sec[QUIC_CRYPTO_APP][1].set);
+		}
+		run_free(r);
+	}
+	quic_cred_free(&cc);
+}
+
+static void test_cred_psk_mem(void)
+{
+	gnutls_datum_t alice = {}, other = {};
+	struct quic_cred sc = {}, scratch = {};
+
+	REQUIRE(psk_key(psk_alice, &alice) && psk_key(psk_other, &other));
+	/* what f_psk_srv holds */
+	CHECK_EQ(quic_cred_add_psk_server(&sc, "carol", &other), 0);
+	CHECK_EQ(quic_cred_add_psk_server(&sc, "alice", &alice), 0);
+	CHECK_EQ(sc.npsks, 2);
+	CHECK_EQ(quic_cred_add_psk_server(&scratch, "", &alice), -EINVAL);
+	CHECK_EQ(quic_cred_set_psk_client(&scratch, "alice", &alice, "one"), 0);
+	CHECK_EQ(quic_cred_set_psk_client(&scratch, "bob", &alice, "two"),
+		 -EINVAL);
+	quic_cred_free(&scratch);
+
+	psk_mem_case(&sc, "alice", &alice, PSK_MEM_OK);
+	psk_mem_case(&sc, "alice", &other, PSK_MEM_WRONG_KEY);
+	psk_mem_case(&sc, "bob", &alice, PSK_MEM_UNKNOWN);
+	/* the other identity the server knows, with its key */
+	psk_mem_case(&sc, "carol", &other, PSK_MEM_OK);
+
+	gnutls_free(alice.data);
+	gnutls_free(other.data);
+	quic_cred_free(&sc);
+}
+
+/* What an application hangs on its sessions with gnutls_session_set_ptr()
+ * and gnutls_db_set_ptr(): libquic must neither use nor replace them.
+ */
+struct app_ctx {
+	uint64_t	canary[8];
+	int		hooked;		/* its session's hook saw it */
+};
+
+static struct app_ctx app_c, app_s, app_db;
+static int app_ptr_lost;	/* hooks that saw another pointer */
+
+static void app_ctx_fill(struct app_ctx *a, uint64_t v)
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		a->canary[i] = v * 0x0101010101010101ull + (uint64_t)i;
+	a->hooked = 0;
+}
+
+static bool app_ctx_intact(const struct app_ctx *a, uint64_t v)
+{
+	int i;
+
+	for (i = 0; i < 8; i++)
+		if (a->canary[i] != v * 0x0101010101010101ull + (uint64_t)i)
+			return false;
+	return true;
+}
+
+/* Every handshake message, in the thread of its session: the pointer is
+ * still the application's.
+ */
+static int app_ptr_hook(gnutls_session_t s, unsigned int htype,
+			unsigned int when, unsigned int incoming,
+			const gnutls_datum_t *msg)
+{
+	struct app_ctx *a = gnutls_session_get_ptr(s);
+
+	(void)htype;
+	(void)when;
+	(void)incoming;
+	(void)msg;
+	if ((a == &app_c || a == &app_s) && gnutls_db_get_ptr(s) == &app_db)
+		__atomic_add_fetch(&a->hooked, 1, __ATOMIC_RELAXED);
+	else
+		__atomic_add_fetch(&app_ptr_lost, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+static void app_ptr_set(gnutls_session_t c, gnutls_session_t s)
+{
+	app_ctx_fill(&app_c, 0xc1);
+	app_ctx_fill(&app_s, 0x5e);
+	app_ctx_fill(&app_db, 0xdb);
+	app_ptr_lost = 0;
+	gnutls_session_set_ptr(c, &app_c);
+	gnutls_session_set_ptr(s, &app_s);
+	gnutls_db_set_ptr(c, &app_db);
+	gnutls_db_set_ptr(s, &app_db);
+	gnutls_handshake_set_hook_function(c, GNUTLS_HANDSHAKE_ANY,
+					   GNUTLS_HOOK_BOTH, app_ptr_hook);
+	gnutls_handshake_set_hook_function(s, GNUTLS_HANDSHAKE_ANY,
+					   GNUTLS_HOOK_BOTH, app_ptr_hook);
+}
+
+static void app_ptr_check(gnutls_session_t c, gnutls_session_t s)
+{
+	CHECK(gnutls_session_get_ptr(c) == &app_c);
+	CHECK(gnutls_session_get_ptr(s) == &app_s);
+	CHECK(gnutls_db_get_ptr(c) == &app_db);
+	CHECK(gnutls_db_get_ptr(s) == &app_db);
+	CHECK(app_ctx_intact(&app_c, 0xc1));
+	CHECK(app_ctx_intact(&app_s, 0x5e));
+	CHECK(app_ctx_intact(&app_db, 0xdb));
+	/* seen all along: both flights, each way */
+	CHECK(app_c.hooked >= 4);
+	CHECK(app_s.hooked >= 4);
+	CHECK_EQ(app_ptr_lost, 0);
+}
+
+static void test_app_session_ptr(void)
+{
+	struct cfg cfg = { .alpn_c = "h3", .alpn_s = "h3" };
+	struct run *r = run_new(&cfg);
+	struct thr c, s;
+	struct kpair p;
+
+	/* the step API */
+	REQUIRE(r);
+	app_ptr_set(r->c.s, r->s.s);
+	r->finished = drive(&r->c, &r->s);
+	CHECK(r->finished);
+	CHECK_EQ(r->c.ret, 0);
+	CHECK_EQ(r->s.ret, 0);
+	check_complete(&r->p, TLS_CIPHER_AES_GCM_128);
+	app_ptr_check(r->c.s, r->s.s);
+	run_free(r);
+
+	/* quic_handshake(), in threads */
+	REQUIRE_SYS(kpair_open(&p));
+	if (CHECK(thr_sessions(&cfg, &p, &c, &s))) {
+		app_ptr_set(c.s, s.s);
+		CHECK(run_threads(&c, &s));
+		CHECK_EQ(c.ret, 0);
+		CHECK_EQ(s.ret, 0);
+		check_complete(&p, TLS_CIPHER_AES_GCM_128);
+		app_ptr_check(c.s, s.s);
+	}
+	thr_deinit(&c, &s);
+	kpair_close(&p);
+}
+
+/* An extension 0x39 of the application's own, and its private data. */
+struct app_ext {
+	uint64_t	canary[8];
+};
+
+static int app_ext_calls;
+
+static int app_ext_recv(gnutls_session_t s, const unsigned char *data,
+			size_t len)
+{
+	(void)s;
+	(void)data;
+	(void)len;
+	app_ext_calls++;
+	return 0;
+}
+
+static int app_ext_send(gnutls_session_t s, gnutls_buffer_t extdata)
+{
+	(void)s;
+	(void)extdata;
+	app_ext_calls++;
+	return 0;
+}
+
+/* libquic is handed a session whose extension 0x39, registered under
+ * @name, is the application's.
+ */
+static void app_ext_case(gnutls_session_t s, const char *name)
+{
+	struct quic_handshake_step *step = (void *)&step;
+	struct app_ext ext;
+	gnutls_ext_priv_data_t priv = NULL;
+	const char *ext_name;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		ext.canary[i] = 0xa5a5a5a5a5a5a5a5ull ^ (uint64_t)i;
+	REQUIRE_EQ(gnutls_session_ext_register(s, name, QUIC_TP_EXT_TYPE,
+			GNUTLS_EXT_TLS, app_ext_recv, app_ext_send,
+			NULL, NULL, NULL, GNUTLS_EXT_FLAG_TLS |
+			GNUTLS_EXT_FLAG_CLIENT_HELLO | GNUTLS_EXT_FLAG_EE), 0);
+	gnutls_ext_set_data(s, QUIC_TP_EXT_TYPE, &ext);
+
+	CHECK_EQ(quic_handshake_init(s, &step), -EALREADY);
+	CHECK(!step);
+	CHECK_EQ(quic_handshake(s), -EALREADY);
+	/* no handshake of libquic's runs on it: nothing to step or free */
+	step = (void *)&ext;
+	CHECK_EQ(quic_handshake_step(s, &step), -EINVAL);
+	quic_handshake_deinit(s);
+
+	CHECK_EQ(gnutls_ext_get_data(s, QUIC_TP_EXT_TYPE, &priv), 0);
+	CHECK(priv == &ext);
+	for (i = 0; i < 8; i++)
+		CHECK_EQ(ext.canary[i], 0xa5a5a5a5a5a5a5a5ull ^ (uint64_t)i);
+	/* the extension is still the application's */
+	ext_name = gnutls_ext_get_name2(s, QUIC_TP_EXT_TYPE, GNUTLS_EXT_ANY);
+	CHECK(ext_name && !strcmp(ext_name, name));
+	/* the session no longer points to @ext, gone with this frame */
+	gnutls_ext_set_data(s, QUIC_TP_EXT_TYPE, NULL);
+}
+
+static void test_app_ext_0x39(void)
+{
+	/* the extension's IANA name, and another */
+	static const char *names[] = { "quic_transport_parameters",
+				       "my_quic_tp" };
+	struct cfg cfg = {};
+	struct run *r;
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		r = run_new(&cfg);
+		REQUIRE(r);
+		app_ext_calls = 0;
+		log_clear();
+		app_ext_case(r->c.s, names[i]);
+		app_ext_case(r->s.s, names[i]);
+		/* libquic logged why, and did nothing on the sockets */
+		CHECK(log_has("registering the quic_transport_parameters extension failed"));
+		CHECK_EQ(app_ext_calls, 0);
+		CHECK_EQ(r->p.c->sent[QUIC_CRYPTO_INITIAL], 0);
+		CHECK_EQ(r->p.s->sent[QUIC_CRYPTO_INITIAL], 0);
+		CHECK(!r->p.c->close_set);
+		CHECK(!r->p.s->close_set);
+		run_free(r);
+	}
+}
+
+/* Handshakes at once: X.509 and PSK pairs from shared credentials, 16
+ * threads.  Each client waits, once its handshake is under way, until
+ * every other one is too, so that they all overlap.
+ */
+#define CONC_PAIRS	8
+#define CONC_WAIT_S	3	/* less than the sockets' timeout */
+
+struct conc {
+	struct kpair		p;
+	struct thr		c, s;
+	struct quic_cred	psk;		/* a PSK pair's client's */
+	struct quic_psk_match	match;		/* the server's lookup */
+	char			id[24];		/* "client-N" */
+	int			hooked;		/* the client's hook ran */
+	int			state_ok;	/* and found its own state */
+	int			met;		/* with all the others */
+};
+
+static struct conc *conc;
+static pthread_mutex_t conc_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t conc_cond = PTHREAD_COND_INITIALIZER;
+static int conc_waiting;
+
+/* The client got the server's EncryptedExtensions: its handshake runs. */
+static int conc_hook(gnutls_session_t s, unsigned int htype,
+		     unsigned int when, unsigned int incoming,
+		     const gnutls_datum_t *msg)
+{
+	struct conc *x = gnutls_session_get_ptr(s);
+	struct quic_hs *st = quic_hs_get(s);
+	struct timespec deadline;
+	int i;
+
+	(void)htype;
+	(void)when;
+	(void)msg;
+	for (i = 0; i < CONC_PAIRS && x != &conc[i]; i++)
+		;
+	if (i == CONC_PAIRS || !incoming)
+		return 0;
+	x->hooked++;
+	/* libquic's state of this session, not another's */
+	x->state_ok = st && st->session == s && st->fd == x->p.cfd &&
+		      st->client && !st->complete && !st->failed;
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += CONC_WAIT_S;
+	pthread_mutex_lock(&conc_lock);
+	conc_waiting++;
+	pthread_cond_broadcast(&conc_cond);
+	while (conc_waiting < CONC_PAIRS &&
+	       !pthread_cond_timedwait(&conc_cond, &conc_lock, &deadline))
+		;
+	x->met = conc_waiting >= CONC_PAIRS;
+	pthread_mutex_unlock(&conc_lock);
+	return 0;
+}
+
+static void test_concurrent(void)
+{
+	struct quic_cred cc = {}, sc = {};
+	uint8_t keys[CONC_PAIRS][32];
+	gnutls_datum_t key;
+	struct cfg cfg = {};
+	struct conc *x;
+	int i, started = 0;
+	bool ok;
+
+	conc = calloc(CONC_PAIRS, sizeof(*conc));
+	REQUIRE(conc);
+	conc_waiting = 0;
+	/* one client and one server credential for all X.509 pairs; the
+	 * server's also has a PSK for each PSK pair
+	 */
+	CHECK_EQ(quic_cred_add_trust(&cc, &pem_good[0], GNUTLS_X509_FMT_PEM,
+				     "the test CA"), 1);
+	CHECK_EQ(quic_cred_set_key_cert(&sc, &pem_good[1], &pem_good[2],
+					GNUTLS_X509_FMT_PEM, "the server's"), 0);
+	for (i = 0; i < CONC_PAIRS; i++) {
+		x = &conc[i];
+		x->p.cfd = -1;
+		if (!(i & 1))
+			continue;
+		snprintf(x->id, sizeof(x->id), "client-%d", i);
+		memset(keys[i], 0x30 + i, sizeof(keys[i]));
+		key.data = keys[i];
+		key.size = sizeof(keys[i]);
+		CHECK_EQ(quic_cred_add_psk_server(&sc, x->id, &key), 0);
+		CHECK_EQ(quic_cred_set_psk_client(&x->psk, x->id, &key, x->id),
+			 0);
+	}
+
+	for (i = 0; i < CONC_PAIRS; i++) {
+		x = &conc[i];
+		if (!CHECK_SYS(kpair_open(&x->p))) {
+			x->p.cfd = -1;
+			goto out;
+		}
+		cfg.qcred_c = i & 1 ? &x->psk : &cc;
+		cfg.qcred_s = &sc;
+		cfg.match_s = &x->match;
+		if (!CHECK(thr_sessions(&cfg, &x->p, &x->c, &x->s)))
+			goto out;
+		/* the application's pointer: how its hook finds @x */
+		gnutls_session_set_ptr(x->c.s, x);
+		gnutls_handshake_set_hook_function(x->c.s,
+				GNUTLS_HANDSHAKE_ENCRYPTED_EXTENSIONS,
+				GNUTLS_HOOK_POST, conc_hook);
+	}
+	for (started = 0; started < CONC_PAIRS; started++) {
+		x = &conc[started];
+		if (pthread_create(&x->c.t, NULL, thr_main, &x->c))
+			break;
+		if (pthread_create(&x->s.t, NULL, thr_main, &x->s)) {
+			/* its client will time out alone */
+			pthread_join(x->c.t, NULL);
+			break;
+		}
+	}
+	CHECK_EQ(started, CONC_PAIRS);
+	for (i = 0; i < started; i++) {
+		pthread_join(conc[i].c.t, NULL);
+		pthread_join(conc[i].s.t, NULL);
+	}
+	if (started < CONC_PAIRS)
+		goto out;
+
+	CHECK_EQ(conc_waiting, CONC_PAIRS);
+	for (i = 0; i < CONC_PAIRS; i++) {
+		x = &conc[i];
+		ok = CHECK_EQ(x->c.ret, 0);
+		ok &= CHECK_EQ(x->s.ret, 0);
+		if (!ok)
+			tap_diag("pair %d (%s) failed", i,
+				 i & 1 ? "PSK" : "X.509");
+		check_complete(&x->p, TLS_CIPHER_AES_GCM_128);
+		CHECK_EQ(x->hooked, 1);
+		CHECK(x->state_ok);
+		CHECK(x->met);
+		CHECK(gnutls_session_get_ptr(x->c.s) == x);
+		CHECK(gnutls_session_get_ptr(x->s.s) == &x->match);
+		if (i & 1) {
+			CHECK_EQ(gnutls_auth_get_type(x->s.s), GNUTLS_CRD_PSK);
+			CHECK(x->match.found && x->match.accepted &&
+			      !strcmp(x->match.peer, x->id));
+		} else {
+			CHECK_EQ(gnutls_auth_get_type(x->c.s),
+				 GNUTLS_CRD_CERTIFICATE);
+			CHECK(!x->match.looked_up);
+		}
+	}
+out:
+	for (i = 0; i < CONC_PAIRS; i++) {
+		x = &conc[i];
+		thr_deinit(&x->c, &x->s);
+		if (x->p.cfd >= 0)
+			kpair_close(&x->p);
+		quic_cred_free(&x->psk);
+	}
+	quic_cred_free(&cc);
+	quic_cred_free(&sc);
+	free(conc);
+	conc = NULL;
+}
+
 /* ========================================================== main */
 
 static void setup_failed(void)
@@ -2008,6 +2614,11 @@ static const struct tap_test tests[] = {
 	TAP_TEST(test_blocking_socket_alpn, "ALPN lists from the sockets"),
 	TAP_TEST(test_blocking_timeout, "a silent peer: -ETIMEDOUT after SO_RCVTIMEO"),
 	TAP_TEST(test_blocking_resumption, "quic_server_handshake: tickets, resumption, 0-RTT; a replayed ClientHello gets no 0-RTT"),
+	TAP_TEST(test_cred_x509_mem, "X.509 credentials from memory complete; trusting another CA in memory fails as the file path does"),
+	TAP_TEST(test_cred_psk_mem, "PSK credentials from memory: the right key completes, a wrong key or an unknown identity fails"),
+	TAP_TEST(test_app_session_ptr, "the application's gnutls_session_set_ptr/gnutls_db_set_ptr values survive the handshake, unused"),
+	TAP_TEST(test_app_ext_0x39, "an application's own extension 0x39: -EALREADY, its private data untouched"),
+	TAP_TEST(test_concurrent, "8 handshakes (X.509 and PSK) at once in 16 threads all complete, each with its own state"),
 };
 
 int main(void)
@@ -2037,5 +2648,9 @@ int main(void)
 	}
 	status = tap_finish();
 	remove_dir();
+	for (i = 0; i < 3; i++) {
+		gnutls_free(pem_good[i].data);
+		gnutls_free(pem_rogue[i].data);
+	}
 	return status;
 }
