@@ -29,6 +29,14 @@ LIBQUIC_SRCS	:= $(wildcard $(TOP)/libquic/*.c)
 LIBQUIC_OBJS	:= $(LIBQUIC_SRCS:.c=.o)
 TEST_SRCS	:= $(wildcard $(TOP)/tests/*.c)
 TEST_BINS	:= $(TEST_SRCS:.c=)
+# the helpers the test programs share (tests/lib/testlib.h)
+TESTLIB_SRCS	:= $(wildcard $(TOP)/tests/lib/*.c)
+TESTLIB_OBJS	:= $(TESTLIB_SRCS:.c=.o)
+TESTLIB_HDRS	:= $(wildcard $(TOP)/tests/lib/*.h) $(TOP)/tests/tap.h \
+		   $(TOP)/tests/certs.h
+TESTLIB		:= $(TOP)/tests/lib/libtest.a
+TESTLIB_USERS	:= $(addprefix $(TOP)/tests/,conn_test close_test \
+		     hostile_test poll_test socket_test)
 
 .PHONY: all help module modules libquic tests check lint vm demo bench install \
 	install-module install-libquic dkms clean
@@ -70,11 +78,23 @@ tests: $(TEST_BINS)
 $(TOP)/tests/handshake_test: TEST_LDFLAGS = \
 	-Wl,--wrap=setsockopt,--wrap=getsockopt,--wrap=sendmsg,--wrap=recvmsg
 
+$(TOP)/tests/lib/%.o: $(TOP)/tests/lib/%.c $(TESTLIB_HDRS) \
+		$(TOP)/include/uapi/linux/quic.h $(TOP)/libquic/netinet/quic.h
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+# rebuilt whole, so that a removed source leaves no member behind
+$(TESTLIB): $(TESTLIB_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(TESTLIB_USERS): TEST_LIBS = $(TESTLIB)
+$(TESTLIB_USERS): $(TESTLIB) $(TESTLIB_HDRS)
+
 $(TOP)/tests/%: $(TOP)/tests/%.c $(TOP)/tests/tap.h $(TOP)/tests/forge.h \
 		$(TOP)/include/uapi/linux/quic.h $(TOP)/libquic/netinet/quic.h \
 		$(TOP)/libquic/libquic.a
-	$(CC) $(CFLAGS) -o $@ $< $(TOP)/libquic/libquic.a $(TEST_LDFLAGS) \
-		-lgnutls -pthread
+	$(CC) $(CFLAGS) -o $@ $< $(TEST_LIBS) $(TOP)/libquic/libquic.a \
+		$(TEST_LDFLAGS) -lgnutls -pthread
 
 check:
 	$(TOP)/tests/check.sh
@@ -144,5 +164,5 @@ dkms:
 clean:
 	-$(if $(KDIR),$(MAKE) -C $(KDIR) M=$(TOP)/modules clean)
 	rm -f $(LIBQUIC_OBJS) $(TOP)/libquic/libquic.so $(TOP)/libquic/libquic.a
-	rm -f $(TEST_BINS)
+	rm -f $(TEST_BINS) $(TESTLIB_OBJS) $(TESTLIB)
 	rm -rf $(TOP)/build

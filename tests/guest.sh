@@ -13,6 +13,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 TESTS=(
 	tests/socket_test
 	tests/conn_test
+	tests/hostile_test
+	tests/poll_test
+	tests/close_test	# its shutdown tests after every other connection test
 	tests/netem_test.sh
 	tests/crypto_test.sh
 	tests/interop_test.sh
@@ -20,7 +23,12 @@ TESTS=(
 	tests/unload_test.sh
 )
 TIMEOUT=300	# seconds per test program, unless TIMEOUTS says otherwise
-declare -A TIMEOUTS=([tests/conn_test]=600 [tests/netem_test.sh]=600)
+# conn_test, hostile_test, poll_test and close_test take about 100, 70, 2
+# and 25 s; each limit leaves room for the longest test of the program to
+# time out (240, 120, 90 and 90 s) on top of the rest.
+declare -A TIMEOUTS=([tests/conn_test]=400 [tests/hostile_test]=240
+		     [tests/poll_test]=120 [tests/close_test]=180
+		     [tests/netem_test.sh]=600)
 
 # The UDP sockets that exist before any test: unload_test.sh checks that
 # none is left beyond these.

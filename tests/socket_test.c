@@ -26,37 +26,9 @@
 #include <netinet/quic.h>
 
 #include "tap.h"
+#include "lib/net.h"
 
 /* ------------------------------------------------------------ helpers */
-
-struct addr {
-	union {
-		struct sockaddr sa;
-		struct sockaddr_in v4;
-		struct sockaddr_in6 v6;
-	};
-	socklen_t len;
-};
-
-/* An address of @family: @ip in text form, @port in host order. */
-static struct addr mkaddr(int family, const char *ip, int port)
-{
-	struct addr a;
-
-	memset(&a, 0, sizeof(a));
-	if (family == AF_INET) {
-		a.v4.sin_family = AF_INET;
-		a.v4.sin_port = htons(port);
-		inet_pton(AF_INET, ip, &a.v4.sin_addr);
-		a.len = sizeof(a.v4);
-	} else {
-		a.v6.sin6_family = AF_INET6;
-		a.v6.sin6_port = htons(port);
-		inet_pton(AF_INET6, ip, &a.v6.sin6_addr);
-		a.len = sizeof(a.v6);
-	}
-	return a;
-}
 
 static const char *any_ip(int family)
 {
@@ -76,17 +48,6 @@ static int qsock(int family, int type)
 static int qbind(int fd, const struct addr *a)
 {
 	return bind(fd, &a->sa, a->len);
-}
-
-/* The bound port of @fd (host order), or -1. */
-static int local_port(int fd)
-{
-	struct addr a;
-
-	a.len = sizeof(a.v6);
-	if (getsockname(fd, &a.sa, &a.len))
-		return -1;
-	return ntohs(a.sa.sa_family == AF_INET ? a.v4.sin_port : a.v6.sin6_port);
 }
 
 /* Entries of /proc/net/@file (udp, udp6, raw, ...) with local port @port

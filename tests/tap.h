@@ -70,7 +70,13 @@ struct tap_state {
 	pid_t pid;		/* the process that owns the run */
 };
 
-static struct tap_state tap_st = { .planned = -1 };
+/*
+ * One state per program, not one per object file: the helpers of
+ * tests/lib/ evaluate checks from their own object files, and those must
+ * count for the test that called them.  Every file that includes this
+ * header defines the state weakly; the linker keeps one.
+ */
+struct tap_state tap_st __attribute__((weak)) = { .planned = -1 };
 
 static inline void tap_diag(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));

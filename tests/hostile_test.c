@@ -1,0 +1,624 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * hostile_test: what a hostile or broken peer sends to quic.ko over
+ * loopback: bad credentials (a wrong PSK, a certificate for another name
+ * or of an untrusted CA), datagrams of garbage to a listener and to a
+ * connection, an Initial with a random payload, an Initial of an unknown
+ * version (Version Negotiation), and a flood of forged protocol-violating
+ * Initials (tests/forge.h derives their keys from the chosen connection
+ * ID, as any client can) from several ports against a server looping on
+ * accept().
+ *
+ * Runs as root in a guest with quic.ko loaded; prints TAP (tests/tap.h),
+ * each test isolated in a child of its own (tests/lib/runner.h).
+ *
+ * Usage: hostile_test [-v] [-l] [-t GLOB]...
+ *	QUIC_FLOOD_SECS sets how long the flood lasts (30 s).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <linux/quic.h>
+#include <netinet/quic.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/crypto.h>
+
+#include "lib/testlib.h"
+#include "forge.h"
+
+/* ------------------------------------------------- bad credentials */
+
+struct bad_case {
+	struct hs_cfg	hs;
+	int		cli_err;	/* expected, 0: any but ETIMEDOUT */
+	int		srv_err;
+};
+
+static void test_bad_credentials(const void *arg)
+{
+	const struct bad_case *b = arg;
+	struct pcfg cfg = { .family = AF_INET, .hs = b->hs, .tmo_ms = 8000 };
+	struct pair p;
+	double t0 = now_s();
+
+	pair_open(&p, &cfg);
+	tap_diag("client %d (%s) in %.2f s, server %d (%s) in %.2f s",
+		 p.cret, strerror(-p.cret), p.ctime, p.sret, strerror(-p.sret),
+		 p.stime);
+	CHECK(p.cret < 0);
+	CHECK(p.sret < 0);
+	if (b->cli_err)
+		CHECK_EQ(p.cret, -b->cli_err);
+	else
+		CHECK(p.cret != -ETIMEDOUT);
+	if (b->srv_err)
+		CHECK_EQ(p.sret, -b->srv_err);
+	else
+		CHECK(p.sret != -ETIMEDOUT);
+	CHECK(now_s() - t0 < 5);
+	pair_close(&p);
+}
+
+/* ---------------------------------------------------- bad datagrams */
+
+static void rnd(uint8_t *p, size_t n)
+{
+	gnutls_rnd(GNUTLS_RND_NONCE, p, n);
+}
+
+/* A long-header packet of @len bytes: @version, 8-byte CIDs, random body. */
+static size_t long_packet(uint8_t *p, size_t len, uint32_t version,
+			  uint8_t type, uint8_t dcid_len, uint8_t *dcid,
+			  uint8_t *scid)
+{
+	size_t i = 0, rest;
+
+	rnd(p, len);
+	p[i++] = (uint8_t)(0xc0 | (type << 4) | 0x03);
+	p[i++] = (uint8_t)(version >> 24);
+	p[i++] = (uint8_t)(version >> 16);
+	p[i++] = (uint8_t)(version >> 8);
+	p[i++] = (uint8_t)version;
+	p[i++] = dcid_len;
+	if (dcid)
+		memcpy(dcid, p + i, dcid_len);
+	i += dcid_len;
+	p[i++] = 8;
+	if (scid)
+		memcpy(scid, p + i, 8);
+	i += 8;
+	if (type == 0)
+		p[i++] = 0;		/* no token */
+	rest = len - i - 2;
+	p[i++] = (uint8_t)(0x40 | (rest >> 8));
+	p[i++] = (uint8_t)rest;
+	return len;
+}
+
+static const char *const garbage_kinds[] = {
+	"random bytes",
+	"short headers with random connection IDs",
+	"Initials truncated below 1200 bytes",
+	"1200-byte Initials whose length field runs past the datagram",
+	"1200-byte Initials with a DCID length over 20",
+	"Handshake, 0-RTT and Retry packets with random contents",
+	"Version Negotiation packets",
+	"1200-byte Initials whose token length runs past the datagram",
+};
+
+#define GARBAGE_KINDS	8
+#define GARBAGE_EACH	50
+
+/* @n datagrams of garbage of one @kind; how many went out. */
+static int send_garbage(int ufd, int kind, int n)
+{
+	uint8_t p[1500];
+	size_t len;
+	int i, sent = 0;
+	uint64_t r;
+
+	for (i = 0; i < n; i++) {
+		gnutls_rnd(GNUTLS_RND_NONCE, &r, sizeof(r));
+		switch (kind) {
+		case 0:
+			len = 1 + (size_t)(r % 1400);
+			rnd(p, len);
+			break;
+		case 1:
+			len = 20 + (size_t)(r % 1300);
+			rnd(p, len);
+			p[0] = (uint8_t)(0x40 | (p[0] & 0x3f));
+			break;
+		case 2:
+			long_packet(p, 1200, 1, 0, 8, NULL, NULL);
+			len = 1 + (size_t)(r % 1199);
+			break;
+		case 3:
+			long_packet(p, 1200, 1, 0, 8, NULL, NULL);
+			p[24] = (uint8_t)(0x40 | 0x3f);	/* 16383 */
+			p[25] = 0xff;
+			len = 1200;
+			break;
+		case 4:
+			long_packet(p, 1200, 1, 0, 8, NULL, NULL);
+			p[5] = (uint8_t)(21 + r % 200);
+			len = 1200;
+			break;
+		case 5:
+			long_packet(p, 1200, 1, (uint8_t)(1 + i % 3), 8, NULL,
+				    NULL);
+			len = 60 + (size_t)(r % 1140);
+			break;
+		case 6:
+			long_packet(p, 100, 0, 0, 8, NULL, NULL);
+			len = 100;
+			break;
+		default:
+			long_packet(p, 1200, 1, 0, 8, NULL, NULL);
+			p[23] = 0xbf;	/* a 4-byte varint: ~1 GB */
+			len = 1200;
+			break;
+		}
+		if (send(ufd, p, len, 0) == (ssize_t)len)
+			sent++;
+	}
+	return sent;
+}
+
+/* A listener fed garbage: nothing to accept, and it still works. */
+static void test_garbage_listener(const void *arg)
+{
+	struct pcfg cfg = { .family = AF_INET, .hs = { .psk = 1 } };
+	int family = arg ? AF_INET6 : AF_INET;
+	struct recv_wait w;
+	int ufd, fd, lfd, k, err;
+	struct pair p;
+	uint16_t port;
+
+	cfg.family = family;
+	REQUIRE_SYS(lfd = listener(family, NULL, 64, 3000, &port));
+	REQUIRE_SYS(set_nonblock(lfd, 1));
+	REQUIRE_SYS(ufd = udp_to(family, port));
+	for (k = 0; k < GARBAGE_KINDS; k++) {
+		CHECK_EQ(send_garbage(ufd, k, GARBAGE_EACH), GARBAGE_EACH);
+		msleep(100);
+		fd = accept(lfd, NULL, NULL);
+		err = errno;
+		if (!CHECK(fd < 0 && err == EAGAIN))
+			tap_diag("%s: accept() %d (%s)", garbage_kinds[k], fd,
+				 fd < 0 ? strerror(err) :
+				 "a connection was made of them");
+		while (fd >= 0) {
+			close(fd);
+			fd = accept(lfd, NULL, NULL);
+		}
+	}
+	close(lfd);
+	close(ufd);
+
+	/* a good connection, with garbage at both ends */
+	REQUIRE_PAIR(&p, &cfg);
+	ufd = udp_to(family, p.port);
+	for (k = 0; k < GARBAGE_KINDS; k++)
+		send_garbage(ufd, k, GARBAGE_EACH);
+	close(ufd);
+	ufd = udp_to(family, local_port(p.cfd));
+	for (k = 0; k < GARBAGE_KINDS; k++)
+		send_garbage(ufd, k, GARBAGE_EACH);
+	close(ufd);
+	CHECK_EQ(quic_sendmsg(p.cfd, "still there?", 12, 0,
+			      MSG_STREAM_NEW | MSG_STREAM_FIN), 12);
+	recv_wait(&w, p.sfd, 3000);
+	CHECK_EQ(w.ret, 12);
+	CHECK_EQ(quic_sendmsg(p.sfd, "yes", 3, 0, MSG_STREAM_FIN), 3);
+	recv_wait(&w, p.cfd, 3000);
+	CHECK_EQ(w.ret, 3);
+	pair_close(&p);
+}
+
+/*
+ * An Initial of 1200 bytes whose payload is random: at most a connection
+ * whose handshake fails in bounded time (the listener allows 2 s idle),
+ * never one that hangs.
+ */
+static void test_bogus_initial(const void *arg)
+{
+	struct quic_transport_param tp = { .max_idle_timeout = 2000000 };
+	struct pcfg cfg = { .family = AF_INET, .hs = { .psk = 1 } };
+	uint8_t pkt[1200];
+	struct pollfd pfd;
+	struct pair p;
+	uint16_t port;
+	int ufd, lfd, fd, ret, err;
+	double t0;
+
+	(void)arg;
+	REQUIRE_SYS(lfd = listener(AF_INET, &tp, 0, 3000, &port));
+	REQUIRE_SYS(ufd = udp_to(AF_INET, port));
+	long_packet(pkt, sizeof(pkt), 1, 0, 8, NULL, NULL);
+	CHECK_EQ(send(ufd, pkt, sizeof(pkt), 0), (ssize_t)sizeof(pkt));
+	pfd.fd = lfd;
+	pfd.events = POLLIN;
+	ret = poll(&pfd, 1, 1000);
+	if (ret == 1) {
+		/* readable; the kernel may still drop it at accept() */
+		set_nonblock(lfd, 1);
+		fd = accept(lfd, NULL, NULL);
+		err = errno;
+		if (fd < 0) {
+			tap_diag("readable, then accept(): %s", strerror(err));
+			CHECK(err == EAGAIN || err == ECONNABORTED);
+		} else {
+			/* a long SO_RCVTIMEO: the connection must end first */
+			set_timeouts(fd, 20000);
+			t0 = now_s();
+			ret = handshake(fd, 1, &cfg.hs, NULL);
+			tap_diag("accepted; server handshake %d (%s) after %.2f s",
+				 ret, strerror(-ret), now_s() - t0);
+			CHECK(ret < 0);
+			CHECK(now_s() - t0 < 8);
+			close(fd);
+		}
+	} else {
+		tap_diag("nothing to accept");
+		CHECK_EQ(ret, 0);
+	}
+	close(ufd);
+	close(lfd);
+	REQUIRE_PAIR(&p, &cfg);
+	pair_close(&p);
+}
+
+/* An Initial of an unknown version gets a Version Negotiation packet. */
+static void test_version_negotiation(const void *arg)
+{
+	uint8_t pkt[1200], dcid[8], scid[8], rsp[1500];
+	struct pollfd pfd;
+	uint16_t port;
+	ssize_t n;
+	int ufd, lfd, i, v1 = 0;
+
+	(void)arg;
+	REQUIRE_SYS(lfd = listener(AF_INET, NULL, 0, 3000, &port));
+	REQUIRE_SYS(ufd = udp_to(AF_INET, port));
+	long_packet(pkt, sizeof(pkt), 0x1a2a3a4a, 0, 8, dcid, scid);
+	CHECK_EQ(send(ufd, pkt, sizeof(pkt), 0), (ssize_t)sizeof(pkt));
+	pfd.fd = ufd;
+	pfd.events = POLLIN;
+	if (CHECK_EQ(poll(&pfd, 1, 2000), 1)) {
+		n = recv(ufd, rsp, sizeof(rsp), 0);
+		/* RFC 9000 section 17.2.1 */
+		if (CHECK(n >= 7 + 8 + 8 + 4)) {
+			CHECK(rsp[0] & 0x80);
+			CHECK(!rsp[1] && !rsp[2] && !rsp[3] && !rsp[4]);
+			CHECK_EQ(rsp[5], 8);
+			CHECK(!memcmp(rsp + 6, scid, 8));
+			CHECK_EQ(rsp[14], 8);
+			CHECK(!memcmp(rsp + 15, dcid, 8));
+			for (i = 23; i + 4 <= n; i += 4)
+				if (!rsp[i] && !rsp[i + 1] && !rsp[i + 2] &&
+				    rsp[i + 3] == 1)
+					v1 = 1;
+			CHECK(v1);
+		}
+	}
+	close(ufd);
+	close(lfd);
+}
+
+/* ------------------------------------ forged Initials (tests/forge.h) */
+
+/*
+ * Frames a client may not put in an Initial (RFC 9000 section 12.4,
+ * table 3), each after a PING so that the packet also has an allowed
+ * frame first: STREAM, HANDSHAKE_DONE, MAX_DATA, NEW_CONNECTION_ID.
+ */
+static const uint8_t violations[][8] = {
+	{ 0x01, 0x08, 0x00 },
+	{ 0x01, 0x1e },
+	{ 0x01, 0x10, 0x01 },
+	{ 0x01, 0x18, 0x01, 0x00, 0x00 },
+};
+
+#define FLOOD_SENDERS	4
+
+struct flood {
+	int		family;
+	uint16_t	port;
+	int		stop;		/* __atomic */
+	uint32_t	round;		/* __atomic: the DCID in use */
+	/* per sender */
+	uint64_t	sent[FLOOD_SENDERS];
+	uint64_t	closes[FLOOD_SENDERS];	/* answers: CONNECTION_CLOSE */
+	int		err[FLOOD_SENDERS];
+	/* the server */
+	uint64_t	accepted, accept_calls;
+};
+
+static struct flood *flood_g;
+
+static void flood_cid(uint32_t round, uint8_t tag, uint8_t *id)
+{
+	memset(id, 0, 8);
+	id[0] = tag;
+	memcpy(id + 4, &round, 4);
+}
+
+/* Is the datagram @p an Initial from the server, under the keys of the
+ * DCID @dcid, that carries a CONNECTION_CLOSE (0x1c) for a protocol
+ * violation (0x0a)?
+ */
+static bool flood_is_close(uint8_t *p, size_t n, const uint8_t *dcid)
+{
+	struct forge_keys sk;
+	uint8_t pt[1500];
+	size_t i;
+	int len;
+
+	if (forge_initial_keys(&sk, dcid, 8, 1))
+		return false;
+	len = forge_open_initial(&sk, p, n, pt, sizeof(pt));
+	if (len < 0)
+		return false;
+	for (i = 0; i + 1 < (size_t)len; i++) {
+		if (pt[i] == 0x00)
+			continue;		/* PADDING */
+		return pt[i] == 0x1c && pt[i + 1] == 0x0a;
+	}
+	return false;
+}
+
+/*
+ * One hostile client port: the Initial of the current round, again and
+ * again, as fast as the socket takes it; the answers are read between
+ * sends and counted when they are closes.
+ */
+static void *flood_sender(void *arg)
+{
+	int id = (int)(intptr_t)arg;
+	struct flood *fl = flood_g;
+	uint8_t pkt[1300], rsp[1500], dcid[8], scid[8];
+	uint32_t built = UINT32_MAX, r, prev = UINT32_MAX;
+	struct forge_keys k;
+	int fd, n = 0, pn = 0;
+	ssize_t got;
+
+	fd = udp_to(fl->family, fl->port);
+	if (fd < 0 || set_nonblock(fd, 1)) {
+		fl->err[id] = errno;
+		return NULL;
+	}
+	while (!__atomic_load_n(&fl->stop, __ATOMIC_RELAXED)) {
+		r = __atomic_load_n(&fl->round, __ATOMIC_RELAXED);
+		if (r != built) {
+			prev = built;
+			flood_cid(r, 0xd0, dcid);
+			flood_cid(r, 0x5c, scid);
+			scid[1] = (uint8_t)id;
+			if (forge_initial_keys(&k, dcid, 8, 0)) {
+				fl->err[id] = EINVAL;
+				break;
+			}
+			built = r;
+		}
+		n = forge_initial(&k, pkt, sizeof(pkt), dcid, 8, scid, 8,
+				  (uint32_t)pn++,
+				  violations[r % 4], sizeof(violations[0]),
+				  1200);
+		if (n < 0) {
+			fl->err[id] = EINVAL;
+			break;
+		}
+		if (send(fd, pkt, (size_t)n, 0) == n)
+			fl->sent[id]++;
+		while ((got = recv(fd, rsp, sizeof(rsp), 0)) > 0) {
+			if (flood_is_close(rsp, (size_t)got, dcid))
+				fl->closes[id]++;
+			else if (prev != UINT32_MAX) {
+				uint8_t pd[8];
+
+				flood_cid(prev, 0xd0, pd);
+				if (flood_is_close(rsp, (size_t)got, pd))
+					fl->closes[id]++;
+			}
+		}
+	}
+	close(fd);
+	return NULL;
+}
+
+/* The application: accept() in a loop; whatever comes out is closed. */
+static void *flood_server(void *arg)
+{
+	int lfd = (int)(intptr_t)arg, fd;
+	struct flood *fl = flood_g;
+
+	while (!__atomic_load_n(&fl->stop, __ATOMIC_RELAXED)) {
+		fl->accept_calls++;
+		fd = accept(lfd, NULL, NULL);
+		if (fd >= 0) {
+			fl->accepted++;
+			close(fd);
+		}
+	}
+	return NULL;
+}
+
+/*
+ * A forged Initial that opens and breaks no rule (PING only) makes a
+ * connection that accept() hands out: the control that shows the forged
+ * packets are right, so that the flood below is not merely dropped.
+ */
+static bool flood_control(int family, int lfd, uint16_t port)
+{
+	uint8_t pkt[1300], dcid[8], scid[8];
+	const uint8_t ping[] = { 0x01 };
+	struct forge_keys k;
+	int ufd, fd, n;
+	bool ok = false;
+
+	flood_cid(0xffffffff, 0xc0, dcid);
+	flood_cid(0xffffffff, 0xc1, scid);
+	ufd = udp_to(family, port);
+	if (ufd < 0 || forge_initial_keys(&k, dcid, 8, 0))
+		goto out;
+	n = forge_initial(&k, pkt, sizeof(pkt), dcid, 8, scid, 8, 0, ping,
+			  sizeof(ping), 1200);
+	if (n < 0 || send(ufd, pkt, (size_t)n, 0) != n)
+		goto out;
+	fd = accept(lfd, NULL, NULL);
+	if (fd >= 0) {
+		ok = true;
+		close(fd);
+	} else {
+		tap_diag("control: accept(): %s", strerror(errno));
+	}
+out:
+	if (ufd >= 0)
+		close(ufd);
+	return ok;
+}
+
+/* Slab: in /proc/meminfo, in KiB; -1 when it cannot be read */
+static long slab_kib(void)
+{
+	char line[128];
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Slab: %ld kB", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/*
+ * Issue 7: protocol-violating Initials (valid under the Initial keys
+ * anyone derives) from several source ports with one DCID, round after
+ * round, against a server looping on accept().  Each request fails in
+ * accept() and its connection is torn down while more datagrams for the
+ * same DCID arrive and reach it through its connection IDs; the old code
+ * answered them from state its teardown was freeing and panicked in
+ * softirq.  Afterwards: no connection was ever handed out, the violations
+ * were answered with CONNECTION_CLOSE, and a real client connects.
+ */
+static void test_initial_violation_flood(const void *arg)
+{
+	struct quic_transport_param tp = { .max_idle_timeout = 2000000 };
+	struct pcfg cfg = { .family = arg ? AF_INET6 : AF_INET,
+			    .hs = { .psk = 1 } };
+	const char *env = getenv("QUIC_FLOOD_SECS");
+	double secs = env ? atof(env) : 30, t0;
+	pthread_t snd[FLOOD_SENDERS], srv;
+	uint64_t sent = 0, closes = 0;
+	struct flood fl = { .family = cfg.family };
+	struct pair p;
+	int lfd, i, started = 0;
+	long slab0, slab1;
+
+	flood_g = &fl;
+	REQUIRE_SYS(lfd = listener(cfg.family, &tp, 128, 200, &fl.port));
+	set_timeouts(lfd, 2000);
+	CHECK(flood_control(cfg.family, lfd, fl.port));
+	set_timeouts(lfd, 100);
+	slab0 = slab_kib();
+
+	if (CHECK_EQ(pthread_create(&srv, NULL, flood_server,
+				    (void *)(intptr_t)lfd), 0))
+		started = 1;
+	for (i = 0; i < FLOOD_SENDERS; i++)
+		CHECK_EQ(pthread_create(&snd[i], NULL, flood_sender,
+					(void *)(intptr_t)i), 0);
+	t0 = now_s();
+	while (now_s() - t0 < secs) {
+		msleep(5);
+		__atomic_add_fetch(&fl.round, 1, __ATOMIC_RELAXED);
+	}
+	__atomic_store_n(&fl.stop, 1, __ATOMIC_RELAXED);
+	for (i = 0; i < FLOOD_SENDERS; i++) {
+		pthread_join(snd[i], NULL);
+		CHECK_EQ(fl.err[i], 0);
+		sent += fl.sent[i];
+		closes += fl.closes[i];
+	}
+	if (started)
+		pthread_join(srv, NULL);
+	tap_diag("%.1f s: %u rounds, %llu forged Initials from %d ports, %llu CONNECTION_CLOSE answers, %llu accept() calls, %llu accepted",
+		 now_s() - t0, fl.round, (unsigned long long)sent,
+		 FLOOD_SENDERS, (unsigned long long)closes,
+		 (unsigned long long)fl.accept_calls,
+		 (unsigned long long)fl.accepted);
+	CHECK(sent > fl.round);
+	/* the violations were opened and answered, never handed out */
+	CHECK(closes > 0);
+	CHECK_EQ(fl.accepted, 0);
+	close(lfd);
+
+	/* nothing of the thousands of torn-down connections stays: one
+	 * leaked socket per request alone would be over 30 MiB
+	 */
+	msleep(2000);
+	slab1 = slab_kib();
+	tap_diag("slab: %ld KiB before the flood, %ld KiB after", slab0, slab1);
+	CHECK(slab0 > 0 && slab1 > 0);
+	CHECK(slab1 - slab0 < 16 * 1024);
+
+	/* the machine is alive and a real client still gets in */
+	REQUIRE_PAIR(&p, &cfg);
+	pair_transfer(&p, 64 * 1024, 1, 0);
+	pair_close(&p);
+}
+
+/* ====================================================== the test list */
+
+static const struct bad_case bad_psk = {
+	.hs = { .libquic = 1, .psk = 1, .wrong_psk = 1 },
+	.srv_err = EKEYREJECTED,
+};
+static const struct bad_case bad_host = {
+	.hs = { .libquic = 1, .host = "not-localhost.example" },
+	.cli_err = EKEYREJECTED,
+};
+static const struct bad_case bad_ca = {
+	.hs = { .libquic = 1, .rogue = 1 },
+	.cli_err = EKEYREJECTED,
+};
+
+static void build_list(void)
+{
+	test_add("bad_psk", "wrong PSK: both handshakes fail promptly, the server with EKEYREJECTED",
+		 test_bad_credentials, &bad_psk, 60);
+	test_add("bad_hostname", "certificate for another name: both handshakes fail promptly, the client with EKEYREJECTED",
+		 test_bad_credentials, &bad_host, 60);
+	test_add("bad_ca", "certificate of an untrusted CA: both handshakes fail promptly, the client with EKEYREJECTED",
+		 test_bad_credentials, &bad_ca, 60);
+	test_add("garbage_v4", "8 kinds of bad datagrams (random, truncated, bad lengths), 50 each, to an IPv4 listener and a connection: dropped, nothing to accept, both still work",
+		 test_garbage_listener, NULL, 60);
+	test_add("garbage_v6", "8 kinds of bad datagrams (random, truncated, bad lengths), 50 each, to an IPv6 listener and a connection: dropped, nothing to accept, both still work",
+		 test_garbage_listener, "v6", 60);
+	test_add("bogus_initial", "a 1200-byte Initial with a random payload: no connection that hangs; the listener still works",
+		 test_bogus_initial, NULL, 60);
+	test_add("initial_violation_flood", "protocol-violating forged Initials from 4 ports with one DCID per round against an accept() loop: no crash, each answered with CONNECTION_CLOSE, none accepted; a real client then connects",
+		 test_initial_violation_flood, NULL, 120);
+	test_add("initial_violation_flood_v6", "the same over IPv6",
+		 test_initial_violation_flood, "v6", 120);
+	test_add("version_negotiation", "an Initial of an unknown version: a Version Negotiation packet listing version 1",
+		 test_version_negotiation, NULL, 30);
+}
+
+int main(int argc, char **argv)
+{
+	build_list();
+	return runner_main(argc, argv);
+}

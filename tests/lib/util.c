@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * util.c - time, sizes and the test data pattern.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "util.h"
+
+double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void msleep(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+void hex(const uint8_t *p, size_t n, char *out)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", p[i]);
+}
+
+static uint64_t splitmix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+void pat_fill(uint64_t seed, uint64_t off, uint8_t *buf, size_t n)
+{
+	uint64_t w;
+	size_t i = 0;
+
+	while (i < n && ((off + i) & 7)) {
+		w = splitmix64(seed * 0x100000001b3ULL + ((off + i) >> 3));
+		buf[i] = (uint8_t)(w >> (8 * ((off + i) & 7)));
+		i++;
+	}
+	for (; i + 8 <= n; i += 8) {
+		w = splitmix64(seed * 0x100000001b3ULL + ((off + i) >> 3));
+		memcpy(buf + i, &w, 8);	/* little endian, as above */
+	}
+	for (; i < n; i++) {
+		w = splitmix64(seed * 0x100000001b3ULL + ((off + i) >> 3));
+		buf[i] = (uint8_t)(w >> (8 * ((off + i) & 7)));
+	}
+}

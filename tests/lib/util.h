@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * util.h - time, sizes and the test data pattern (see testlib.h).
+ */
+#ifndef QUIC_TESTLIB_UTIL_H
+#define QUIC_TESTLIB_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define KIB		1024ULL
+#define MIB		(1024ULL * 1024)
+
+/* CLOCK_MONOTONIC in seconds */
+double now_s(void);
+
+/* sleep @ms milliseconds, through signals */
+void msleep(int ms);
+
+/* @n bytes of @p as lower-case hex into @out (2 * @n + 1 bytes) */
+void hex(const uint8_t *p, size_t n, char *out);
+
+/*
+ * The test data: bytes @off to @off + @n of the endless stream @seed,
+ * the same for any split into pieces, so that a receiver checks what
+ * arrives without a copy of what was sent.
+ */
+void pat_fill(uint64_t seed, uint64_t off, uint8_t *buf, size_t n);
+
+#endif /* QUIC_TESTLIB_UTIL_H */

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * xfer.h - transfers of the test pattern on one stream, checked byte by
+ * byte and by SHA-256 (see testlib.h).
+ */
+#ifndef QUIC_TESTLIB_XFER_H
+#define QUIC_TESTLIB_XFER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pair.h"
+
+/* One side of a transfer: set the first block, read the results. */
+struct xfer {
+	int		fd;
+	int64_t		sid;		/* send: the stream; recv: expected */
+	uint64_t	size;
+	uint64_t	seed;		/* of pat_fill() */
+	size_t		chunk;		/* per sendmsg()/recvmsg(); 0: 64 KiB */
+	uint32_t	open_flags;	/* send: flags of the first call */
+	/* results */
+	uint64_t	done;
+	int		err;		/* errno, or -1 for an early end */
+	int		fin;
+	int64_t		bad_off;	/* recv: first wrong byte, or -1 */
+	int64_t		bad_sid;	/* recv: data of another stream */
+	int		fin_early;	/* recv: FIN before the last byte */
+	uint8_t		hash[32];
+	double		secs;
+};
+
+/* Send @x->size bytes, FIN with the last; a thread function. */
+void *xfer_send_main(void *x);
+
+/* Receive until FIN, comparing with the pattern; a thread function. */
+void *xfer_recv_main(void *x);
+
+/* Check a finished transfer @s -> @r; true if it all arrived intact. */
+bool xfer_check(const char *what, const struct xfer *s, const struct xfer *r);
+
+/* One transfer on the pair: @up client->server (stream 0), else
+ * server->client (stream 1); both run at once when @both.
+ */
+void pair_transfer(struct pair *p, uint64_t size, int up, int both);
+
+#endif /* QUIC_TESTLIB_XFER_H */
