@@ -677,7 +677,7 @@ static void quic_debug_state(struct sock *sk, const char *why)
 	struct quic_pnspace *s = &qs->space[QUIC_CRYPTO_APP];
 
 	pr_debug("%s: sk %p serv %d: cwnd %u in_flight %u outq %u unacked %u sndbuf %d send_data %llu/%llu recv_data %llu/%llu consumed %llu rmem %d rcvbuf %d rq %u backlog %d waiters %u pto %u rtx %d ack_pending %u nranges %u next_pn %llu largest_acked %llu eliciting %u loss_time %lld\n",
-		 why, sk, qs->is_serv, qs->cwnd, qs->in_flight,
+		 why, sk, qs->is_serv, quic_cong_cwnd(&qs->cong), qs->in_flight,
 		 qs->outq_bytes, qs->unacked_bytes, READ_ONCE(sk->sk_sndbuf),
 		 qs->send_data, qs->send_max_data, qs->recv_data,
 		 qs->recv_max_data, qs->recv_consumed,

@@ -34,19 +34,11 @@
 #define QUIC_NAGLE_OVERHEAD	(1 + QUIC_CONN_ID_MAX_LEN + QUIC_PN_LEN + \
 				 64 + QUIC_TAG_LEN)
 
-static u32 quic_min_cwnd(const struct quic_sock *qs)
-{
-	return 2 * qs->mss;
-}
-
 void quic_output_init(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
 
 	qs->mss = QUIC_MIN_UDP_PAYLOAD;
-	/* RFC 9002 section 7.2: min(10 * mss, max(2 * mss, 14720)) */
-	qs->cwnd = min_t(u32, 10 * qs->mss, max_t(u32, 2 * qs->mss, 14720));
-	qs->ssthresh = U32_MAX;
 	qs->smoothed_rtt = qs->config.initial_smoothed_rtt;
 	qs->rttvar = qs->smoothed_rtt / 2;
 	qs->min_rtt = U32_MAX;
@@ -130,6 +122,7 @@ static void quic_output_update_mss(struct sock *sk, struct dst_entry *dst)
 		mtu = min_t(u32, mtu, qs->remote_param.max_udp_payload_size);
 	mtu = min_t(u32, mtu, QUIC_MAX_DATAGRAM);
 	qs->mss = max_t(u32, mtu, QUIC_MIN_UDP_PAYLOAD);
+	quic_cong_set_mss(&qs->cong, qs->mss);
 }
 
 static void quic_xmit(struct sock *sk, struct sk_buff *skb)
@@ -319,7 +312,7 @@ static int quic_output_packet(struct sock *sk, struct sk_buff *skb, u8 sp,
 		room -= ack_len;
 	}
 
-	cc_ok = probe || qs->in_flight < qs->cwnd;
+	cc_ok = probe || qs->in_flight < quic_cong_cwnd(&qs->cong);
 	if (cc_ok && sp == QUIC_CRYPTO_APP && !probe && quic_nagle_hold(qs))
 		cc_ok = false;
 	if (cc_ok && !list_empty(&qs->outq[sp])) {
@@ -468,7 +461,8 @@ static bool quic_space_has_output(struct quic_sock *qs, u8 sp, bool probe)
 
 static u64 quic_pace_interval(const struct quic_sock *qs, u32 len)
 {
-	return div_u64((u64)len * qs->smoothed_rtt * 800, max(qs->cwnd, 1U));
+	return div_u64((u64)len * qs->smoothed_rtt * 800,
+		       max(quic_cong_cwnd(&qs->cong), 1U));
 }
 
 static void quic_pace_sent(struct quic_sock *qs, u32 len, ktime_t now)
@@ -649,6 +643,7 @@ static void quic_rtt_update(struct quic_sock *qs, u32 latest, u32 ack_delay)
 		qs->min_rtt = latest;
 		qs->smoothed_rtt = latest;
 		qs->rttvar = latest / 2;
+		quic_cong_on_rtt(&qs->cong, latest, qs->smoothed_rtt);
 		return;
 	}
 	qs->min_rtt = min(qs->min_rtt, latest);
@@ -660,6 +655,7 @@ static void quic_rtt_update(struct quic_sock *qs, u32 latest, u32 ack_delay)
 	qs->rttvar = (3 * qs->rttvar + abs((int)qs->smoothed_rtt -
 					   (int)adjusted)) / 4;
 	qs->smoothed_rtt = (7 * qs->smoothed_rtt + adjusted) / 8;
+	quic_cong_on_rtt(&qs->cong, latest, qs->smoothed_rtt);
 }
 
 static void quic_frame_acked(struct sock *sk, struct quic_frame *f)
@@ -702,100 +698,6 @@ static void quic_packet_free(struct sock *sk, struct quic_sent_packet *pkt,
 	kfree(pkt);
 }
 
-/*
- * CUBIC, RFC 9438, when config.congestion_control_algo says so: windows in
- * bytes, time in milliseconds, C = 0.4 and beta = 0.7 as fixed-point
- * fractions.  Slow start is NewReno's.
- */
-#define QUIC_CUBIC_BETA		7	/* /10 */
-#define QUIC_CUBIC_ALPHA	529	/* /1000: 3(1 - beta) / (1 + beta) */
-#define QUIC_CUBIC_T_MAX	100000	/* ms: (t - K) is clamped to this */
-
-static u64 quic_cbrt(u64 a)
-{
-	u64 lo = 0, hi = 1ULL << 21, mid;	/* (2^21)^3 > 2^63 */
-
-	while (lo < hi) {
-		mid = (lo + hi + 1) / 2;
-		if (mid * mid * mid <= a)
-			lo = mid;
-		else
-			hi = mid - 1;
-	}
-	return lo;
-}
-
-static void quic_cubic_on_loss(struct quic_sock *qs, ktime_t now)
-{
-	u32 cwnd = qs->cwnd;
-	u64 diff;
-
-	/* RFC 9438 section 4.7: fast convergence */
-	if (cwnd < qs->cubic_wmax)
-		qs->cubic_wmax = cwnd * (10 + QUIC_CUBIC_BETA) / 20;
-	else
-		qs->cubic_wmax = cwnd;
-	qs->ssthresh = max_t(u32, cwnd / 10 * QUIC_CUBIC_BETA,
-			     quic_min_cwnd(qs));
-	qs->cwnd = qs->ssthresh;
-	/* section 4.2: K = cbrt((W_max - cwnd_epoch) / C), in ms */
-	diff = qs->cubic_wmax - min(qs->cwnd, qs->cubic_wmax);
-	qs->cubic_k = quic_cbrt(div_u64(diff * 2500000000ULL, qs->mss));
-	qs->cubic_epoch = now;
-	qs->cubic_west = qs->cwnd;
-}
-
-static void quic_cubic_on_ack(struct quic_sock *qs, u32 acked, ktime_t now)
-{
-	s64 t, d, delta;
-	u64 target;
-
-	/* section 4.2: W_cubic(t + RTT) */
-	t = ktime_ms_delta(now, qs->cubic_epoch) + qs->smoothed_rtt / 1000;
-	d = clamp_t(s64, t - qs->cubic_k, -QUIC_CUBIC_T_MAX, QUIC_CUBIC_T_MAX);
-	delta = d * d * d * 4 / 10 / 1000000;	/* thousandths of a segment */
-	delta = delta * qs->mss / 1000;
-	target = max_t(s64, (s64)qs->cubic_wmax + delta, 0);
-	target = clamp_t(u64, target, qs->cwnd, (u64)qs->cwnd * 3 / 2);
-
-	/* section 4.3: the Reno-friendly estimate */
-	qs->cubic_west += max_t(u32, div_u64((u64)acked * qs->mss *
-					      QUIC_CUBIC_ALPHA,
-					      (u64)qs->cwnd * 1000), 1);
-	if (target < qs->cubic_west)
-		qs->cwnd = max(qs->cwnd, qs->cubic_west);
-	else
-		qs->cwnd += div_u64((target - qs->cwnd) * acked, qs->cwnd);
-}
-
-/* NewReno, RFC 9002 section 7, or CUBIC in congestion avoidance */
-static void quic_cong_on_ack(struct quic_sock *qs, struct quic_sent_packet *pkt,
-			     ktime_t now)
-{
-	if (!pkt->in_flight || ktime_before(pkt->sent_time, qs->recovery_start))
-		return;
-	if (qs->cwnd < qs->ssthresh)
-		qs->cwnd += pkt->size;
-	else if (qs->config.congestion_control_algo == QUIC_CONG_ALG_CUBIC)
-		quic_cubic_on_ack(qs, pkt->size, now);
-	else
-		qs->cwnd += max_t(u32, qs->mss * pkt->size / qs->cwnd, 1);
-}
-
-static void quic_cong_on_loss(struct quic_sock *qs, ktime_t sent, ktime_t now)
-{
-	if (!ktime_before(qs->recovery_start, sent) &&
-	    qs->recovery_start)
-		return;	/* already in recovery for this */
-	qs->recovery_start = now;
-	if (qs->config.congestion_control_algo == QUIC_CONG_ALG_CUBIC) {
-		quic_cubic_on_loss(qs, now);
-		return;
-	}
-	qs->ssthresh = max_t(u32, qs->cwnd / 2, quic_min_cwnd(qs));
-	qs->cwnd = qs->ssthresh;
-}
-
 static void quic_detect_lost(struct sock *sk, u8 sp, ktime_t now)
 {
 	struct quic_sock *qs = quic_sk(sk);
@@ -832,7 +734,7 @@ static void quic_detect_lost(struct sock *sk, u8 sp, ktime_t now)
 	/* lost frames are sent again first, oldest first */
 	list_splice(&lost, &qs->outq[sp]);
 	if (lost_send_time)
-		quic_cong_on_loss(qs, lost_send_time, now);
+		quic_cong_on_loss(&qs->cong, lost_send_time, now);
 }
 
 /**
@@ -875,7 +777,7 @@ void quic_output_ack_recv(struct sock *sk, u8 sp, u64 largest,
 		if (pkt->in_flight) {
 			qs->in_flight -= min(qs->in_flight, pkt->size);
 			s->ack_eliciting_in_flight--;
-			quic_cong_on_ack(qs, pkt, now);
+			quic_cong_on_ack(&qs->cong, pkt->size, pkt->sent_time, now);
 		}
 		quic_packet_free(sk, pkt, NULL);
 	}

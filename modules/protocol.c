@@ -11,6 +11,7 @@
 #include <net/protocol.h>
 #include <net/transp_v6.h>
 
+#include "cong.h"
 #include "connid.h"
 #include "crypto.h"
 #include "protocol.h"
@@ -112,6 +113,9 @@ static int __init quic_init(void)
 	err = quic_crypto_module_init();
 	if (err)
 		goto err_crypto;
+	err = quic_cong_module_init();
+	if (err)
+		goto err_cong;
 	err = proto_register(&quic_prot, 1);
 	if (err)
 		goto err_proto;
@@ -144,6 +148,8 @@ err_pernet:
 err_proto6:
 	proto_unregister(&quic_prot);
 err_proto:
+	quic_cong_module_exit();
+err_cong:
 	quic_crypto_module_exit();
 err_crypto:
 	destroy_workqueue(quic_udp_wq);
@@ -164,6 +170,7 @@ static void __exit quic_exit(void)
 	proto_unregister(&quic_prot);
 	/* connection IDs are freed after a grace period (connid.c) */
 	rcu_barrier();
+	quic_cong_module_exit();
 	quic_crypto_module_exit();
 	destroy_workqueue(quic_udp_wq);
 	destroy_workqueue(quic_wq);

@@ -95,7 +95,8 @@ static int quic_init_sock(struct sock *sk)
 	INIT_WORK(&qs->ku_work, quic_key_update_work);
 	INIT_WORK(&qs->close_work, quic_close_work);
 	quic_output_init(sk);
-	return 0;
+	return quic_cong_init(&qs->cong, qs->config.congestion_control_algo,
+			      qs->mss, qs->smoothed_rtt);
 }
 
 static void quic_stop_timers(struct sock *sk)
@@ -155,6 +156,7 @@ static void quic_free_conn_state(struct sock *sk)
 	}
 	kfree(qs->alpn);
 	qs->alpn = NULL;
+	quic_cong_release(&qs->cong);
 }
 
 /*
@@ -453,7 +455,7 @@ static bool quic_sndbuf_room(struct sock *sk)
 	u32 limit = READ_ONCE(sk->sk_sndbuf);
 
 	if (!(sk->sk_userlocks & SOCK_SNDBUF_LOCK))
-		limit = max(limit, 2 * qs->cwnd);
+		limit = max(limit, 2 * quic_cong_cwnd(&qs->cong));
 	return qs->unacked_bytes < limit;
 }
 
@@ -1150,9 +1152,15 @@ static struct sock *quic_accept_sk(struct sock *lsk, struct quic_request *req,
 	 * the same class.
 	 */
 	lock_sock_nested(sk, SINGLE_DEPTH_NESTING);
+	if (err)
+		goto free;
 	qs->local_param = lqs->local_param;
 	qs->config = lqs->config;
 	qs->events = lqs->events;
+	err = quic_cong_select(&qs->cong, qs->config.congestion_control_algo);
+	if (err)
+		goto free;
+	err = -ENOMEM;
 	if (lqs->alpn) {
 		qs->alpn = kmemdup(lqs->alpn, lqs->alpn_len + 1, GFP_KERNEL);
 		if (!qs->alpn)

@@ -13,6 +13,7 @@
 #include <linux/hrtimer.h>
 #include <linux/workqueue.h>
 
+#include "cong.h"
 #include "connid.h"
 #include "crypto.h"
 #include "path.h"
@@ -171,20 +172,14 @@ struct quic_sock {
 
 	/* recovery, RFC 9002 */
 	u32				mss;		/* max UDP payload */
-	u32				cwnd;
-	u32				ssthresh;
 	u32				in_flight;
-	ktime_t				recovery_start;
 	u32				latest_rtt;	/* us */
 	u32				smoothed_rtt;
 	u32				rttvar;
 	u32				min_rtt;
 	u8				pto_count;
 	u8				rtt_sampled:1;
-	u32				cubic_wmax;	/* bytes */
-	u32				cubic_west;	/* bytes */
-	u32				cubic_k;	/* ms */
-	ktime_t				cubic_epoch;
+	struct quic_cong		cong;
 	u64				amp_recv;	/* anti-amplification */
 	u64				amp_sent;
 	ktime_t				idle_deadline;

@@ -115,6 +115,7 @@ static int quic_sock_set_config(struct sock *sk, sockptr_t optval,
 				unsigned int optlen)
 {
 	struct quic_config c = {};
+	int err;
 
 	if (optlen < QUIC_CONFIG_MIN_LEN)
 		return -EINVAL;
@@ -137,6 +138,9 @@ static int quic_sock_set_config(struct sock *sk, sockptr_t optval,
 		return -EINVAL;
 	if (c.reserved[0] || c.reserved[1] || c.reserved[2])
 		return -EINVAL;
+	err = quic_cong_select(&quic_sk(sk)->cong, c.congestion_control_algo);
+	if (err)
+		return err;
 
 	quic_sk(sk)->config = c;
 	return 0;
