@@ -4,9 +4,12 @@
  * registration of IPPROTO_QUIC with AF_INET and AF_INET6.
  */
 
+#include <linux/debugfs.h>
 #include <linux/init.h>
 #include <linux/module.h>
+#include <linux/nsproxy.h>
 #include <linux/random.h>
+#include <linux/seq_file.h>
 #include <net/inet_common.h>
 #include <net/protocol.h>
 #include <net/transp_v6.h>
@@ -30,6 +33,8 @@ static int __net_init quic_net_init(struct net *net)
 	int i;
 
 	mutex_init(&qn->udp_lock);
+	spin_lock_init(&qn->sock_lock);
+	INIT_HLIST_HEAD(&qn->socks);
 	atomic_set(&qn->udp_releasing, 0);
 	for (i = 0; i < ARRAY_SIZE(qn->udp_socks); i++)
 		INIT_HLIST_HEAD(&qn->udp_socks[i]);
@@ -47,6 +52,7 @@ static void __net_exit quic_net_exit(struct net *net)
 	 * must release them from its own pernet exit, which runs before this
 	 * one since the consumer registered after this module loaded.
 	 */
+	WARN_ON_ONCE(!hlist_empty(&qn->socks));
 	/* the last releases of UDP sockets may still be pending */
 	flush_workqueue(quic_udp_wq);
 	for (i = 0; i < ARRAY_SIZE(qn->udp_socks); i++)
@@ -55,6 +61,89 @@ static void __net_exit quic_net_exit(struct net *net)
 	rcu_barrier();
 	quic_cid_table_destroy(&qn->cids);
 }
+
+/**
+ * quic_sock_table_add - put a new socket in its namespace's table
+ * @sk: the socket
+ *
+ * Context: process context.
+ */
+void quic_sock_table_add(struct sock *sk)
+{
+	struct quic_net *qn = quic_net(sock_net(sk));
+
+	spin_lock_bh(&qn->sock_lock);
+	hlist_add_head(&quic_sk(sk)->table_node, &qn->socks);
+	qn->nsocks++;
+	spin_unlock_bh(&qn->sock_lock);
+}
+
+/* Take @sk out of the table; it may not be in it (never hashed). */
+void quic_sock_table_del(struct sock *sk)
+{
+	struct quic_net *qn = quic_net(sock_net(sk));
+	struct quic_sock *qs = quic_sk(sk);
+
+	spin_lock_bh(&qn->sock_lock);
+	if (!hlist_unhashed(&qs->table_node)) {
+		hlist_del_init(&qs->table_node);
+		qn->nsocks--;
+	}
+	spin_unlock_bh(&qn->sock_lock);
+}
+
+/**
+ * quic_sock_table_walk - call @fn for each QUIC socket of @net
+ * @net: the namespace
+ * @fn: called under the table's lock (BH off): must not sleep; a
+ *	non-zero return ends the walk
+ * @arg: passed to @fn
+ *
+ * Return: what @fn returned last, or 0.
+ */
+int quic_sock_table_walk(struct net *net,
+			 int (*fn)(struct sock *sk, void *arg), void *arg)
+{
+	struct quic_net *qn = quic_net(net);
+	struct quic_sock *qs;
+	int ret = 0;
+
+	spin_lock_bh(&qn->sock_lock);
+	hlist_for_each_entry(qs, &qn->socks, table_node) {
+		ret = fn(&qs->inet.sk, arg);
+		if (ret)
+			break;
+	}
+	spin_unlock_bh(&qn->sock_lock);
+	return ret;
+}
+
+/*
+ * /sys/kernel/debug/quic/sockets: the reader's namespace's sockets, one
+ * line each (state, family, local and peer port), then their count.  For
+ * tests and debugging; the operators' interface is to come.
+ */
+static struct dentry *quic_debugfs;
+
+static int quic_debugfs_sock(struct sock *sk, void *arg)
+{
+	struct seq_file *m = arg;
+
+	seq_printf(m, "%pK %u %u %u %u\n", sk, sk->sk_state, sk->sk_family,
+		   ntohs(inet_sk(sk)->inet_sport),
+		   ntohs(inet_sk(sk)->inet_dport));
+	return 0;
+}
+
+static int quic_debugfs_socks_show(struct seq_file *m, void *v)
+{
+	struct net *net = current->nsproxy->net_ns;
+
+	quic_sock_table_walk(net, quic_debugfs_sock, m);
+	seq_printf(m, "sockets: %u\n", READ_ONCE(quic_net(net)->nsocks));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(quic_debugfs_socks);
 
 static struct pernet_operations quic_net_ops = {
 	.init	= quic_net_init,
@@ -134,6 +223,9 @@ static int __init quic_init(void)
 		if (err)
 			goto err_protosw;
 	}
+	quic_debugfs = debugfs_create_dir("quic", NULL);
+	debugfs_create_file("sockets", 0400, quic_debugfs, NULL,
+			    &quic_debugfs_socks_fops);
 	pr_info("QUIC: IPPROTO_QUIC %d sockets registered\n", IPPROTO_QUIC);
 	return 0;
 
@@ -161,6 +253,7 @@ static void __exit quic_exit(void)
 {
 	int i;
 
+	debugfs_remove_recursive(quic_debugfs);
 	for (i = 0; i < ARRAY_SIZE(quic6_protosw); i++)
 		inet6_unregister_protosw(&quic6_protosw[i]);
 	for (i = 0; i < ARRAY_SIZE(quic_protosw); i++)

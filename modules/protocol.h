@@ -8,6 +8,7 @@
 #include <linux/mutex.h>
 #include <linux/rhashtable-types.h>
 #include <linux/siphash.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
@@ -22,6 +23,10 @@
  * @udp_releasing: unpublished ones whose release is still queued.
  * @cids: the source connection IDs of every connection (connid.c).
  * @reset_key: keys of the stateless reset token hash, fixed at creation.
+ * @sock_lock: protects @socks and @nsocks.
+ * @socks: every QUIC socket of the namespace, from its creation to its
+ *	release (sk_prot->hash and ->unhash), for the operators' tools.
+ * @nsocks: their number.
  */
 struct quic_net {
 	struct mutex		udp_lock;	/* see above */
@@ -29,6 +34,9 @@ struct quic_net {
 	atomic_t		udp_releasing;	/* queued on quic_udp_wq */
 	struct rhashtable	cids;
 	siphash_key_t		reset_key[2];
+	spinlock_t		sock_lock;	/* see above */
+	struct hlist_head	socks;
+	u32			nsocks;
 };
 
 extern unsigned int quic_net_id;
@@ -37,5 +45,12 @@ static inline struct quic_net *quic_net(struct net *net)
 {
 	return net_generic(net, quic_net_id);
 }
+
+struct sock;
+
+void quic_sock_table_add(struct sock *sk);
+void quic_sock_table_del(struct sock *sk);
+int quic_sock_table_walk(struct net *net,
+			 int (*fn)(struct sock *sk, void *arg), void *arg);
 
 #endif /* __QUIC_PROTOCOL_H */

@@ -59,6 +59,8 @@ static const struct quic_config quic_default_config = {
 static void quic_key_update_work(struct work_struct *work);
 static void quic_close_work(struct work_struct *work);
 
+static int quic_hash(struct sock *sk);
+
 static int quic_init_sock(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
@@ -95,6 +97,8 @@ static int quic_init_sock(struct sock *sk)
 	INIT_WORK(&qs->ku_work, quic_key_update_work);
 	INIT_WORK(&qs->close_work, quic_close_work);
 	quic_output_init(sk);
+	INIT_HLIST_NODE(&qs->table_node);
+	quic_hash(sk);
 	return quic_cong_init(&qs->cong, qs->config.congestion_control_algo,
 			      qs->mss, qs->smoothed_rtt);
 }
@@ -299,14 +303,18 @@ static void quic_close_work(struct work_struct *work)
 	sock_put(sk);	/* the work's own */
 }
 
-/* QUIC sockets are found through connection IDs, not the inet hashes. */
+/* QUIC sockets are found through connection IDs, not the inet hashes;
+ * these keep the namespace's table of every socket (protocol.c).
+ */
 static int quic_hash(struct sock *sk)
 {
+	quic_sock_table_add(sk);
 	return 0;
 }
 
 static void quic_unhash(struct sock *sk)
 {
+	quic_sock_table_del(sk);
 }
 
 static int quic_addr_from_user(struct sock *sk, const struct sockaddr *uaddr,

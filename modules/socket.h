@@ -211,6 +211,7 @@ struct quic_sock {
 	struct list_head		reqs;
 	u32				nreqs;
 	struct hlist_node		listen_node;
+	struct hlist_node		table_node;	/* quic_net socks */
 };
 
 /* struct ipv6_pinfo must be last: inet6_sk_generic() finds it there */

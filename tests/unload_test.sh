@@ -204,6 +204,39 @@ PY
 ok "the reloaded module creates and binds QUIC sockets (v4, v6; DGRAM, STREAM)" ||
 	diag "$out"
 
+# The namespace's socket table (hash/unhash), through the debug file
+# that reads it: each socket is in it from creation to release, and only
+# in its own namespace's.
+socktab=/sys/kernel/debug/quic/sockets
+out=$(python3 - "$socktab" 2>&1 <<'PY'
+import socket, subprocess, sys
+path = sys.argv[1]
+def count():
+    with open(path) as f:
+        lines = f.read().splitlines()
+    n = int(lines[-1].split()[1])
+    assert len(lines) == n + 1, lines
+    return n
+base = count()
+socks = [socket.socket(fam, socket.SOCK_DGRAM, 261)
+         for fam in (socket.AF_INET, socket.AF_INET6) * 3]
+socks[0].bind(("127.0.0.1", 0)); socks[0].listen(1)
+assert count() == base + 6, (base, count())
+other = subprocess.run(["unshare", "-n", "python3", "-c",
+    "import socket; s = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM, 261)"
+    " for i in range(3)]; print(open('%s').read().splitlines()[-1])" % path],
+    capture_output=True, text=True, check=True).stdout.strip()
+assert other == "sockets: 3", other
+assert count() == base + 6, (base, count())
+for s in socks:
+    s.close()
+assert count() == base, (base, count())
+print("table: %d before, %d with 6 open, 3 in another namespace" % (base, base + 6))
+PY
+)
+ok "the socket table counts each socket of its namespace from creation to close" ||
+	diag "$out"
+
 refs=$(module_refs)
 [[ $refs == 0 ]]
 ok "the use count is back to 0 after those sockets closed" ||
