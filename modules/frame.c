@@ -1,15 +1,190 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * QUIC frames we send: encoded once, when queued, into struct quic_frame
- * (RFC 9000 section 19).
+ * QUIC frames, RFC 9000 section 19 and RFC 9221: what each type may do
+ * (one table), the encoders of the frames we send (encoded once, when
+ * queued, into struct quic_frame) and the decoders of the frames we
+ * receive, which the receive loop reaches through the table.  The
+ * effects of a received frame on the connection are left to the file
+ * that owns what it changes.
  */
 
 #include <linux/slab.h>
 #include <linux/uio.h>
 #include <net/sock.h>
 
+#include "frame.h"
+#include "input.h"
 #include "socket.h"
 #include "varint.h"
+
+#define QUIC_MAX_ACK_RANGES	64
+#define QUIC_OUTQ_CTRL_MAX	(64 * 1024)	/* queued replies to the peer */
+
+/* packet types (levels) that may carry a frame, RFC 9000 section 12.4 */
+#define QUIC_LV_I	BIT(QUIC_CRYPTO_INITIAL)
+#define QUIC_LV_H	BIT(QUIC_CRYPTO_HANDSHAKE)
+#define QUIC_LV_0	BIT(QUIC_CRYPTO_EARLY)
+#define QUIC_LV_1	BIT(QUIC_CRYPTO_APP)
+#define QUIC_LV_ALL	(QUIC_LV_I | QUIC_LV_H | QUIC_LV_0 | QUIC_LV_1)
+#define QUIC_LV_01	(QUIC_LV_0 | QUIC_LV_1)
+
+typedef int (*quic_frame_rx_t)(struct sock *sk, struct quic_rx *rx,
+			       struct quic_buf *b, u8 type);
+
+/**
+ * struct quic_frame_info - what a frame type is allowed to do
+ * @rx: its decoder
+ * @levels: the packet types that may carry it (RFC 9000 section 12.4,
+ *	table 3, the "Pkts" column)
+ * @not_eliciting: it does not elicit an ACK ("N")
+ * @not_in_flight: it is not counted in flight ("C")
+ * @probing: a probing frame ("P", RFC 9000 section 9.1)
+ * @no_rtx: not sent again when its packet is lost (RFC 9000 section 13.3)
+ */
+struct quic_frame_info {
+	quic_frame_rx_t	rx;
+	u8		levels;
+	u8		not_eliciting:1,
+			not_in_flight:1,
+			probing:1,
+			no_rtx:1;
+};
+
+static int quic_frame_rx_padding(struct sock *sk, struct quic_rx *rx,
+				 struct quic_buf *b, u8 type);
+static int quic_frame_rx_ack(struct sock *sk, struct quic_rx *rx,
+			     struct quic_buf *b, u8 type);
+static int quic_frame_rx_reset_stream(struct sock *sk, struct quic_rx *rx,
+				      struct quic_buf *b, u8 type);
+static int quic_frame_rx_stop_sending(struct sock *sk, struct quic_rx *rx,
+				      struct quic_buf *b, u8 type);
+static int quic_frame_rx_crypto(struct sock *sk, struct quic_rx *rx,
+				struct quic_buf *b, u8 type);
+static int quic_frame_rx_new_token(struct sock *sk, struct quic_rx *rx,
+				   struct quic_buf *b, u8 type);
+static int quic_frame_rx_stream(struct sock *sk, struct quic_rx *rx,
+				struct quic_buf *b, u8 type);
+static int quic_frame_rx_max_data(struct sock *sk, struct quic_rx *rx,
+				  struct quic_buf *b, u8 type);
+static int quic_frame_rx_max_stream_data(struct sock *sk, struct quic_rx *rx,
+					 struct quic_buf *b, u8 type);
+static int quic_frame_rx_max_streams(struct sock *sk, struct quic_rx *rx,
+				     struct quic_buf *b, u8 type);
+static int quic_frame_rx_blocked(struct sock *sk, struct quic_rx *rx,
+				 struct quic_buf *b, u8 type);
+static int quic_frame_rx_new_cid(struct sock *sk, struct quic_rx *rx,
+				 struct quic_buf *b, u8 type);
+static int quic_frame_rx_retire_cid(struct sock *sk, struct quic_rx *rx,
+				    struct quic_buf *b, u8 type);
+static int quic_frame_rx_path_challenge(struct sock *sk, struct quic_rx *rx,
+					struct quic_buf *b, u8 type);
+static int quic_frame_rx_path_response(struct sock *sk, struct quic_rx *rx,
+				       struct quic_buf *b, u8 type);
+static int quic_frame_rx_close(struct sock *sk, struct quic_rx *rx,
+			       struct quic_buf *b, u8 type);
+static int quic_frame_rx_handshake_done(struct sock *sk, struct quic_rx *rx,
+					struct quic_buf *b, u8 type);
+static int quic_frame_rx_datagram(struct sock *sk, struct quic_rx *rx,
+				  struct quic_buf *b, u8 type);
+
+#define QUIC_STREAM_INFO { .rx = quic_frame_rx_stream, .levels = QUIC_LV_01 }
+
+static const struct quic_frame_info quic_frame_table[QUIC_FRAME_TABLE_SIZE] = {
+	[QUIC_FRAME_PADDING] = {
+		.rx = quic_frame_rx_padding, .levels = QUIC_LV_ALL,
+		.not_eliciting = 1, .probing = 1, .no_rtx = 1,
+	},
+	/* a lost PING goes again: it was a probe nobody answered */
+	[QUIC_FRAME_PING] = { .rx = quic_frame_rx_padding,
+			      .levels = QUIC_LV_ALL },
+	[QUIC_FRAME_ACK] = {
+		.rx = quic_frame_rx_ack,
+		.levels = QUIC_LV_I | QUIC_LV_H | QUIC_LV_1,
+		.not_eliciting = 1, .not_in_flight = 1, .no_rtx = 1,
+	},
+	[QUIC_FRAME_ACK_ECN] = {
+		.rx = quic_frame_rx_ack,
+		.levels = QUIC_LV_I | QUIC_LV_H | QUIC_LV_1,
+		.not_eliciting = 1, .not_in_flight = 1, .no_rtx = 1,
+	},
+	[QUIC_FRAME_RESET_STREAM] = { .rx = quic_frame_rx_reset_stream,
+				      .levels = QUIC_LV_01 },
+	[QUIC_FRAME_STOP_SENDING] = { .rx = quic_frame_rx_stop_sending,
+				      .levels = QUIC_LV_01 },
+	[QUIC_FRAME_CRYPTO] = { .rx = quic_frame_rx_crypto,
+				.levels = QUIC_LV_I | QUIC_LV_H | QUIC_LV_1 },
+	[QUIC_FRAME_NEW_TOKEN] = { .rx = quic_frame_rx_new_token,
+				   .levels = QUIC_LV_1 },
+	[QUIC_FRAME_STREAM ... QUIC_FRAME_STREAM_LAST] = QUIC_STREAM_INFO,
+	[QUIC_FRAME_MAX_DATA] = { .rx = quic_frame_rx_max_data,
+				  .levels = QUIC_LV_01 },
+	[QUIC_FRAME_MAX_STREAM_DATA] = { .rx = quic_frame_rx_max_stream_data,
+					 .levels = QUIC_LV_01 },
+	[QUIC_FRAME_MAX_STREAMS_BIDI] = { .rx = quic_frame_rx_max_streams,
+					  .levels = QUIC_LV_01 },
+	[QUIC_FRAME_MAX_STREAMS_UNI] = { .rx = quic_frame_rx_max_streams,
+					 .levels = QUIC_LV_01 },
+	[QUIC_FRAME_DATA_BLOCKED] = { .rx = quic_frame_rx_blocked,
+				      .levels = QUIC_LV_01 },
+	[QUIC_FRAME_STREAM_DATA_BLOCKED] = { .rx = quic_frame_rx_blocked,
+					     .levels = QUIC_LV_01 },
+	[QUIC_FRAME_STREAMS_BLOCKED_BIDI] = { .rx = quic_frame_rx_blocked,
+					      .levels = QUIC_LV_01 },
+	[QUIC_FRAME_STREAMS_BLOCKED_UNI] = { .rx = quic_frame_rx_blocked,
+					     .levels = QUIC_LV_01 },
+	[QUIC_FRAME_NEW_CONNECTION_ID] = { .rx = quic_frame_rx_new_cid,
+					   .levels = QUIC_LV_01,
+					   .probing = 1 },
+	[QUIC_FRAME_RETIRE_CONNECTION_ID] = { .rx = quic_frame_rx_retire_cid,
+					      .levels = QUIC_LV_01 },
+	[QUIC_FRAME_PATH_CHALLENGE] = { .rx = quic_frame_rx_path_challenge,
+					.levels = QUIC_LV_01, .probing = 1,
+					.no_rtx = 1 },
+	[QUIC_FRAME_PATH_RESPONSE] = { .rx = quic_frame_rx_path_response,
+				       .levels = QUIC_LV_1, .probing = 1,
+				       .no_rtx = 1 },
+	/* CONNECTION_CLOSE is never queued for retransmission: the closing
+	 * state answers with it instead (RFC 9000 section 10.2.1)
+	 */
+	[QUIC_FRAME_CONNECTION_CLOSE] = { .rx = quic_frame_rx_close,
+					  .levels = QUIC_LV_ALL,
+					  .not_eliciting = 1, .no_rtx = 1 },
+	[QUIC_FRAME_CONNECTION_CLOSE_APP] = { .rx = quic_frame_rx_close,
+					      .levels = QUIC_LV_01,
+					      .not_eliciting = 1,
+					      .no_rtx = 1 },
+	[QUIC_FRAME_HANDSHAKE_DONE] = { .rx = quic_frame_rx_handshake_done,
+					.levels = QUIC_LV_1 },
+	/* RFC 9221 section 4: 0-RTT and 1-RTT, never retransmitted */
+	[QUIC_FRAME_DATAGRAM] = { .rx = quic_frame_rx_datagram,
+				  .levels = QUIC_LV_01, .no_rtx = 1 },
+	[QUIC_FRAME_DATAGRAM_LEN] = { .rx = quic_frame_rx_datagram,
+				      .levels = QUIC_LV_01, .no_rtx = 1 },
+};
+
+/* the table entry of @type, or NULL for a type we do not know */
+static const struct quic_frame_info *quic_frame_info(u64 type)
+{
+	if (type >= QUIC_FRAME_TABLE_SIZE || !quic_frame_table[type].rx)
+		return NULL;
+	return &quic_frame_table[type];
+}
+
+bool quic_frame_ack_eliciting(u8 type)
+{
+	const struct quic_frame_info *fi = quic_frame_info(type);
+
+	return fi && !fi->not_eliciting;
+}
+
+bool quic_frame_retransmitted(u8 type)
+{
+	const struct quic_frame_info *fi = quic_frame_info(type);
+
+	return fi && !fi->no_rtx;
+}
+
+/* ---------------------------------------------------------- encoders */
 
 /* room for the CRYPTO frame header ahead of its data */
 #define QUIC_CRYPTO_FRAME_DATA	1100
@@ -114,12 +289,12 @@ int quic_frame_queue_crypto(struct sock *sk, u8 level, struct msghdr *msg,
 				     sk->sk_allocation);
 		if (!f)
 			goto nomem;
-		f->type = 0x06;	/* CRYPTO */
+		f->type = QUIC_FRAME_CRYPTO;
 		f->level = level;
 		f->offset = off;
 		f->data_len = chunk;
 		p = f->buf;
-		*p++ = 0x06;
+		*p++ = QUIC_FRAME_CRYPTO;
 		p += quic_varint_put(p, off);
 		p += quic_varint_put(p, chunk);
 		if (!copy_from_iter_full(p, chunk, &msg->msg_iter)) {
@@ -181,7 +356,8 @@ int quic_frame_queue_close(struct sock *sk)
 		app = false;
 		errcode = QUIC_TRANSPORT_ERROR_APPLICATION;
 	}
-	type = app ? 0x1d : 0x1c;
+	type = app ? QUIC_FRAME_CONNECTION_CLOSE_APP :
+		     QUIC_FRAME_CONNECTION_CLOSE;
 	plen = strnlen((const char *)c->phrase, sizeof(c->phrase));
 	len = 1 + quic_varint_len(errcode) + (app ? 0 : 1) +
 	      quic_varint_len(plen) + plen;
@@ -199,4 +375,495 @@ int quic_frame_queue_close(struct sock *sk)
 	memcpy(p, c->phrase, plen);
 	quic_outq_add(sk, f);
 	return 0;
+}
+
+struct quic_frame *quic_frame_ping(u8 level, gfp_t gfp)
+{
+	return quic_frame_build(level, gfp, QUIC_FRAME_PING, 0, NULL);
+}
+
+/**
+ * quic_frame_stream - a STREAM frame with the next @chunk bytes of @st
+ * @sk: the socket, locked
+ * @st: the stream; its send offset is where the data starts
+ * @msg: the data, copied from its iterator
+ * @chunk: how many bytes
+ * @fin: the stream ends with them
+ *
+ * Return: the frame, or NULL when out of memory or the copy faulted.
+ */
+struct quic_frame *quic_frame_stream(struct sock *sk, struct quic_stream *st,
+				     struct msghdr *msg, u32 chunk, bool fin)
+{
+	u8 type = QUIC_FRAME_STREAM | QUIC_STREAM_BIT_LEN |
+		  (st->send_offset ? QUIC_STREAM_BIT_OFF : 0) |
+		  (fin ? QUIC_STREAM_BIT_FIN : 0);
+	struct quic_frame *f;
+	u8 *p;
+
+	f = quic_frame_alloc(1 + quic_varint_len(st->id) +
+			     (st->send_offset ?
+			      quic_varint_len(st->send_offset) : 0) +
+			     quic_varint_len(chunk) + chunk, sk->sk_allocation);
+	if (!f)
+		return NULL;
+	f->type = type;
+	f->level = QUIC_CRYPTO_APP;
+	f->stream_id = st->id;
+	f->offset = st->send_offset;
+	f->data_len = chunk;
+	f->fin = fin;
+	p = f->buf;
+	*p++ = type;
+	p += quic_varint_put(p, st->id);
+	if (st->send_offset)
+		p += quic_varint_put(p, st->send_offset);
+	p += quic_varint_put(p, chunk);
+	if (chunk && !copy_from_iter_full(p, chunk, &msg->msg_iter)) {
+		kfree(f);
+		return NULL;
+	}
+	return f;
+}
+
+/* NEW_CONNECTION_ID for one of our source IDs, RFC 9000 section 19.15 */
+struct quic_frame *quic_frame_new_cid(const struct quic_cid *cid,
+				      u64 retire_prior_to, gfp_t gfp)
+{
+	struct quic_frame *f;
+	u8 *p;
+
+	f = quic_frame_alloc(1 + quic_varint_len(cid->seq) +
+			     quic_varint_len(retire_prior_to) +
+			     1 + cid->id.len + QUIC_RESET_TOKEN_LEN, gfp);
+	if (!f)
+		return NULL;
+	f->type = QUIC_FRAME_NEW_CONNECTION_ID;
+	f->level = QUIC_CRYPTO_APP;
+	p = f->buf;
+	*p++ = QUIC_FRAME_NEW_CONNECTION_ID;
+	p += quic_varint_put(p, cid->seq);
+	p += quic_varint_put(p, retire_prior_to);
+	*p++ = cid->id.len;
+	memcpy(p, cid->id.data, cid->id.len);
+	p += cid->id.len;
+	memcpy(p, cid->token, QUIC_RESET_TOKEN_LEN);
+	return f;
+}
+
+/* queue a 1-RTT frame of integers; dropped when out of memory, as the
+ * state it reports is reported again (RFC 9000 section 13.3)
+ */
+static void quic_frame_queue_ints(struct sock *sk, gfp_t gfp, u8 type,
+				  unsigned int nvals, const u64 *vals)
+{
+	struct quic_frame *f;
+
+	f = quic_frame_build(QUIC_CRYPTO_APP, gfp, type, nvals, vals);
+	if (f)
+		quic_outq_add(sk, f);
+}
+
+void quic_frame_queue_handshake_done(struct sock *sk)
+{
+	quic_frame_queue_ints(sk, GFP_ATOMIC, QUIC_FRAME_HANDSHAKE_DONE, 0,
+			      NULL);
+}
+
+void quic_frame_queue_retire_cid(struct sock *sk, u64 seq)
+{
+	quic_frame_queue_ints(sk, GFP_ATOMIC, QUIC_FRAME_RETIRE_CONNECTION_ID,
+			      1, &seq);
+}
+
+void quic_frame_queue_data_blocked(struct sock *sk, u64 max, gfp_t gfp)
+{
+	quic_frame_queue_ints(sk, gfp, QUIC_FRAME_DATA_BLOCKED, 1, &max);
+}
+
+void quic_frame_queue_stream_data_blocked(struct sock *sk, s64 id, u64 max,
+					  gfp_t gfp)
+{
+	u64 v[2] = { id, max };
+
+	quic_frame_queue_ints(sk, gfp, QUIC_FRAME_STREAM_DATA_BLOCKED, 2, v);
+}
+
+void quic_frame_queue_streams_blocked(struct sock *sk, bool uni, u64 max,
+				      gfp_t gfp)
+{
+	quic_frame_queue_ints(sk, gfp, uni ? QUIC_FRAME_STREAMS_BLOCKED_UNI :
+				       QUIC_FRAME_STREAMS_BLOCKED_BIDI, 1, &max);
+}
+
+void quic_frame_queue_max_data(struct sock *sk, u64 max)
+{
+	quic_frame_queue_ints(sk, GFP_ATOMIC, QUIC_FRAME_MAX_DATA, 1, &max);
+}
+
+void quic_frame_queue_max_stream_data(struct sock *sk, s64 id, u64 max)
+{
+	u64 v[2] = { id, max };
+
+	quic_frame_queue_ints(sk, GFP_ATOMIC, QUIC_FRAME_MAX_STREAM_DATA, 2, v);
+}
+
+void quic_frame_queue_max_streams(struct sock *sk, bool uni, u64 max)
+{
+	quic_frame_queue_ints(sk, GFP_ATOMIC, uni ? QUIC_FRAME_MAX_STREAMS_UNI :
+				       QUIC_FRAME_MAX_STREAMS_BIDI, 1, &max);
+}
+
+/* ---------------------------------------------------------- decoders */
+
+static int quic_frame_rx_padding(struct sock *sk, struct quic_rx *rx,
+				 struct quic_buf *b, u8 type)
+{
+	return 0;	/* PADDING and PING: nothing but the ACK they elicit */
+}
+
+/* RFC 9000 section 19.3 */
+static int quic_frame_rx_ack(struct sock *sk, struct quic_rx *rx,
+			     struct quic_buf *b, u8 type)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_range r[QUIC_MAX_ACK_RANGES];
+	u64 largest, delay, count, first, gap, rlen, v, i;
+	unsigned int nr = 0;
+	u64 smallest;
+
+	if (!quic_get_varint(b, &largest) || !quic_get_varint(b, &delay) ||
+	    !quic_get_varint(b, &count) || !quic_get_varint(b, &first))
+		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+	if (first > largest)
+		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+	/* section 13.1: acknowledging a packet never sent */
+	if (largest >= qs->space[rx->sp].next_pn)
+		return QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
+	smallest = largest - first;
+	r[nr].start = smallest;
+	r[nr++].end = largest;
+	for (i = 0; i < count; i++) {
+		if (!quic_get_varint(b, &gap) || !quic_get_varint(b, &rlen))
+			return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+		if (gap + 2 > smallest || rlen > smallest - gap - 2)
+			return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+		largest = smallest - gap - 2;
+		smallest = largest - rlen;
+		if (nr < QUIC_MAX_ACK_RANGES) {
+			r[nr].start = smallest;
+			r[nr++].end = largest;
+		}
+	}
+	if (type == QUIC_FRAME_ACK_ECN) {
+		for (i = 0; i < 3; i++)
+			if (!quic_get_varint(b, &v))
+				return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+	}
+
+	delay <<= qs->remote_param.ack_delay_exponent;
+	quic_output_ack_recv(sk, rx->sp, r[0].end, delay, r, nr, rx->now);
+	return 0;
+}
+
+static int quic_frame_rx_reset_stream(struct sock *sk, struct quic_rx *rx,
+				      struct quic_buf *b, u8 type)
+{
+	u64 v;
+
+	if (!quic_get_varint(b, &v) || !quic_get_varint(b, &v) ||
+	    !quic_get_varint(b, &v))
+		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+	return 0;
+}
+
+static int quic_frame_rx_stop_sending(struct sock *sk, struct quic_rx *rx,
+				      struct quic_buf *b, u8 type)
+{
+	u64 v;
+
+	if (!quic_get_varint(b, &v) || !quic_get_varint(b, &v))
+		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+	return 0;
+}
+
+/* RFC 9000 section 19.6 */
+static int quic_frame_rx_crypto(struct sock *sk, struct quic_rx *rx,
+				struct quic_buf *b, u8 type)
+{
+	const u8 *data;
+	u64 off, len;
+
+	if (!quic_get_varint(b, &off) || !quic_get_varint(b, &len) ||
+	    !quic_get_bytes(b, len, &data))
+		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+	if (off + len > QUIC_VARINT_MAX)
+		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+	return quic_rcv_crypto(sk, rx, off, data, len);
+}
+
+static int quic_frame_rx_new_token(struct sock *sk, struct quic_rx *rx,
+				   struct quic_buf *b, u8 type)
+{
+	const u8 *data;
+	u64 len;
+
+	if (!quic_get_varint(b, &len) || !len ||
+	    !quic_get_bytes(b, len, &data))
+		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+	if (quic_is_serv(sk))
+		return QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
+	quic_event_queue(sk, QUIC_EVENT_NEW_TOKEN, data, len);
+	return 0;
+}
+
+/* RFC 9000 section 19.8 */
+static int quic_frame_rx_stream(struct sock *sk, struct quic_rx *rx,
+				struct quic_buf *b, u8 type)
+{
+	u64 id, off = 0, len;
+	const u8 *data;
+
+	if (!quic_get_varint(b, &id))
+		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+	if ((type & QUIC_STREAM_BIT_OFF) && !quic_get_varint(b, &off))
+		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+	if (type & QUIC_STREAM_BIT_LEN) {
+		if (!quic_get_varint(b, &len))
+			return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+	} else {
+		len = b->left;
+	}
+	if (!quic_get_bytes(b, len, &data))
+		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+	if (off + len > QUIC_VARINT_MAX)
+		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+	return quic_rcv_stream(sk, rx, id, off, data, len,
+			       type & QUIC_STREAM_BIT_FIN);
+}
+
+static int quic_frame_rx_max_data(struct sock *sk, struct quic_rx *rx,
+				  struct quic_buf *b, u8 type)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	u64 max;
+
+	if (!quic_get_varint(b, &max))
+		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+	if (max > qs->send_max_data) {
+		qs->send_max_data = max;
+		sk->sk_write_space(sk);
+	}
+	return 0;
+}
+
+static int quic_frame_rx_max_stream_data(struct sock *sk, struct quic_rx *rx,
+					 struct quic_buf *b, u8 type)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_stream *st;
+	u64 id, max;
+
+	if (!quic_get_varint(b, &id) || !quic_get_varint(b, &max))
+		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+	st = quic_stream_find(&qs->streams, id);
+	if (st && max > st->send_max) {
+		st->send_max = max;
+		sk->sk_write_space(sk);
+	}
+	return 0;
+}
+
+static int quic_frame_rx_max_streams(struct sock *sk, struct quic_rx *rx,
+				     struct quic_buf *b, u8 type)
+{
+	bool uni = type == QUIC_FRAME_MAX_STREAMS_UNI;
+	struct quic_sock *qs = quic_sk(sk);
+	u64 max;
+
+	if (!quic_get_varint(b, &max))
+		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+	if (max > (1ULL << 60))
+		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+	if (max > qs->streams.local[uni].max) {
+		qs->streams.local[uni].max = max;
+		quic_event_queue(sk, QUIC_EVENT_STREAM_MAX_STREAM, &max,
+				 sizeof(max));
+		sk->sk_write_space(sk);
+	}
+	return 0;
+}
+
+/* DATA_BLOCKED, STREAM_DATA_BLOCKED and STREAMS_BLOCKED: informative */
+static int quic_frame_rx_blocked(struct sock *sk, struct quic_rx *rx,
+				 struct quic_buf *b, u8 type)
+{
+	u64 v;
+
+	if (!quic_get_varint(b, &v))
+		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+	if (type == QUIC_FRAME_STREAM_DATA_BLOCKED && !quic_get_varint(b, &v))
+		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+	return 0;
+}
+
+/* RFC 9000 section 19.15 */
+static int quic_frame_rx_new_cid(struct sock *sk, struct quic_rx *rx,
+				 struct quic_buf *b, u8 type)
+{
+	const u8 *data, *token;
+	u64 seq, prior;
+	u8 len;
+
+	if (!quic_get_varint(b, &seq) || !quic_get_varint(b, &prior) ||
+	    !quic_get_u8(b, &len) || len < 1 || len > QUIC_CONN_ID_MAX_LEN ||
+	    !quic_get_bytes(b, len, &data) ||
+	    !quic_get_bytes(b, QUIC_RESET_TOKEN_LEN, &token))
+		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+	if (prior > seq)
+		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+	return quic_rcv_new_cid(sk, seq, prior, data, len, token);
+}
+
+static int quic_frame_rx_retire_cid(struct sock *sk, struct quic_rx *rx,
+				    struct quic_buf *b, u8 type)
+{
+	u64 seq;
+
+	if (!quic_get_varint(b, &seq))
+		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+	return quic_rcv_retire_cid(sk, seq);
+}
+
+/* RFC 9000 section 8.2.2: echo the data in a PATH_RESPONSE */
+static int quic_frame_rx_path_challenge(struct sock *sk, struct quic_rx *rx,
+					struct quic_buf *b, u8 type)
+{
+	struct quic_frame *f = NULL;
+	const u8 *data;
+
+	if (!quic_get_bytes(b, 8, &data))
+		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+	if (quic_sk(sk)->outq_bytes < QUIC_OUTQ_CTRL_MAX)
+		f = quic_frame_alloc(9, GFP_ATOMIC);
+	if (f) {
+		f->type = QUIC_FRAME_PATH_RESPONSE;
+		f->level = QUIC_CRYPTO_APP;
+		f->buf[0] = QUIC_FRAME_PATH_RESPONSE;
+		memcpy(f->buf + 1, data, 8);
+		quic_outq_add(sk, f);
+	}
+	return 0;
+}
+
+static int quic_frame_rx_path_response(struct sock *sk, struct quic_rx *rx,
+				       struct quic_buf *b, u8 type)
+{
+	const u8 *data;
+
+	if (!quic_get_bytes(b, 8, &data))
+		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+	return 0;
+}
+
+/* RFC 9000 section 19.19 */
+static int quic_frame_rx_close(struct sock *sk, struct quic_rx *rx,
+			       struct quic_buf *b, u8 type)
+{
+	struct quic_connection_close c = {};
+	u64 errcode, frame = 0, plen;
+	const u8 *data;
+
+	if (!quic_get_varint(b, &errcode) ||
+	    (type == QUIC_FRAME_CONNECTION_CLOSE &&
+	     !quic_get_varint(b, &frame)) ||
+	    !quic_get_varint(b, &plen) || !quic_get_bytes(b, plen, &data))
+		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+	c.errcode = errcode;
+	c.frame = frame;
+	memcpy(c.phrase, data, min_t(u64, plen, sizeof(c.phrase) - 1));
+	return quic_rcv_close(sk, &c);
+}
+
+static int quic_frame_rx_handshake_done(struct sock *sk, struct quic_rx *rx,
+					struct quic_buf *b, u8 type)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	if (qs->is_serv)
+		return QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
+	if (!qs->confirmed) {
+		qs->confirmed = 1;
+		quic_output_discard_space(sk, QUIC_CRYPTO_HANDSHAKE);
+	}
+	return 0;
+}
+
+/* RFC 9221 section 4: only when we announced max_datagram_frame_size */
+static int quic_frame_rx_datagram(struct sock *sk, struct quic_rx *rx,
+				  struct quic_buf *b, u8 type)
+{
+	const u8 *data;
+	u64 len;
+
+	if (type == QUIC_FRAME_DATAGRAM_LEN) {
+		if (!quic_get_varint(b, &len))
+			return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+	} else {
+		len = b->left;
+	}
+	if (!quic_get_bytes(b, len, &data))
+		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+	if (!quic_sk(sk)->local_param.max_datagram_frame_size)
+		return QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
+	return 0;
+}
+
+/**
+ * quic_frame_process - process the frames of a packet's payload
+ * @sk: the socket, locked
+ * @rx: the packet
+ * @b: its payload
+ *
+ * RFC 9000 section 12.4: a frame of an unknown type is a
+ * FRAME_ENCODING_ERROR, one the packet type may not carry a
+ * PROTOCOL_VIOLATION.
+ *
+ * Return: 0; a transport error code (positive) that closes the
+ * connection, with rx->frame the offending type; -EAGAIN when some data
+ * could not be held (the packet is not acknowledged); another negative
+ * errno when the peer closed the connection.
+ */
+int quic_frame_process(struct sock *sk, struct quic_rx *rx,
+		       struct quic_buf *b)
+{
+	const struct quic_frame_info *fi;
+	bool held = false;
+	u64 type;
+	int err;
+
+	while (b->left) {
+		if (!quic_get_varint(b, &type))
+			return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+		rx->frame = type;
+		fi = quic_frame_info(type);
+		if (!fi)
+			return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+		if (!(fi->levels & BIT(rx->level)))
+			return QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
+		if (!fi->not_eliciting)
+			rx->eliciting = 1;
+		err = fi->rx(sk, rx, b, type);
+		/* data that cannot be held now: the rest of the packet is
+		 * still processed (it may fill the gap that holds us up),
+		 * but the packet is not acknowledged
+		 */
+		if (err == -EAGAIN) {
+			held = true;
+			err = 0;
+		}
+		if (err)
+			return err;
+	}
+	return held ? -EAGAIN : 0;
 }

@@ -16,15 +16,15 @@
 #include <net/udp_tunnel.h>
 
 #include "compat.h"
+#include "frame.h"
+#include "input.h"
 #include "protocol.h"
 #include "socket.h"
 #include "varint.h"
 
 #define QUIC_REQ_MAX_SKBS	8
-#define QUIC_MAX_ACK_RANGES	64
 #define QUIC_CRYPTO_REORDER_MAX	(64 * 1024)
 #define QUIC_CRYPTO_REORDER_SKBS	64
-#define QUIC_OUTQ_CTRL_MAX	(64 * 1024)	/* queued replies to the peer */
 
 /* a parsed packet header; pointers into the linear datagram */
 struct quic_hdr {
@@ -131,17 +131,7 @@ void quic_conn_close(struct sock *sk, u32 errcode, u8 frame, bool app)
 	quic_conn_closed(sk, app ? ECONNRESET : EPROTO);
 }
 
-/* frames */
-
-struct quic_rx {
-	struct sk_buff	*skb;		/* the datagram */
-	const u8	*start;		/* payload start (linear data) */
-	ktime_t		now;
-	u8		level;
-	u8		sp;
-	u8		eliciting:1;
-	u8		frame;		/* type being processed, for errors */
-};
+/* received data */
 
 static int quic_rx_clone(struct sock *sk, struct quic_rx *rx,
 			 const u8 *data, u32 len, struct sk_buff **out)
@@ -193,20 +183,23 @@ static void quic_crypto_deliver(struct sock *sk, u8 sp)
 	}
 }
 
-static int quic_frame_crypto(struct sock *sk, struct quic_rx *rx,
-			     struct quic_buf *b)
+/**
+ * quic_rcv_crypto - CRYPTO data received (the frame is decoded)
+ * @sk: the socket, locked
+ * @rx: the packet
+ * @off: offset of the data in the level's stream
+ * @data: the data, in the datagram
+ * @len: its length
+ *
+ * Return: 0 or a transport error code.
+ */
+int quic_rcv_crypto(struct sock *sk, struct quic_rx *rx, u64 off,
+		    const u8 *data, u64 len)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	struct sk_buff_head *q = &qs->crypto_reorder[rx->sp];
 	struct sk_buff *skb, *pos;
-	u64 off, len;
-	const u8 *data;
 
-	if (!quic_get_varint(b, &off) || !quic_get_varint(b, &len) ||
-	    !quic_get_bytes(b, len, &data))
-		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
-	if (off + len > QUIC_VARINT_MAX)
-		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
 	if (off + len <= qs->crypto_recv_off[rx->sp] || !len)
 		return 0;
 	if (off > qs->crypto_recv_off[rx->sp] + QUIC_CRYPTO_REORDER_MAX)
@@ -234,72 +227,24 @@ queued:
 	return 0;
 }
 
-static int quic_frame_ack(struct sock *sk, struct quic_rx *rx,
-			  struct quic_buf *b, bool ecn)
-{
-	struct quic_sock *qs = quic_sk(sk);
-	struct quic_range r[QUIC_MAX_ACK_RANGES];
-	u64 largest, delay, count, first, gap, rlen, v, i;
-	unsigned int nr = 0;
-	u64 smallest;
-
-	if (!quic_get_varint(b, &largest) || !quic_get_varint(b, &delay) ||
-	    !quic_get_varint(b, &count) || !quic_get_varint(b, &first))
-		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
-	if (first > largest)
-		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
-	/* section 13.1: acknowledging a packet never sent */
-	if (largest >= qs->space[rx->sp].next_pn)
-		return QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
-	smallest = largest - first;
-	r[nr].start = smallest;
-	r[nr++].end = largest;
-	for (i = 0; i < count; i++) {
-		if (!quic_get_varint(b, &gap) || !quic_get_varint(b, &rlen))
-			return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
-		if (gap + 2 > smallest || rlen > smallest - gap - 2)
-			return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
-		largest = smallest - gap - 2;
-		smallest = largest - rlen;
-		if (nr < QUIC_MAX_ACK_RANGES) {
-			r[nr].start = smallest;
-			r[nr++].end = largest;
-		}
-	}
-	if (ecn) {
-		for (i = 0; i < 3; i++)
-			if (!quic_get_varint(b, &v))
-				return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
-	}
-
-	delay <<= qs->remote_param.ack_delay_exponent;
-	quic_output_ack_recv(sk, rx->sp, r[0].end, delay, r, nr, rx->now);
-	return 0;
-}
-
-static int quic_frame_stream(struct sock *sk, struct quic_rx *rx,
-			     struct quic_buf *b, u8 type)
+/**
+ * quic_rcv_stream - STREAM data received (the frame is decoded)
+ * @sk: the socket, locked
+ * @rx: the packet
+ * @id: the stream
+ * @off: offset of the data in the stream
+ * @data: the data, in the datagram
+ * @len: its length
+ * @fin: the stream ends with it
+ *
+ * Return: 0, -EAGAIN when it cannot be held now, or a transport error.
+ */
+int quic_rcv_stream(struct sock *sk, struct quic_rx *rx, u64 id, u64 off,
+		    const u8 *data, u64 len, bool fin)
 {
 	struct quic_stream *st;
 	struct sk_buff *skb;
-	u64 id, off = 0, len;
-	const u8 *data;
 	int err;
-
-	if (!quic_get_varint(b, &id))
-		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
-	if ((type & 0x04) && !quic_get_varint(b, &off))
-		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
-	if (type & 0x02) {
-		if (!quic_get_varint(b, &len))
-			return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
-	} else {
-		len = b->left;
-	}
-	if (!quic_get_bytes(b, len, &data))
-		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
-	if (off + len > QUIC_VARINT_MAX)
-		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
 
 	st = quic_stream_get_recv(sk, id, &err);
 	if (!st)
@@ -309,27 +254,28 @@ static int quic_frame_stream(struct sock *sk, struct quic_rx *rx,
 	QUIC_SKB_CB(skb)->kind = QUIC_RCV_STREAM;
 	QUIC_SKB_CB(skb)->stream_id = id;
 	QUIC_SKB_CB(skb)->offset = off;
-	QUIC_SKB_CB(skb)->fin = !!(type & 0x01);
+	QUIC_SKB_CB(skb)->fin = fin;
 	return quic_stream_recv(sk, st, skb);
 }
 
-static int quic_frame_new_cid(struct sock *sk, struct quic_buf *b)
+/**
+ * quic_rcv_new_cid - the peer gave us a connection ID (NEW_CONNECTION_ID)
+ * @sk: the socket, locked
+ * @seq: its sequence number
+ * @prior: retire those below this (at most @seq)
+ * @data: the ID
+ * @len: its length, 1 to 20
+ * @token: its stateless reset token
+ *
+ * Return: 0 or a transport error code.
+ */
+int quic_rcv_new_cid(struct sock *sk, u64 seq, u64 prior, const u8 *data,
+		     u8 len, const u8 *token)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_conn_id id = {};
-	u64 seq, prior;
-	const u8 *data, *token;
-	struct quic_frame *f;
 	struct quic_cid *cid, *tmp;
-	u8 len;
 
-	if (!quic_get_varint(b, &seq) || !quic_get_varint(b, &prior) ||
-	    !quic_get_u8(b, &len) || len < 1 || len > QUIC_CONN_ID_MAX_LEN ||
-	    !quic_get_bytes(b, len, &data) ||
-	    !quic_get_bytes(b, QUIC_RESET_TOKEN_LEN, &token))
-		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
-	if (prior > seq)
-		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
 	/* the active ID is zero-length: NEW_CONNECTION_ID is an error */
 	cid = quic_cid_active(&qs->dcids);
 	if (cid && !cid->id.len)
@@ -345,10 +291,7 @@ static int quic_frame_new_cid(struct sock *sk, struct quic_buf *b)
 		list_for_each_entry_safe(cid, tmp, &qs->dcids.list, list) {
 			if (cid->seq >= prior)
 				continue;
-			f = quic_frame_build(QUIC_CRYPTO_APP, GFP_ATOMIC, 0x19, 1,
-					     &cid->seq);
-			if (f)
-				quic_outq_add(sk, f);
+			quic_frame_queue_retire_cid(sk, cid->seq);
 		}
 		quic_cid_retire_prior(sk, &qs->dcids, prior);
 	}
@@ -364,44 +307,61 @@ static void quic_issue_cids(struct sock *sk)
 	u32 limit = min_t(u32, qs->remote_param.active_connection_id_limit, 8);
 	struct quic_frame *f;
 	struct quic_cid *cid;
-	u8 *p;
 
 	while (qs->scids.count < limit) {
 		if (quic_cid_issue(sk, &qs->scids, GFP_ATOMIC, &cid))
 			return;
-		f = quic_frame_alloc(1 + quic_varint_len(cid->seq) +
-				     quic_varint_len(qs->scids.retire_prior_to) +
-				     1 + cid->id.len + QUIC_RESET_TOKEN_LEN,
-				     GFP_ATOMIC);
+		f = quic_frame_new_cid(cid, qs->scids.retire_prior_to,
+				       GFP_ATOMIC);
 		if (!f)
 			return;
-		f->type = 0x18;
-		f->level = QUIC_CRYPTO_APP;
-		p = f->buf;
-		*p++ = 0x18;
-		p += quic_varint_put(p, cid->seq);
-		p += quic_varint_put(p, qs->scids.retire_prior_to);
-		*p++ = cid->id.len;
-		memcpy(p, cid->id.data, cid->id.len);
-		p += cid->id.len;
-		memcpy(p, cid->token, QUIC_RESET_TOKEN_LEN);
 		quic_outq_add(sk, f);
 	}
+}
+
+/* RETIRE_CONNECTION_ID for one of our source IDs; 0 or a transport error */
+int quic_rcv_retire_cid(struct sock *sk, u64 seq)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_cid *cid;
+
+	if (seq >= qs->scids.next_seq)
+		return QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
+	cid = quic_cid_find_seq(&qs->scids, seq);
+	if (cid && qs->scids.count > 1) {
+		quic_cid_remove(sk, &qs->scids, cid);
+		quic_issue_cids(sk);
+	}
+	return 0;
+}
+
+/* The peer's CONNECTION_CLOSE: RFC 9000 section 10.2.2, draining, nothing
+ * more is sent.  Return: -ECONNRESET, the packet loop ends.
+ */
+int quic_rcv_close(struct sock *sk, const struct quic_connection_close *c)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	qs->close_peer = *c;
+	qs->close_recv = 1;
+	qs->draining = 1;
+	quic_closing_start(sk);
+	quic_event_queue(sk, QUIC_EVENT_CONNECTION_CLOSE, &qs->close_peer,
+			 sizeof(qs->close_peer));
+	quic_conn_closed(sk, ECONNRESET);
+	return -ECONNRESET;
 }
 
 void quic_conn_handshake_complete(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
-	struct quic_frame *f;
 
 	if (qs->handshake_done)
 		return;
 	qs->handshake_done = 1;
 	if (qs->is_serv) {
 		/* RFC 9001 section 4.1.2: the server confirms at completion */
-		f = quic_frame_build(QUIC_CRYPTO_APP, GFP_ATOMIC, 0x1e, 0, NULL);
-		if (f)
-			quic_outq_add(sk, f);
+		quic_frame_queue_handshake_done(sk);
 		qs->confirmed = 1;
 		quic_output_discard_space(sk, QUIC_CRYPTO_HANDSHAKE);
 	}
@@ -409,205 +369,6 @@ void quic_conn_handshake_complete(struct sock *sk)
 	quic_set_state(sk, QUIC_SS_ESTABLISHED);
 	sk->sk_state_change(sk);
 	quic_output(sk);
-}
-
-static int quic_frame_process(struct sock *sk, struct quic_rx *rx,
-			      struct quic_buf *b)
-{
-	struct quic_sock *qs = quic_sk(sk);
-	u64 type, v[3];
-	const u8 *data;
-	struct quic_frame *f;
-	bool hs = rx->sp != QUIC_CRYPTO_APP, held = false;
-	int err = 0;
-
-	while (b->left) {
-		if (!quic_get_varint(b, &type))
-			return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
-		rx->frame = type;
-		/* RFC 9000 section 12.4, table 3 */
-		if (hs && type != 0x00 && type != 0x01 && type != 0x02 &&
-		    type != 0x03 && type != 0x06 && type != 0x1c)
-			return QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
-		if (type != 0x00 && type != 0x02 && type != 0x03 &&
-		    type != 0x1c && type != 0x1d)
-			rx->eliciting = 1;
-
-		switch (type) {
-		case 0x00:	/* PADDING */
-		case 0x01:	/* PING */
-			break;
-		case 0x02:	/* ACK */
-		case 0x03:
-			err = quic_frame_ack(sk, rx, b, type == 0x03);
-			break;
-		case 0x04:	/* RESET_STREAM */
-			if (!quic_get_varint(b, &v[0]) ||
-			    !quic_get_varint(b, &v[1]) ||
-			    !quic_get_varint(b, &v[2]))
-				return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
-			break;
-		case 0x05:	/* STOP_SENDING */
-			if (!quic_get_varint(b, &v[0]) ||
-			    !quic_get_varint(b, &v[1]))
-				return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
-			break;
-		case 0x06:	/* CRYPTO */
-			err = quic_frame_crypto(sk, rx, b);
-			break;
-		case 0x07:	/* NEW_TOKEN */
-			if (!quic_get_varint(b, &v[0]) || !v[0] ||
-			    !quic_get_bytes(b, v[0], &data))
-				return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
-			if (qs->is_serv)
-				return QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
-			quic_event_queue(sk, QUIC_EVENT_NEW_TOKEN, data, v[0]);
-			break;
-		case 0x08 ... 0x0f:	/* STREAM */
-			err = quic_frame_stream(sk, rx, b, type);
-			break;
-		case 0x10:	/* MAX_DATA */
-			if (!quic_get_varint(b, &v[0]))
-				return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
-			if (v[0] > qs->send_max_data) {
-				qs->send_max_data = v[0];
-				sk->sk_write_space(sk);
-			}
-			break;
-		case 0x11: {	/* MAX_STREAM_DATA */
-			struct quic_stream *st;
-
-			if (!quic_get_varint(b, &v[0]) ||
-			    !quic_get_varint(b, &v[1]))
-				return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
-			st = quic_stream_find(&qs->streams, v[0]);
-			if (st && v[1] > st->send_max) {
-				st->send_max = v[1];
-				sk->sk_write_space(sk);
-			}
-			break;
-		}
-		case 0x12:	/* MAX_STREAMS */
-		case 0x13:
-			if (!quic_get_varint(b, &v[0]))
-				return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
-			if (v[0] > (1ULL << 60))
-				return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
-			if (v[0] > qs->streams.local[type & 1].max) {
-				qs->streams.local[type & 1].max = v[0];
-				quic_event_queue(sk,
-						 QUIC_EVENT_STREAM_MAX_STREAM,
-						 &v[0], sizeof(v[0]));
-				sk->sk_write_space(sk);
-			}
-			break;
-		case 0x14:	/* DATA_BLOCKED */
-		case 0x16:	/* STREAMS_BLOCKED */
-		case 0x17:
-			if (!quic_get_varint(b, &v[0]))
-				return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
-			break;
-		case 0x15:	/* STREAM_DATA_BLOCKED */
-			if (!quic_get_varint(b, &v[0]) ||
-			    !quic_get_varint(b, &v[1]))
-				return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
-			break;
-		case 0x18:	/* NEW_CONNECTION_ID */
-			err = quic_frame_new_cid(sk, b);
-			break;
-		case 0x19: {	/* RETIRE_CONNECTION_ID */
-			struct quic_cid *cid;
-
-			if (!quic_get_varint(b, &v[0]))
-				return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
-			if (v[0] >= qs->scids.next_seq)
-				return QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
-			cid = quic_cid_find_seq(&qs->scids, v[0]);
-			if (cid && qs->scids.count > 1) {
-				quic_cid_remove(sk, &qs->scids, cid);
-				quic_issue_cids(sk);
-			}
-			break;
-		}
-		case 0x1a:	/* PATH_CHALLENGE */
-			if (!quic_get_bytes(b, 8, &data))
-				return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
-			f = NULL;
-			if (qs->outq_bytes < QUIC_OUTQ_CTRL_MAX)
-				f = quic_frame_alloc(9, GFP_ATOMIC);
-			if (f) {
-				f->type = 0x1b;
-				f->level = QUIC_CRYPTO_APP;
-				f->buf[0] = 0x1b;
-				memcpy(f->buf + 1, data, 8);
-				quic_outq_add(sk, f);
-			}
-			break;
-		case 0x1b:	/* PATH_RESPONSE */
-			if (!quic_get_bytes(b, 8, &data))
-				return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
-			break;
-		case 0x1c:	/* CONNECTION_CLOSE */
-		case 0x1d: {
-			struct quic_connection_close *c = &qs->close_peer;
-			u64 plen;
-
-			memset(c, 0, sizeof(*c));
-			if (!quic_get_varint(b, &v[0]) ||
-			    (type == 0x1c && !quic_get_varint(b, &v[1])) ||
-			    !quic_get_varint(b, &plen) ||
-			    !quic_get_bytes(b, plen, &data))
-				return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
-			c->errcode = v[0];
-			c->frame = type == 0x1c ? v[1] : 0;
-			memcpy(c->phrase, data, min_t(u64, plen,
-						      sizeof(c->phrase) - 1));
-			qs->close_recv = 1;
-			/* section 10.2.2: draining, nothing more is sent */
-			qs->draining = 1;
-			quic_closing_start(sk);
-			quic_event_queue(sk, QUIC_EVENT_CONNECTION_CLOSE, c,
-					 sizeof(*c));
-			quic_conn_closed(sk, ECONNRESET);
-			return -ECONNRESET;
-		}
-		case 0x1e:	/* HANDSHAKE_DONE */
-			if (qs->is_serv)
-				return QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
-			if (!qs->confirmed) {
-				qs->confirmed = 1;
-				quic_output_discard_space(sk,
-							  QUIC_CRYPTO_HANDSHAKE);
-			}
-			break;
-		case 0x30:	/* DATAGRAM */
-		case 0x31:
-			if (type & 1) {
-				if (!quic_get_varint(b, &v[0]))
-					return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
-			} else {
-				v[0] = b->left;
-			}
-			if (!quic_get_bytes(b, v[0], &data))
-				return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
-			if (!qs->local_param.max_datagram_frame_size)
-				return QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
-			break;
-		default:
-			return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
-		}
-		/* data that cannot be held now: the rest of the packet is
-		 * still processed (it may fill the gap that holds us up),
-		 * but the packet is not acknowledged
-		 */
-		if (err == -EAGAIN) {
-			held = true;
-			err = 0;
-		}
-		if (err)
-			return err;
-	}
-	return held ? -EAGAIN : 0;
 }
 
 /* packets */
@@ -713,7 +474,7 @@ void quic_idle_fire(struct sock *sk)
 	if (!qs->handshake_done || qs->closing)
 		ka = 0;
 	if (ka) {
-		f = quic_frame_build(QUIC_CRYPTO_APP, GFP_ATOMIC, 0x01, 0, NULL);
+		f = quic_frame_ping(QUIC_CRYPTO_APP, GFP_ATOMIC);
 		if (f) {
 			quic_outq_add(sk, f);	/* PING: the ACK re-arms us */
 			quic_output(sk);

@@ -341,7 +341,7 @@ static int quic_output_packet(struct sock *sk, struct sk_buff *skb, u8 sp,
 			skb_put(skb, f->len);
 			sg_set_buf(&sg[nsg++], f->buf, f->len);
 			room -= f->len;
-			if (f->type != 0x02 && f->type != 0x1c && f->type != 0x1d)
+			if (quic_frame_ack_eliciting(f->type))
 				eliciting = true;
 			if (room < 32)
 				break;
@@ -688,7 +688,7 @@ static void quic_packet_free(struct sock *sk, struct quic_sent_packet *pkt,
 			quic_frame_acked(sk, f);
 			continue;
 		}
-		if (f->type == 0x02) {
+		if (!quic_frame_retransmitted(f->type)) {
 			kfree(f);
 			continue;
 		}
@@ -925,8 +925,7 @@ static void quic_rtx_fire(struct sock *sk)
 	}
 	list_splice(&lost, &qs->outq[sp]);
 	if (list_empty(&qs->outq[sp])) {
-		f = quic_frame_build(quic_space_tx_level(qs, sp), GFP_ATOMIC,
-				     0x01, 0, NULL);	/* PING */
+		f = quic_frame_ping(quic_space_tx_level(qs, sp), GFP_ATOMIC);
 		if (f)
 			quic_outq_add(sk, f);
 	}

@@ -631,68 +631,26 @@ static u32 quic_stream_chunk_max(struct quic_sock *qs)
 	       21 - 64;	/* frame header, room for an ACK frame */
 }
 
-static struct quic_frame *quic_stream_frame(struct sock *sk,
-					    struct quic_stream *st,
-					    struct msghdr *msg, u32 chunk,
-					    bool fin)
-{
-	u8 type = 0x08 | 0x02 | (st->send_offset ? 0x04 : 0) | (fin ? 1 : 0);
-	struct quic_frame *f;
-	u8 *p;
-
-	f = quic_frame_alloc(1 + quic_varint_len(st->id) +
-			     (st->send_offset ?
-			      quic_varint_len(st->send_offset) : 0) +
-			     quic_varint_len(chunk) + chunk, sk->sk_allocation);
-	if (!f)
-		return NULL;
-	f->type = type;
-	f->level = QUIC_CRYPTO_APP;
-	f->stream_id = st->id;
-	f->offset = st->send_offset;
-	f->data_len = chunk;
-	f->fin = fin;
-	p = f->buf;
-	*p++ = type;
-	p += quic_varint_put(p, st->id);
-	if (st->send_offset)
-		p += quic_varint_put(p, st->send_offset);
-	p += quic_varint_put(p, chunk);
-	if (chunk && !copy_from_iter_full(p, chunk, &msg->msg_iter)) {
-		kfree(f);
-		return NULL;
-	}
-	return f;
-}
-
 /* RFC 9000 sections 4.1 and 19.12-19.14: tell the peer what blocks us */
 static void quic_send_blocked(struct sock *sk, struct quic_stream *st)
 {
 	struct quic_sock *qs = quic_sk(sk);
-	struct quic_frame *f = NULL;
-	u64 v[2];
 
-	if (st->send_offset >= st->send_max) {
-		v[0] = st->id;
-		v[1] = st->send_max;
-		f = quic_frame_build(QUIC_CRYPTO_APP, GFP_KERNEL, 0x15, 2, v);
-	} else if (qs->send_data >= qs->send_max_data) {
-		f = quic_frame_build(QUIC_CRYPTO_APP, GFP_KERNEL, 0x14, 1,
-				     &qs->send_max_data);
-	}
-	if (f)
-		quic_outq_add(sk, f);
+	if (st->send_offset >= st->send_max)
+		quic_frame_queue_stream_data_blocked(sk, st->id, st->send_max,
+						     GFP_KERNEL);
+	else if (qs->send_data >= qs->send_max_data)
+		quic_frame_queue_data_blocked(sk, qs->send_max_data,
+					      GFP_KERNEL);
 }
 
 static void quic_send_streams_blocked(struct sock *sk, s64 id)
 {
 	bool uni = id & QUIC_STREAM_TYPE_UNI_MASK;
-	struct quic_frame *f;
 
-	f = quic_frame_build(QUIC_CRYPTO_APP, GFP_KERNEL, uni ? 0x17 : 0x16, 1,
-			     &quic_sk(sk)->streams.local[uni].max);
-	if (f)
-		quic_outq_add(sk, f);
+	quic_frame_queue_streams_blocked(sk, uni,
+					 quic_sk(sk)->streams.local[uni].max,
+					 GFP_KERNEL);
 }
 
 static int quic_send_stream(struct sock *sk, struct msghdr *msg, size_t len,
@@ -751,7 +709,7 @@ static int quic_send_stream(struct sock *sk, struct msghdr *msg, size_t len,
 		div_u64_rem(st->send_offset, max, &rem);
 		max -= rem;
 		chunk = min_t(u64, min_t(u64, len - copied, room), max);
-		f = quic_stream_frame(sk, st, msg, chunk,
+		f = quic_frame_stream(sk, st, msg, chunk,
 				      fin && copied + chunk == len);
 		if (!f) {
 			err = -ENOMEM;
@@ -1152,7 +1110,7 @@ static struct sock *quic_accept_sk(struct sock *lsk, struct quic_request *req,
 	inet->uc_ttl = -1;
 	inet->tos = inet_sk(lsk)->tos;
 
-	quic_init_sock(sk);
+	err = quic_init_sock(sk);
 	qs = quic_sk(sk);
 	/* Owned from before its IDs are published: what a softirq finds
 	 * through them waits on the backlog, behind the client's Initials

@@ -16,6 +16,7 @@
 #include "cong.h"
 #include "connid.h"
 #include "crypto.h"
+#include "frame.h"
 #include "path.h"
 #include "pnspace.h"
 #include "stream.h"
@@ -31,27 +32,6 @@ enum quic_state {
 #define QUIC_ALPN_MAX_LEN	255
 #define QUIC_TX_SG		32	/* at most 29 frames a packet */
 #define QUIC_MIN_UDP_PAYLOAD	1200
-
-/*
- * struct quic_frame - a frame waiting to be sent, or sent and waiting to
- * be acknowledged.  Frames are encoded once, when queued; a lost frame is
- * sent again as it is, in a new packet (RFC 9000 section 13.3).
- * @stream_id: STREAM frames: the stream; -1 otherwise
- * @offset: STREAM and CRYPTO frames: offset of the data
- * @data_len: STREAM and CRYPTO frames: length of the data
- * @level: the packet number space it must go in (enum quic_crypto_level)
- */
-struct quic_frame {
-	struct list_head	list;
-	s64			stream_id;
-	u64			offset;
-	u32			data_len;
-	u16			len;
-	u8			type;
-	u8			level;
-	u8			fin:1;
-	u8			buf[];
-};
 
 /* what a queued skb holds for the reader */
 enum quic_rcv_kind {
@@ -248,16 +228,6 @@ static inline u8 quic_level_space(u8 level)
 {
 	return level == QUIC_CRYPTO_EARLY ? QUIC_CRYPTO_APP : level;
 }
-
-/* frame.c */
-struct quic_frame *quic_frame_alloc(unsigned int len, gfp_t gfp);
-struct quic_frame *quic_frame_build(u8 level, gfp_t gfp, u8 type,
-				    unsigned int nvals, const u64 *vals);
-int quic_frame_queue_crypto(struct sock *sk, u8 level, struct msghdr *msg,
-			    size_t len);
-int quic_frame_queue_close(struct sock *sk);
-void quic_outq_add(struct sock *sk, struct quic_frame *f);
-void quic_outq_purge(struct sock *sk);
 
 /* output.c */
 void quic_output(struct sock *sk);

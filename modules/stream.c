@@ -333,18 +333,13 @@ err:
 void quic_stream_consumed(struct sock *sk, struct quic_stream *st, u32 len)
 {
 	struct quic_sock *qs = quic_sk(sk);
-	struct quic_frame *f;
-	u64 v[2];
 
 	/* the windows grow with the receive buffer the reader asked for */
 	qs->recv_window = max_t(u64, qs->recv_window, READ_ONCE(sk->sk_rcvbuf));
 	qs->recv_consumed += len;
 	if (qs->recv_max_data - qs->recv_consumed < qs->recv_window / 2) {
 		qs->recv_max_data = qs->recv_consumed + qs->recv_window;
-		f = quic_frame_build(QUIC_CRYPTO_APP, GFP_ATOMIC, 0x10, 1,
-				     &qs->recv_max_data);
-		if (f)
-			quic_outq_add(sk, f);
+		quic_frame_queue_max_data(sk, qs->recv_max_data);
 	}
 	if (!st)
 		return;
@@ -355,11 +350,7 @@ void quic_stream_consumed(struct sock *sk, struct quic_stream *st, u32 len)
 				READ_ONCE(sk->sk_rcvbuf) / 2);
 	if (st->recv_max - st->recv_read < st->recv_window / 2) {
 		st->recv_max = st->recv_read + st->recv_window;
-		v[0] = st->id;
-		v[1] = st->recv_max;
-		f = quic_frame_build(QUIC_CRYPTO_APP, GFP_ATOMIC, 0x11, 2, v);
-		if (f)
-			quic_outq_add(sk, f);
+		quic_frame_queue_max_stream_data(sk, st->id, st->recv_max);
 	}
 }
 
@@ -377,7 +368,6 @@ void quic_stream_peer_done(struct sock *sk, struct quic_stream *st)
 	struct quic_stream_limits *l = &qs->streams.remote[uni];
 	u64 initial = uni ? qs->local_param.max_streams_uni :
 			    qs->local_param.max_streams_bidi;
-	struct quic_frame *f;
 	u64 max;
 
 	if (quic_stream_is_local(sk, st->id))
@@ -387,8 +377,5 @@ void quic_stream_peer_done(struct sock *sk, struct quic_stream *st)
 	if (max > (1ULL << 60) || max - l->max < max_t(u64, initial / 2, 1))
 		return;
 	l->max = max;
-	f = quic_frame_build(QUIC_CRYPTO_APP, GFP_ATOMIC, uni ? 0x13 : 0x12, 1,
-			     &l->max);
-	if (f)
-		quic_outq_add(sk, f);
+	quic_frame_queue_max_streams(sk, uni, l->max);
 }

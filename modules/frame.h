@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * QUIC frames (RFC 9000 section 19, RFC 9221): the frame types, one
+ * table of what each type may do, and every encoder and decoder
+ * (frame.c).  No other file names a frame type by its number.
+ */
+#ifndef __QUIC_FRAME_H
+#define __QUIC_FRAME_H
+
+#include <linux/gfp.h>
+#include <linux/ktime.h>
+#include <linux/list.h>
+#include <linux/types.h>
+
+struct sock;
+struct sk_buff;
+struct quic_buf;
+struct quic_cid;
+struct quic_stream;
+struct msghdr;
+
+/*
+ * enum quic_frame_type - frame types.  Types above 0x3f (extensions) are
+ * multi-byte variable-length integers: the table below covers the
+ * single-byte ones, and quic_frame_info() says "unknown" for the rest.
+ */
+enum quic_frame_type {
+	QUIC_FRAME_PADDING		= 0x00,
+	QUIC_FRAME_PING			= 0x01,
+	QUIC_FRAME_ACK			= 0x02,
+	QUIC_FRAME_ACK_ECN		= 0x03,
+	QUIC_FRAME_RESET_STREAM		= 0x04,
+	QUIC_FRAME_STOP_SENDING		= 0x05,
+	QUIC_FRAME_CRYPTO		= 0x06,
+	QUIC_FRAME_NEW_TOKEN		= 0x07,
+	QUIC_FRAME_STREAM		= 0x08,	/* to 0x0f: the bits below */
+	QUIC_FRAME_STREAM_LAST		= 0x0f,
+	QUIC_FRAME_MAX_DATA		= 0x10,
+	QUIC_FRAME_MAX_STREAM_DATA	= 0x11,
+	QUIC_FRAME_MAX_STREAMS_BIDI	= 0x12,
+	QUIC_FRAME_MAX_STREAMS_UNI	= 0x13,
+	QUIC_FRAME_DATA_BLOCKED		= 0x14,
+	QUIC_FRAME_STREAM_DATA_BLOCKED	= 0x15,
+	QUIC_FRAME_STREAMS_BLOCKED_BIDI	= 0x16,
+	QUIC_FRAME_STREAMS_BLOCKED_UNI	= 0x17,
+	QUIC_FRAME_NEW_CONNECTION_ID	= 0x18,
+	QUIC_FRAME_RETIRE_CONNECTION_ID	= 0x19,
+	QUIC_FRAME_PATH_CHALLENGE	= 0x1a,
+	QUIC_FRAME_PATH_RESPONSE	= 0x1b,
+	QUIC_FRAME_CONNECTION_CLOSE	= 0x1c,
+	QUIC_FRAME_CONNECTION_CLOSE_APP	= 0x1d,
+	QUIC_FRAME_HANDSHAKE_DONE	= 0x1e,
+	QUIC_FRAME_DATAGRAM		= 0x30,	/* RFC 9221 */
+	QUIC_FRAME_DATAGRAM_LEN		= 0x31,
+	QUIC_FRAME_TABLE_SIZE,
+};
+
+/* STREAM frame type bits, RFC 9000 section 19.8 */
+#define QUIC_STREAM_BIT_FIN	0x01
+#define QUIC_STREAM_BIT_LEN	0x02
+#define QUIC_STREAM_BIT_OFF	0x04
+
+/*
+ * struct quic_frame - a frame waiting to be sent, or sent and waiting to
+ * be acknowledged.  Frames are encoded once, when queued; a lost frame is
+ * sent again as it is, in a new packet (RFC 9000 section 13.3).
+ * @stream_id: STREAM frames: the stream; -1 otherwise
+ * @offset: STREAM and CRYPTO frames: offset of the data
+ * @data_len: STREAM and CRYPTO frames: length of the data
+ * @level: the packet number space it must go in (enum quic_crypto_level)
+ */
+struct quic_frame {
+	struct list_head	list;
+	s64			stream_id;
+	u64			offset;
+	u32			data_len;
+	u16			len;
+	u8			type;
+	u8			level;
+	u8			fin:1;
+	u8			buf[];
+};
+
+/*
+ * struct quic_rx - what the decoders know of the packet being processed
+ * @skb: the datagram
+ * @start: payload start (linear data)
+ * @now: arrival time
+ * @level: crypto level of the packet
+ * @sp: its packet number space
+ * @eliciting: an ack-eliciting frame was seen
+ * @frame: type being processed, for the error report
+ */
+struct quic_rx {
+	struct sk_buff	*skb;
+	const u8	*start;
+	ktime_t		now;
+	u8		level;
+	u8		sp;
+	u8		eliciting:1;
+	u8		frame;
+};
+
+/* what a frame type may do when we send it */
+bool quic_frame_ack_eliciting(u8 type);
+bool quic_frame_retransmitted(u8 type);
+
+/* receive: every frame of a packet's payload @b */
+int quic_frame_process(struct sock *sk, struct quic_rx *rx,
+		       struct quic_buf *b);
+
+/* encoders */
+struct quic_frame *quic_frame_alloc(unsigned int len, gfp_t gfp);
+struct quic_frame *quic_frame_build(u8 level, gfp_t gfp, u8 type,
+				    unsigned int nvals, const u64 *vals);
+struct quic_frame *quic_frame_ping(u8 level, gfp_t gfp);
+struct quic_frame *quic_frame_stream(struct sock *sk, struct quic_stream *st,
+				     struct msghdr *msg, u32 chunk, bool fin);
+struct quic_frame *quic_frame_new_cid(const struct quic_cid *cid,
+				      u64 retire_prior_to, gfp_t gfp);
+int quic_frame_queue_crypto(struct sock *sk, u8 level, struct msghdr *msg,
+			    size_t len);
+int quic_frame_queue_close(struct sock *sk);
+void quic_frame_queue_handshake_done(struct sock *sk);
+void quic_frame_queue_retire_cid(struct sock *sk, u64 seq);
+void quic_frame_queue_data_blocked(struct sock *sk, u64 max, gfp_t gfp);
+void quic_frame_queue_stream_data_blocked(struct sock *sk, s64 id, u64 max,
+					  gfp_t gfp);
+void quic_frame_queue_streams_blocked(struct sock *sk, bool uni, u64 max,
+				      gfp_t gfp);
+void quic_frame_queue_max_data(struct sock *sk, u64 max);
+void quic_frame_queue_max_stream_data(struct sock *sk, s64 id, u64 max);
+void quic_frame_queue_max_streams(struct sock *sk, bool uni, u64 max);
+
+/* the send queue */
+void quic_outq_add(struct sock *sk, struct quic_frame *f);
+void quic_outq_purge(struct sock *sk);
+
+#endif /* __QUIC_FRAME_H */

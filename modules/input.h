@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * QUIC input (input.c): the effects of received frames that the decoders
+ * in frame.c hand over.  Each runs with the socket locked and returns 0
+ * or a transport error code (or -EAGAIN, -ECONNRESET as documented).
+ */
+#ifndef __QUIC_INPUT_H
+#define __QUIC_INPUT_H
+
+#include <linux/types.h>
+
+struct sock;
+struct quic_rx;
+struct quic_connection_close;
+
+int quic_rcv_crypto(struct sock *sk, struct quic_rx *rx, u64 off,
+		    const u8 *data, u64 len);
+int quic_rcv_stream(struct sock *sk, struct quic_rx *rx, u64 id, u64 off,
+		    const u8 *data, u64 len, bool fin);
+int quic_rcv_new_cid(struct sock *sk, u64 seq, u64 prior, const u8 *data,
+		     u8 len, const u8 *token);
+int quic_rcv_retire_cid(struct sock *sk, u64 seq);
+int quic_rcv_close(struct sock *sk, const struct quic_connection_close *c);
+
+#endif /* __QUIC_INPUT_H */
