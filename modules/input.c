@@ -18,27 +18,13 @@
 #include "compat.h"
 #include "frame.h"
 #include "input.h"
+#include "listen.h"
 #include "protocol.h"
 #include "socket.h"
 #include "varint.h"
 
-#define QUIC_REQ_MAX_SKBS	8
 #define QUIC_CRYPTO_REORDER_MAX	(64 * 1024)
 #define QUIC_CRYPTO_REORDER_SKBS	64
-
-/* a parsed packet header; pointers into the linear datagram */
-struct quic_hdr {
-	const u8	*dcid;
-	const u8	*scid;
-	u32		version;
-	u32		pn_offset;	/* from the packet's first byte */
-	u32		pkt_len;	/* the whole packet */
-	u8		dcid_len;
-	u8		scid_len;
-	u8		level;
-	u8		is_long:1,
-			is_retry:1;
-};
 
 static int quic_long_level(u32 version, u8 type, u8 *level)
 {
@@ -662,82 +648,6 @@ int quic_backlog_rcv(struct sock *sk, struct sk_buff *skb)
 	return 0;
 }
 
-/* listeners */
-
-static bool quic_req_match(const struct quic_request *req,
-			   const union quic_addr *peer, const struct quic_hdr *h)
-{
-	return quic_addr_equal(&req->peer, peer) &&
-	       req->dcid.len == h->dcid_len &&
-	       !memcmp(req->dcid.data, h->dcid, h->dcid_len);
-}
-
-static void quic_listen_rcv(struct quic_udp_sock *us, struct sk_buff *skb,
-			    const struct quic_hdr *h,
-			    const union quic_addr *peer,
-			    const union quic_addr *local)
-{
-	struct quic_request *req;
-	struct quic_sock *qs;
-	struct sock *sk = NULL;
-
-	/* RFC 9000 section 14.1: a client Initial fills 1200 bytes */
-	if (h->level != QUIC_CRYPTO_INITIAL || skb->len < QUIC_MIN_UDP_PAYLOAD ||
-	    h->dcid_len < 8)
-		goto drop;
-
-	rcu_read_lock();
-	hlist_for_each_entry_rcu(qs, &us->listeners, listen_node) {
-		if (qs->inet.sk.sk_family == peer->sa.sa_family &&
-		    refcount_inc_not_zero(&qs->inet.sk.sk_refcnt)) {
-			sk = &qs->inet.sk;
-			break;
-		}
-	}
-	rcu_read_unlock();
-	if (!sk)
-		goto drop;
-
-	bh_lock_sock(sk);
-	if (sk->sk_state != QUIC_SS_LISTENING)
-		goto unlock_drop;
-	qs = quic_sk(sk);
-	list_for_each_entry(req, &qs->reqs, list) {
-		if (quic_req_match(req, peer, h)) {
-			if (skb_queue_len(&req->skbs) >= QUIC_REQ_MAX_SKBS)
-				goto unlock_drop;
-			__skb_queue_tail(&req->skbs, skb);
-			goto unlock;
-		}
-	}
-	if (qs->nreqs >= READ_ONCE(sk->sk_max_ack_backlog))
-		goto unlock_drop;
-	req = kzalloc(sizeof(*req), GFP_ATOMIC);
-	if (!req)
-		goto unlock_drop;
-	req->peer = *peer;
-	req->local = *local;
-	req->version = h->version;
-	req->dcid.len = h->dcid_len;
-	memcpy(req->dcid.data, h->dcid, h->dcid_len);
-	req->scid.len = h->scid_len;
-	memcpy(req->scid.data, h->scid, h->scid_len);
-	skb_queue_head_init(&req->skbs);
-	__skb_queue_tail(&req->skbs, skb);
-	list_add_tail(&req->list, &qs->reqs);
-	qs->nreqs++;
-	sk->sk_data_ready(sk);
-unlock:
-	bh_unlock_sock(sk);
-	sock_put(sk);
-	return;
-unlock_drop:
-	bh_unlock_sock(sk);
-	sock_put(sk);
-drop:
-	kfree_skb(skb);
-}
-
 static void quic_skb_addrs(struct sk_buff *skb, union quic_addr *peer,
 			   union quic_addr *local)
 {
@@ -762,83 +672,6 @@ static void quic_skb_addrs(struct sk_buff *skb, union quic_addr *peer,
 		if (ipv6_addr_type(&peer->v6.sin6_addr) & IPV6_ADDR_LINKLOCAL)
 			peer->v6.sin6_scope_id = inet6_iif(skb);
 	}
-}
-
-/*
- * RFC 9000 section 6.1: a client Initial (1200 bytes or more) of a
- * version we do not speak, to a port with a listener, gets a Version
- * Negotiation packet listing ours.  Stateless; consumes @skb.
- */
-static void quic_send_version_negotiation(struct sock *usk,
-					  struct quic_udp_sock *us,
-					  struct sk_buff *skb,
-					  const struct quic_hdr *h,
-					  const union quic_addr *peer,
-					  const union quic_addr *local)
-{
-	struct net *net = sock_net(usk);
-	struct dst_entry *dst;
-	struct sk_buff *vn;
-	u8 *p;
-
-	if (skb->len < QUIC_MIN_UDP_PAYLOAD || hlist_empty(&us->listeners))
-		goto out;
-	vn = alloc_skb(MAX_HEADER + sizeof(struct ipv6hdr) +
-		       sizeof(struct udphdr) + 7 + 2 * QUIC_CONN_ID_MAX_LEN + 8,
-		       GFP_ATOMIC);
-	if (!vn)
-		goto out;
-	skb_reserve(vn, MAX_HEADER + sizeof(struct ipv6hdr) +
-		    sizeof(struct udphdr));
-	p = skb_put(vn, 7 + h->dcid_len + h->scid_len + 8);
-	*p++ = 0x80 | get_random_u8();
-	put_unaligned_be32(0, p);
-	p += 4;
-	*p++ = h->scid_len;		/* their source ID is our destination */
-	memcpy(p, h->scid, h->scid_len);
-	p += h->scid_len;
-	*p++ = h->dcid_len;
-	memcpy(p, h->dcid, h->dcid_len);
-	p += h->dcid_len;
-	put_unaligned_be32(QUIC_VERSION_V1, p);
-	put_unaligned_be32(QUIC_VERSION_V2, p + 4);
-
-	if (peer->sa.sa_family == AF_INET) {
-		struct flowi4 fl4 = {
-			.daddr = peer->v4.sin_addr.s_addr,
-			.saddr = local->v4.sin_addr.s_addr,
-			.flowi4_proto = IPPROTO_UDP,
-		};
-		struct rtable *rt = ip_route_output_key(net, &fl4);
-
-		if (IS_ERR(rt)) {
-			kfree_skb(vn);
-			goto out;
-		}
-		udp_tunnel_xmit_skb(rt, usk, vn, fl4.saddr, fl4.daddr, 0,
-				    ip4_dst_hoplimit(&rt->dst), 0,
-				    local->v4.sin_port, peer->v4.sin_port,
-				    false, false);
-	} else {
-		struct flowi6 fl6 = {
-			.daddr = peer->v6.sin6_addr,
-			.saddr = local->v6.sin6_addr,
-			.flowi6_oif = peer->v6.sin6_scope_id,
-			.flowi6_proto = IPPROTO_UDP,
-		};
-
-		dst = ip6_dst_lookup_flow(net, usk, &fl6, NULL);
-		if (IS_ERR(dst)) {
-			kfree_skb(vn);
-			goto out;
-		}
-		udp_tunnel6_xmit_skb(dst, usk, vn, NULL, &fl6.saddr, &fl6.daddr,
-				     0, ip6_dst_hoplimit(dst), 0,
-				     local->v6.sin6_port, peer->v6.sin6_port,
-				     false);
-	}
-out:
-	consume_skb(skb);
 }
 
 static void quic_wake_waiters(struct sock *sk)

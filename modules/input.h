@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * QUIC input (input.c): the effects of received frames that the decoders
- * in frame.c hand over.  Each runs with the socket locked and returns 0
- * or a transport error code (or -EAGAIN, -ECONNRESET as documented).
+ * QUIC input (input.c): the parsed packet header, and the effects of
+ * received frames that the decoders in frame.c hand over.  Each runs
+ * with the socket locked and returns 0 or a transport error code (or
+ * -EAGAIN, -ECONNRESET as documented).
  */
 #ifndef __QUIC_INPUT_H
 #define __QUIC_INPUT_H
@@ -12,6 +13,20 @@
 struct sock;
 struct quic_rx;
 struct quic_connection_close;
+
+/* a parsed packet header; pointers into the linear datagram */
+struct quic_hdr {
+	const u8	*dcid;
+	const u8	*scid;
+	u32		version;
+	u32		pn_offset;	/* from the packet's first byte */
+	u32		pkt_len;	/* the whole packet */
+	u8		dcid_len;
+	u8		scid_len;
+	u8		level;
+	u8		is_long:1,
+			is_retry:1;
+};
 
 int quic_rcv_crypto(struct sock *sk, struct quic_rx *rx, u64 off,
 		    const u8 *data, u64 len);

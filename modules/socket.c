@@ -22,6 +22,7 @@
 
 #include "protocol.h"
 #include "socket.h"
+#include "listen.h"
 #include "sockopt.h"
 #include "tparam.h"
 #include "varint.h"
@@ -61,7 +62,7 @@ static void quic_close_work(struct work_struct *work);
 
 static int quic_hash(struct sock *sk);
 
-static int quic_init_sock(struct sock *sk)
+int quic_init_sock(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	int i;
@@ -112,22 +113,6 @@ static void quic_stop_timers(struct sock *sk)
 	sk_stop_timer_sync(sk, &qs->idle_timer);
 	if (hrtimer_cancel(&qs->pace_timer))
 		__sock_put(sk);
-}
-
-static void quic_reqs_purge(struct sock *sk)
-{
-	struct quic_sock *qs = quic_sk(sk);
-	struct quic_request *req, *tmp;
-	LIST_HEAD(reqs);
-
-	spin_lock_bh(&sk->sk_lock.slock);
-	list_splice_init(&qs->reqs, &reqs);
-	qs->nreqs = 0;
-	spin_unlock_bh(&sk->sk_lock.slock);
-	list_for_each_entry_safe(req, tmp, &reqs, list) {
-		__skb_queue_purge(&req->skbs);
-		kfree(req);
-	}
 }
 
 /* what the connection holds; the socket is locked and dead */
@@ -368,7 +353,7 @@ static int quic_addr_from_user(struct sock *sk, const struct sockaddr *uaddr,
 	return 0;
 }
 
-static void quic_set_local(struct sock *sk, const union quic_addr *a)
+void quic_set_local(struct sock *sk, const union quic_addr *a)
 {
 	struct inet_sock *inet = inet_sk(sk);
 
@@ -1036,250 +1021,6 @@ static int quic_inet_connect(struct socket *sock, struct sockaddr *uaddr,
 		return -EINVAL;
 	return quic_connect(sock->sk, uaddr, addr_len);
 }
-
-static int quic_inet_listen(struct socket *sock, int backlog)
-{
-	struct sock *sk = sock->sk;
-	struct quic_sock *qs = quic_sk(sk);
-	union quic_addr any;
-	int err = 0;
-
-	lock_sock(sk);
-	if (sk->sk_state == QUIC_SS_LISTENING) {
-		WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
-		goto out;
-	}
-	err = -EINVAL;
-	if (sk->sk_state != QUIC_SS_CLOSED || qs->closing)
-		goto out;
-	if (!qs->udp_sk) {
-		memset(&any, 0, sizeof(any));
-		any.sa.sa_family = sk->sk_family;
-		err = quic_udp_sock_get(sock_net(sk), &any, sk->sk_ipv6only,
-					&qs->udp_sk);
-		if (err)
-			goto out;
-		quic_set_local(sk, &qs->udp_sk->addr);
-	}
-	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
-	qs->is_serv = 1;
-	quic_set_state(sk, QUIC_SS_LISTENING);
-	quic_udp_sock_listen(sock_net(sk), qs->udp_sk, &qs->listen_node,
-			     true);
-	err = 0;
-out:
-	release_sock(sk);
-	return err;
-}
-
-/* Make the connection socket for a request, in process context. */
-static struct sock *quic_accept_sk(struct sock *lsk, struct quic_request *req,
-				   bool kern, int *errp)
-{
-	struct quic_sock *lqs = quic_sk(lsk), *qs;
-	struct inet_sock *inet;
-	struct quic_cid *cid;
-	struct sk_buff *skb;
-	struct sock *sk;
-	int err = -ENOMEM;
-
-	sk = sk_alloc(sock_net(lsk), lsk->sk_family, GFP_KERNEL, lsk->sk_prot,
-		      kern);
-	if (!sk)
-		goto fail;
-	sock_init_data(NULL, sk);
-	sk->sk_type = lsk->sk_type;
-	sk->sk_protocol = lsk->sk_protocol;
-	sk->sk_backlog_rcv = lsk->sk_prot->backlog_rcv;
-	sk->sk_rcvbuf = lsk->sk_rcvbuf;
-	sk->sk_sndbuf = lsk->sk_sndbuf;
-	inet = inet_sk(sk);
-	if (lsk->sk_family == AF_INET6) {
-		/* sk_alloc() zeroed it; what inet6_create() sets besides */
-		inet->pinet6 = &((struct quic6_sock *)sk)->inet6;
-		inet->pinet6->hop_limit = -1;
-		inet->pinet6->mcast_hops = IPV6_DEFAULT_MCASTHOPS;
-		inet->pinet6->tclass = inet6_sk(lsk)->tclass;
-		sk->sk_destruct = inet6_sock_destruct;
-	} else {
-		sk->sk_destruct = inet_sock_destruct;
-	}
-	sk->sk_ipv6only = lsk->sk_ipv6only;
-	sk->sk_bound_dev_if = lsk->sk_bound_dev_if;
-	inet->mc_ttl = 1;
-	inet->uc_ttl = -1;
-	inet->tos = inet_sk(lsk)->tos;
-
-	err = quic_init_sock(sk);
-	qs = quic_sk(sk);
-	/* Owned from before its IDs are published: what a softirq finds
-	 * through them waits on the backlog, behind the client's Initials
-	 * processed below.  The listener's lock is held: a nested lock of
-	 * the same class.
-	 */
-	lock_sock_nested(sk, SINGLE_DEPTH_NESTING);
-	if (err)
-		goto free;
-	qs->local_param = lqs->local_param;
-	qs->config = lqs->config;
-	qs->events = lqs->events;
-	err = quic_cong_select(&qs->cong, qs->config.congestion_control_algo);
-	if (err)
-		goto free;
-	err = -ENOMEM;
-	if (lqs->alpn) {
-		qs->alpn = kmemdup(lqs->alpn, lqs->alpn_len + 1, GFP_KERNEL);
-		if (!qs->alpn)
-			goto free;
-		qs->alpn_len = lqs->alpn_len;
-	}
-
-	quic_udp_sock_hold(sock_net(sk), lqs->udp_sk);
-	qs->udp_sk = lqs->udp_sk;
-	quic_set_local(sk, &lqs->udp_sk->addr);
-	if (lqs->udp_sk->addr.sa.sa_family == AF_INET
-	    ? !lqs->udp_sk->addr.v4.sin_addr.s_addr
-	    : ipv6_addr_any(&lqs->udp_sk->addr.v6.sin6_addr))
-		quic_set_local(sk, &req->local);
-	qs->peer = req->peer;
-	if (req->peer.sa.sa_family == AF_INET) {
-		inet->inet_daddr = req->peer.v4.sin_addr.s_addr;
-		inet->inet_dport = req->peer.v4.sin_port;
-	} else {
-		sk->sk_v6_daddr = req->peer.v6.sin6_addr;
-		inet->inet_dport = req->peer.v6.sin6_port;
-	}
-
-	qs->is_serv = 1;
-	qs->version = req->version;
-	qs->odcid = req->dcid;
-	qs->peer_init_scid = req->scid;
-	err = quic_cid_add(sk, &qs->dcids, 0, &req->scid, NULL, GFP_KERNEL);
-	if (err)
-		goto free;
-	err = quic_cid_issue(sk, &qs->scids, GFP_KERNEL, &cid);
-	if (err)
-		goto free;
-	/* the client keeps using its original DCID until it hears us */
-	err = quic_cid_add(sk, &qs->aliases, 0, &req->dcid, NULL, GFP_KERNEL);
-	if (err)
-		goto free;
-	err = quic_crypto_initial_keys(&qs->crypto[QUIC_CRYPTO_INITIAL],
-				       req->dcid.data, req->dcid.len,
-				       qs->version, true);
-	if (err)
-		goto free;
-	err = quic_output_route(sk);
-	if (err)
-		goto free;
-	quic_streams_set_limits(sk);
-	quic_set_state(sk, QUIC_SS_ESTABLISHING);
-
-	/* the client's Initials, processed as if they arrived now */
-	while ((skb = __skb_dequeue(&req->skbs)))
-		quic_rcv_datagram(sk, skb);
-	/* RFC 9000 section 10.3 (and common sense): no state for datagrams
-	 * that only look like Initials; none of them opened.  Nor for a
-	 * client that broke the protocol in them: it was told once, in
-	 * quic_conn_close().
-	 */
-	err = -EPROTO;
-	if (qs->space[QUIC_CRYPTO_INITIAL].nranges && !qs->closing)
-		err = 0;
-	if (err)
-		goto free;
-	release_sock(sk);
-	return sk;
-free:
-	/* Never handed out: no closing period, nothing more is answered,
-	 * not even what waits on the backlog.
-	 */
-	qs->draining = 1;
-	quic_set_state(sk, QUIC_SS_CLOSED);
-	release_sock(sk);
-	sk_common_release(sk);
-fail:
-	*errp = err;
-	return NULL;
-}
-
-static int quic_accept_wait(struct sock *sk, long *timeo)
-{
-	DEFINE_WAIT_FUNC(wait, woken_wake_function);
-	struct quic_sock *qs = quic_sk(sk);
-	int err = 0;
-
-	add_wait_queue_exclusive(sk_sleep(sk), &wait);
-	while (list_empty(&qs->reqs)) {
-		err = -EINVAL;
-		if (sk->sk_state != QUIC_SS_LISTENING)
-			break;
-		err = -EAGAIN;
-		if (!*timeo)
-			break;
-		err = sock_intr_errno(*timeo);
-		if (signal_pending(current))
-			break;
-		err = 0;
-		sk_wait_event(sk, timeo, !list_empty(&qs->reqs) ||
-			      sk->sk_state != QUIC_SS_LISTENING, &wait);
-	}
-	remove_wait_queue(sk_sleep(sk), &wait);
-	return list_empty(&qs->reqs) ? (err ?: -EINVAL) : 0;
-}
-
-static int quic_do_accept(struct socket *sock, struct socket *newsock,
-			  int flags, bool kern)
-{
-	struct sock *sk = sock->sk, *newsk;
-	struct quic_sock *qs = quic_sk(sk);
-	struct quic_request *req;
-	long timeo;
-	int err;
-
-	lock_sock(sk);
-	timeo = sock_rcvtimeo(sk, flags & O_NONBLOCK);
-	do {
-		err = quic_accept_wait(sk, &timeo);
-		if (err) {
-			release_sock(sk);
-			return err;
-		}
-		spin_lock_bh(&sk->sk_lock.slock);
-		req = list_first_entry(&qs->reqs, struct quic_request, list);
-		list_del(&req->list);
-		qs->nreqs--;
-		spin_unlock_bh(&sk->sk_lock.slock);
-
-		newsk = quic_accept_sk(sk, req, kern, &err);
-		__skb_queue_purge(&req->skbs);
-		kfree(req);
-		/* a request whose Initials did not open: the next one */
-	} while (!newsk && err == -EPROTO);
-	release_sock(sk);
-	if (!newsk)
-		return err;
-
-	lock_sock(newsk);
-	sock_graft(newsk, newsock);
-	newsock->state = SS_CONNECTED;
-	release_sock(newsk);
-	return 0;
-}
-
-#ifdef QUIC_HAVE_PROTO_ACCEPT_ARG
-static int quic_inet_accept(struct socket *sock, struct socket *newsock,
-			    struct proto_accept_arg *arg)
-{
-	return quic_do_accept(sock, newsock, arg->flags, arg->kern);
-}
-#else
-static int quic_inet_accept(struct socket *sock, struct socket *newsock,
-			    int flags, bool kern)
-{
-	return quic_do_accept(sock, newsock, flags, kern);
-}
-#endif
 
 /*
  * shutdown(): QUIC has no half close.  SEND_SHUTDOWN sends

@@ -67,20 +67,6 @@ enum {
 };
 
 /*
- * struct quic_request - a client Initial waiting on a listener for
- * accept(), with any Initial packets of the same client that follow.
- */
-struct quic_request {
-	struct list_head	list;
-	union quic_addr		peer;
-	union quic_addr		local;
-	struct quic_conn_id	dcid;	/* the client's original DCID */
-	struct quic_conn_id	scid;
-	u32			version;
-	struct sk_buff_head	skbs;
-};
-
-/*
  * struct quic_sock - a QUIC socket: one connection, or a listener.
  *
  * Locking: everything below @inet is read and written under the socket
@@ -270,6 +256,8 @@ void quic_stream_consumed(struct sock *sk, struct quic_stream *st,
 void quic_stream_peer_done(struct sock *sk, struct quic_stream *st);
 
 /* socket.c */
+int quic_init_sock(struct sock *sk);
+void quic_set_local(struct sock *sk, const union quic_addr *a);
 void quic_set_state(struct sock *sk, int state);
 void quic_conn_close(struct sock *sk, u32 errcode, u8 frame, bool app);
 void quic_conn_closed(struct sock *sk, int err);

@@ -1,0 +1,437 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * QUIC listeners: listen(), the request queue that client Initials
+ * without a connection join, Version Negotiation for the versions we do
+ * not speak, and accept(), which makes the connection socket of a
+ * request in process context.
+ *
+ * Locking: a listener's request list is changed under its
+ * bh_lock_sock() by the receive hook and under the socket spinlock by
+ * accept(); accept() holds the listener's lock while it makes the child,
+ * whose lock it takes nested (SINGLE_DEPTH_NESTING).
+ */
+
+#include <linux/slab.h>
+#include <net/inet_common.h>
+#include <net/ip.h>
+#include <net/ip6_route.h>
+#include <net/ipv6.h>
+#include <net/route.h>
+#include <net/sock.h>
+#include <net/udp_tunnel.h>
+
+#include "compat.h"
+#include "input.h"
+#include "listen.h"
+#include "socket.h"
+
+#define QUIC_REQ_MAX_SKBS	8	/* Initials a request keeps */
+
+void quic_reqs_purge(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_request *req, *tmp;
+	LIST_HEAD(reqs);
+
+	spin_lock_bh(&sk->sk_lock.slock);
+	list_splice_init(&qs->reqs, &reqs);
+	qs->nreqs = 0;
+	spin_unlock_bh(&sk->sk_lock.slock);
+	list_for_each_entry_safe(req, tmp, &reqs, list) {
+		__skb_queue_purge(&req->skbs);
+		kfree(req);
+	}
+}
+
+int quic_inet_listen(struct socket *sock, int backlog)
+{
+	struct sock *sk = sock->sk;
+	struct quic_sock *qs = quic_sk(sk);
+	union quic_addr any;
+	int err = 0;
+
+	lock_sock(sk);
+	if (sk->sk_state == QUIC_SS_LISTENING) {
+		WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
+		goto out;
+	}
+	err = -EINVAL;
+	if (sk->sk_state != QUIC_SS_CLOSED || qs->closing)
+		goto out;
+	if (!qs->udp_sk) {
+		memset(&any, 0, sizeof(any));
+		any.sa.sa_family = sk->sk_family;
+		err = quic_udp_sock_get(sock_net(sk), &any, sk->sk_ipv6only,
+					&qs->udp_sk);
+		if (err)
+			goto out;
+		quic_set_local(sk, &qs->udp_sk->addr);
+	}
+	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
+	qs->is_serv = 1;
+	quic_set_state(sk, QUIC_SS_LISTENING);
+	quic_udp_sock_listen(sock_net(sk), qs->udp_sk, &qs->listen_node,
+			     true);
+	err = 0;
+out:
+	release_sock(sk);
+	return err;
+}
+
+/* Make the connection socket for a request, in process context. */
+static struct sock *quic_accept_sk(struct sock *lsk, struct quic_request *req,
+				   bool kern, int *errp)
+{
+	struct quic_sock *lqs = quic_sk(lsk), *qs;
+	struct inet_sock *inet;
+	struct quic_cid *cid;
+	struct sk_buff *skb;
+	struct sock *sk;
+	int err = -ENOMEM;
+
+	sk = sk_alloc(sock_net(lsk), lsk->sk_family, GFP_KERNEL, lsk->sk_prot,
+		      kern);
+	if (!sk)
+		goto fail;
+	sock_init_data(NULL, sk);
+	sk->sk_type = lsk->sk_type;
+	sk->sk_protocol = lsk->sk_protocol;
+	sk->sk_backlog_rcv = lsk->sk_prot->backlog_rcv;
+	sk->sk_rcvbuf = lsk->sk_rcvbuf;
+	sk->sk_sndbuf = lsk->sk_sndbuf;
+	inet = inet_sk(sk);
+	if (lsk->sk_family == AF_INET6) {
+		/* sk_alloc() zeroed it; what inet6_create() sets besides */
+		inet->pinet6 = &((struct quic6_sock *)sk)->inet6;
+		inet->pinet6->hop_limit = -1;
+		inet->pinet6->mcast_hops = IPV6_DEFAULT_MCASTHOPS;
+		inet->pinet6->tclass = inet6_sk(lsk)->tclass;
+		sk->sk_destruct = inet6_sock_destruct;
+	} else {
+		sk->sk_destruct = inet_sock_destruct;
+	}
+	sk->sk_ipv6only = lsk->sk_ipv6only;
+	sk->sk_bound_dev_if = lsk->sk_bound_dev_if;
+	inet->mc_ttl = 1;
+	inet->uc_ttl = -1;
+	inet->tos = inet_sk(lsk)->tos;
+
+	err = quic_init_sock(sk);
+	qs = quic_sk(sk);
+	/* Owned from before its IDs are published: what a softirq finds
+	 * through them waits on the backlog, behind the client's Initials
+	 * processed below.  The listener's lock is held: a nested lock of
+	 * the same class.
+	 */
+	lock_sock_nested(sk, SINGLE_DEPTH_NESTING);
+	if (err)
+		goto free;
+	qs->local_param = lqs->local_param;
+	qs->config = lqs->config;
+	qs->events = lqs->events;
+	err = quic_cong_select(&qs->cong, qs->config.congestion_control_algo);
+	if (err)
+		goto free;
+	err = -ENOMEM;
+	if (lqs->alpn) {
+		qs->alpn = kmemdup(lqs->alpn, lqs->alpn_len + 1, GFP_KERNEL);
+		if (!qs->alpn)
+			goto free;
+		qs->alpn_len = lqs->alpn_len;
+	}
+
+	quic_udp_sock_hold(sock_net(sk), lqs->udp_sk);
+	qs->udp_sk = lqs->udp_sk;
+	quic_set_local(sk, &lqs->udp_sk->addr);
+	if (lqs->udp_sk->addr.sa.sa_family == AF_INET
+	    ? !lqs->udp_sk->addr.v4.sin_addr.s_addr
+	    : ipv6_addr_any(&lqs->udp_sk->addr.v6.sin6_addr))
+		quic_set_local(sk, &req->local);
+	qs->peer = req->peer;
+	if (req->peer.sa.sa_family == AF_INET) {
+		inet->inet_daddr = req->peer.v4.sin_addr.s_addr;
+		inet->inet_dport = req->peer.v4.sin_port;
+	} else {
+		sk->sk_v6_daddr = req->peer.v6.sin6_addr;
+		inet->inet_dport = req->peer.v6.sin6_port;
+	}
+
+	qs->is_serv = 1;
+	qs->version = req->version;
+	qs->odcid = req->dcid;
+	qs->peer_init_scid = req->scid;
+	err = quic_cid_add(sk, &qs->dcids, 0, &req->scid, NULL, GFP_KERNEL);
+	if (err)
+		goto free;
+	err = quic_cid_issue(sk, &qs->scids, GFP_KERNEL, &cid);
+	if (err)
+		goto free;
+	/* the client keeps using its original DCID until it hears us */
+	err = quic_cid_add(sk, &qs->aliases, 0, &req->dcid, NULL, GFP_KERNEL);
+	if (err)
+		goto free;
+	err = quic_crypto_initial_keys(&qs->crypto[QUIC_CRYPTO_INITIAL],
+				       req->dcid.data, req->dcid.len,
+				       qs->version, true);
+	if (err)
+		goto free;
+	err = quic_output_route(sk);
+	if (err)
+		goto free;
+	quic_streams_set_limits(sk);
+	quic_set_state(sk, QUIC_SS_ESTABLISHING);
+
+	/* the client's Initials, processed as if they arrived now */
+	while ((skb = __skb_dequeue(&req->skbs)))
+		quic_rcv_datagram(sk, skb);
+	/* RFC 9000 section 10.3 (and common sense): no state for datagrams
+	 * that only look like Initials; none of them opened.  Nor for a
+	 * client that broke the protocol in them: it was told once, in
+	 * quic_conn_close().
+	 */
+	err = -EPROTO;
+	if (qs->space[QUIC_CRYPTO_INITIAL].nranges && !qs->closing)
+		err = 0;
+	if (err)
+		goto free;
+	release_sock(sk);
+	return sk;
+free:
+	/* Never handed out: no closing period, nothing more is answered,
+	 * not even what waits on the backlog.
+	 */
+	qs->draining = 1;
+	quic_set_state(sk, QUIC_SS_CLOSED);
+	release_sock(sk);
+	sk_common_release(sk);
+fail:
+	*errp = err;
+	return NULL;
+}
+
+static int quic_accept_wait(struct sock *sk, long *timeo)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	struct quic_sock *qs = quic_sk(sk);
+	int err = 0;
+
+	add_wait_queue_exclusive(sk_sleep(sk), &wait);
+	while (list_empty(&qs->reqs)) {
+		err = -EINVAL;
+		if (sk->sk_state != QUIC_SS_LISTENING)
+			break;
+		err = -EAGAIN;
+		if (!*timeo)
+			break;
+		err = sock_intr_errno(*timeo);
+		if (signal_pending(current))
+			break;
+		err = 0;
+		sk_wait_event(sk, timeo, !list_empty(&qs->reqs) ||
+			      sk->sk_state != QUIC_SS_LISTENING, &wait);
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+	return list_empty(&qs->reqs) ? (err ?: -EINVAL) : 0;
+}
+
+static int quic_do_accept(struct socket *sock, struct socket *newsock,
+			  int flags, bool kern)
+{
+	struct sock *sk = sock->sk, *newsk;
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_request *req;
+	long timeo;
+	int err;
+
+	lock_sock(sk);
+	timeo = sock_rcvtimeo(sk, flags & O_NONBLOCK);
+	do {
+		err = quic_accept_wait(sk, &timeo);
+		if (err) {
+			release_sock(sk);
+			return err;
+		}
+		spin_lock_bh(&sk->sk_lock.slock);
+		req = list_first_entry(&qs->reqs, struct quic_request, list);
+		list_del(&req->list);
+		qs->nreqs--;
+		spin_unlock_bh(&sk->sk_lock.slock);
+
+		newsk = quic_accept_sk(sk, req, kern, &err);
+		__skb_queue_purge(&req->skbs);
+		kfree(req);
+		/* a request whose Initials did not open: the next one */
+	} while (!newsk && err == -EPROTO);
+	release_sock(sk);
+	if (!newsk)
+		return err;
+
+	lock_sock(newsk);
+	sock_graft(newsk, newsock);
+	newsock->state = SS_CONNECTED;
+	release_sock(newsk);
+	return 0;
+}
+
+#ifdef QUIC_HAVE_PROTO_ACCEPT_ARG
+int quic_inet_accept(struct socket *sock, struct socket *newsock,
+		     struct proto_accept_arg *arg)
+{
+	return quic_do_accept(sock, newsock, arg->flags, arg->kern);
+}
+#else
+int quic_inet_accept(struct socket *sock, struct socket *newsock,
+		     int flags, bool kern)
+{
+	return quic_do_accept(sock, newsock, flags, kern);
+}
+#endif
+
+static bool quic_req_match(const struct quic_request *req,
+			   const union quic_addr *peer, const struct quic_hdr *h)
+{
+	return quic_addr_equal(&req->peer, peer) &&
+	       req->dcid.len == h->dcid_len &&
+	       !memcmp(req->dcid.data, h->dcid, h->dcid_len);
+}
+
+void quic_listen_rcv(struct quic_udp_sock *us, struct sk_buff *skb,
+		     const struct quic_hdr *h, const union quic_addr *peer,
+		     const union quic_addr *local)
+{
+	struct quic_request *req;
+	struct quic_sock *qs;
+	struct sock *sk = NULL;
+
+	/* RFC 9000 section 14.1: a client Initial fills 1200 bytes */
+	if (h->level != QUIC_CRYPTO_INITIAL || skb->len < QUIC_MIN_UDP_PAYLOAD ||
+	    h->dcid_len < 8)
+		goto drop;
+
+	rcu_read_lock();
+	hlist_for_each_entry_rcu(qs, &us->listeners, listen_node) {
+		if (qs->inet.sk.sk_family == peer->sa.sa_family &&
+		    refcount_inc_not_zero(&qs->inet.sk.sk_refcnt)) {
+			sk = &qs->inet.sk;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	if (!sk)
+		goto drop;
+
+	bh_lock_sock(sk);
+	if (sk->sk_state != QUIC_SS_LISTENING)
+		goto unlock_drop;
+	qs = quic_sk(sk);
+	list_for_each_entry(req, &qs->reqs, list) {
+		if (quic_req_match(req, peer, h)) {
+			if (skb_queue_len(&req->skbs) >= QUIC_REQ_MAX_SKBS)
+				goto unlock_drop;
+			__skb_queue_tail(&req->skbs, skb);
+			goto unlock;
+		}
+	}
+	if (qs->nreqs >= READ_ONCE(sk->sk_max_ack_backlog))
+		goto unlock_drop;
+	req = kzalloc(sizeof(*req), GFP_ATOMIC);
+	if (!req)
+		goto unlock_drop;
+	req->peer = *peer;
+	req->local = *local;
+	req->version = h->version;
+	req->dcid.len = h->dcid_len;
+	memcpy(req->dcid.data, h->dcid, h->dcid_len);
+	req->scid.len = h->scid_len;
+	memcpy(req->scid.data, h->scid, h->scid_len);
+	skb_queue_head_init(&req->skbs);
+	__skb_queue_tail(&req->skbs, skb);
+	list_add_tail(&req->list, &qs->reqs);
+	qs->nreqs++;
+	sk->sk_data_ready(sk);
+unlock:
+	bh_unlock_sock(sk);
+	sock_put(sk);
+	return;
+unlock_drop:
+	bh_unlock_sock(sk);
+	sock_put(sk);
+drop:
+	kfree_skb(skb);
+}
+
+/*
+ * RFC 9000 section 6.1: a client Initial (1200 bytes or more) of a
+ * version we do not speak, to a port with a listener, gets a Version
+ * Negotiation packet listing ours.  Stateless; consumes @skb.
+ */
+void quic_send_version_negotiation(struct sock *usk, struct quic_udp_sock *us,
+				   struct sk_buff *skb,
+				   const struct quic_hdr *h,
+				   const union quic_addr *peer,
+				   const union quic_addr *local)
+{
+	struct net *net = sock_net(usk);
+	struct dst_entry *dst;
+	struct sk_buff *vn;
+	u8 *p;
+
+	if (skb->len < QUIC_MIN_UDP_PAYLOAD || hlist_empty(&us->listeners))
+		goto out;
+	vn = alloc_skb(MAX_HEADER + sizeof(struct ipv6hdr) +
+		       sizeof(struct udphdr) + 7 + 2 * QUIC_CONN_ID_MAX_LEN + 8,
+		       GFP_ATOMIC);
+	if (!vn)
+		goto out;
+	skb_reserve(vn, MAX_HEADER + sizeof(struct ipv6hdr) +
+		    sizeof(struct udphdr));
+	p = skb_put(vn, 7 + h->dcid_len + h->scid_len + 8);
+	*p++ = 0x80 | get_random_u8();
+	put_unaligned_be32(0, p);
+	p += 4;
+	*p++ = h->scid_len;		/* their source ID is our destination */
+	memcpy(p, h->scid, h->scid_len);
+	p += h->scid_len;
+	*p++ = h->dcid_len;
+	memcpy(p, h->dcid, h->dcid_len);
+	p += h->dcid_len;
+	put_unaligned_be32(QUIC_VERSION_V1, p);
+	put_unaligned_be32(QUIC_VERSION_V2, p + 4);
+
+	if (peer->sa.sa_family == AF_INET) {
+		struct flowi4 fl4 = {
+			.daddr = peer->v4.sin_addr.s_addr,
+			.saddr = local->v4.sin_addr.s_addr,
+			.flowi4_proto = IPPROTO_UDP,
+		};
+		struct rtable *rt = ip_route_output_key(net, &fl4);
+
+		if (IS_ERR(rt)) {
+			kfree_skb(vn);
+			goto out;
+		}
+		udp_tunnel_xmit_skb(rt, usk, vn, fl4.saddr, fl4.daddr, 0,
+				    ip4_dst_hoplimit(&rt->dst), 0,
+				    local->v4.sin_port, peer->v4.sin_port,
+				    false, false);
+	} else {
+		struct flowi6 fl6 = {
+			.daddr = peer->v6.sin6_addr,
+			.saddr = local->v6.sin6_addr,
+			.flowi6_oif = peer->v6.sin6_scope_id,
+			.flowi6_proto = IPPROTO_UDP,
+		};
+
+		dst = ip6_dst_lookup_flow(net, usk, &fl6, NULL);
+		if (IS_ERR(dst)) {
+			kfree_skb(vn);
+			goto out;
+		}
+		udp_tunnel6_xmit_skb(dst, usk, vn, NULL, &fl6.saddr, &fl6.daddr,
+				     0, ip6_dst_hoplimit(dst), 0,
+				     local->v6.sin6_port, peer->v6.sin6_port,
+				     false);
+	}
+out:
+	consume_skb(skb);
+}

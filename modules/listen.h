@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * QUIC listeners (listen.c).
+ */
+#ifndef __QUIC_LISTEN_H
+#define __QUIC_LISTEN_H
+
+#include <linux/list.h>
+#include <linux/skbuff.h>
+
+#include "connid.h"
+#include "path.h"
+
+struct socket;
+struct quic_hdr;
+struct quic_udp_sock;
+
+/*
+ * struct quic_request - a client Initial waiting on a listener for
+ * accept(), with any Initial packets of the same client that follow.
+ */
+struct quic_request {
+	struct list_head	list;
+	union quic_addr		peer;
+	union quic_addr		local;
+	struct quic_conn_id	dcid;	/* the client's original DCID */
+	struct quic_conn_id	scid;
+	u32			version;
+	struct sk_buff_head	skbs;
+};
+
+int quic_inet_listen(struct socket *sock, int backlog);
+#ifdef QUIC_HAVE_PROTO_ACCEPT_ARG
+int quic_inet_accept(struct socket *sock, struct socket *newsock,
+		     struct proto_accept_arg *arg);
+#else
+int quic_inet_accept(struct socket *sock, struct socket *newsock,
+		     int flags, bool kern);
+#endif
+void quic_reqs_purge(struct sock *sk);
+void quic_listen_rcv(struct quic_udp_sock *us, struct sk_buff *skb,
+		     const struct quic_hdr *h, const union quic_addr *peer,
+		     const union quic_addr *local);
+void quic_send_version_negotiation(struct sock *usk, struct quic_udp_sock *us,
+				   struct sk_buff *skb,
+				   const struct quic_hdr *h,
+				   const union quic_addr *peer,
+				   const union quic_addr *local);
+
+#endif /* __QUIC_LISTEN_H */
