@@ -369,7 +369,7 @@ static void quic_rcv_packet_ok(struct sock *sk, struct quic_rx *rx,
 	if (rx->eliciting) {
 		s->ack_pending++;
 		if (rx->sp == QUIC_CRYPTO_APP && s->ack_pending == 1)
-			sk_reset_timer(sk, &qs->ack_timer, jiffies +
+			quic_timer_set(sk, QUIC_TIMER_ACK, jiffies +
 				       usecs_to_jiffies(qs->local_param.max_ack_delay));
 	}
 	/* RFC 9001 section 4.9.1: a server discards Initial keys when it
@@ -413,7 +413,7 @@ void quic_idle_arm(struct sock *sk)
 	if (ka && (!idle || ka < idle))
 		idle = ka;
 	if (idle)
-		sk_reset_timer(sk, &qs->idle_timer,
+		quic_timer_set(sk, QUIC_TIMER_IDLE,
 			       jiffies + usecs_to_jiffies(idle));
 }
 
@@ -430,7 +430,7 @@ static void quic_debug_state(struct sock *sk, const char *why)
 		 qs->recv_max_data, qs->recv_consumed,
 		 atomic_read(&sk->sk_rmem_alloc), READ_ONCE(sk->sk_rcvbuf),
 		 skb_queue_len(&sk->sk_receive_queue), sk->sk_backlog.len,
-		 qs->waiters, qs->pto_count, timer_pending(&qs->rtx_timer),
+		 qs->waiters, qs->pto_count, quic_timer_pending(sk, QUIC_TIMER_RTX),
 		 s->ack_pending, s->nranges, s->next_pn, s->largest_acked,
 		 s->ack_eliciting_in_flight, ktime_to_us(s->loss_time));
 }
@@ -469,7 +469,7 @@ void quic_idle_fire(struct sock *sk)
 	if (left && (!ka || left < ka))
 		ka = left;
 	if (ka)
-		sk_reset_timer(sk, &qs->idle_timer,
+		quic_timer_set(sk, QUIC_TIMER_IDLE,
 			       jiffies + usecs_to_jiffies(ka));
 }
 
@@ -744,30 +744,4 @@ int quic_udp_rcv(struct sock *usk, struct sk_buff *skb)
 drop:
 	kfree_skb(skb);
 	return 0;
-}
-
-void quic_idle_timer(struct timer_list *t)
-{
-	struct quic_sock *qs = from_timer(qs, t, idle_timer);
-	struct sock *sk = &qs->inet.sk;
-
-	bh_lock_sock(sk);
-	if (qs->lingering) {
-		/* The closing or draining period after close() is over:
-		 * nothing more is answered, and the release is queued once
-		 * (a second run would release the socket twice).
-		 */
-		qs->lingering = 0;
-		qs->draining = 1;
-		sock_hold(sk);
-		if (!queue_work(quic_wq, &qs->close_work))
-			__sock_put(sk);
-	} else if (sock_owned_by_user(sk)) {
-		if (!test_and_set_bit(QUIC_DEFER_IDLE, &qs->deferred))
-			sock_hold(sk);
-	} else if (quic_sk_live(sk)) {
-		quic_idle_fire(sk);
-	}
-	bh_unlock_sock(sk);
-	sock_put(sk);
 }

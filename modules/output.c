@@ -421,7 +421,7 @@ static int quic_output_packet(struct sock *sk, struct sk_buff *skb, u8 sp,
 		pkt->in_flight = eliciting;
 		list_add_tail(&pkt->list, &s->sent);
 		if (eliciting) {
-			if (!timer_pending(&qs->idle_timer))
+			if (!quic_timer_pending(sk, QUIC_TIMER_IDLE))
 				quic_idle_arm(sk);
 			qs->in_flight += pkt->size;
 			s->ack_eliciting_in_flight++;
@@ -486,29 +486,8 @@ static bool quic_pace_wait(struct sock *sk, ktime_t now)
 
 	if (!qs->rtt_sampled || !ktime_after(qs->pace_next, now))
 		return false;
-	if (!hrtimer_is_queued(&qs->pace_timer)) {
-		sock_hold(sk);
-		hrtimer_start(&qs->pace_timer, qs->pace_next,
-			      HRTIMER_MODE_ABS_SOFT);
-	}
+	quic_timer_pace(sk, qs->pace_next);
 	return true;
-}
-
-enum hrtimer_restart quic_pace_timer(struct hrtimer *t)
-{
-	struct quic_sock *qs = container_of(t, struct quic_sock, pace_timer);
-	struct sock *sk = &qs->inet.sk;
-
-	bh_lock_sock(sk);
-	if (sock_owned_by_user(sk)) {
-		if (!test_and_set_bit(QUIC_DEFER_PACE, &qs->deferred))
-			sock_hold(sk);
-	} else if (quic_sk_live(sk)) {
-		quic_output(sk);
-	}
-	bh_unlock_sock(sk);
-	sock_put(sk);
-	return HRTIMER_NORESTART;
 }
 
 /**
@@ -629,7 +608,7 @@ void quic_output_close(struct sock *sk)
 		return;
 	quic_output_probe(sk, true);
 	quic_outq_purge(sk);	/* what could not go (amplification limit) */
-	sk_stop_timer(sk, &qs->rtx_timer);
+	quic_timer_stop(sk, QUIC_TIMER_RTX);
 }
 
 /* RFC 9002 section 5.3 */
@@ -881,15 +860,15 @@ void quic_timer_reset(struct sock *sk)
 
 	t = quic_rtx_deadline(qs, &sp);
 	if (!t) {
-		sk_stop_timer(sk, &qs->rtx_timer);
+		quic_timer_stop(sk, QUIC_TIMER_RTX);
 		return;
 	}
-	sk_reset_timer(sk, &qs->rtx_timer,
+	quic_timer_set(sk, QUIC_TIMER_RTX,
 		       jiffies + usecs_to_jiffies(max_t(s64, ktime_us_delta(t,
 							ktime_get()), 0)) + 1);
 }
 
-static void quic_rtx_fire(struct sock *sk)
+void quic_rtx_fire(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_sent_packet *pkt, *tmp;
@@ -933,49 +912,11 @@ static void quic_rtx_fire(struct sock *sk)
 	quic_timer_reset(sk);
 }
 
-static void quic_ack_fire(struct sock *sk)
+void quic_ack_fire(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
 
 	if (qs->space[QUIC_CRYPTO_APP].ack_pending)
 		qs->space[QUIC_CRYPTO_APP].ack_now = 1;
 	quic_output(sk);
-}
-
-void quic_timers_work(struct sock *sk, unsigned long flags)
-{
-	if (flags & BIT(QUIC_DEFER_RTX))
-		quic_rtx_fire(sk);
-	if (flags & BIT(QUIC_DEFER_ACK))
-		quic_ack_fire(sk);
-	if (flags & BIT(QUIC_DEFER_PACE))
-		quic_output(sk);
-}
-
-static void quic_timer_common(struct sock *sk, int bit,
-			      void (*fire)(struct sock *sk))
-{
-	bh_lock_sock(sk);
-	if (sock_owned_by_user(sk)) {
-		if (!test_and_set_bit(bit, &quic_sk(sk)->deferred))
-			sock_hold(sk);
-	} else if (quic_sk_live(sk)) {
-		fire(sk);
-	}
-	bh_unlock_sock(sk);
-	sock_put(sk);
-}
-
-void quic_rtx_timer(struct timer_list *t)
-{
-	struct quic_sock *qs = from_timer(qs, t, rtx_timer);
-
-	quic_timer_common(&qs->inet.sk, QUIC_DEFER_RTX, quic_rtx_fire);
-}
-
-void quic_ack_timer(struct timer_list *t)
-{
-	struct quic_sock *qs = from_timer(qs, t, ack_timer);
-
-	quic_timer_common(&qs->inet.sk, QUIC_DEFER_ACK, quic_ack_fire);
 }

@@ -90,11 +90,7 @@ int quic_init_sock(struct sock *sk)
 	quic_streams_init(&qs->streams);
 	INIT_LIST_HEAD(&qs->reqs);
 	INIT_HLIST_NODE(&qs->listen_node);
-	timer_setup(&qs->rtx_timer, quic_rtx_timer, 0);
-	timer_setup(&qs->ack_timer, quic_ack_timer, 0);
-	timer_setup(&qs->idle_timer, quic_idle_timer, 0);
-	hrtimer_init(&qs->pace_timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_SOFT);
-	qs->pace_timer.function = quic_pace_timer;
+	quic_timers_init(sk);
 	INIT_WORK(&qs->ku_work, quic_key_update_work);
 	INIT_WORK(&qs->close_work, quic_close_work);
 	quic_output_init(sk);
@@ -102,17 +98,6 @@ int quic_init_sock(struct sock *sk)
 	quic_hash(sk);
 	return quic_cong_init(&qs->cong, qs->config.congestion_control_algo,
 			      qs->mss, qs->smoothed_rtt);
-}
-
-static void quic_stop_timers(struct sock *sk)
-{
-	struct quic_sock *qs = quic_sk(sk);
-
-	sk_stop_timer_sync(sk, &qs->rtx_timer);
-	sk_stop_timer_sync(sk, &qs->ack_timer);
-	sk_stop_timer_sync(sk, &qs->idle_timer);
-	if (hrtimer_cancel(&qs->pace_timer))
-		__sock_put(sk);
 }
 
 /* what the connection holds; the socket is locked and dead */
@@ -172,7 +157,7 @@ static void quic_destroy_sock(struct sock *sk)
 	quic_cid_set_free(sk, &qs->aliases);
 	release_sock(sk);
 
-	quic_stop_timers(sk);
+	quic_timers_stop_sync(sk);
 	if (cancel_work_sync(&qs->ku_work))
 		__sock_put(sk);	/* the reference the work held */
 
@@ -191,15 +176,13 @@ void quic_set_state(struct sock *sk, int state)
  */
 void quic_conn_closed(struct sock *sk, int err)
 {
-	struct quic_sock *qs = quic_sk(sk);
-
 	if (err)
 		WRITE_ONCE(sk->sk_err, err);
 	quic_set_state(sk, QUIC_SS_CLOSED);
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
-	sk_stop_timer(sk, &qs->rtx_timer);
-	sk_stop_timer(sk, &qs->ack_timer);
-	sk_stop_timer(sk, &qs->idle_timer);
+	quic_timer_stop(sk, QUIC_TIMER_RTX);
+	quic_timer_stop(sk, QUIC_TIMER_ACK);
+	quic_timer_stop(sk, QUIC_TIMER_IDLE);
 	sk->sk_state_change(sk);
 	if (err)
 		sk_error_report(sk);
@@ -263,10 +246,10 @@ static void quic_close(struct sock *sk, long timeout)
 		linger = false;
 	}
 	if (linger) {
-		sk_stop_timer(sk, &qs->rtx_timer);
-		sk_stop_timer(sk, &qs->ack_timer);
+		quic_timer_stop(sk, QUIC_TIMER_RTX);
+		quic_timer_stop(sk, QUIC_TIMER_ACK);
 		qs->lingering = 1;
-		sk_reset_timer(sk, &qs->idle_timer, jiffies + 1 +
+		quic_timer_set(sk, QUIC_TIMER_IDLE, jiffies + 1 +
 			       usecs_to_jiffies(ktime_us_delta(deadline,
 							       ktime_get())));
 		sock_orphan(sk);
@@ -275,6 +258,22 @@ static void quic_close(struct sock *sk, long timeout)
 	}
 	release_sock(sk);
 	sk_common_release(sk);
+}
+
+/*
+ * The closing or draining period after close() is over (the idle timer,
+ * under bh_lock_sock()): nothing more is answered, and the release is
+ * queued once (a second run would release the socket twice).
+ */
+void quic_close_linger_end(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	qs->lingering = 0;
+	qs->draining = 1;
+	sock_hold(sk);
+	if (!queue_work(quic_wq, &qs->close_work))
+		__sock_put(sk);
 }
 
 static void quic_close_work(struct work_struct *work)
@@ -1089,26 +1088,7 @@ void quic_key_update_schedule(struct sock *sk)
 
 static void quic_release_cb(struct sock *sk)
 {
-	struct quic_sock *qs = quic_sk(sk);
-	unsigned long flags;
-
-	flags = xchg(&qs->deferred, 0);
-	if (!flags)
-		return;
-	if (quic_sk_live(sk)) {
-		if (flags & BIT(QUIC_DEFER_IDLE))
-			quic_idle_fire(sk);
-		if (quic_sk_live(sk))
-			quic_timers_work(sk, flags);
-	}
-	if (flags & BIT(QUIC_DEFER_RTX))
-		__sock_put(sk);
-	if (flags & BIT(QUIC_DEFER_ACK))
-		__sock_put(sk);
-	if (flags & BIT(QUIC_DEFER_IDLE))
-		__sock_put(sk);
-	if (flags & BIT(QUIC_DEFER_PACE))
-		__sock_put(sk);
+	quic_timers_release_cb(sk);
 }
 
 struct proto quic_prot = {

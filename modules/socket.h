@@ -20,6 +20,7 @@
 #include "path.h"
 #include "pnspace.h"
 #include "stream.h"
+#include "timer.h"
 
 /* Socket states, on TCP's numbers so that inet helpers read them right. */
 enum quic_state {
@@ -58,21 +59,13 @@ struct quic_skb_cb {
 
 #define QUIC_SKB_CB(skb)	((struct quic_skb_cb *)&((skb)->cb[0]))
 
-/* Timer work deferred to release_sock() while the user owns the socket. */
-enum {
-	QUIC_DEFER_RTX,
-	QUIC_DEFER_ACK,
-	QUIC_DEFER_IDLE,
-	QUIC_DEFER_PACE,
-};
-
 /*
  * struct quic_sock - a QUIC socket: one connection, or a listener.
  *
  * Locking: everything below @inet is read and written under the socket
  * lock: lock_sock() in process context, bh_lock_sock() in softirq when
  * the socket is not owned by a user (packets for an owned socket wait on
- * its backlog; timer work is deferred with @deferred to release_sock()).
+ * its backlog; timer work is deferred to release_sock(), timer.c).
  * @udp_sk's listeners list is RCU; @reqs is also under bh_lock_sock().
  *
  * Teardown (quic_destroy_sock()): the receive path, the timers and the
@@ -149,13 +142,9 @@ struct quic_sock {
 	u64				amp_recv;	/* anti-amplification */
 	u64				amp_sent;
 	ktime_t				idle_deadline;
-	struct timer_list		rtx_timer;
-	struct timer_list		ack_timer;
-	struct timer_list		idle_timer;
-	struct hrtimer			pace_timer;
+	struct quic_timers		timers;
 	ktime_t				pace_next;	/* earliest next send */
 	struct work_struct		ku_work;	/* key update prepare */
-	unsigned long			deferred;
 	/* tasks asleep in recvmsg()/sendmsg(): datagrams then wait on the
 	 * backlog and are processed (decrypted) by the woken task, on its
 	 * CPU, rather than in the softirq of the CPU they arrived on
@@ -221,10 +210,8 @@ int quic_output_route(struct sock *sk);
 void quic_output_ack_recv(struct sock *sk, u8 space, u64 largest,
 			  u64 ack_delay, const struct quic_range *r,
 			  unsigned int nr, ktime_t now);
-void quic_rtx_timer(struct timer_list *t);
-void quic_ack_timer(struct timer_list *t);
-void quic_timers_work(struct sock *sk, unsigned long flags);
-enum hrtimer_restart quic_pace_timer(struct hrtimer *t);
+void quic_rtx_fire(struct sock *sk);
+void quic_ack_fire(struct sock *sk);
 void quic_output_discard_space(struct sock *sk, u8 space);
 void quic_output_init(struct sock *sk);
 void quic_timer_reset(struct sock *sk);
@@ -235,7 +222,6 @@ void quic_closing_start(struct sock *sk);
 int quic_udp_rcv(struct sock *usk, struct sk_buff *skb);
 int quic_backlog_rcv(struct sock *sk, struct sk_buff *skb);
 void quic_rcv_datagram(struct sock *sk, struct sk_buff *skb);
-void quic_idle_timer(struct timer_list *t);
 void quic_conn_handshake_complete(struct sock *sk);
 void quic_rcv_early(struct sock *sk, u8 level);
 void quic_idle_arm(struct sock *sk);
@@ -258,6 +244,7 @@ void quic_stream_peer_done(struct sock *sk, struct quic_stream *st);
 /* socket.c */
 int quic_init_sock(struct sock *sk);
 void quic_set_local(struct sock *sk, const union quic_addr *a);
+void quic_close_linger_end(struct sock *sk);
 void quic_set_state(struct sock *sk, int state);
 void quic_conn_close(struct sock *sk, u32 errcode, u8 frame, bool app);
 void quic_conn_closed(struct sock *sk, int err);
