@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Compare two builds of quic.ko in one QEMU guest boot: QUIC throughput
+# (1, 16 and 64 KiB messages) and handshake latency, measured with module
+# A loaded, then B, alternating ROUNDS times so that both see the same
+# host load.  Prints the best throughput and the median handshake of each
+# and the ratios B/A.  A benchmark, not a test.
+#
+# Usage:
+#   tests/bench/compare.sh [-k 6.12|6.1|RELEASE] [-t TOTAL] [-R ROUNDS]
+#                          [-n HANDSHAKES] A.ko B.ko
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(cd "$here/../.." && pwd)
+bench=$here/bench
+kernel=6.12
+total=128M
+rounds=2
+nhs=20
+
+while getopts "k:t:R:n:" o; do
+	case $o in
+	k) kernel=$OPTARG ;;
+	t) total=$OPTARG ;;
+	R) rounds=$OPTARG ;;
+	n) nhs=$OPTARG ;;
+	*) sed -n '3,12s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[[ $# -eq 2 && -f $1 && -f $2 ]] || { echo "compare.sh: need A.ko B.ko" >&2; exit 2; }
+a=$(realpath "$1")
+b=$(realpath "$2")
+
+if [[ ${COMPARE_GUEST:-0} == 1 ]]; then
+	for ((r = 1; r <= rounds; r++)); do
+		for m in A B; do
+			ko=$a
+			[[ $m == B ]] && ko=$b
+			insmod "$ko" || { echo "insmod $ko failed" >&2; exit 1; }
+			for s in 1K 16K 64K; do
+				"$bench" tput quic -s "$s" -t "$total" -V 0 2>/dev/null |
+					sed "s/^RESULT/RESULT $m/"
+			done
+			"$bench" hs quic-cert -n "$nhs" -w 1 2>/dev/null |
+				sed "s/^RESULT/RESULT $m/"
+			sleep 3	# closing periods end before the unload
+			rmmod quic || { sleep 5; rmmod quic; }
+		done
+	done
+	exit 0
+fi
+
+if [[ ! -x $bench || $here/bench.c -nt $bench ]]; then
+	make -s -C "$top" libquic
+	${CC:-gcc} -O2 -g -Wall -Wextra -Werror -I"$top/include/uapi" \
+		-I"$top/libquic" -o "$bench" "$here/bench.c" \
+		"$top/libquic/libquic.a" -lgnutls -pthread
+fi
+rel=$("$top/tests/vm/kernels.sh" "$kernel" | tail -n 1)
+raw=$(mktemp /tmp/quic-compare.XXXXXX)
+trap 'rm -f "$raw"' EXIT
+"$top/tests/vm/run.sh" -k "$rel" --no-quic -t 3000 -e COMPARE_GUEST=1 -- \
+	"$0" -t "$total" -R "$rounds" -n "$nhs" "$a" "$b" >"$raw"
+grep '^RESULT' "$raw" | awk -v rel="$rel" '
+function kv(line, key,   n, i, x, y) {
+	n = split(line, x, " ")
+	for (i = 1; i <= n; i++) {
+		split(x[i], y, "=")
+		if (y[1] == key)
+			return y[2]
+	}
+	return ""
+}
+$3 == "tput" {
+	k = $2 " " kv($0, "msg"); v = kv($0, "gbps") + 0
+	if (!(k in best) || v > best[k]) best[k] = v
+}
+$3 == "hs" {
+	k = $2; v = kv($0, "median_ms") + 0
+	hs[k] = hs[k] " " v; nh[k]++
+}
+END {
+	printf "%s: best Gbit/s of each module, ratio B/A\n", rel
+	n = split("1024 16384 65536", sz, " ")
+	for (i = 1; i <= n; i++)
+		printf "  %6d B: A %.3f  B %.3f  B/A %.2f\n", sz[i],
+		       best["A " sz[i]], best["B " sz[i]],
+		       best["A " sz[i]] ? best["B " sz[i]] / best["A " sz[i]] : 0
+	printf "  handshake medians (ms): A%s  B%s\n", hs["A"], hs["B"]
+}'
