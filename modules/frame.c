@@ -14,6 +14,7 @@
 
 #include "frame.h"
 #include "input.h"
+#include "recovery.h"
 #include "socket.h"
 #include "varint.h"
 

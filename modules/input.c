@@ -20,6 +20,7 @@
 #include "input.h"
 #include "listen.h"
 #include "protocol.h"
+#include "recovery.h"
 #include "socket.h"
 #include "varint.h"
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * QUIC output: packetization of queued frames into protected packets,
- * UDP transmission, acknowledgment processing, loss detection and
- * congestion control (RFC 9000 sections 12-13, RFC 9002).
+ * UDP transmission, pacing, CONNECTION_CLOSE and the closing period
+ * (RFC 9000 sections 10.2, 12-13); loss recovery is in recovery.c.
  *
  * Everything here runs under the socket lock (owner or bh_lock_sock()).
  */
@@ -13,6 +13,7 @@
 #include <net/route.h>
 #include <net/udp_tunnel.h>
 
+#include "recovery.h"
 #include "socket.h"
 #include "varint.h"
 
@@ -26,8 +27,6 @@
  */
 #define QUIC_MAX_DATAGRAM	(SKB_WITH_OVERHEAD(16384) - QUIC_HEADROOM - \
 				 QUIC_TAG_LEN)
-#define QUIC_PKT_THRESHOLD	3	/* RFC 9002 kPacketThreshold */
-#define QUIC_GRANULARITY	1000	/* us, kGranularity */
 #define QUIC_AMP_FACTOR		3
 #define QUIC_CLOSE_PERIOD_MIN	1000000	/* us */
 /* short header, ACK frame and AEAD tag around the STREAM frames */
@@ -197,7 +196,7 @@ static u32 quic_amp_room(const struct quic_sock *qs)
 					    U32_MAX) : 0;
 }
 
-static u8 quic_space_tx_level(struct quic_sock *qs, u8 sp)
+u8 quic_space_tx_level(struct quic_sock *qs, u8 sp)
 {
 	if (sp != QUIC_CRYPTO_APP)
 		return sp;
@@ -495,7 +494,7 @@ static bool quic_pace_wait(struct sock *sk, ktime_t now)
  * @sk: the socket, locked
  * @probe: a PTO probe may exceed the congestion window
  */
-static void quic_output_probe(struct sock *sk, bool probe)
+void quic_output_probe(struct sock *sk, bool probe)
 {
 	static const u8 order[] = {
 		QUIC_CRYPTO_INITIAL, QUIC_CRYPTO_HANDSHAKE, QUIC_CRYPTO_APP,
@@ -609,307 +608,6 @@ void quic_output_close(struct sock *sk)
 	quic_output_probe(sk, true);
 	quic_outq_purge(sk);	/* what could not go (amplification limit) */
 	quic_timer_stop(sk, QUIC_TIMER_RTX);
-}
-
-/* RFC 9002 section 5.3 */
-static void quic_rtt_update(struct quic_sock *qs, u32 latest, u32 ack_delay)
-{
-	u32 adjusted;
-
-	qs->latest_rtt = latest;
-	if (!qs->rtt_sampled) {
-		qs->rtt_sampled = 1;
-		qs->min_rtt = latest;
-		qs->smoothed_rtt = latest;
-		qs->rttvar = latest / 2;
-		quic_cong_on_rtt(&qs->cong, latest, qs->smoothed_rtt);
-		return;
-	}
-	qs->min_rtt = min(qs->min_rtt, latest);
-	if (qs->confirmed)
-		ack_delay = min(ack_delay, qs->remote_param.max_ack_delay);
-	adjusted = latest;
-	if (latest >= qs->min_rtt + ack_delay)
-		adjusted = latest - ack_delay;
-	qs->rttvar = (3 * qs->rttvar + abs((int)qs->smoothed_rtt -
-					   (int)adjusted)) / 4;
-	qs->smoothed_rtt = (7 * qs->smoothed_rtt + adjusted) / 8;
-	quic_cong_on_rtt(&qs->cong, latest, qs->smoothed_rtt);
-}
-
-static void quic_frame_acked(struct sock *sk, struct quic_frame *f)
-{
-	struct quic_sock *qs = quic_sk(sk);
-	struct quic_stream *st;
-
-	if (f->stream_id >= 0) {
-		st = quic_stream_find(&qs->streams, f->stream_id);
-		if (st && st->send_inflight)
-			st->send_inflight--;
-	}
-	qs->unacked_bytes -= min_t(u32, qs->unacked_bytes, f->data_len);
-	kfree(f);
-}
-
-/* Free a packet acknowledged (@lost NULL) or lost: then its frames but
- * ACKs go, in their order, to the end of @lost, which the caller puts at
- * the front of the space's queue.
- */
-static void quic_packet_free(struct sock *sk, struct quic_sent_packet *pkt,
-			     struct list_head *lost)
-{
-	struct quic_sock *qs = quic_sk(sk);
-	struct quic_frame *f, *tmp;
-
-	list_for_each_entry_safe(f, tmp, &pkt->frames, list) {
-		list_del(&f->list);
-		if (!lost) {
-			quic_frame_acked(sk, f);
-			continue;
-		}
-		if (!quic_frame_retransmitted(f->type)) {
-			kfree(f);
-			continue;
-		}
-		list_add_tail(&f->list, lost);
-		qs->outq_bytes += f->len;
-	}
-	kfree(pkt);
-}
-
-static void quic_detect_lost(struct sock *sk, u8 sp, ktime_t now)
-{
-	struct quic_sock *qs = quic_sk(sk);
-	struct quic_pnspace *s = &qs->space[sp];
-	struct quic_sent_packet *pkt, *tmp;
-	ktime_t lost_send_time = 0;
-	LIST_HEAD(lost);
-	u32 delay;
-
-	s->loss_time = 0;
-	if (!s->has_acked)
-		return;
-	/* RFC 9002 section 6.1.2: 9/8 of the larger RTT, at least 1 ms */
-	delay = max(qs->latest_rtt, qs->smoothed_rtt);
-	delay = max_t(u32, delay + delay / 8, QUIC_GRANULARITY);
-
-	list_for_each_entry_safe(pkt, tmp, &s->sent, list) {
-		if (pkt->pn > s->largest_acked)
-			break;
-		if (pkt->pn + QUIC_PKT_THRESHOLD <= s->largest_acked ||
-		    ktime_us_delta(now, pkt->sent_time) >= delay) {
-			list_del(&pkt->list);
-			if (pkt->in_flight) {
-				qs->in_flight -= min(qs->in_flight, pkt->size);
-				s->ack_eliciting_in_flight--;
-				lost_send_time = pkt->sent_time;
-			}
-			quic_packet_free(sk, pkt, &lost);
-			continue;
-		}
-		s->loss_time = ktime_add_us(pkt->sent_time, delay);
-		break;
-	}
-	/* lost frames are sent again first, oldest first */
-	list_splice(&lost, &qs->outq[sp]);
-	if (lost_send_time)
-		quic_cong_on_loss(&qs->cong, lost_send_time, now);
-}
-
-/**
- * quic_output_ack_recv - process an ACK frame
- * @sk: the socket, locked
- * @sp: the packet number space it arrived in
- * @largest: Largest Acknowledged
- * @ack_delay: ACK Delay in microseconds
- * @r: the acknowledged ranges, largest first
- * @nr: how many
- * @now: arrival time
- */
-void quic_output_ack_recv(struct sock *sk, u8 sp, u64 largest,
-			  u64 ack_delay, const struct quic_range *r,
-			  unsigned int nr, ktime_t now)
-{
-	struct quic_sock *qs = quic_sk(sk);
-	struct quic_pnspace *s = &qs->space[sp];
-	struct quic_sent_packet *pkt, *tmp;
-	bool newly = false, rtt = false;
-	unsigned int i;
-
-	/* ascending packet numbers: stop past the largest acknowledged */
-	list_for_each_entry_safe(pkt, tmp, &s->sent, list) {
-		if (pkt->pn > largest)
-			break;
-		for (i = 0; i < nr; i++)
-			if (pkt->pn >= r[i].start && pkt->pn <= r[i].end)
-				break;
-		if (i == nr)
-			continue;
-		list_del(&pkt->list);
-		newly = true;
-		if (pkt->pn == largest && pkt->ack_eliciting) {
-			quic_rtt_update(qs, ktime_us_delta(now,
-							   pkt->sent_time),
-					ack_delay);
-			rtt = true;
-		}
-		if (pkt->in_flight) {
-			qs->in_flight -= min(qs->in_flight, pkt->size);
-			s->ack_eliciting_in_flight--;
-			quic_cong_on_ack(&qs->cong, pkt->size, pkt->sent_time, now);
-		}
-		quic_packet_free(sk, pkt, NULL);
-	}
-	if (!newly)
-		return;
-	if (!s->has_acked || largest > s->largest_acked) {
-		s->largest_acked = largest;
-		s->has_acked = 1;
-	}
-	/* RFC 9002 section 6.2.1: reset the PTO backoff on progress,
-	 * except a client waiting for the server to validate it
-	 */
-	if (rtt || sp != QUIC_CRYPTO_INITIAL)
-		qs->pto_count = 0;
-	quic_detect_lost(sk, sp, now);
-	sk->sk_write_space(sk);
-}
-
-/* Keys of a space are gone: what it holds in flight is forgotten,
- * RFC 9002 section 6.4.
- */
-void quic_output_discard_space(struct sock *sk, u8 sp)
-{
-	struct quic_sock *qs = quic_sk(sk);
-	struct quic_pnspace *s = &qs->space[sp];
-	struct quic_sent_packet *pkt, *tmp;
-	struct quic_frame *f, *ftmp;
-
-	if (s->discarded)
-		return;
-	s->discarded = 1;
-	list_for_each_entry_safe(pkt, tmp, &s->sent, list) {
-		list_del(&pkt->list);
-		if (pkt->in_flight)
-			qs->in_flight -= min(qs->in_flight, pkt->size);
-		list_for_each_entry_safe(f, ftmp, &pkt->frames, list) {
-			list_del(&f->list);
-			kfree(f);
-		}
-		kfree(pkt);
-	}
-	s->ack_eliciting_in_flight = 0;
-	s->loss_time = 0;
-	list_for_each_entry_safe(f, ftmp, &qs->outq[sp], list) {
-		list_del(&f->list);
-		qs->outq_bytes -= min_t(u32, qs->outq_bytes, f->len);
-		kfree(f);
-	}
-	qs->pto_count = 0;
-	quic_crypto_free(&qs->crypto[sp]);
-}
-
-/* RFC 9002 appendix A.8: the loss or PTO deadline, 0 for none */
-static ktime_t quic_rtx_deadline(struct quic_sock *qs, u8 *space)
-{
-	ktime_t t = 0;
-	u32 pto;
-	int i;
-
-	for (i = 0; i < QUIC_PNSPACE_MAX; i++) {
-		if (qs->space[i].loss_time &&
-		    (!t || ktime_before(qs->space[i].loss_time, t))) {
-			t = qs->space[i].loss_time;
-			*space = i;
-		}
-	}
-	if (t)
-		return t;
-
-	/* the earliest of the spaces' probe timeouts; 1-RTT ones only
-	 * once the handshake is complete, with the peer's max_ack_delay
-	 */
-	pto = qs->smoothed_rtt + max_t(u32, 4 * qs->rttvar, QUIC_GRANULARITY);
-	for (i = 0; i < QUIC_PNSPACE_MAX; i++) {
-		const struct quic_pnspace *s = &qs->space[i];
-		u64 d = pto;
-		ktime_t ti;
-
-		if (!s->ack_eliciting_in_flight || s->discarded)
-			continue;
-		if (i == QUIC_CRYPTO_APP) {
-			if (!qs->handshake_done)
-				continue;
-			d += qs->remote_param.max_ack_delay;
-		}
-		ti = ktime_add_us(s->last_ack_eliciting,
-				  d << min_t(u8, qs->pto_count, 16));
-		if (!t || ktime_before(ti, t)) {
-			t = ti;
-			*space = i;
-		}
-	}
-	return t;
-}
-
-void quic_timer_reset(struct sock *sk)
-{
-	struct quic_sock *qs = quic_sk(sk);
-	ktime_t t;
-	u8 sp;
-
-	t = quic_rtx_deadline(qs, &sp);
-	if (!t) {
-		quic_timer_stop(sk, QUIC_TIMER_RTX);
-		return;
-	}
-	quic_timer_set(sk, QUIC_TIMER_RTX,
-		       jiffies + usecs_to_jiffies(max_t(s64, ktime_us_delta(t,
-							ktime_get()), 0)) + 1);
-}
-
-void quic_rtx_fire(struct sock *sk)
-{
-	struct quic_sock *qs = quic_sk(sk);
-	struct quic_sent_packet *pkt, *tmp;
-	struct quic_pnspace *s;
-	struct quic_frame *f;
-	ktime_t now = ktime_get(), t;
-	LIST_HEAD(lost);
-	u8 sp = 0;
-
-	t = quic_rtx_deadline(qs, &sp);
-	if (!t)
-		return;
-	if (ktime_after(t, now)) {
-		quic_timer_reset(sk);
-		return;
-	}
-	s = &qs->space[sp];
-	if (s->loss_time) {
-		quic_detect_lost(sk, sp, now);
-		quic_output(sk);
-		return;
-	}
-
-	/* PTO: resend what is in flight in this space as probes */
-	qs->pto_count++;
-	list_for_each_entry_safe(pkt, tmp, &s->sent, list) {
-		list_del(&pkt->list);
-		if (pkt->in_flight) {
-			qs->in_flight -= min(qs->in_flight, pkt->size);
-			s->ack_eliciting_in_flight--;
-		}
-		quic_packet_free(sk, pkt, &lost);
-	}
-	list_splice(&lost, &qs->outq[sp]);
-	if (list_empty(&qs->outq[sp])) {
-		f = quic_frame_ping(quic_space_tx_level(qs, sp), GFP_ATOMIC);
-		if (f)
-			quic_outq_add(sk, f);
-	}
-	quic_output_probe(sk, true);
-	quic_timer_reset(sk);
 }
 
 void quic_ack_fire(struct sock *sk)

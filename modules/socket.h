@@ -207,14 +207,10 @@ static inline u8 quic_level_space(u8 level)
 /* output.c */
 void quic_output(struct sock *sk);
 int quic_output_route(struct sock *sk);
-void quic_output_ack_recv(struct sock *sk, u8 space, u64 largest,
-			  u64 ack_delay, const struct quic_range *r,
-			  unsigned int nr, ktime_t now);
-void quic_rtx_fire(struct sock *sk);
+void quic_output_probe(struct sock *sk, bool probe);
+u8 quic_space_tx_level(struct quic_sock *qs, u8 sp);
 void quic_ack_fire(struct sock *sk);
-void quic_output_discard_space(struct sock *sk, u8 space);
 void quic_output_init(struct sock *sk);
-void quic_timer_reset(struct sock *sk);
 void quic_output_close(struct sock *sk);
 void quic_closing_start(struct sock *sk);
 
