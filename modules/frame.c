@@ -12,6 +12,7 @@
 #include <linux/uio.h>
 #include <net/sock.h>
 
+#include "conn.h"
 #include "frame.h"
 #include "input.h"
 #include "recovery.h"

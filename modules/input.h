@@ -32,9 +32,5 @@ int quic_rcv_crypto(struct sock *sk, struct quic_rx *rx, u64 off,
 		    const u8 *data, u64 len);
 int quic_rcv_stream(struct sock *sk, struct quic_rx *rx, u64 id, u64 off,
 		    const u8 *data, u64 len, bool fin);
-int quic_rcv_new_cid(struct sock *sk, u64 seq, u64 prior, const u8 *data,
-		     u8 len, const u8 *token);
-int quic_rcv_retire_cid(struct sock *sk, u64 seq);
-int quic_rcv_close(struct sock *sk, const struct quic_connection_close *c);
 
 #endif /* __QUIC_INPUT_H */

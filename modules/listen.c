@@ -21,6 +21,7 @@
 #include <net/udp_tunnel.h>
 
 #include "compat.h"
+#include "conn.h"
 #include "input.h"
 #include "listen.h"
 #include "socket.h"

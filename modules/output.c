@@ -13,6 +13,7 @@
 #include <net/route.h>
 #include <net/udp_tunnel.h>
 
+#include "conn.h"
 #include "recovery.h"
 #include "socket.h"
 #include "varint.h"
@@ -28,7 +29,6 @@
 #define QUIC_MAX_DATAGRAM	(SKB_WITH_OVERHEAD(16384) - QUIC_HEADROOM - \
 				 QUIC_TAG_LEN)
 #define QUIC_AMP_FACTOR		3
-#define QUIC_CLOSE_PERIOD_MIN	1000000	/* us */
 /* short header, ACK frame and AEAD tag around the STREAM frames */
 #define QUIC_NAGLE_OVERHEAD	(1 + QUIC_CONN_ID_MAX_LEN + QUIC_PN_LEN + \
 				 64 + QUIC_TAG_LEN)
@@ -560,27 +560,6 @@ void quic_output_probe(struct sock *sk, bool probe)
 void quic_output(struct sock *sk)
 {
 	quic_output_probe(sk, false);
-}
-
-/**
- * quic_closing_start - a closing or draining period begins now
- * @sk: the socket, locked
- *
- * RFC 9000 section 10.2: it lasts at least three times the current PTO;
- * here never less than QUIC_CLOSE_PERIOD_MIN, which on a fast path leaves
- * a peer whose close was lost more than a few milliseconds to speak up.
- */
-void quic_closing_start(struct sock *sk)
-{
-	struct quic_sock *qs = quic_sk(sk);
-	u64 pto;
-
-	pto = qs->smoothed_rtt + max_t(u32, 4 * qs->rttvar, QUIC_GRANULARITY) +
-	      qs->remote_param.max_ack_delay;
-	qs->close_deadline = ktime_add_us(ktime_get(),
-					  max_t(u64, 3 * pto,
-						QUIC_CLOSE_PERIOD_MIN));
-	qs->close_replied = 0;
 }
 
 /**

@@ -20,9 +20,10 @@
 #include <net/sock.h>
 #include <net/transp_v6.h>
 
+#include "conn.h"
+#include "listen.h"
 #include "protocol.h"
 #include "socket.h"
-#include "listen.h"
 #include "sockopt.h"
 #include "tparam.h"
 #include "varint.h"
@@ -57,7 +58,6 @@ static const struct quic_config quic_default_config = {
 	.congestion_control_algo	= QUIC_CONG_ALG_RENO,
 };
 
-static void quic_key_update_work(struct work_struct *work);
 static void quic_close_work(struct work_struct *work);
 
 static int quic_hash(struct sock *sk);
@@ -164,47 +164,6 @@ static void quic_destroy_sock(struct sock *sk)
 	lock_sock_nested(sk, SINGLE_DEPTH_NESTING);
 	quic_free_conn_state(sk);
 	release_sock(sk);
-}
-
-void quic_set_state(struct sock *sk, int state)
-{
-	inet_sk_set_state(sk, state);
-}
-
-/* The connection is over (closed here, by the peer, or idle): wake
- * everyone; later calls see @err (0: a clean end).
- */
-void quic_conn_closed(struct sock *sk, int err)
-{
-	if (err)
-		WRITE_ONCE(sk->sk_err, err);
-	quic_set_state(sk, QUIC_SS_CLOSED);
-	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
-	quic_timer_stop(sk, QUIC_TIMER_RTX);
-	quic_timer_stop(sk, QUIC_TIMER_ACK);
-	quic_timer_stop(sk, QUIC_TIMER_IDLE);
-	sk->sk_state_change(sk);
-	if (err)
-		sk_error_report(sk);
-}
-
-void quic_event_queue(struct sock *sk, u8 type, const void *data,
-		      unsigned int len)
-{
-	struct sk_buff *skb;
-
-	if (!(quic_sk(sk)->events & BIT(type)))
-		return;
-	skb = alloc_skb(1 + len, GFP_ATOMIC);
-	if (!skb)
-		return;
-	skb_put_u8(skb, type);
-	skb_put_data(skb, data, len);
-	memset(skb->cb, 0, sizeof(skb->cb));
-	QUIC_SKB_CB(skb)->kind = QUIC_RCV_EVENT;
-	skb_set_owner_r(skb, sk);
-	__skb_queue_tail(&sk->sk_receive_queue, skb);
-	sk->sk_data_ready(sk);
 }
 
 /* sockets in their closing or draining period after close() */
@@ -1061,29 +1020,6 @@ static int quic_inet_shutdown(struct socket *sock, int how)
 	sk->sk_state_change(sk);
 	release_sock(sk);
 	return err;
-}
-
-/* Derive the next 1-RTT key generation, in process context. */
-static void quic_key_update_work(struct work_struct *work)
-{
-	struct quic_sock *qs = container_of(work, struct quic_sock, ku_work);
-	struct sock *sk = &qs->inet.sk;
-
-	lock_sock(sk);
-	if (!qs->dead &&
-	    quic_crypto_key_update_pending(&qs->crypto[QUIC_CRYPTO_APP]))
-		quic_crypto_key_update_prepare(&qs->crypto[QUIC_CRYPTO_APP]);
-	release_sock(sk);
-	sock_put(sk);
-}
-
-void quic_key_update_schedule(struct sock *sk)
-{
-	struct quic_sock *qs = quic_sk(sk);
-
-	sock_hold(sk);
-	if (!schedule_work(&qs->ku_work))
-		__sock_put(sk);
 }
 
 static void quic_release_cb(struct sock *sk)

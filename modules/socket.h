@@ -212,16 +212,12 @@ u8 quic_space_tx_level(struct quic_sock *qs, u8 sp);
 void quic_ack_fire(struct sock *sk);
 void quic_output_init(struct sock *sk);
 void quic_output_close(struct sock *sk);
-void quic_closing_start(struct sock *sk);
 
 /* input.c */
 int quic_udp_rcv(struct sock *usk, struct sk_buff *skb);
 int quic_backlog_rcv(struct sock *sk, struct sk_buff *skb);
 void quic_rcv_datagram(struct sock *sk, struct sk_buff *skb);
-void quic_conn_handshake_complete(struct sock *sk);
 void quic_rcv_early(struct sock *sk, u8 level);
-void quic_idle_arm(struct sock *sk);
-void quic_idle_fire(struct sock *sk);
 
 /* stream.c */
 void quic_streams_init(struct quic_stream_table *t);
@@ -241,11 +237,5 @@ void quic_stream_peer_done(struct sock *sk, struct quic_stream *st);
 int quic_init_sock(struct sock *sk);
 void quic_set_local(struct sock *sk, const union quic_addr *a);
 void quic_close_linger_end(struct sock *sk);
-void quic_set_state(struct sock *sk, int state);
-void quic_conn_close(struct sock *sk, u32 errcode, u8 frame, bool app);
-void quic_conn_closed(struct sock *sk, int err);
-void quic_event_queue(struct sock *sk, u8 type, const void *data,
-		      unsigned int len);
-void quic_key_update_schedule(struct sock *sk);
 
 #endif /* __QUIC_SOCKET_H */

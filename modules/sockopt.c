@@ -13,6 +13,7 @@
 #include <net/ipv6.h>
 #include <net/sock.h>
 
+#include "conn.h"
 #include "socket.h"
 #include "sockopt.h"
 #include "tparam.h"

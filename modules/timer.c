@@ -10,6 +10,7 @@
 
 #include <net/sock.h>
 
+#include "conn.h"
 #include "recovery.h"
 #include "socket.h"
 #include "timer.h"

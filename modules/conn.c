@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * QUIC connection state: the socket state, the end of a connection
+ * (closed here, by the peer or idle) and its closing and draining
+ * periods (RFC 9000 section 10), events for the application, handshake
+ * completion, connection IDs received and retired, the idle timeout
+ * and keepalive, and key update preparation.
+ *
+ * Everything here runs under the socket lock (owner or bh_lock_sock()),
+ * except the key update work, which takes it.
+ */
+
+#include <linux/slab.h>
+#include <net/sock.h>
+
+#include "conn.h"
+#include "frame.h"
+#include "recovery.h"
+#include "socket.h"
+
+#define QUIC_CLOSE_PERIOD_MIN	1000000	/* us */
+
+void quic_set_state(struct sock *sk, int state)
+{
+	inet_sk_set_state(sk, state);
+}
+
+/* The connection is over (closed here, by the peer, or idle): wake
+ * everyone; later calls see @err (0: a clean end).
+ */
+void quic_conn_closed(struct sock *sk, int err)
+{
+	if (err)
+		WRITE_ONCE(sk->sk_err, err);
+	quic_set_state(sk, QUIC_SS_CLOSED);
+	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
+	quic_timer_stop(sk, QUIC_TIMER_RTX);
+	quic_timer_stop(sk, QUIC_TIMER_ACK);
+	quic_timer_stop(sk, QUIC_TIMER_IDLE);
+	sk->sk_state_change(sk);
+	if (err)
+		sk_error_report(sk);
+}
+
+void quic_event_queue(struct sock *sk, u8 type, const void *data,
+		      unsigned int len)
+{
+	struct sk_buff *skb;
+
+	if (!(quic_sk(sk)->events & BIT(type)))
+		return;
+	skb = alloc_skb(1 + len, GFP_ATOMIC);
+	if (!skb)
+		return;
+	skb_put_u8(skb, type);
+	skb_put_data(skb, data, len);
+	memset(skb->cb, 0, sizeof(skb->cb));
+	QUIC_SKB_CB(skb)->kind = QUIC_RCV_EVENT;
+	skb_set_owner_r(skb, sk);
+	__skb_queue_tail(&sk->sk_receive_queue, skb);
+	sk->sk_data_ready(sk);
+}
+
+void quic_conn_close(struct sock *sk, u32 errcode, u8 frame, bool app)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	if (qs->closing || qs->draining)
+		return;
+	memset(&qs->close_local, 0, sizeof(qs->close_local));
+	qs->close_local.errcode = errcode;
+	qs->close_local.frame = frame;
+	qs->close_app = app;
+	qs->closing = 1;
+	quic_closing_start(sk);
+	quic_output_close(sk);
+	quic_conn_closed(sk, app ? ECONNRESET : EPROTO);
+}
+
+/**
+ * quic_rcv_new_cid - the peer gave us a connection ID (NEW_CONNECTION_ID)
+ * @sk: the socket, locked
+ * @seq: its sequence number
+ * @prior: retire those below this (at most @seq)
+ * @data: the ID
+ * @len: its length, 1 to 20
+ * @token: its stateless reset token
+ *
+ * Return: 0 or a transport error code.
+ */
+int quic_rcv_new_cid(struct sock *sk, u64 seq, u64 prior, const u8 *data,
+		     u8 len, const u8 *token)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_conn_id id = {};
+	struct quic_cid *cid, *tmp;
+
+	/* the active ID is zero-length: NEW_CONNECTION_ID is an error */
+	cid = quic_cid_active(&qs->dcids);
+	if (cid && !cid->id.len)
+		return QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
+
+	if (seq >= qs->dcids.retire_prior_to && !quic_cid_find_seq(&qs->dcids, seq)) {
+		id.len = len;
+		memcpy(id.data, data, len);
+		if (quic_cid_add(sk, &qs->dcids, seq, &id, token, GFP_ATOMIC))
+			return QUIC_TRANSPORT_ERROR_INTERNAL;
+	}
+	if (prior > qs->dcids.retire_prior_to) {
+		list_for_each_entry_safe(cid, tmp, &qs->dcids.list, list) {
+			if (cid->seq >= prior)
+				continue;
+			quic_frame_queue_retire_cid(sk, cid->seq);
+		}
+		quic_cid_retire_prior(sk, &qs->dcids, prior);
+	}
+	if (qs->dcids.count > qs->local_param.active_connection_id_limit)
+		return QUIC_TRANSPORT_ERROR_CONNECTION_ID_LIMIT;
+	return 0;
+}
+
+/* Issue source IDs up to the peer's active_connection_id_limit. */
+static void quic_issue_cids(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	u32 limit = min_t(u32, qs->remote_param.active_connection_id_limit, 8);
+	struct quic_frame *f;
+	struct quic_cid *cid;
+
+	while (qs->scids.count < limit) {
+		if (quic_cid_issue(sk, &qs->scids, GFP_ATOMIC, &cid))
+			return;
+		f = quic_frame_new_cid(cid, qs->scids.retire_prior_to,
+				       GFP_ATOMIC);
+		if (!f)
+			return;
+		quic_outq_add(sk, f);
+	}
+}
+
+/* RETIRE_CONNECTION_ID for one of our source IDs; 0 or a transport error */
+int quic_rcv_retire_cid(struct sock *sk, u64 seq)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_cid *cid;
+
+	if (seq >= qs->scids.next_seq)
+		return QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
+	cid = quic_cid_find_seq(&qs->scids, seq);
+	if (cid && qs->scids.count > 1) {
+		quic_cid_remove(sk, &qs->scids, cid);
+		quic_issue_cids(sk);
+	}
+	return 0;
+}
+
+/* The peer's CONNECTION_CLOSE: RFC 9000 section 10.2.2, draining, nothing
+ * more is sent.  Return: -ECONNRESET, the packet loop ends.
+ */
+int quic_rcv_close(struct sock *sk, const struct quic_connection_close *c)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	qs->close_peer = *c;
+	qs->close_recv = 1;
+	qs->draining = 1;
+	quic_closing_start(sk);
+	quic_event_queue(sk, QUIC_EVENT_CONNECTION_CLOSE, &qs->close_peer,
+			 sizeof(qs->close_peer));
+	quic_conn_closed(sk, ECONNRESET);
+	return -ECONNRESET;
+}
+
+void quic_conn_handshake_complete(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	if (qs->handshake_done)
+		return;
+	qs->handshake_done = 1;
+	if (qs->is_serv) {
+		/* RFC 9001 section 4.1.2: the server confirms at completion */
+		quic_frame_queue_handshake_done(sk);
+		qs->confirmed = 1;
+		quic_output_discard_space(sk, QUIC_CRYPTO_HANDSHAKE);
+	}
+	quic_issue_cids(sk);
+	quic_set_state(sk, QUIC_SS_ESTABLISHED);
+	sk->sk_state_change(sk);
+	quic_output(sk);
+}
+
+/* packets */
+
+/* RFC 9000 section 10.1: the smaller of both sides' idle timeouts,
+ * restarted by a received packet and by the first ack-eliciting packet
+ * sent after one.  The same timer sends keepalive PINGs when
+ * config.keepalive_probe_interval is set (section 10.1.2).
+ */
+void quic_idle_arm(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	u32 idle = qs->local_param.max_idle_timeout;
+	u32 ka = qs->config.keepalive_probe_interval;
+
+	if (qs->tp_ext_recv && qs->remote_param.max_idle_timeout &&
+	    (!idle || qs->remote_param.max_idle_timeout < idle))
+		idle = qs->remote_param.max_idle_timeout;
+	qs->idle_deadline = idle ? ktime_add_us(ktime_get(), idle) : 0;
+	if (ka && (!idle || ka < idle))
+		idle = ka;
+	if (idle)
+		quic_timer_set(sk, QUIC_TIMER_IDLE,
+			       jiffies + usecs_to_jiffies(idle));
+}
+
+/* what a connection is waiting for, for dynamic debug */
+static void quic_debug_state(struct sock *sk, const char *why)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_pnspace *s = &qs->space[QUIC_CRYPTO_APP];
+
+	pr_debug("%s: sk %p serv %d: cwnd %u in_flight %u outq %u unacked %u sndbuf %d send_data %llu/%llu recv_data %llu/%llu consumed %llu rmem %d rcvbuf %d rq %u backlog %d waiters %u pto %u rtx %d ack_pending %u nranges %u next_pn %llu largest_acked %llu eliciting %u loss_time %lld\n",
+		 why, sk, qs->is_serv, quic_cong_cwnd(&qs->cong), qs->in_flight,
+		 qs->outq_bytes, qs->unacked_bytes, READ_ONCE(sk->sk_sndbuf),
+		 qs->send_data, qs->send_max_data, qs->recv_data,
+		 qs->recv_max_data, qs->recv_consumed,
+		 atomic_read(&sk->sk_rmem_alloc), READ_ONCE(sk->sk_rcvbuf),
+		 skb_queue_len(&sk->sk_receive_queue), sk->sk_backlog.len,
+		 qs->waiters, qs->pto_count, quic_timer_pending(sk, QUIC_TIMER_RTX),
+		 s->ack_pending, s->nranges, s->next_pn, s->largest_acked,
+		 s->ack_eliciting_in_flight, ktime_to_us(s->loss_time));
+}
+
+/* the idle timer, socket locked and not closed */
+void quic_idle_fire(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	u32 ka = qs->config.keepalive_probe_interval;
+	ktime_t now = ktime_get();
+	struct quic_frame *f;
+	s64 left = 0;
+
+	if (qs->idle_deadline) {
+		left = ktime_us_delta(qs->idle_deadline, now);
+		if (left <= 0) {
+			quic_debug_state(sk, "idle timeout");
+			/* RFC 9000 section 10.1: silently closed */
+			qs->draining = 1;
+			quic_conn_closed(sk, ETIMEDOUT);
+			return;
+		}
+	}
+	/* no keepalive before the handshake completes; the timer must
+	 * still come back for the idle deadline then
+	 */
+	if (!qs->handshake_done || qs->closing)
+		ka = 0;
+	if (ka) {
+		f = quic_frame_ping(QUIC_CRYPTO_APP, GFP_ATOMIC);
+		if (f) {
+			quic_outq_add(sk, f);	/* PING: the ACK re-arms us */
+			quic_output(sk);
+		}
+	}
+	if (left && (!ka || left < ka))
+		ka = left;
+	if (ka)
+		quic_timer_set(sk, QUIC_TIMER_IDLE,
+			       jiffies + usecs_to_jiffies(ka));
+}
+
+/**
+ * quic_closing_start - a closing or draining period begins now
+ * @sk: the socket, locked
+ *
+ * RFC 9000 section 10.2: it lasts at least three times the current PTO;
+ * here never less than QUIC_CLOSE_PERIOD_MIN, which on a fast path leaves
+ * a peer whose close was lost more than a few milliseconds to speak up.
+ */
+void quic_closing_start(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	u64 pto;
+
+	pto = qs->smoothed_rtt + max_t(u32, 4 * qs->rttvar, QUIC_GRANULARITY) +
+	      qs->remote_param.max_ack_delay;
+	qs->close_deadline = ktime_add_us(ktime_get(),
+					  max_t(u64, 3 * pto,
+						QUIC_CLOSE_PERIOD_MIN));
+	qs->close_replied = 0;
+}
+
+/* Derive the next 1-RTT key generation, in process context. */
+void quic_key_update_work(struct work_struct *work)
+{
+	struct quic_sock *qs = container_of(work, struct quic_sock, ku_work);
+	struct sock *sk = &qs->inet.sk;
+
+	lock_sock(sk);
+	if (!qs->dead &&
+	    quic_crypto_key_update_pending(&qs->crypto[QUIC_CRYPTO_APP]))
+		quic_crypto_key_update_prepare(&qs->crypto[QUIC_CRYPTO_APP]);
+	release_sock(sk);
+	sock_put(sk);
+}
+
+void quic_key_update_schedule(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	sock_hold(sk);
+	if (!schedule_work(&qs->ku_work))
+		__sock_put(sk);
+}
