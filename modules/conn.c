@@ -15,6 +15,7 @@
 
 #include "conn.h"
 #include "frame.h"
+#include "output.h"
 #include "recovery.h"
 #include "socket.h"
 

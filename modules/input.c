@@ -20,6 +20,7 @@
 #include "frame.h"
 #include "input.h"
 #include "listen.h"
+#include "output.h"
 #include "protocol.h"
 #include "recovery.h"
 #include "socket.h"

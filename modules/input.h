@@ -11,6 +11,7 @@
 #include <linux/types.h>
 
 struct sock;
+struct sk_buff;
 struct quic_rx;
 struct quic_connection_close;
 
@@ -32,5 +33,10 @@ int quic_rcv_crypto(struct sock *sk, struct quic_rx *rx, u64 off,
 		    const u8 *data, u64 len);
 int quic_rcv_stream(struct sock *sk, struct quic_rx *rx, u64 id, u64 off,
 		    const u8 *data, u64 len, bool fin);
+
+int quic_udp_rcv(struct sock *usk, struct sk_buff *skb);
+int quic_backlog_rcv(struct sock *sk, struct sk_buff *skb);
+void quic_rcv_datagram(struct sock *sk, struct sk_buff *skb);
+void quic_rcv_early(struct sock *sk, u8 level);
 
 #endif /* __QUIC_INPUT_H */

@@ -24,6 +24,7 @@
 #include "conn.h"
 #include "input.h"
 #include "listen.h"
+#include "output.h"
 #include "socket.h"
 
 #define QUIC_REQ_MAX_SKBS	8	/* Initials a request keeps */

@@ -14,6 +14,7 @@
 #include <net/udp_tunnel.h>
 
 #include "conn.h"
+#include "output.h"
 #include "recovery.h"
 #include "socket.h"
 #include "varint.h"

@@ -15,8 +15,9 @@
 #include <net/ipv6.h>
 #include <net/udp_tunnel.h>
 
-#include "protocol.h"
+#include "input.h"
 #include "path.h"
+#include "protocol.h"
 #include "socket.h"
 
 bool quic_addr_equal(const union quic_addr *a, const union quic_addr *b)

@@ -12,6 +12,7 @@
 #include <linux/slab.h>
 #include <net/sock.h>
 
+#include "output.h"
 #include "recovery.h"
 #include "socket.h"
 

@@ -21,7 +21,9 @@
 #include <net/transp_v6.h>
 
 #include "conn.h"
+#include "input.h"
 #include "listen.h"
+#include "output.h"
 #include "protocol.h"
 #include "socket.h"
 #include "sockopt.h"

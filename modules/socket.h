@@ -204,35 +204,6 @@ static inline u8 quic_level_space(u8 level)
 	return level == QUIC_CRYPTO_EARLY ? QUIC_CRYPTO_APP : level;
 }
 
-/* output.c */
-void quic_output(struct sock *sk);
-int quic_output_route(struct sock *sk);
-void quic_output_probe(struct sock *sk, bool probe);
-u8 quic_space_tx_level(struct quic_sock *qs, u8 sp);
-void quic_ack_fire(struct sock *sk);
-void quic_output_init(struct sock *sk);
-void quic_output_close(struct sock *sk);
-
-/* input.c */
-int quic_udp_rcv(struct sock *usk, struct sk_buff *skb);
-int quic_backlog_rcv(struct sock *sk, struct sk_buff *skb);
-void quic_rcv_datagram(struct sock *sk, struct sk_buff *skb);
-void quic_rcv_early(struct sock *sk, u8 level);
-
-/* stream.c */
-void quic_streams_init(struct quic_stream_table *t);
-void quic_streams_free(struct quic_stream_table *t);
-void quic_streams_set_limits(struct sock *sk);
-struct quic_stream *quic_stream_find(struct quic_stream_table *t, s64 id);
-struct quic_stream *quic_stream_get_recv(struct sock *sk, s64 id, int *err);
-struct quic_stream *quic_stream_get_send(struct sock *sk, s64 id,
-					 u32 flags, int *err);
-int quic_stream_recv(struct sock *sk, struct quic_stream *st,
-		     struct sk_buff *skb);
-void quic_stream_consumed(struct sock *sk, struct quic_stream *st,
-			  u32 len);
-void quic_stream_peer_done(struct sock *sk, struct quic_stream *st);
-
 /* socket.c */
 int quic_init_sock(struct sock *sk);
 void quic_set_local(struct sock *sk, const union quic_addr *a);

@@ -14,6 +14,8 @@
 #include <net/sock.h>
 
 #include "conn.h"
+#include "input.h"
+#include "output.h"
 #include "socket.h"
 #include "sockopt.h"
 #include "tparam.h"

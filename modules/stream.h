@@ -10,6 +10,8 @@
 #include <linux/skbuff.h>
 #include <linux/types.h>
 
+struct sock;
+
 #define QUIC_STREAM_HASH_BITS	6
 
 /*
@@ -73,5 +75,18 @@ struct quic_stream_table {
 	struct quic_stream		*last;		/* that stream, for poll */
 	u32				count;
 };
+
+void quic_streams_init(struct quic_stream_table *t);
+void quic_streams_free(struct quic_stream_table *t);
+void quic_streams_set_limits(struct sock *sk);
+struct quic_stream *quic_stream_find(struct quic_stream_table *t, s64 id);
+struct quic_stream *quic_stream_get_recv(struct sock *sk, s64 id, int *err);
+struct quic_stream *quic_stream_get_send(struct sock *sk, s64 id,
+					 u32 flags, int *err);
+int quic_stream_recv(struct sock *sk, struct quic_stream *st,
+		     struct sk_buff *skb);
+void quic_stream_consumed(struct sock *sk, struct quic_stream *st,
+			  u32 len);
+void quic_stream_peer_done(struct sock *sk, struct quic_stream *st);
 
 #endif /* __QUIC_STREAM_H */

@@ -11,6 +11,7 @@
 #include <net/sock.h>
 
 #include "conn.h"
+#include "output.h"
 #include "recovery.h"
 #include "socket.h"
 #include "timer.h"
