@@ -53,7 +53,7 @@ struct quic_cong {
  * @on_loss: a congestion event (a loss outside a recovery period); a new
  *	recovery period starts at @now
  * @on_ecn_ce: optional; an ECN-CE mark: a congestion event as well
- *	(on_loss when not given)
+ *	(on_loss when not given).  Not called yet: ECN is not implemented
  * @on_rtt: optional; a new RTT sample (@latest) and smoothed RTT, in us
  * @release: optional; the connection ends or changes algorithm
  *

@@ -426,6 +426,7 @@ static int quic_output_packet(struct sock *sk, struct sk_buff *skb, u8 sp,
 			qs->in_flight += pkt->size;
 			s->ack_eliciting_in_flight++;
 			s->last_ack_eliciting = now;
+			quic_cong_on_sent(&qs->cong, pkt->size, now);
 		}
 	}
 	return skb->len - off;
