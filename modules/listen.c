@@ -49,7 +49,6 @@ int quic_inet_listen(struct socket *sock, int backlog)
 {
 	struct sock *sk = sock->sk;
 	struct quic_sock *qs = quic_sk(sk);
-	union quic_addr any;
 	int err = 0;
 
 	lock_sock(sk);
@@ -60,15 +59,9 @@ int quic_inet_listen(struct socket *sock, int backlog)
 	err = -EINVAL;
 	if (sk->sk_state != QUIC_SS_CLOSED || qs->closing)
 		goto out;
-	if (!qs->udp_sk) {
-		memset(&any, 0, sizeof(any));
-		any.sa.sa_family = sk->sk_family;
-		err = quic_udp_sock_get(sock_net(sk), &any, sk->sk_ipv6only,
-					&qs->udp_sk);
-		if (err)
-			goto out;
-		quic_set_local(sk, &qs->udp_sk->addr);
-	}
+	err = quic_autobind(sk);
+	if (err)
+		goto out;
 	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
 	qs->is_serv = 1;
 	quic_set_state(sk, QUIC_SS_LISTENING);

@@ -313,6 +313,27 @@ static int quic_addr_from_user(struct sock *sk, const struct sockaddr *uaddr,
 	return 0;
 }
 
+/* An unbound socket gets the wildcard address and an ephemeral port,
+ * as connect() and listen() need; socket locked.
+ */
+int quic_autobind(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	union quic_addr any;
+	int err;
+
+	if (qs->udp_sk)
+		return 0;
+	memset(&any, 0, sizeof(any));
+	any.sa.sa_family = sk->sk_family;
+	err = quic_udp_sock_get(sock_net(sk), &any, sk->sk_ipv6only,
+				&qs->udp_sk);
+	if (err)
+		return err;
+	quic_set_local(sk, &qs->udp_sk->addr);
+	return 0;
+}
+
 void quic_set_local(struct sock *sk, const union quic_addr *a)
 {
 	struct inet_sock *inet = inet_sk(sk);
@@ -908,7 +929,7 @@ static int quic_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 	struct quic_sock *qs = quic_sk(sk);
 	struct inet_sock *inet = inet_sk(sk);
 	struct quic_conn_id odcid;
-	union quic_addr a, any;
+	union quic_addr a;
 	struct quic_cid *cid;
 	int err;
 
@@ -925,15 +946,9 @@ static int quic_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 	err = -EISCONN;
 	if (sk->sk_state != QUIC_SS_CLOSED || qs->closing)
 		goto out;
-	if (!qs->udp_sk) {
-		memset(&any, 0, sizeof(any));
-		any.sa.sa_family = sk->sk_family;
-		err = quic_udp_sock_get(sock_net(sk), &any, sk->sk_ipv6only,
-					&qs->udp_sk);
-		if (err)
-			goto out;
-		quic_set_local(sk, &qs->udp_sk->addr);
-	}
+	err = quic_autobind(sk);
+	if (err)
+		goto out;
 	qs->peer = a;
 	err = quic_output_route(sk);
 	if (err)
