@@ -222,13 +222,13 @@ static void quic_debug_state(struct sock *sk, const char *why)
 	struct quic_pnspace *s = &qs->space[QUIC_CRYPTO_APP];
 
 	pr_debug("%s: sk %p serv %d: cwnd %u in_flight %u outq %u unacked %u sndbuf %d send_data %llu/%llu recv_data %llu/%llu consumed %llu rmem %d rcvbuf %d rq %u backlog %d waiters %u pto %u rtx %d ack_pending %u nranges %u next_pn %llu largest_acked %llu eliciting %u loss_time %lld\n",
-		 why, sk, qs->is_serv, quic_cong_cwnd(&qs->cong), qs->in_flight,
+		 why, sk, qs->is_serv, quic_cong_cwnd(&qs->cong), qs->rec.in_flight,
 		 qs->outq_bytes, qs->unacked_bytes, READ_ONCE(sk->sk_sndbuf),
 		 qs->send_data, qs->send_max_data, qs->recv_data,
 		 qs->recv_max_data, qs->recv_consumed,
 		 atomic_read(&sk->sk_rmem_alloc), READ_ONCE(sk->sk_rcvbuf),
 		 skb_queue_len(&sk->sk_receive_queue), sk->sk_backlog.len,
-		 qs->waiters, qs->pto_count, quic_timer_pending(sk, QUIC_TIMER_RTX),
+		 qs->waiters, qs->rec.pto_count, quic_timer_pending(sk, QUIC_TIMER_RTX),
 		 s->ack_pending, s->nranges, s->next_pn, s->largest_acked,
 		 s->ack_eliciting_in_flight, ktime_to_us(s->loss_time));
 }
@@ -284,7 +284,7 @@ void quic_closing_start(struct sock *sk)
 	struct quic_sock *qs = quic_sk(sk);
 	u64 pto;
 
-	pto = qs->smoothed_rtt + max_t(u32, 4 * qs->rttvar, QUIC_GRANULARITY) +
+	pto = qs->rec.smoothed_rtt + max_t(u32, 4 * qs->rec.rttvar, QUIC_GRANULARITY) +
 	      qs->remote_param.max_ack_delay;
 	qs->close_deadline = ktime_add_us(ktime_get(),
 					  max_t(u64, 3 * pto,

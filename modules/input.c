@@ -341,7 +341,7 @@ void quic_rcv_datagram(struct sock *sk, struct sk_buff *skb)
 		if (ktime_before(rx.now, qs->close_deadline) &&
 		    (!qs->close_replied ||
 		     ktime_us_delta(rx.now, qs->close_replied) >=
-		     max_t(u32, qs->smoothed_rtt, 1000))) {
+		     max_t(u32, qs->rec.smoothed_rtt, 1000))) {
 			qs->close_replied = rx.now;
 			quic_output_close(sk);
 		}

@@ -39,9 +39,9 @@ void quic_output_init(struct sock *sk)
 	struct quic_sock *qs = quic_sk(sk);
 
 	qs->mss = QUIC_MIN_UDP_PAYLOAD;
-	qs->smoothed_rtt = qs->config.initial_smoothed_rtt;
-	qs->rttvar = qs->smoothed_rtt / 2;
-	qs->min_rtt = U32_MAX;
+	qs->rec.smoothed_rtt = qs->config.initial_smoothed_rtt;
+	qs->rec.rttvar = qs->rec.smoothed_rtt / 2;
+	qs->rec.min_rtt = U32_MAX;
 }
 
 /* the long header packet type of a level, RFC 9000 17.2 / RFC 9369 3.2 */
@@ -312,7 +312,7 @@ static int quic_output_packet(struct sock *sk, struct sk_buff *skb, u8 sp,
 		room -= ack_len;
 	}
 
-	cc_ok = probe || qs->in_flight < quic_cong_cwnd(&qs->cong);
+	cc_ok = probe || qs->rec.in_flight < quic_cong_cwnd(&qs->cong);
 	if (cc_ok && sp == QUIC_CRYPTO_APP && !probe && quic_nagle_hold(qs))
 		cc_ok = false;
 	if (cc_ok && !list_empty(&qs->outq[sp])) {
@@ -423,7 +423,7 @@ static int quic_output_packet(struct sock *sk, struct sk_buff *skb, u8 sp,
 		if (eliciting) {
 			if (!quic_timer_pending(sk, QUIC_TIMER_IDLE))
 				quic_idle_arm(sk);
-			qs->in_flight += pkt->size;
+			qs->rec.in_flight += pkt->size;
 			s->ack_eliciting_in_flight++;
 			s->last_ack_eliciting = now;
 			quic_cong_on_sent(&qs->cong, pkt->size, now);
@@ -462,7 +462,7 @@ static bool quic_space_has_output(struct quic_sock *qs, u8 sp, bool probe)
 
 static u64 quic_pace_interval(const struct quic_sock *qs, u32 len)
 {
-	return div_u64((u64)len * qs->smoothed_rtt * 800,
+	return div_u64((u64)len * qs->rec.smoothed_rtt * 800,
 		       max(quic_cong_cwnd(&qs->cong), 1U));
 }
 
@@ -470,7 +470,7 @@ static void quic_pace_sent(struct quic_sock *qs, u32 len, ktime_t now)
 {
 	ktime_t floor;
 
-	if (!qs->rtt_sampled)
+	if (!qs->rec.rtt_sampled)
 		return;
 	floor = ktime_sub_ns(now, QUIC_PACE_BURST *
 				  quic_pace_interval(qs, qs->mss));
@@ -485,7 +485,7 @@ static bool quic_pace_wait(struct sock *sk, ktime_t now)
 {
 	struct quic_sock *qs = quic_sk(sk);
 
-	if (!qs->rtt_sampled || !ktime_after(qs->pace_next, now))
+	if (!qs->rec.rtt_sampled || !ktime_after(qs->pace_next, now))
 		return false;
 	quic_timer_pace(sk, qs->pace_next);
 	return true;

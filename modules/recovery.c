@@ -21,25 +21,25 @@ static void quic_rtt_update(struct quic_sock *qs, u32 latest, u32 ack_delay)
 {
 	u32 adjusted;
 
-	qs->latest_rtt = latest;
-	if (!qs->rtt_sampled) {
-		qs->rtt_sampled = 1;
-		qs->min_rtt = latest;
-		qs->smoothed_rtt = latest;
-		qs->rttvar = latest / 2;
-		quic_cong_on_rtt(&qs->cong, latest, qs->smoothed_rtt);
+	qs->rec.latest_rtt = latest;
+	if (!qs->rec.rtt_sampled) {
+		qs->rec.rtt_sampled = 1;
+		qs->rec.min_rtt = latest;
+		qs->rec.smoothed_rtt = latest;
+		qs->rec.rttvar = latest / 2;
+		quic_cong_on_rtt(&qs->cong, latest, qs->rec.smoothed_rtt);
 		return;
 	}
-	qs->min_rtt = min(qs->min_rtt, latest);
+	qs->rec.min_rtt = min(qs->rec.min_rtt, latest);
 	if (qs->confirmed)
 		ack_delay = min(ack_delay, qs->remote_param.max_ack_delay);
 	adjusted = latest;
-	if (latest >= qs->min_rtt + ack_delay)
+	if (latest >= qs->rec.min_rtt + ack_delay)
 		adjusted = latest - ack_delay;
-	qs->rttvar = (3 * qs->rttvar + abs((int)qs->smoothed_rtt -
+	qs->rec.rttvar = (3 * qs->rec.rttvar + abs((int)qs->rec.smoothed_rtt -
 					   (int)adjusted)) / 4;
-	qs->smoothed_rtt = (7 * qs->smoothed_rtt + adjusted) / 8;
-	quic_cong_on_rtt(&qs->cong, latest, qs->smoothed_rtt);
+	qs->rec.smoothed_rtt = (7 * qs->rec.smoothed_rtt + adjusted) / 8;
+	quic_cong_on_rtt(&qs->cong, latest, qs->rec.smoothed_rtt);
 }
 
 static void quic_frame_acked(struct sock *sk, struct quic_frame *f)
@@ -95,7 +95,7 @@ static void quic_detect_lost(struct sock *sk, u8 sp, ktime_t now)
 	if (!s->has_acked)
 		return;
 	/* RFC 9002 section 6.1.2: 9/8 of the larger RTT, at least 1 ms */
-	delay = max(qs->latest_rtt, qs->smoothed_rtt);
+	delay = max(qs->rec.latest_rtt, qs->rec.smoothed_rtt);
 	delay = max_t(u32, delay + delay / 8, QUIC_GRANULARITY);
 
 	list_for_each_entry_safe(pkt, tmp, &s->sent, list) {
@@ -105,7 +105,7 @@ static void quic_detect_lost(struct sock *sk, u8 sp, ktime_t now)
 		    ktime_us_delta(now, pkt->sent_time) >= delay) {
 			list_del(&pkt->list);
 			if (pkt->in_flight) {
-				qs->in_flight -= min(qs->in_flight, pkt->size);
+				qs->rec.in_flight -= min(qs->rec.in_flight, pkt->size);
 				s->ack_eliciting_in_flight--;
 				lost_send_time = pkt->sent_time;
 			}
@@ -159,7 +159,7 @@ void quic_output_ack_recv(struct sock *sk, u8 sp, u64 largest,
 			rtt = true;
 		}
 		if (pkt->in_flight) {
-			qs->in_flight -= min(qs->in_flight, pkt->size);
+			qs->rec.in_flight -= min(qs->rec.in_flight, pkt->size);
 			s->ack_eliciting_in_flight--;
 			quic_cong_on_ack(&qs->cong, pkt->size, pkt->sent_time, now);
 		}
@@ -175,7 +175,7 @@ void quic_output_ack_recv(struct sock *sk, u8 sp, u64 largest,
 	 * except a client waiting for the server to validate it
 	 */
 	if (rtt || sp != QUIC_CRYPTO_INITIAL)
-		qs->pto_count = 0;
+		qs->rec.pto_count = 0;
 	quic_detect_lost(sk, sp, now);
 	sk->sk_write_space(sk);
 }
@@ -196,7 +196,7 @@ void quic_output_discard_space(struct sock *sk, u8 sp)
 	list_for_each_entry_safe(pkt, tmp, &s->sent, list) {
 		list_del(&pkt->list);
 		if (pkt->in_flight)
-			qs->in_flight -= min(qs->in_flight, pkt->size);
+			qs->rec.in_flight -= min(qs->rec.in_flight, pkt->size);
 		list_for_each_entry_safe(f, ftmp, &pkt->frames, list) {
 			list_del(&f->list);
 			kfree(f);
@@ -210,7 +210,7 @@ void quic_output_discard_space(struct sock *sk, u8 sp)
 		qs->outq_bytes -= min_t(u32, qs->outq_bytes, f->len);
 		kfree(f);
 	}
-	qs->pto_count = 0;
+	qs->rec.pto_count = 0;
 	quic_crypto_free(&qs->crypto[sp]);
 }
 
@@ -234,7 +234,7 @@ static ktime_t quic_rtx_deadline(struct quic_sock *qs, u8 *space)
 	/* the earliest of the spaces' probe timeouts; 1-RTT ones only
 	 * once the handshake is complete, with the peer's max_ack_delay
 	 */
-	pto = qs->smoothed_rtt + max_t(u32, 4 * qs->rttvar, QUIC_GRANULARITY);
+	pto = qs->rec.smoothed_rtt + max_t(u32, 4 * qs->rec.rttvar, QUIC_GRANULARITY);
 	for (i = 0; i < QUIC_PNSPACE_MAX; i++) {
 		const struct quic_pnspace *s = &qs->space[i];
 		u64 d = pto;
@@ -248,7 +248,7 @@ static ktime_t quic_rtx_deadline(struct quic_sock *qs, u8 *space)
 			d += qs->remote_param.max_ack_delay;
 		}
 		ti = ktime_add_us(s->last_ack_eliciting,
-				  d << min_t(u8, qs->pto_count, 16));
+				  d << min_t(u8, qs->rec.pto_count, 16));
 		if (!t || ktime_before(ti, t)) {
 			t = ti;
 			*space = i;
@@ -298,11 +298,11 @@ void quic_rtx_fire(struct sock *sk)
 	}
 
 	/* PTO: resend what is in flight in this space as probes */
-	qs->pto_count++;
+	qs->rec.pto_count++;
 	list_for_each_entry_safe(pkt, tmp, &s->sent, list) {
 		list_del(&pkt->list);
 		if (pkt->in_flight) {
-			qs->in_flight -= min(qs->in_flight, pkt->size);
+			qs->rec.in_flight -= min(qs->rec.in_flight, pkt->size);
 			s->ack_eliciting_in_flight--;
 		}
 		quic_packet_free(sk, pkt, &lost);

@@ -14,6 +14,28 @@ struct quic_range;
 #define QUIC_PKT_THRESHOLD	3	/* RFC 9002 kPacketThreshold */
 #define QUIC_GRANULARITY	1000	/* us, kGranularity */
 
+/*
+ * struct quic_recovery - RTT estimate and loss detection state of a
+ * connection, RFC 9002 sections 5 and 6.  Owned by recovery.c; others
+ * read it.  Under the socket lock.
+ * @in_flight: bytes of ack-eliciting packets in flight
+ * @latest_rtt: us, the last sample
+ * @smoothed_rtt: us
+ * @rttvar: us
+ * @min_rtt: us, U32_MAX before the first sample
+ * @pto_count: probe timeouts in a row
+ * @rtt_sampled: @smoothed_rtt comes from a sample, not the initial value
+ */
+struct quic_recovery {
+	u32	in_flight;
+	u32	latest_rtt;
+	u32	smoothed_rtt;
+	u32	rttvar;
+	u32	min_rtt;
+	u8	pto_count;
+	u8	rtt_sampled:1;
+};
+
 void quic_output_ack_recv(struct sock *sk, u8 space, u64 largest,
 			  u64 ack_delay, const struct quic_range *r,
 			  unsigned int nr, ktime_t now);

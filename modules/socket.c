@@ -99,7 +99,7 @@ int quic_init_sock(struct sock *sk)
 	INIT_HLIST_NODE(&qs->table_node);
 	quic_hash(sk);
 	return quic_cong_init(&qs->cong, qs->config.congestion_control_algo,
-			      qs->mss, qs->smoothed_rtt);
+			      qs->mss, qs->rec.smoothed_rtt);
 }
 
 /* what the connection holds; the socket is locked and dead */

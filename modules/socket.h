@@ -19,6 +19,7 @@
 #include "frame.h"
 #include "path.h"
 #include "pnspace.h"
+#include "recovery.h"
 #include "stream.h"
 #include "timer.h"
 
@@ -129,15 +130,8 @@ struct quic_sock {
 	u64				recv_consumed;
 	u64				recv_window;
 
-	/* recovery, RFC 9002 */
 	u32				mss;		/* max UDP payload */
-	u32				in_flight;
-	u32				latest_rtt;	/* us */
-	u32				smoothed_rtt;
-	u32				rttvar;
-	u32				min_rtt;
-	u8				pto_count;
-	u8				rtt_sampled:1;
+	struct quic_recovery		rec;
 	struct quic_cong		cong;
 	u64				amp_recv;	/* anti-amplification */
 	u64				amp_sent;
