@@ -191,6 +191,22 @@ void quic_conn_handshake_complete(struct sock *sk)
 	quic_output(sk);
 }
 
+/* HANDSHAKE_DONE, RFC 9000 section 19.20: only a server sends it; it
+ * confirms the handshake at the client (RFC 9001 section 4.1.2)
+ */
+int quic_conn_rcv_handshake_done(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	if (qs->is_serv)
+		return QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
+	if (!qs->confirmed) {
+		qs->confirmed = 1;
+		quic_output_discard_space(sk, QUIC_CRYPTO_HANDSHAKE);
+	}
+	return 0;
+}
+
 /* packets */
 
 /* RFC 9000 section 10.1: the smaller of both sides' idle timeouts,
@@ -224,8 +240,8 @@ static void quic_debug_state(struct sock *sk, const char *why)
 	pr_debug("%s: sk %p serv %d: cwnd %u in_flight %u outq %u unacked %u sndbuf %d send_data %llu/%llu recv_data %llu/%llu consumed %llu rmem %d rcvbuf %d rq %u backlog %d waiters %u pto %u rtx %d ack_pending %u nranges %u next_pn %llu largest_acked %llu eliciting %u loss_time %lld\n",
 		 why, sk, qs->is_serv, quic_cong_cwnd(&qs->cong), qs->rec.in_flight,
 		 qs->outq_bytes, qs->unacked_bytes, READ_ONCE(sk->sk_sndbuf),
-		 qs->send_data, qs->send_max_data, qs->recv_data,
-		 qs->recv_max_data, qs->recv_consumed,
+		 qs->streams.send_data, qs->streams.send_max_data, qs->streams.recv_data,
+		 qs->streams.recv_max_data, qs->streams.recv_consumed,
 		 atomic_read(&sk->sk_rmem_alloc), READ_ONCE(sk->sk_rcvbuf),
 		 skb_queue_len(&sk->sk_receive_queue), sk->sk_backlog.len,
 		 qs->waiters, qs->rec.pto_count, quic_timer_pending(sk, QUIC_TIMER_RTX),

@@ -19,6 +19,7 @@ void quic_event_queue(struct sock *sk, u8 type, const void *data,
 void quic_key_update_schedule(struct sock *sk);
 void quic_closing_start(struct sock *sk);
 void quic_conn_handshake_complete(struct sock *sk);
+int quic_conn_rcv_handshake_done(struct sock *sk);
 void quic_idle_arm(struct sock *sk);
 void quic_idle_fire(struct sock *sk);
 int quic_rcv_new_cid(struct sock *sk, u64 seq, u64 prior, const u8 *data,

@@ -647,52 +647,36 @@ static int quic_frame_rx_stream(struct sock *sk, struct quic_rx *rx,
 static int quic_frame_rx_max_data(struct sock *sk, struct quic_rx *rx,
 				  struct quic_buf *b, u8 type)
 {
-	struct quic_sock *qs = quic_sk(sk);
 	u64 max;
 
 	if (!quic_get_varint(b, &max))
 		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
-	if (max > qs->send_max_data) {
-		qs->send_max_data = max;
-		sk->sk_write_space(sk);
-	}
+	quic_streams_rcv_max_data(sk, max);
 	return 0;
 }
 
 static int quic_frame_rx_max_stream_data(struct sock *sk, struct quic_rx *rx,
 					 struct quic_buf *b, u8 type)
 {
-	struct quic_sock *qs = quic_sk(sk);
-	struct quic_stream *st;
 	u64 id, max;
 
 	if (!quic_get_varint(b, &id) || !quic_get_varint(b, &max))
 		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
-	st = quic_stream_find(&qs->streams, id);
-	if (st && max > st->send_max) {
-		st->send_max = max;
-		sk->sk_write_space(sk);
-	}
+	quic_stream_rcv_max_data(sk, id, max);
 	return 0;
 }
 
 static int quic_frame_rx_max_streams(struct sock *sk, struct quic_rx *rx,
 				     struct quic_buf *b, u8 type)
 {
-	bool uni = type == QUIC_FRAME_MAX_STREAMS_UNI;
-	struct quic_sock *qs = quic_sk(sk);
 	u64 max;
 
 	if (!quic_get_varint(b, &max))
 		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
 	if (max > (1ULL << 60))
 		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
-	if (max > qs->streams.local[uni].max) {
-		qs->streams.local[uni].max = max;
-		quic_event_queue(sk, QUIC_EVENT_STREAM_MAX_STREAM, &max,
-				 sizeof(max));
-		sk->sk_write_space(sk);
-	}
+	quic_streams_rcv_max_streams(sk, type == QUIC_FRAME_MAX_STREAMS_UNI,
+				     max);
 	return 0;
 }
 
@@ -790,15 +774,7 @@ static int quic_frame_rx_close(struct sock *sk, struct quic_rx *rx,
 static int quic_frame_rx_handshake_done(struct sock *sk, struct quic_rx *rx,
 					struct quic_buf *b, u8 type)
 {
-	struct quic_sock *qs = quic_sk(sk);
-
-	if (qs->is_serv)
-		return QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
-	if (!qs->confirmed) {
-		qs->confirmed = 1;
-		quic_output_discard_space(sk, QUIC_CRYPTO_HANDSHAKE);
-	}
-	return 0;
+	return quic_conn_rcv_handshake_done(sk);
 }
 
 /* RFC 9221 section 4: only when we announced max_datagram_frame_size */

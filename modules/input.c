@@ -353,7 +353,7 @@ void quic_rcv_datagram(struct sock *sk, struct sk_buff *skb)
 	 * charged a whole datagram): drop, unacknowledged, to be resent.
 	 */
 	if (atomic_read(&sk->sk_rmem_alloc) >
-	    2 * max_t(u64, READ_ONCE(sk->sk_rcvbuf), qs->recv_window))
+	    2 * max_t(u64, READ_ONCE(sk->sk_rcvbuf), qs->streams.recv_window))
 		goto out;
 	qs->amp_recv += skb->len;
 

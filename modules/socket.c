@@ -443,7 +443,7 @@ static bool quic_poll_writable(struct sock *sk)
 
 	/* lockless: streams live as long as the socket */
 	if (!quic_sndbuf_room(sk) ||
-	    READ_ONCE(qs->send_data) >= READ_ONCE(qs->send_max_data))
+	    READ_ONCE(qs->streams.send_data) >= READ_ONCE(qs->streams.send_max_data))
 		return false;
 	return !st || READ_ONCE(st->send_offset) < READ_ONCE(st->send_max);
 }
@@ -587,7 +587,7 @@ static bool quic_cond_send_room(struct sock *sk, const void *arg)
 	struct quic_sock *qs = quic_sk(sk);
 
 	return quic_sndbuf_room(sk) && st->send_offset < st->send_max &&
-	       qs->send_data < qs->send_max_data;
+	       qs->streams.send_data < qs->streams.send_max_data;
 }
 
 /* the stream data that fits in one frame of one packet */
@@ -605,8 +605,8 @@ static void quic_send_blocked(struct sock *sk, struct quic_stream *st)
 	if (st->send_offset >= st->send_max)
 		quic_frame_queue_stream_data_blocked(sk, st->id, st->send_max,
 						     GFP_KERNEL);
-	else if (qs->send_data >= qs->send_max_data)
-		quic_frame_queue_data_blocked(sk, qs->send_max_data,
+	else if (qs->streams.send_data >= qs->streams.send_max_data)
+		quic_frame_queue_data_blocked(sk, qs->streams.send_max_data,
 					      GFP_KERNEL);
 }
 
@@ -665,7 +665,7 @@ static int quic_send_stream(struct sock *sk, struct msghdr *msg, size_t len,
 			goto out;
 		}
 		room = min(st->send_max - st->send_offset,
-			   qs->send_max_data - qs->send_data);
+			   qs->streams.send_max_data - qs->streams.send_data);
 		/* Frames end on multiples of a packet's worth of stream
 		 * data, whatever the write sizes: a write's last, short
 		 * frame and the next write's first one then fill one
@@ -683,7 +683,7 @@ static int quic_send_stream(struct sock *sk, struct msghdr *msg, size_t len,
 		}
 		st->send_offset += chunk;
 		st->send_inflight++;
-		qs->send_data += chunk;
+		qs->streams.send_data += chunk;
 		qs->unacked_bytes += chunk;
 		if (f->fin)
 			st->send_state = QUIC_STREAM_SEND_STATE_SENT;

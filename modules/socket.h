@@ -122,14 +122,6 @@ struct quic_sock {
 	u32				unacked_bytes;	/* sent, not acked */
 	struct quic_stream_table	streams;
 
-	/* connection flow control, RFC 9000 section 4.1 */
-	u64				send_max_data;
-	u64				send_data;	/* new stream bytes sent */
-	u64				recv_max_data;
-	u64				recv_data;	/* highest offsets, summed */
-	u64				recv_consumed;
-	u64				recv_window;
-
 	u32				mss;		/* max UDP payload */
 	struct quic_recovery		rec;
 	struct quic_cong		cong;

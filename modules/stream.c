@@ -8,6 +8,7 @@
 #include <linux/slab.h>
 #include <net/sock.h>
 
+#include "conn.h"
 #include "socket.h"
 #include "varint.h"
 
@@ -66,12 +67,12 @@ void quic_streams_set_limits(struct sock *sk)
 
 	t->remote[0].max = qs->local_param.max_streams_bidi;
 	t->remote[1].max = qs->local_param.max_streams_uni;
-	qs->recv_max_data = qs->local_param.max_data;
-	qs->recv_window = qs->local_param.max_data;
+	qs->streams.recv_max_data = qs->local_param.max_data;
+	qs->streams.recv_window = qs->local_param.max_data;
 	if (qs->tp_ext_recv) {
 		t->local[0].max = qs->remote_param.max_streams_bidi;
 		t->local[1].max = qs->remote_param.max_streams_uni;
-		qs->send_max_data = qs->remote_param.max_data;
+		qs->streams.send_max_data = qs->remote_param.max_data;
 	}
 }
 
@@ -288,12 +289,12 @@ int quic_stream_recv(struct sock *sk, struct quic_stream *st,
 		goto err;
 	}
 	if (end > st->recv_highest) {
-		if (qs->recv_data + (end - st->recv_highest) >
-		    qs->recv_max_data) {
+		if (qs->streams.recv_data + (end - st->recv_highest) >
+		    qs->streams.recv_max_data) {
 			err = QUIC_TRANSPORT_ERROR_FLOW_CONTROL;
 			goto err;
 		}
-		qs->recv_data += end - st->recv_highest;
+		qs->streams.recv_data += end - st->recv_highest;
 		st->recv_highest = end;
 	}
 
@@ -335,11 +336,11 @@ void quic_stream_consumed(struct sock *sk, struct quic_stream *st, u32 len)
 	struct quic_sock *qs = quic_sk(sk);
 
 	/* the windows grow with the receive buffer the reader asked for */
-	qs->recv_window = max_t(u64, qs->recv_window, READ_ONCE(sk->sk_rcvbuf));
-	qs->recv_consumed += len;
-	if (qs->recv_max_data - qs->recv_consumed < qs->recv_window / 2) {
-		qs->recv_max_data = qs->recv_consumed + qs->recv_window;
-		quic_frame_queue_max_data(sk, qs->recv_max_data);
+	qs->streams.recv_window = max_t(u64, qs->streams.recv_window, READ_ONCE(sk->sk_rcvbuf));
+	qs->streams.recv_consumed += len;
+	if (qs->streams.recv_max_data - qs->streams.recv_consumed < qs->streams.recv_window / 2) {
+		qs->streams.recv_max_data = qs->streams.recv_consumed + qs->streams.recv_window;
+		quic_frame_queue_max_data(sk, qs->streams.recv_max_data);
 	}
 	if (!st)
 		return;
@@ -378,4 +379,55 @@ void quic_stream_peer_done(struct sock *sk, struct quic_stream *st)
 		return;
 	l->max = max;
 	quic_frame_queue_max_streams(sk, uni, l->max);
+}
+
+/**
+ * quic_streams_rcv_max_data - the peer raised the connection's limit
+ * (MAX_DATA, RFC 9000 section 19.9); a lower value is ignored
+ * @sk: the socket, locked
+ * @max: the new limit
+ */
+void quic_streams_rcv_max_data(struct sock *sk, u64 max)
+{
+	struct quic_stream_table *t = &quic_sk(sk)->streams;
+
+	if (max <= t->send_max_data)
+		return;
+	t->send_max_data = max;
+	sk->sk_write_space(sk);
+}
+
+/**
+ * quic_stream_rcv_max_data - the peer raised a stream's limit
+ * (MAX_STREAM_DATA, RFC 9000 section 19.10)
+ * @sk: the socket, locked
+ * @id: the stream; one we do not know (closed, or never opened) is ignored
+ * @max: the new limit
+ */
+void quic_stream_rcv_max_data(struct sock *sk, s64 id, u64 max)
+{
+	struct quic_stream *st = quic_stream_find(&quic_sk(sk)->streams, id);
+
+	if (!st || max <= st->send_max)
+		return;
+	st->send_max = max;
+	sk->sk_write_space(sk);
+}
+
+/**
+ * quic_streams_rcv_max_streams - the peer lets us open more streams of a
+ * type (MAX_STREAMS, RFC 9000 section 19.11)
+ * @sk: the socket, locked
+ * @uni: unidirectional streams, or bidirectional
+ * @max: the new count, at most 2^60 (checked by the caller)
+ */
+void quic_streams_rcv_max_streams(struct sock *sk, bool uni, u64 max)
+{
+	struct quic_stream_limits *l = &quic_sk(sk)->streams.local[uni];
+
+	if (max <= l->max)
+		return;
+	l->max = max;
+	quic_event_queue(sk, QUIC_EVENT_STREAM_MAX_STREAM, &max, sizeof(max));
+	sk->sk_write_space(sk);
 }

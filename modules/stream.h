@@ -63,9 +63,17 @@ struct quic_stream_limits {
 };
 
 /*
- * struct quic_stream_table - a connection's streams
+ * struct quic_stream_table - a connection's streams, and the connection's
+ * flow control (RFC 9000 section 4.1), which their data is counted in
+ * @send_max_data: the peer's limit (MAX_DATA)
+ * @send_data: new stream bytes sent
+ * @recv_max_data: the limit we advertised
+ * @recv_data: the highest received offsets of all streams, summed
+ * @recv_consumed: bytes the reader took
+ * @recv_window: how far ahead of @recv_consumed the peer may send
  *
- * Locking: the socket lock.
+ * Locking: the socket lock.  Owned by stream.c, but for @send_data,
+ * which sendmsg() advances.
  */
 struct quic_stream_table {
 	struct hlist_head		hash[1 << QUIC_STREAM_HASH_BITS];
@@ -74,6 +82,13 @@ struct quic_stream_table {
 	s64				last_opened;	/* for send() without cmsg */
 	struct quic_stream		*last;		/* that stream, for poll */
 	u32				count;
+
+	u64				send_max_data;
+	u64				send_data;
+	u64				recv_max_data;
+	u64				recv_data;
+	u64				recv_consumed;
+	u64				recv_window;
 };
 
 void quic_streams_init(struct quic_stream_table *t);
@@ -88,5 +103,8 @@ int quic_stream_recv(struct sock *sk, struct quic_stream *st,
 void quic_stream_consumed(struct sock *sk, struct quic_stream *st,
 			  u32 len);
 void quic_stream_peer_done(struct sock *sk, struct quic_stream *st);
+void quic_streams_rcv_max_data(struct sock *sk, u64 max);
+void quic_stream_rcv_max_data(struct sock *sk, s64 id, u64 max);
+void quic_streams_rcv_max_streams(struct sock *sk, bool uni, u64 max);
 
 #endif /* __QUIC_STREAM_H */
