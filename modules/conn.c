@@ -48,7 +48,7 @@ void quic_event_queue(struct sock *sk, u8 type, const void *data,
 {
 	struct sk_buff *skb;
 
-	if (!(quic_sk(sk)->events & BIT(type)))
+	if (!(quic_sk(sk)->conn.events & BIT(type)))
 		return;
 	skb = alloc_skb(1 + len, GFP_ATOMIC);
 	if (!skb)
@@ -66,13 +66,13 @@ void quic_conn_close(struct sock *sk, u32 errcode, u8 frame, bool app)
 {
 	struct quic_sock *qs = quic_sk(sk);
 
-	if (qs->closing || qs->draining)
+	if (qs->conn.closing || qs->conn.draining)
 		return;
-	memset(&qs->close_local, 0, sizeof(qs->close_local));
-	qs->close_local.errcode = errcode;
-	qs->close_local.frame = frame;
-	qs->close_app = app;
-	qs->closing = 1;
+	memset(&qs->conn.close_local, 0, sizeof(qs->conn.close_local));
+	qs->conn.close_local.errcode = errcode;
+	qs->conn.close_local.frame = frame;
+	qs->conn.close_app = app;
+	qs->conn.closing = 1;
 	quic_closing_start(sk);
 	quic_output_close(sk);
 	quic_conn_closed(sk, app ? ECONNRESET : EPROTO);
@@ -162,12 +162,12 @@ int quic_rcv_close(struct sock *sk, const struct quic_connection_close *c)
 {
 	struct quic_sock *qs = quic_sk(sk);
 
-	qs->close_peer = *c;
-	qs->close_recv = 1;
-	qs->draining = 1;
+	qs->conn.close_peer = *c;
+	qs->conn.close_recv = 1;
+	qs->conn.draining = 1;
 	quic_closing_start(sk);
-	quic_event_queue(sk, QUIC_EVENT_CONNECTION_CLOSE, &qs->close_peer,
-			 sizeof(qs->close_peer));
+	quic_event_queue(sk, QUIC_EVENT_CONNECTION_CLOSE, &qs->conn.close_peer,
+			 sizeof(qs->conn.close_peer));
 	quic_conn_closed(sk, ECONNRESET);
 	return -ECONNRESET;
 }
@@ -176,13 +176,13 @@ void quic_conn_handshake_complete(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
 
-	if (qs->handshake_done)
+	if (qs->conn.handshake_done)
 		return;
-	qs->handshake_done = 1;
-	if (qs->is_serv) {
+	qs->conn.handshake_done = 1;
+	if (qs->conn.is_serv) {
 		/* RFC 9001 section 4.1.2: the server confirms at completion */
 		quic_frame_queue_handshake_done(sk);
-		qs->confirmed = 1;
+		qs->conn.confirmed = 1;
 		quic_output_discard_space(sk, QUIC_CRYPTO_HANDSHAKE);
 	}
 	quic_issue_cids(sk);
@@ -198,10 +198,10 @@ int quic_conn_rcv_handshake_done(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
 
-	if (qs->is_serv)
+	if (qs->conn.is_serv)
 		return QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
-	if (!qs->confirmed) {
-		qs->confirmed = 1;
+	if (!qs->conn.confirmed) {
+		qs->conn.confirmed = 1;
 		quic_output_discard_space(sk, QUIC_CRYPTO_HANDSHAKE);
 	}
 	return 0;
@@ -220,10 +220,10 @@ void quic_idle_arm(struct sock *sk)
 	u32 idle = qs->local_param.max_idle_timeout;
 	u32 ka = qs->config.keepalive_probe_interval;
 
-	if (qs->tp_ext_recv && qs->remote_param.max_idle_timeout &&
+	if (qs->conn.tp_ext_recv && qs->remote_param.max_idle_timeout &&
 	    (!idle || qs->remote_param.max_idle_timeout < idle))
 		idle = qs->remote_param.max_idle_timeout;
-	qs->idle_deadline = idle ? ktime_add_us(ktime_get(), idle) : 0;
+	qs->conn.idle_deadline = idle ? ktime_add_us(ktime_get(), idle) : 0;
 	if (ka && (!idle || ka < idle))
 		idle = ka;
 	if (idle)
@@ -238,7 +238,7 @@ static void quic_debug_state(struct sock *sk, const char *why)
 	struct quic_pnspace *s = &qs->space[QUIC_CRYPTO_APP];
 
 	pr_debug("%s: sk %p serv %d: cwnd %u in_flight %u outq %u unacked %u sndbuf %d send_data %llu/%llu recv_data %llu/%llu consumed %llu rmem %d rcvbuf %d rq %u backlog %d waiters %u pto %u rtx %d ack_pending %u nranges %u next_pn %llu largest_acked %llu eliciting %u loss_time %lld\n",
-		 why, sk, qs->is_serv, quic_cong_cwnd(&qs->cong), qs->rec.in_flight,
+		 why, sk, qs->conn.is_serv, quic_cong_cwnd(&qs->cong), qs->rec.in_flight,
 		 qs->outq_bytes, qs->unacked_bytes, READ_ONCE(sk->sk_sndbuf),
 		 qs->streams.send_data, qs->streams.send_max_data, qs->streams.recv_data,
 		 qs->streams.recv_max_data, qs->streams.recv_consumed,
@@ -258,12 +258,12 @@ void quic_idle_fire(struct sock *sk)
 	struct quic_frame *f;
 	s64 left = 0;
 
-	if (qs->idle_deadline) {
-		left = ktime_us_delta(qs->idle_deadline, now);
+	if (qs->conn.idle_deadline) {
+		left = ktime_us_delta(qs->conn.idle_deadline, now);
 		if (left <= 0) {
 			quic_debug_state(sk, "idle timeout");
 			/* RFC 9000 section 10.1: silently closed */
-			qs->draining = 1;
+			qs->conn.draining = 1;
 			quic_conn_closed(sk, ETIMEDOUT);
 			return;
 		}
@@ -271,7 +271,7 @@ void quic_idle_fire(struct sock *sk)
 	/* no keepalive before the handshake completes; the timer must
 	 * still come back for the idle deadline then
 	 */
-	if (!qs->handshake_done || qs->closing)
+	if (!qs->conn.handshake_done || qs->conn.closing)
 		ka = 0;
 	if (ka) {
 		f = quic_frame_ping(QUIC_CRYPTO_APP, GFP_ATOMIC);
@@ -302,16 +302,16 @@ void quic_closing_start(struct sock *sk)
 
 	pto = qs->rec.smoothed_rtt + max_t(u32, 4 * qs->rec.rttvar, QUIC_GRANULARITY) +
 	      qs->remote_param.max_ack_delay;
-	qs->close_deadline = ktime_add_us(ktime_get(),
+	qs->conn.close_deadline = ktime_add_us(ktime_get(),
 					  max_t(u64, 3 * pto,
 						QUIC_CLOSE_PERIOD_MIN));
-	qs->close_replied = 0;
+	qs->conn.close_replied = 0;
 }
 
 /* Derive the next 1-RTT key generation, in process context. */
 void quic_key_update_work(struct work_struct *work)
 {
-	struct quic_sock *qs = container_of(work, struct quic_sock, ku_work);
+	struct quic_sock *qs = container_of(work, struct quic_sock, conn.ku_work);
 	struct sock *sk = &qs->inet.sk;
 
 	lock_sock(sk);
@@ -327,6 +327,6 @@ void quic_key_update_schedule(struct sock *sk)
 	struct quic_sock *qs = quic_sk(sk);
 
 	sock_hold(sk);
-	if (!schedule_work(&qs->ku_work))
+	if (!schedule_work(&qs->conn.ku_work))
 		__sock_put(sk);
 }

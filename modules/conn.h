@@ -5,11 +5,59 @@
 #ifndef __QUIC_CONN_H
 #define __QUIC_CONN_H
 
+#include <linux/ktime.h>
+#include <linux/quic.h>
 #include <linux/types.h>
+#include <linux/workqueue.h>
 
 struct sock;
-struct work_struct;
-struct quic_connection_close;
+
+/*
+ * struct quic_conn - where a connection is in its life: version, the
+ * handshake, the closing and draining periods (RFC 9000 section 10), the
+ * idle timeout and the events the user asked for.  Owned by conn.c.
+ *
+ * Locking: the socket lock; @close_work and @ku_work run in process
+ * context and take it.
+ * @version: the QUIC version in use
+ * @events: BIT(QUIC_EVENT_*) the user enabled
+ * @is_serv: the server's end
+ * @tp_ext_recv: the peer's transport parameters arrived
+ * @handshake_done: the handshake completed here
+ * @confirmed: the handshake is confirmed, RFC 9001 section 4.1.2
+ * @closing: CONNECTION_CLOSE sent: the closing period
+ * @draining: CONNECTION_CLOSE received: the draining period
+ * @close_app: @close_local is an application close
+ * @close_recv: @close_peer holds what the peer sent
+ * @lingering: closed by the user, in its closing or draining period
+ * @close_local: the CONNECTION_CLOSE we send
+ * @close_peer: the one we got
+ * @idle_deadline: when the idle timeout ends the connection
+ * @close_deadline: the end of the closing or draining period; 0: none
+ * @close_replied: when a packet in the closing period was last answered
+ * @close_work: ends the linger of a closed socket
+ * @ku_work: prepares the next key phase
+ */
+struct quic_conn {
+	u32				version;
+	u32				events;
+	u8				is_serv:1,
+					tp_ext_recv:1,
+					handshake_done:1,
+					confirmed:1,
+					closing:1,
+					draining:1,
+					close_app:1,
+					close_recv:1;
+	u8				lingering:1;
+	struct quic_connection_close	close_local;
+	struct quic_connection_close	close_peer;
+	ktime_t				idle_deadline;
+	ktime_t				close_deadline;
+	ktime_t				close_replied;
+	struct work_struct		close_work;
+	struct work_struct		ku_work;
+};
 
 void quic_set_state(struct sock *sk, int state);
 void quic_conn_close(struct sock *sk, u32 errcode, u8 frame, bool app);

@@ -323,7 +323,7 @@ nomem:
 }
 
 /**
- * quic_frame_queue_close - queue CONNECTION_CLOSE from qs->close_local at
+ * quic_frame_queue_close - queue CONNECTION_CLOSE from qs->conn.close_local at
  * the highest level we can send at
  * @sk: the socket, locked
  *
@@ -335,14 +335,14 @@ nomem:
 int quic_frame_queue_close(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
-	struct quic_connection_close *c = &qs->close_local;
+	struct quic_connection_close *c = &qs->conn.close_local;
 	static const u8 levels[] = {
 		QUIC_CRYPTO_APP, QUIC_CRYPTO_HANDSHAKE, QUIC_CRYPTO_INITIAL,
 	};
 	unsigned int plen, i, len;
 	u64 errcode = c->errcode;
 	struct quic_frame *f;
-	bool app = qs->close_app;
+	bool app = qs->conn.close_app;
 	u8 level, type, *p;
 
 	for (i = 0; i < ARRAY_SIZE(levels); i++) {

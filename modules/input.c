@@ -246,12 +246,12 @@ static void quic_rcv_packet_ok(struct sock *sk, struct quic_rx *rx,
 	 * first processes a Handshake packet, which also validates the
 	 * client's address (RFC 9000 section 8.1)
 	 */
-	if (qs->is_serv && rx->level == QUIC_CRYPTO_HANDSHAKE) {
+	if (qs->conn.is_serv && rx->level == QUIC_CRYPTO_HANDSHAKE) {
 		qs->addr_validated = 1;
 		quic_output_discard_space(sk, QUIC_CRYPTO_INITIAL);
 	}
 	/* the client learns the server's chosen source ID */
-	if (!qs->is_serv && h->is_long && rx->level == QUIC_CRYPTO_INITIAL) {
+	if (!qs->conn.is_serv && h->is_long && rx->level == QUIC_CRYPTO_INITIAL) {
 		struct quic_cid *dcid = quic_cid_active(&qs->dcids);
 
 		if (dcid && dcid->seq == 0 && !qs->peer_init_scid.len &&
@@ -332,22 +332,22 @@ void quic_rcv_datagram(struct sock *sk, struct sk_buff *skb)
 
 	if (qs->dead)
 		goto out;	/* its state is being freed */
-	if (qs->closing && !qs->draining && sk->sk_state == QUIC_SS_CLOSED) {
+	if (qs->conn.closing && !qs->conn.draining && sk->sk_state == QUIC_SS_CLOSED) {
 		/* RFC 9000 section 10.2.1: the closing state answers what
 		 * still comes with CONNECTION_CLOSE until the period ends,
 		 * at most once per smoothed RTT (1 ms at least)
 		 */
 		qs->amp_recv += skb->len;
-		if (ktime_before(rx.now, qs->close_deadline) &&
-		    (!qs->close_replied ||
-		     ktime_us_delta(rx.now, qs->close_replied) >=
+		if (ktime_before(rx.now, qs->conn.close_deadline) &&
+		    (!qs->conn.close_replied ||
+		     ktime_us_delta(rx.now, qs->conn.close_replied) >=
 		     max_t(u32, qs->rec.smoothed_rtt, 1000))) {
-			qs->close_replied = rx.now;
+			qs->conn.close_replied = rx.now;
 			quic_output_close(sk);
 		}
 		goto out;
 	}
-	if (sk->sk_state == QUIC_SS_CLOSED || qs->draining)
+	if (sk->sk_state == QUIC_SS_CLOSED || qs->conn.draining)
 		goto out;
 	/* The reader is far behind (or the peer sends tiny frames, each
 	 * charged a whole datagram): drop, unacknowledged, to be resent.
@@ -367,7 +367,7 @@ void quic_rcv_datagram(struct sock *sk, struct sk_buff *skb)
 			break;
 		if (h.is_long && (!h.version || h.is_retry))
 			break;	/* Version Negotiation and Retry: not yet */
-		if (h.is_long && h.version != qs->version)
+		if (h.is_long && h.version != qs->conn.version)
 			break;
 		rx.level = h.level;
 		rx.sp = quic_level_space(h.level);

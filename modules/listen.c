@@ -57,13 +57,13 @@ int quic_inet_listen(struct socket *sock, int backlog)
 		goto out;
 	}
 	err = -EINVAL;
-	if (sk->sk_state != QUIC_SS_CLOSED || qs->closing)
+	if (sk->sk_state != QUIC_SS_CLOSED || qs->conn.closing)
 		goto out;
 	err = quic_autobind(sk);
 	if (err)
 		goto out;
 	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
-	qs->is_serv = 1;
+	qs->conn.is_serv = 1;
 	quic_set_state(sk, QUIC_SS_LISTENING);
 	quic_udp_sock_listen(sock_net(sk), qs->udp_sk, &qs->listen_node,
 			     true);
@@ -123,7 +123,7 @@ static struct sock *quic_accept_sk(struct sock *lsk, struct quic_request *req,
 		goto free;
 	qs->local_param = lqs->local_param;
 	qs->config = lqs->config;
-	qs->events = lqs->events;
+	qs->conn.events = lqs->conn.events;
 	err = quic_cong_select(&qs->cong, qs->config.congestion_control_algo);
 	if (err)
 		goto free;
@@ -151,8 +151,8 @@ static struct sock *quic_accept_sk(struct sock *lsk, struct quic_request *req,
 		inet->inet_dport = req->peer.v6.sin6_port;
 	}
 
-	qs->is_serv = 1;
-	qs->version = req->version;
+	qs->conn.is_serv = 1;
+	qs->conn.version = req->version;
 	qs->odcid = req->dcid;
 	qs->peer_init_scid = req->scid;
 	err = quic_cid_add(sk, &qs->dcids, 0, &req->scid, NULL, GFP_KERNEL);
@@ -167,7 +167,7 @@ static struct sock *quic_accept_sk(struct sock *lsk, struct quic_request *req,
 		goto free;
 	err = quic_crypto_initial_keys(&qs->crypto[QUIC_CRYPTO_INITIAL],
 				       req->dcid.data, req->dcid.len,
-				       qs->version, true);
+				       qs->conn.version, true);
 	if (err)
 		goto free;
 	err = quic_output_route(sk);
@@ -185,7 +185,7 @@ static struct sock *quic_accept_sk(struct sock *lsk, struct quic_request *req,
 	 * quic_conn_close().
 	 */
 	err = -EPROTO;
-	if (qs->space[QUIC_CRYPTO_INITIAL].nranges && !qs->closing)
+	if (qs->space[QUIC_CRYPTO_INITIAL].nranges && !qs->conn.closing)
 		err = 0;
 	if (err)
 		goto free;
@@ -195,7 +195,7 @@ free:
 	/* Never handed out: no closing period, nothing more is answered,
 	 * not even what waits on the backlog.
 	 */
-	qs->draining = 1;
+	qs->conn.draining = 1;
 	quic_set_state(sk, QUIC_SS_CLOSED);
 	release_sock(sk);
 	sk_common_release(sk);

@@ -118,7 +118,7 @@ static void quic_output_update_mss(struct sock *sk, struct dst_entry *dst)
 	mtu = dst_mtu(dst);
 	mtu = mtu > hdr ? mtu - hdr : 0;
 	mtu = min_t(u32, mtu, qs->local_param.max_udp_payload_size);
-	if (qs->tp_ext_recv)
+	if (qs->conn.tp_ext_recv)
 		mtu = min_t(u32, mtu, qs->remote_param.max_udp_payload_size);
 	mtu = min_t(u32, mtu, QUIC_MAX_DATAGRAM);
 	qs->mss = max_t(u32, mtu, QUIC_MIN_UDP_PAYLOAD);
@@ -190,7 +190,7 @@ static u32 quic_amp_room(const struct quic_sock *qs)
 {
 	u64 limit;
 
-	if (!qs->is_serv || qs->addr_validated)
+	if (!qs->conn.is_serv || qs->addr_validated)
 		return U32_MAX;
 	limit = QUIC_AMP_FACTOR * qs->amp_recv;
 	return limit > qs->amp_sent ? min_t(u64, limit - qs->amp_sent,
@@ -224,9 +224,9 @@ static unsigned int quic_put_header(struct quic_sock *qs, struct sk_buff *skb,
 		p += dcid->id.len;
 		*len_off = 0;
 	} else {
-		*p++ = 0xc0 | (quic_long_type(qs->version, level) << 4) |
+		*p++ = 0xc0 | (quic_long_type(qs->conn.version, level) << 4) |
 		       (QUIC_PN_LEN - 1);
-		put_unaligned_be32(qs->version, p);
+		put_unaligned_be32(qs->conn.version, p);
 		p += 4;
 		*p++ = dcid->id.len;
 		memcpy(p, dcid->id.data, dcid->id.len);
@@ -363,7 +363,7 @@ static int quic_output_packet(struct sock *sk, struct sk_buff *skb, u8 sp,
 	 */
 	tail = skb->len;
 	n = skb->len - off - pn_off - QUIC_PN_LEN;
-	if (level == QUIC_CRYPTO_INITIAL && (!qs->is_serv || eliciting) &&
+	if (level == QUIC_CRYPTO_INITIAL && (!qs->conn.is_serv || eliciting) &&
 	    skb->len + QUIC_TAG_LEN < QUIC_MIN_UDP_PAYLOAD)
 		n = QUIC_MIN_UDP_PAYLOAD - QUIC_TAG_LEN - skb->len;
 	else if (n < 4)
@@ -406,7 +406,7 @@ static int quic_output_packet(struct sock *sk, struct sk_buff *skb, u8 sp,
 	 * it first sends a Handshake packet (the server no longer
 	 * acknowledges Initial packets once it got one)
 	 */
-	if (level == QUIC_CRYPTO_HANDSHAKE && !qs->is_serv &&
+	if (level == QUIC_CRYPTO_HANDSHAKE && !qs->conn.is_serv &&
 	    !qs->space[QUIC_CRYPTO_INITIAL].discarded)
 		quic_output_discard_space(sk, QUIC_CRYPTO_INITIAL);
 	if (ack_len) {
@@ -508,11 +508,11 @@ void quic_output_probe(struct sock *sk, bool probe)
 	int i, n, sent, loops = 0;
 	u32 max;
 
-	if (!qs->udp_sk || sk->sk_state == QUIC_SS_LISTENING || qs->draining ||
+	if (!qs->udp_sk || sk->sk_state == QUIC_SS_LISTENING || qs->conn.draining ||
 	    qs->dead || !quic_cid_active(&qs->dcids))
 		return;
 	/* once closed, only CONNECTION_CLOSE goes out (quic_output_close) */
-	if (sk->sk_state == QUIC_SS_CLOSED && !qs->closing)
+	if (sk->sk_state == QUIC_SS_CLOSED && !qs->conn.closing)
 		return;
 	dst = __sk_dst_get(sk);
 	if (dst)
@@ -565,8 +565,8 @@ void quic_output(struct sock *sk)
 }
 
 /**
- * quic_output_close - send CONNECTION_CLOSE (qs->close_local)
- * @sk: the socket, locked, with qs->closing set
+ * quic_output_close - send CONNECTION_CLOSE (qs->conn.close_local)
+ * @sk: the socket, locked, with qs->conn.closing set
  *
  * What the congestion window lets out of the queued frames goes first;
  * the rest is dropped, and the close leaves at once, outside the window

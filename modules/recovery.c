@@ -31,7 +31,7 @@ static void quic_rtt_update(struct quic_sock *qs, u32 latest, u32 ack_delay)
 		return;
 	}
 	qs->rec.min_rtt = min(qs->rec.min_rtt, latest);
-	if (qs->confirmed)
+	if (qs->conn.confirmed)
 		ack_delay = min(ack_delay, qs->remote_param.max_ack_delay);
 	adjusted = latest;
 	if (latest >= qs->rec.min_rtt + ack_delay)
@@ -243,7 +243,7 @@ static ktime_t quic_rtx_deadline(struct quic_sock *qs, u8 *space)
 		if (!s->ack_eliciting_in_flight || s->discarded)
 			continue;
 		if (i == QUIC_CRYPTO_APP) {
-			if (!qs->handshake_done)
+			if (!qs->conn.handshake_done)
 				continue;
 			d += qs->remote_param.max_ack_delay;
 		}

@@ -72,8 +72,8 @@ int quic_init_sock(struct sock *sk)
 	qs->local_param = quic_default_local_param;
 	qs->remote_param = quic_default_remote_param;
 	qs->config = quic_default_config;
-	qs->version = qs->config.version;
-	qs->close_app = 1;	/* close() ends with an application close */
+	qs->conn.version = qs->config.version;
+	qs->conn.close_app = 1;	/* close() ends with an application close */
 	sk->sk_state = QUIC_SS_CLOSED;
 	/* connection IDs route to the socket under RCU (connid.c) */
 	sock_set_flag(sk, SOCK_RCU_FREE);
@@ -93,8 +93,8 @@ int quic_init_sock(struct sock *sk)
 	INIT_LIST_HEAD(&qs->reqs);
 	INIT_HLIST_NODE(&qs->listen_node);
 	quic_timers_init(sk);
-	INIT_WORK(&qs->ku_work, quic_key_update_work);
-	INIT_WORK(&qs->close_work, quic_close_work);
+	INIT_WORK(&qs->conn.ku_work, quic_key_update_work);
+	INIT_WORK(&qs->conn.close_work, quic_close_work);
 	quic_output_init(sk);
 	INIT_HLIST_NODE(&qs->table_node);
 	quic_hash(sk);
@@ -160,7 +160,7 @@ static void quic_destroy_sock(struct sock *sk)
 	release_sock(sk);
 
 	quic_timers_stop_sync(sk);
-	if (cancel_work_sync(&qs->ku_work))
+	if (cancel_work_sync(&qs->conn.ku_work))
 		__sock_put(sk);	/* the reference the work held */
 
 	lock_sock_nested(sk, SINGLE_DEPTH_NESTING);
@@ -183,10 +183,10 @@ static void quic_close(struct sock *sk, long timeout)
 		quic_udp_sock_listen(sock_net(sk), qs->udp_sk,
 				     &qs->listen_node, false);
 	if ((sk->sk_state == QUIC_SS_ESTABLISHING ||
-	     sk->sk_state == QUIC_SS_ESTABLISHED) && !qs->draining &&
-	    !qs->closing) {
+	     sk->sk_state == QUIC_SS_ESTABLISHED) && !qs->conn.draining &&
+	    !qs->conn.closing) {
 		/* RFC 9000 section 10.2: tell the peer */
-		qs->closing = 1;
+		qs->conn.closing = 1;
 		quic_closing_start(sk);
 		quic_output_close(sk);
 	}
@@ -199,8 +199,8 @@ static void quic_close(struct sock *sk, long timeout)
 	 * Not a kernel socket's: it holds no reference on its namespace,
 	 * whose exit may follow its consumer's at once.
 	 */
-	deadline = qs->close_deadline;
-	linger = (qs->closing || qs->draining) && deadline && qs->udp_sk &&
+	deadline = qs->conn.close_deadline;
+	linger = (qs->conn.closing || qs->conn.draining) && deadline && qs->udp_sk &&
 		 !sk->sk_kern_sock && ktime_before(ktime_get(), deadline);
 	if (linger && atomic_inc_return(&quic_orphans) > QUIC_MAX_ORPHANS) {
 		atomic_dec(&quic_orphans);
@@ -209,7 +209,7 @@ static void quic_close(struct sock *sk, long timeout)
 	if (linger) {
 		quic_timer_stop(sk, QUIC_TIMER_RTX);
 		quic_timer_stop(sk, QUIC_TIMER_ACK);
-		qs->lingering = 1;
+		qs->conn.lingering = 1;
 		quic_timer_set(sk, QUIC_TIMER_IDLE, jiffies + 1 +
 			       usecs_to_jiffies(ktime_us_delta(deadline,
 							       ktime_get())));
@@ -230,17 +230,17 @@ void quic_close_linger_end(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
 
-	qs->lingering = 0;
-	qs->draining = 1;
+	qs->conn.lingering = 0;
+	qs->conn.draining = 1;
 	sock_hold(sk);
-	if (!queue_work(quic_wq, &qs->close_work))
+	if (!queue_work(quic_wq, &qs->conn.close_work))
 		__sock_put(sk);
 }
 
 static void quic_close_work(struct work_struct *work)
 {
 	struct quic_sock *qs = container_of(work, struct quic_sock,
-					    close_work);
+					    conn.close_work);
 	struct sock *sk = &qs->inet.sk;
 
 	atomic_dec(&quic_orphans);
@@ -751,7 +751,7 @@ static int quic_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
 
 			sinfo.stream_id = (qs->streams.local[uni].next << 2) |
 					  (uni ? QUIC_STREAM_TYPE_UNI_MASK : 0) |
-					  (qs->is_serv ?
+					  (qs->conn.is_serv ?
 					   QUIC_STREAM_TYPE_SERVER_MASK : 0);
 			sinfo.stream_flags |= MSG_QUIC_STREAM_NEW;
 		}
@@ -944,7 +944,7 @@ static int quic_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 
 	lock_sock(sk);
 	err = -EISCONN;
-	if (sk->sk_state != QUIC_SS_CLOSED || qs->closing)
+	if (sk->sk_state != QUIC_SS_CLOSED || qs->conn.closing)
 		goto out;
 	err = quic_autobind(sk);
 	if (err)
@@ -961,8 +961,8 @@ static int quic_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 		inet->inet_dport = a.v6.sin6_port;
 	}
 
-	qs->is_serv = 0;
-	qs->version = qs->config.version;
+	qs->conn.is_serv = 0;
+	qs->conn.version = qs->config.version;
 	/* RFC 9000 section 7.2: at least 8 unpredictable bytes */
 	quic_cid_generate(&odcid, QUIC_CONN_ID_LEN);
 	qs->odcid = odcid;
@@ -973,7 +973,7 @@ static int quic_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 	if (err)
 		goto out;
 	err = quic_crypto_initial_keys(&qs->crypto[QUIC_CRYPTO_INITIAL],
-				       odcid.data, odcid.len, qs->version,
+				       odcid.data, odcid.len, qs->conn.version,
 				       false);
 	if (err)
 		goto out;
@@ -1027,8 +1027,8 @@ static int quic_inet_shutdown(struct socket *sock, int how)
 		break;
 	default:
 		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | how);
-		if ((how & SEND_SHUTDOWN) && !qs->draining) {
-			qs->closing = 1;
+		if ((how & SEND_SHUTDOWN) && !qs->conn.draining) {
+			qs->conn.closing = 1;
 			quic_frame_queue_close(sk);
 			quic_output(sk);
 		}

@@ -14,6 +14,7 @@
 #include <linux/workqueue.h>
 
 #include "cong.h"
+#include "conn.h"
 #include "connid.h"
 #include "crypto.h"
 #include "frame.h"
@@ -84,23 +85,14 @@ struct quic_sock {
 	union quic_addr			local;		/* valid when udp_sk */
 	union quic_addr			peer;
 
-	u32				events;		/* BIT(QUIC_EVENT_*) on */
 	struct quic_transport_param	local_param;
 	struct quic_transport_param	remote_param;
 	struct quic_config		config;
 	char				*alpn;		/* comma list, or NULL */
 	u32				alpn_len;
 
-	/* connection */
-	u32				version;
-	u8				is_serv:1,
-					tp_ext_recv:1,	/* peer's params in */
-					handshake_done:1, /* complete here */
-					confirmed:1,	/* RFC 9001 4.1.2 */
-					addr_validated:1,
-					closing:1,	/* CONNECTION_CLOSE sent */
-					draining:1,
-					listen_hashed:1;
+	struct quic_conn		conn;
+	u8				addr_validated:1;
 	struct quic_cid_set		scids;
 	struct quic_cid_set		dcids;
 	struct quic_cid_set		aliases;	/* server: odcid routes */
@@ -127,26 +119,15 @@ struct quic_sock {
 	struct quic_cong		cong;
 	u64				amp_recv;	/* anti-amplification */
 	u64				amp_sent;
-	ktime_t				idle_deadline;
 	struct quic_timers		timers;
 	ktime_t				pace_next;	/* earliest next send */
-	struct work_struct		ku_work;	/* key update prepare */
 	/* tasks asleep in recvmsg()/sendmsg(): datagrams then wait on the
 	 * backlog and are processed (decrypted) by the woken task, on its
 	 * CPU, rather than in the softirq of the CPU they arrived on
 	 */
 	u16				waiters;
 
-	struct quic_connection_close	close_local;	/* what we send */
-	struct quic_connection_close	close_peer;	/* what we got */
-	u8				close_app:1,	/* close_local is app */
-					close_recv:1,
-					lingering:1;	/* closed by the user */
 	bool				dead;	/* being destroyed */
-	/* closing and draining periods, RFC 9000 section 10.2 */
-	ktime_t				close_deadline;	/* 0: none */
-	ktime_t				close_replied;	/* last answer */
-	struct work_struct		close_work;	/* ends the linger */
 
 	/* listener */
 	struct list_head		reqs;
@@ -181,7 +162,7 @@ static inline bool quic_sk_live(const struct sock *sk)
 
 static inline bool quic_is_serv(const struct sock *sk)
 {
-	return quic_sk(sk)->is_serv;
+	return quic_sk(sk)->conn.is_serv;
 }
 
 /* the packet number space of a crypto level: 0-RTT shares 1-RTT's */

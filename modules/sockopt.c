@@ -34,9 +34,9 @@ static int quic_sock_set_event(struct sock *sk, sockptr_t optval,
 		return -EINVAL;
 
 	if (opt.on)
-		quic_sk(sk)->events |= BIT(opt.type);
+		quic_sk(sk)->conn.events |= BIT(opt.type);
 	else
-		quic_sk(sk)->events &= ~BIT(opt.type);
+		quic_sk(sk)->conn.events &= ~BIT(opt.type);
 	return 0;
 }
 
@@ -240,7 +240,7 @@ static int quic_sock_set_crypto_secret(struct sock *sk, sockptr_t optval,
 		return -EINVAL;
 
 	err = quic_crypto_set_secret(&qs->crypto[secret.level], &secret,
-				     qs->version);
+				     qs->conn.version);
 	complete = secret.level == QUIC_CRYPTO_APP && secret.send;
 	rx_level = secret.send ? -1 : secret.level;
 	memzero_explicit(&secret, sizeof(secret));
@@ -277,12 +277,12 @@ static int quic_sock_set_tp_ext(struct sock *sk, sockptr_t optval,
 	err = quic_handshake_state(sk);
 	if (err)
 		return err;
-	if (qs->tp_ext_recv)
+	if (qs->conn.tp_ext_recv)
 		return -EINVAL;
 	buf = memdup_sockptr(optval, optlen);
 	if (IS_ERR(buf))
 		return PTR_ERR(buf);
-	err = quic_tp_decode(&p, &x, !qs->is_serv, buf, optlen);
+	err = quic_tp_decode(&p, &x, !qs->conn.is_serv, buf, optlen);
 	kfree(buf);
 	if (err)
 		return err;
@@ -291,7 +291,7 @@ static int quic_sock_set_tp_ext(struct sock *sk, sockptr_t optval,
 	    memcmp(x.init_scid.data, qs->peer_init_scid.data,
 		   x.init_scid.len))
 		return -EINVAL;
-	if (!qs->is_serv) {
+	if (!qs->conn.is_serv) {
 		if (!x.has_orig_dcid || x.orig_dcid.len != qs->odcid.len ||
 		    memcmp(x.orig_dcid.data, qs->odcid.data, qs->odcid.len) ||
 		    x.has_retry_scid)
@@ -301,7 +301,7 @@ static int quic_sock_set_tp_ext(struct sock *sk, sockptr_t optval,
 			memcpy(dcid->token, x.reset_token, QUIC_RESET_TOKEN_LEN);
 	}
 	qs->remote_param = p;
-	qs->tp_ext_recv = 1;
+	qs->conn.tp_ext_recv = 1;
 	quic_streams_set_limits(sk);
 	return 0;
 }
@@ -318,9 +318,9 @@ static int quic_sock_set_close(struct sock *sk, sockptr_t optval,
 	if (copy_from_sockptr(&c, optval, optlen))
 		return -EFAULT;
 	c.phrase[sizeof(c.phrase) - 1] = 0;
-	qs->close_local = c;
+	qs->conn.close_local = c;
 	/* CRYPTO_ERROR codes (TLS alerts) are transport errors */
-	qs->close_app = !(c.errcode >= QUIC_TRANSPORT_ERROR_CRYPTO &&
+	qs->conn.close_app = !(c.errcode >= QUIC_TRANSPORT_ERROR_CRYPTO &&
 			  c.errcode <= QUIC_TRANSPORT_ERROR_CRYPTO + 0xff);
 	return 0;
 }
@@ -332,7 +332,7 @@ static int quic_sock_key_update(struct sock *sk)
 	int err;
 
 	/* RFC 9001 section 6: only once the handshake is confirmed */
-	if (sk->sk_state != QUIC_SS_ESTABLISHED || !qs->confirmed)
+	if (sk->sk_state != QUIC_SS_ESTABLISHED || !qs->conn.confirmed)
 		return -EINVAL;
 	if (quic_crypto_key_update_pending(c)) {
 		err = quic_crypto_key_update_prepare(c);
@@ -410,7 +410,7 @@ static int quic_sock_get_event(struct sock *sk, int len, sockptr_t optval,
 		return -EFAULT;
 	if (opt.type == QUIC_EVENT_NONE || opt.type >= QUIC_EVENT_MAX)
 		return -EINVAL;
-	opt.on = !!(quic_sk(sk)->events & BIT(opt.type));
+	opt.on = !!(quic_sk(sk)->conn.events & BIT(opt.type));
 
 	len = sizeof(opt);
 	if (copy_to_sockptr(optlen, &len, sizeof(len)) ||
@@ -488,7 +488,7 @@ static int quic_sock_get_tp_ext(struct sock *sk, int len, sockptr_t optval,
 		return -EINVAL;
 	x.init_scid = scid->id;
 	x.has_init_scid = 1;
-	if (qs->is_serv) {
+	if (qs->conn.is_serv) {
 		x.orig_dcid = qs->odcid;
 		x.has_orig_dcid = 1;
 		memcpy(x.reset_token, scid->token, QUIC_RESET_TOKEN_LEN);
@@ -497,7 +497,7 @@ static int quic_sock_get_tp_ext(struct sock *sk, int len, sockptr_t optval,
 	buf = kmalloc(QUIC_TP_EXT_MAX_LEN, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
-	n = quic_tp_encode(&qs->local_param, &x, qs->is_serv, buf,
+	n = quic_tp_encode(&qs->local_param, &x, qs->conn.is_serv, buf,
 			   QUIC_TP_EXT_MAX_LEN);
 	if (n >= 0 && len < n)
 		n = -EINVAL;
@@ -514,7 +514,7 @@ static int quic_sock_get_close(struct sock *sk, int len, sockptr_t optval,
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_connection_close c;
 
-	c = qs->close_recv ? qs->close_peer : qs->close_local;
+	c = qs->conn.close_recv ? qs->conn.close_peer : qs->conn.close_local;
 	if (len < (int)offsetof(struct quic_connection_close, phrase))
 		return -EINVAL;
 	len = min_t(int, len, sizeof(c));
@@ -544,7 +544,7 @@ static int quic_sock_get_stream_open(struct sock *sk, int len,
 
 		sinfo.stream_id = (qs->streams.local[uni].next << 2) |
 				  (uni ? QUIC_STREAM_TYPE_UNI_MASK : 0) |
-				  (qs->is_serv ? QUIC_STREAM_TYPE_SERVER_MASK : 0);
+				  (qs->conn.is_serv ? QUIC_STREAM_TYPE_SERVER_MASK : 0);
 	}
 	st = quic_stream_get_send(sk, sinfo.stream_id,
 				  sinfo.stream_flags | MSG_QUIC_STREAM_NEW, &err);

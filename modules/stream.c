@@ -69,7 +69,7 @@ void quic_streams_set_limits(struct sock *sk)
 	t->remote[1].max = qs->local_param.max_streams_uni;
 	qs->streams.recv_max_data = qs->local_param.max_data;
 	qs->streams.recv_window = qs->local_param.max_data;
-	if (qs->tp_ext_recv) {
+	if (qs->conn.tp_ext_recv) {
 		t->local[0].max = qs->remote_param.max_streams_bidi;
 		t->local[1].max = qs->remote_param.max_streams_uni;
 		qs->streams.send_max_data = qs->remote_param.max_data;
