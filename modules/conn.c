@@ -97,25 +97,25 @@ int quic_rcv_new_cid(struct sock *sk, u64 seq, u64 prior, const u8 *data,
 	struct quic_cid *cid, *tmp;
 
 	/* the active ID is zero-length: NEW_CONNECTION_ID is an error */
-	cid = quic_cid_active(&qs->dcids);
+	cid = quic_cid_active(&qs->cids.dcids);
 	if (cid && !cid->id.len)
 		return QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
 
-	if (seq >= qs->dcids.retire_prior_to && !quic_cid_find_seq(&qs->dcids, seq)) {
+	if (seq >= qs->cids.dcids.retire_prior_to && !quic_cid_find_seq(&qs->cids.dcids, seq)) {
 		id.len = len;
 		memcpy(id.data, data, len);
-		if (quic_cid_add(sk, &qs->dcids, seq, &id, token, GFP_ATOMIC))
+		if (quic_cid_add(sk, &qs->cids.dcids, seq, &id, token, GFP_ATOMIC))
 			return QUIC_TRANSPORT_ERROR_INTERNAL;
 	}
-	if (prior > qs->dcids.retire_prior_to) {
-		list_for_each_entry_safe(cid, tmp, &qs->dcids.list, list) {
+	if (prior > qs->cids.dcids.retire_prior_to) {
+		list_for_each_entry_safe(cid, tmp, &qs->cids.dcids.list, list) {
 			if (cid->seq >= prior)
 				continue;
 			quic_frame_queue_retire_cid(sk, cid->seq);
 		}
-		quic_cid_retire_prior(sk, &qs->dcids, prior);
+		quic_cid_retire_prior(sk, &qs->cids.dcids, prior);
 	}
-	if (qs->dcids.count > qs->local_param.active_connection_id_limit)
+	if (qs->cids.dcids.count > qs->local_param.active_connection_id_limit)
 		return QUIC_TRANSPORT_ERROR_CONNECTION_ID_LIMIT;
 	return 0;
 }
@@ -128,10 +128,10 @@ static void quic_issue_cids(struct sock *sk)
 	struct quic_frame *f;
 	struct quic_cid *cid;
 
-	while (qs->scids.count < limit) {
-		if (quic_cid_issue(sk, &qs->scids, GFP_ATOMIC, &cid))
+	while (qs->cids.scids.count < limit) {
+		if (quic_cid_issue(sk, &qs->cids.scids, GFP_ATOMIC, &cid))
 			return;
-		f = quic_frame_new_cid(cid, qs->scids.retire_prior_to,
+		f = quic_frame_new_cid(cid, qs->cids.scids.retire_prior_to,
 				       GFP_ATOMIC);
 		if (!f)
 			return;
@@ -145,11 +145,11 @@ int quic_rcv_retire_cid(struct sock *sk, u64 seq)
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_cid *cid;
 
-	if (seq >= qs->scids.next_seq)
+	if (seq >= qs->cids.scids.next_seq)
 		return QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
-	cid = quic_cid_find_seq(&qs->scids, seq);
-	if (cid && qs->scids.count > 1) {
-		quic_cid_remove(sk, &qs->scids, cid);
+	cid = quic_cid_find_seq(&qs->cids.scids, seq);
+	if (cid && qs->cids.scids.count > 1) {
+		quic_cid_remove(sk, &qs->cids.scids, cid);
 		quic_issue_cids(sk);
 	}
 	return 0;

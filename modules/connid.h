@@ -55,6 +55,27 @@ struct quic_cid_set {
 	bool			source;
 };
 
+/*
+ * struct quic_conn_ids - the connection IDs of a connection
+ * @scids: the IDs we issued, published for the receive path
+ * @dcids: the peer's
+ * @aliases: server: the client's first destination ID, which routes its
+ *	Initials and 0-RTT packets until it switches to ours
+ * @odcid: the client's first destination ID (original_destination_
+ *	connection_id, RFC 9000 section 7.3)
+ * @peer_init_scid: the source ID of the peer's first packet
+ *	(initial_source_connection_id)
+ *
+ * Locking: the socket lock.  Owned by connid.c and conn.c.
+ */
+struct quic_conn_ids {
+	struct quic_cid_set	scids;
+	struct quic_cid_set	dcids;
+	struct quic_cid_set	aliases;
+	struct quic_conn_id	odcid;
+	struct quic_conn_id	peer_init_scid;
+};
+
 int quic_cid_table_init(struct rhashtable *ht);
 void quic_cid_table_destroy(struct rhashtable *ht);
 

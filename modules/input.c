@@ -252,13 +252,13 @@ static void quic_rcv_packet_ok(struct sock *sk, struct quic_rx *rx,
 	}
 	/* the client learns the server's chosen source ID */
 	if (!qs->conn.is_serv && h->is_long && rx->level == QUIC_CRYPTO_INITIAL) {
-		struct quic_cid *dcid = quic_cid_active(&qs->dcids);
+		struct quic_cid *dcid = quic_cid_active(&qs->cids.dcids);
 
-		if (dcid && dcid->seq == 0 && !qs->peer_init_scid.len &&
+		if (dcid && dcid->seq == 0 && !qs->cids.peer_init_scid.len &&
 		    h->scid_len) {
 			dcid->id.len = h->scid_len;
 			memcpy(dcid->id.data, h->scid, h->scid_len);
-			qs->peer_init_scid = dcid->id;
+			qs->cids.peer_init_scid = dcid->id;
 		}
 	}
 

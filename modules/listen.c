@@ -153,16 +153,16 @@ static struct sock *quic_accept_sk(struct sock *lsk, struct quic_request *req,
 
 	qs->conn.is_serv = 1;
 	qs->conn.version = req->version;
-	qs->odcid = req->dcid;
-	qs->peer_init_scid = req->scid;
-	err = quic_cid_add(sk, &qs->dcids, 0, &req->scid, NULL, GFP_KERNEL);
+	qs->cids.odcid = req->dcid;
+	qs->cids.peer_init_scid = req->scid;
+	err = quic_cid_add(sk, &qs->cids.dcids, 0, &req->scid, NULL, GFP_KERNEL);
 	if (err)
 		goto free;
-	err = quic_cid_issue(sk, &qs->scids, GFP_KERNEL, &cid);
+	err = quic_cid_issue(sk, &qs->cids.scids, GFP_KERNEL, &cid);
 	if (err)
 		goto free;
 	/* the client keeps using its original DCID until it hears us */
-	err = quic_cid_add(sk, &qs->aliases, 0, &req->dcid, NULL, GFP_KERNEL);
+	err = quic_cid_add(sk, &qs->cids.aliases, 0, &req->dcid, NULL, GFP_KERNEL);
 	if (err)
 		goto free;
 	err = quic_crypto_initial_keys(&qs->crypto[QUIC_CRYPTO_INITIAL],

@@ -212,8 +212,8 @@ u8 quic_space_tx_level(struct quic_sock *qs, u8 sp)
 static unsigned int quic_put_header(struct quic_sock *qs, struct sk_buff *skb,
 				    u8 level, u64 pn, unsigned int *len_off)
 {
-	struct quic_cid *dcid = quic_cid_active(&qs->dcids);
-	struct quic_cid *scid = quic_cid_active(&qs->scids);
+	struct quic_cid *dcid = quic_cid_active(&qs->cids.dcids);
+	struct quic_cid *scid = quic_cid_active(&qs->cids.scids);
 	unsigned int start = skb->len;
 	u8 *p = skb_put(skb, 0);
 	u8 *h = p;
@@ -509,7 +509,7 @@ void quic_output_probe(struct sock *sk, bool probe)
 	u32 max;
 
 	if (!qs->udp_sk || sk->sk_state == QUIC_SS_LISTENING || qs->conn.draining ||
-	    qs->dead || !quic_cid_active(&qs->dcids))
+	    qs->dead || !quic_cid_active(&qs->cids.dcids))
 		return;
 	/* once closed, only CONNECTION_CLOSE goes out (quic_output_close) */
 	if (sk->sk_state == QUIC_SS_CLOSED && !qs->conn.closing)

@@ -78,9 +78,9 @@ int quic_init_sock(struct sock *sk)
 	/* connection IDs route to the socket under RCU (connid.c) */
 	sock_set_flag(sk, SOCK_RCU_FREE);
 
-	quic_cid_set_init(&qs->scids, true);
-	quic_cid_set_init(&qs->dcids, false);
-	quic_cid_set_init(&qs->aliases, true);
+	quic_cid_set_init(&qs->cids.scids, true);
+	quic_cid_set_init(&qs->cids.dcids, false);
+	quic_cid_set_init(&qs->cids.aliases, true);
 	for (i = 0; i < QUIC_CRYPTO_MAX; i++)
 		quic_crypto_init(&qs->crypto[i]);
 	for (i = 0; i < QUIC_PNSPACE_MAX; i++) {
@@ -110,7 +110,7 @@ static void quic_free_conn_state(struct sock *sk)
 	struct quic_frame *f, *ftmp;
 	int i;
 
-	quic_cid_set_free(sk, &qs->dcids);
+	quic_cid_set_free(sk, &qs->cids.dcids);
 	quic_reqs_purge(sk);
 	for (i = 0; i < QUIC_PNSPACE_MAX; i++) {
 		list_for_each_entry_safe(pkt, ptmp, &qs->space[i].sent, list) {
@@ -155,8 +155,8 @@ static void quic_destroy_sock(struct sock *sk)
 	/* nested: accept() destroys a child under its listener's lock */
 	lock_sock_nested(sk, SINGLE_DEPTH_NESTING);
 	qs->dead = true;
-	quic_cid_set_free(sk, &qs->scids);
-	quic_cid_set_free(sk, &qs->aliases);
+	quic_cid_set_free(sk, &qs->cids.scids);
+	quic_cid_set_free(sk, &qs->cids.aliases);
 	release_sock(sk);
 
 	quic_timers_stop_sync(sk);
@@ -965,11 +965,11 @@ static int quic_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 	qs->conn.version = qs->config.version;
 	/* RFC 9000 section 7.2: at least 8 unpredictable bytes */
 	quic_cid_generate(&odcid, QUIC_CONN_ID_LEN);
-	qs->odcid = odcid;
-	err = quic_cid_add(sk, &qs->dcids, 0, &odcid, NULL, GFP_KERNEL);
+	qs->cids.odcid = odcid;
+	err = quic_cid_add(sk, &qs->cids.dcids, 0, &odcid, NULL, GFP_KERNEL);
 	if (err)
 		goto out;
-	err = quic_cid_issue(sk, &qs->scids, GFP_KERNEL, &cid);
+	err = quic_cid_issue(sk, &qs->cids.scids, GFP_KERNEL, &cid);
 	if (err)
 		goto out;
 	err = quic_crypto_initial_keys(&qs->crypto[QUIC_CRYPTO_INITIAL],
@@ -981,8 +981,8 @@ static int quic_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 	quic_set_state(sk, QUIC_SS_ESTABLISHING);
 out:
 	if (err && sk->sk_state == QUIC_SS_CLOSED) {
-		quic_cid_set_free(sk, &qs->scids);
-		quic_cid_set_free(sk, &qs->dcids);
+		quic_cid_set_free(sk, &qs->cids.scids);
+		quic_cid_set_free(sk, &qs->cids.dcids);
 		quic_crypto_free(&qs->crypto[QUIC_CRYPTO_INITIAL]);
 	}
 	release_sock(sk);

@@ -93,11 +93,7 @@ struct quic_sock {
 
 	struct quic_conn		conn;
 	u8				addr_validated:1;
-	struct quic_cid_set		scids;
-	struct quic_cid_set		dcids;
-	struct quic_cid_set		aliases;	/* server: odcid routes */
-	struct quic_conn_id		odcid;	/* client's first DCID */
-	struct quic_conn_id		peer_init_scid;
+	struct quic_conn_ids		cids;
 	struct quic_crypto		crypto[QUIC_CRYPTO_MAX];
 	struct quic_pnspace		space[QUIC_PNSPACE_MAX];
 	u64				crypto_send_off[QUIC_PNSPACE_MAX];

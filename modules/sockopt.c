@@ -287,16 +287,16 @@ static int quic_sock_set_tp_ext(struct sock *sk, sockptr_t optval,
 	if (err)
 		return err;
 
-	if (!x.has_init_scid || x.init_scid.len != qs->peer_init_scid.len ||
-	    memcmp(x.init_scid.data, qs->peer_init_scid.data,
+	if (!x.has_init_scid || x.init_scid.len != qs->cids.peer_init_scid.len ||
+	    memcmp(x.init_scid.data, qs->cids.peer_init_scid.data,
 		   x.init_scid.len))
 		return -EINVAL;
 	if (!qs->conn.is_serv) {
-		if (!x.has_orig_dcid || x.orig_dcid.len != qs->odcid.len ||
-		    memcmp(x.orig_dcid.data, qs->odcid.data, qs->odcid.len) ||
+		if (!x.has_orig_dcid || x.orig_dcid.len != qs->cids.odcid.len ||
+		    memcmp(x.orig_dcid.data, qs->cids.odcid.data, qs->cids.odcid.len) ||
 		    x.has_retry_scid)
 			return -EINVAL;
-		dcid = quic_cid_active(&qs->dcids);
+		dcid = quic_cid_active(&qs->cids.dcids);
 		if (dcid && x.has_reset_token)
 			memcpy(dcid->token, x.reset_token, QUIC_RESET_TOKEN_LEN);
 	}
@@ -483,13 +483,13 @@ static int quic_sock_get_tp_ext(struct sock *sk, int len, sockptr_t optval,
 	u8 *buf;
 	int n;
 
-	scid = quic_cid_active(&qs->scids);
+	scid = quic_cid_active(&qs->cids.scids);
 	if (sk->sk_state != QUIC_SS_ESTABLISHING || !scid)
 		return -EINVAL;
 	x.init_scid = scid->id;
 	x.has_init_scid = 1;
 	if (qs->conn.is_serv) {
-		x.orig_dcid = qs->odcid;
+		x.orig_dcid = qs->cids.odcid;
 		x.has_orig_dcid = 1;
 		memcpy(x.reset_token, scid->token, QUIC_RESET_TOKEN_LEN);
 		x.has_reset_token = 1;
