@@ -115,7 +115,7 @@ int quic_rcv_new_cid(struct sock *sk, u64 seq, u64 prior, const u8 *data,
 		}
 		quic_cid_retire_prior(sk, &qs->cids.dcids, prior);
 	}
-	if (qs->cids.dcids.count > qs->local_param.active_connection_id_limit)
+	if (qs->cids.dcids.count > qs->params.local.active_connection_id_limit)
 		return QUIC_TRANSPORT_ERROR_CONNECTION_ID_LIMIT;
 	return 0;
 }
@@ -124,7 +124,7 @@ int quic_rcv_new_cid(struct sock *sk, u64 seq, u64 prior, const u8 *data,
 static void quic_issue_cids(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
-	u32 limit = min_t(u32, qs->remote_param.active_connection_id_limit, 8);
+	u32 limit = min_t(u32, qs->params.remote.active_connection_id_limit, 8);
 	struct quic_frame *f;
 	struct quic_cid *cid;
 
@@ -217,12 +217,12 @@ int quic_conn_rcv_handshake_done(struct sock *sk)
 void quic_idle_arm(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
-	u32 idle = qs->local_param.max_idle_timeout;
-	u32 ka = qs->config.keepalive_probe_interval;
+	u32 idle = qs->params.local.max_idle_timeout;
+	u32 ka = qs->params.config.keepalive_probe_interval;
 
-	if (qs->conn.tp_ext_recv && qs->remote_param.max_idle_timeout &&
-	    (!idle || qs->remote_param.max_idle_timeout < idle))
-		idle = qs->remote_param.max_idle_timeout;
+	if (qs->conn.tp_ext_recv && qs->params.remote.max_idle_timeout &&
+	    (!idle || qs->params.remote.max_idle_timeout < idle))
+		idle = qs->params.remote.max_idle_timeout;
 	qs->conn.idle_deadline = idle ? ktime_add_us(ktime_get(), idle) : 0;
 	if (ka && (!idle || ka < idle))
 		idle = ka;
@@ -253,7 +253,7 @@ static void quic_debug_state(struct sock *sk, const char *why)
 void quic_idle_fire(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
-	u32 ka = qs->config.keepalive_probe_interval;
+	u32 ka = qs->params.config.keepalive_probe_interval;
 	ktime_t now = ktime_get();
 	struct quic_frame *f;
 	s64 left = 0;
@@ -301,7 +301,7 @@ void quic_closing_start(struct sock *sk)
 	u64 pto;
 
 	pto = qs->rec.smoothed_rtt + max_t(u32, 4 * qs->rec.rttvar, QUIC_GRANULARITY) +
-	      qs->remote_param.max_ack_delay;
+	      qs->params.remote.max_ack_delay;
 	qs->conn.close_deadline = ktime_add_us(ktime_get(),
 					  max_t(u64, 3 * pto,
 						QUIC_CLOSE_PERIOD_MIN));

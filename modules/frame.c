@@ -563,7 +563,7 @@ static int quic_frame_rx_ack(struct sock *sk, struct quic_rx *rx,
 				return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
 	}
 
-	delay <<= qs->remote_param.ack_delay_exponent;
+	delay <<= qs->params.remote.ack_delay_exponent;
 	quic_output_ack_recv(sk, rx->sp, r[0].end, delay, r, nr, rx->now);
 	return 0;
 }
@@ -792,7 +792,7 @@ static int quic_frame_rx_datagram(struct sock *sk, struct quic_rx *rx,
 	}
 	if (!quic_get_bytes(b, len, &data))
 		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
-	if (!quic_sk(sk)->local_param.max_datagram_frame_size)
+	if (!quic_sk(sk)->params.local.max_datagram_frame_size)
 		return QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
 	return 0;
 }

@@ -240,7 +240,7 @@ static void quic_rcv_packet_ok(struct sock *sk, struct quic_rx *rx,
 		s->ack_pending++;
 		if (rx->sp == QUIC_CRYPTO_APP && s->ack_pending == 1)
 			quic_timer_set(sk, QUIC_TIMER_ACK, jiffies +
-				       usecs_to_jiffies(qs->local_param.max_ack_delay));
+				       usecs_to_jiffies(qs->params.local.max_ack_delay));
 	}
 	/* RFC 9001 section 4.9.1: a server discards Initial keys when it
 	 * first processes a Handshake packet, which also validates the

@@ -121,18 +121,18 @@ static struct sock *quic_accept_sk(struct sock *lsk, struct quic_request *req,
 	lock_sock_nested(sk, SINGLE_DEPTH_NESTING);
 	if (err)
 		goto free;
-	qs->local_param = lqs->local_param;
-	qs->config = lqs->config;
+	qs->params.local = lqs->params.local;
+	qs->params.config = lqs->params.config;
 	qs->conn.events = lqs->conn.events;
-	err = quic_cong_select(&qs->cong, qs->config.congestion_control_algo);
+	err = quic_cong_select(&qs->cong, qs->params.config.congestion_control_algo);
 	if (err)
 		goto free;
 	err = -ENOMEM;
-	if (lqs->alpn) {
-		qs->alpn = kmemdup(lqs->alpn, lqs->alpn_len + 1, GFP_KERNEL);
-		if (!qs->alpn)
+	if (lqs->params.alpn) {
+		qs->params.alpn = kmemdup(lqs->params.alpn, lqs->params.alpn_len + 1, GFP_KERNEL);
+		if (!qs->params.alpn)
 			goto free;
-		qs->alpn_len = lqs->alpn_len;
+		qs->params.alpn_len = lqs->params.alpn_len;
 	}
 
 	quic_udp_sock_hold(sock_net(sk), lqs->udp_sk);

@@ -39,7 +39,7 @@ void quic_output_init(struct sock *sk)
 	struct quic_sock *qs = quic_sk(sk);
 
 	qs->mss = QUIC_MIN_UDP_PAYLOAD;
-	qs->rec.smoothed_rtt = qs->config.initial_smoothed_rtt;
+	qs->rec.smoothed_rtt = qs->params.config.initial_smoothed_rtt;
 	qs->rec.rttvar = qs->rec.smoothed_rtt / 2;
 	qs->rec.min_rtt = U32_MAX;
 }
@@ -117,9 +117,9 @@ static void quic_output_update_mss(struct sock *sk, struct dst_entry *dst)
 		sizeof(struct ipv6hdr)) + sizeof(struct udphdr);
 	mtu = dst_mtu(dst);
 	mtu = mtu > hdr ? mtu - hdr : 0;
-	mtu = min_t(u32, mtu, qs->local_param.max_udp_payload_size);
+	mtu = min_t(u32, mtu, qs->params.local.max_udp_payload_size);
 	if (qs->conn.tp_ext_recv)
-		mtu = min_t(u32, mtu, qs->remote_param.max_udp_payload_size);
+		mtu = min_t(u32, mtu, qs->params.remote.max_udp_payload_size);
 	mtu = min_t(u32, mtu, QUIC_MAX_DATAGRAM);
 	qs->mss = max_t(u32, mtu, QUIC_MIN_UDP_PAYLOAD);
 	quic_cong_set_mss(&qs->cong, qs->mss);
@@ -261,7 +261,7 @@ static bool quic_nagle_hold(struct quic_sock *qs)
 {
 	const struct list_head *q = &qs->outq[QUIC_CRYPTO_APP];
 
-	if (qs->config.stream_data_nodelay ||
+	if (qs->params.config.stream_data_nodelay ||
 	    !qs->space[QUIC_CRYPTO_APP].ack_eliciting_in_flight ||
 	    qs->outq_bytes + QUIC_NAGLE_OVERHEAD >= qs->mss)
 		return false;
@@ -305,7 +305,7 @@ static int quic_output_packet(struct sock *sk, struct sk_buff *skb, u8 sp,
 	if (s->nranges && (s->ack_pending || s->ack_now)) {
 		u64 delay = ktime_us_delta(now, s->largest_recv_time);
 
-		delay >>= qs->local_param.ack_delay_exponent;
+		delay >>= qs->params.local.ack_delay_exponent;
 		ack_len = quic_pnspace_ack_frame(s, skb_tail_pointer(skb),
 						 room, delay);
 		skb_put(skb, ack_len);

@@ -32,7 +32,7 @@ static void quic_rtt_update(struct quic_sock *qs, u32 latest, u32 ack_delay)
 	}
 	qs->rec.min_rtt = min(qs->rec.min_rtt, latest);
 	if (qs->conn.confirmed)
-		ack_delay = min(ack_delay, qs->remote_param.max_ack_delay);
+		ack_delay = min(ack_delay, qs->params.remote.max_ack_delay);
 	adjusted = latest;
 	if (latest >= qs->rec.min_rtt + ack_delay)
 		adjusted = latest - ack_delay;
@@ -245,7 +245,7 @@ static ktime_t quic_rtx_deadline(struct quic_sock *qs, u8 *space)
 		if (i == QUIC_CRYPTO_APP) {
 			if (!qs->conn.handshake_done)
 				continue;
-			d += qs->remote_param.max_ack_delay;
+			d += qs->params.remote.max_ack_delay;
 		}
 		ti = ktime_add_us(s->last_ack_eliciting,
 				  d << min_t(u8, qs->rec.pto_count, 16));

@@ -69,10 +69,10 @@ int quic_init_sock(struct sock *sk)
 	struct quic_sock *qs = quic_sk(sk);
 	int i;
 
-	qs->local_param = quic_default_local_param;
-	qs->remote_param = quic_default_remote_param;
-	qs->config = quic_default_config;
-	qs->conn.version = qs->config.version;
+	qs->params.local = quic_default_local_param;
+	qs->params.remote = quic_default_remote_param;
+	qs->params.config = quic_default_config;
+	qs->conn.version = qs->params.config.version;
 	qs->conn.close_app = 1;	/* close() ends with an application close */
 	sk->sk_state = QUIC_SS_CLOSED;
 	/* connection IDs route to the socket under RCU (connid.c) */
@@ -98,7 +98,7 @@ int quic_init_sock(struct sock *sk)
 	quic_output_init(sk);
 	INIT_HLIST_NODE(&qs->table_node);
 	quic_hash(sk);
-	return quic_cong_init(&qs->cong, qs->config.congestion_control_algo,
+	return quic_cong_init(&qs->cong, qs->params.config.congestion_control_algo,
 			      qs->mss, qs->rec.smoothed_rtt);
 }
 
@@ -130,8 +130,8 @@ static void quic_free_conn_state(struct sock *sk)
 		quic_udp_sock_put(qs->udp_sk);
 		qs->udp_sk = NULL;
 	}
-	kfree(qs->alpn);
-	qs->alpn = NULL;
+	kfree(qs->params.alpn);
+	qs->params.alpn = NULL;
 	quic_cong_release(&qs->cong);
 }
 
@@ -962,7 +962,7 @@ static int quic_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 	}
 
 	qs->conn.is_serv = 0;
-	qs->conn.version = qs->config.version;
+	qs->conn.version = qs->params.config.version;
 	/* RFC 9000 section 7.2: at least 8 unpredictable bytes */
 	quic_cid_generate(&odcid, QUIC_CONN_ID_LEN);
 	qs->cids.odcid = odcid;

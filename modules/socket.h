@@ -21,6 +21,7 @@
 #include "path.h"
 #include "pnspace.h"
 #include "recovery.h"
+#include "sockopt.h"
 #include "stream.h"
 #include "timer.h"
 
@@ -32,7 +33,6 @@ enum quic_state {
 	QUIC_SS_ESTABLISHED	= TCP_ESTABLISHED,
 };
 
-#define QUIC_ALPN_MAX_LEN	255
 #define QUIC_TX_SG		32	/* at most 29 frames a packet */
 #define QUIC_MIN_UDP_PAYLOAD	1200
 
@@ -85,11 +85,7 @@ struct quic_sock {
 	union quic_addr			local;		/* valid when udp_sk */
 	union quic_addr			peer;
 
-	struct quic_transport_param	local_param;
-	struct quic_transport_param	remote_param;
-	struct quic_config		config;
-	char				*alpn;		/* comma list, or NULL */
-	u32				alpn_len;
+	struct quic_params		params;
 
 	struct quic_conn		conn;
 	u8				addr_validated:1;

@@ -78,7 +78,7 @@ static int quic_sock_set_transport_param(struct sock *sk, sockptr_t optval,
 	    p.disable_compatible_version > 1)
 		return -EINVAL;
 
-	t = p.remote ? &qs->remote_param : &qs->local_param;
+	t = p.remote ? &qs->params.remote : &qs->params.local;
 	t->disable_active_migration = p.disable_active_migration;
 	t->grease_quic_bit = p.grease_quic_bit;
 	t->stateless_reset = p.stateless_reset;
@@ -145,7 +145,7 @@ static int quic_sock_set_config(struct sock *sk, sockptr_t optval,
 	if (err)
 		return err;
 
-	quic_sk(sk)->config = c;
+	quic_sk(sk)->params.config = c;
 	return 0;
 }
 
@@ -193,9 +193,9 @@ static int quic_sock_set_alpn(struct sock *sk, sockptr_t optval,
 		}
 	}
 
-	kfree(qs->alpn);
-	qs->alpn = alpn;
-	qs->alpn_len = alpn ? optlen : 0;
+	kfree(qs->params.alpn);
+	qs->params.alpn = alpn;
+	qs->params.alpn_len = alpn ? optlen : 0;
 	return 0;
 inval:
 	kfree(alpn);
@@ -300,7 +300,7 @@ static int quic_sock_set_tp_ext(struct sock *sk, sockptr_t optval,
 		if (dcid && x.has_reset_token)
 			memcpy(dcid->token, x.reset_token, QUIC_RESET_TOKEN_LEN);
 	}
-	qs->remote_param = p;
+	qs->params.remote = p;
 	qs->conn.tp_ext_recv = 1;
 	quic_streams_set_limits(sk);
 	return 0;
@@ -433,7 +433,7 @@ static int quic_sock_get_transport_param(struct sock *sk, int len,
 		return -EFAULT;
 	if (remote > 1)
 		return -EINVAL;
-	p = remote ? qs->remote_param : qs->local_param;
+	p = remote ? qs->params.remote : qs->params.local;
 	p.remote = remote;
 
 	len = sizeof(p);
@@ -446,7 +446,7 @@ static int quic_sock_get_transport_param(struct sock *sk, int len,
 static int quic_sock_get_config(struct sock *sk, int len, sockptr_t optval,
 				sockptr_t optlen)
 {
-	struct quic_config c = quic_sk(sk)->config;
+	struct quic_config c = quic_sk(sk)->params.config;
 
 	if (len < (int)QUIC_CONFIG_MIN_LEN)
 		return -EINVAL;
@@ -464,12 +464,12 @@ static int quic_sock_get_alpn(struct sock *sk, int len, sockptr_t optval,
 	struct quic_sock *qs = quic_sk(sk);
 	char nul = 0;
 
-	if (len < (int)qs->alpn_len + 1)
+	if (len < (int)qs->params.alpn_len + 1)
 		return -EINVAL;
-	len = qs->alpn_len + 1;
+	len = qs->params.alpn_len + 1;
 	if (copy_to_sockptr(optlen, &len, sizeof(len)) ||
-	    (qs->alpn_len && copy_to_sockptr(optval, qs->alpn, qs->alpn_len)) ||
-	    copy_to_sockptr_offset(optval, qs->alpn_len, &nul, 1))
+	    (qs->params.alpn_len && copy_to_sockptr(optval, qs->params.alpn, qs->params.alpn_len)) ||
+	    copy_to_sockptr_offset(optval, qs->params.alpn_len, &nul, 1))
 		return -EFAULT;
 	return 0;
 }
@@ -497,7 +497,7 @@ static int quic_sock_get_tp_ext(struct sock *sk, int len, sockptr_t optval,
 	buf = kmalloc(QUIC_TP_EXT_MAX_LEN, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
-	n = quic_tp_encode(&qs->local_param, &x, qs->conn.is_serv, buf,
+	n = quic_tp_encode(&qs->params.local, &x, qs->conn.is_serv, buf,
 			   QUIC_TP_EXT_MAX_LEN);
 	if (n >= 0 && len < n)
 		n = -EINVAL;

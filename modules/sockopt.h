@@ -5,9 +5,33 @@
 #ifndef __QUIC_SOCKOPT_H
 #define __QUIC_SOCKOPT_H
 
+#include <linux/quic.h>
 #include <linux/sockptr.h>
 
 struct sock;
+
+#define QUIC_ALPN_MAX_LEN	255
+
+/*
+ * struct quic_params - what the user configured, and what the peer
+ * announced: the options of QUIC_SOCKOPT_CONFIG, both sides' transport
+ * parameters (RFC 9000 section 18) and the ALPN list.  Owned by
+ * sockopt.c, but for @remote, which the peer's parameters fill (conn.c).
+ *
+ * Locking: the socket lock.
+ * @config: QUIC_SOCKOPT_CONFIG
+ * @local: the transport parameters we announce
+ * @remote: the peer's
+ * @alpn: a comma separated list, NUL terminated, or NULL
+ * @alpn_len: its length without the NUL
+ */
+struct quic_params {
+	struct quic_config		config;
+	struct quic_transport_param	local;
+	struct quic_transport_param	remote;
+	char				*alpn;
+	u32				alpn_len;
+};
 
 int quic_setsockopt(struct sock *sk, int level, int optname,
 		    sockptr_t optval, unsigned int optlen);

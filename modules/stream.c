@@ -65,14 +65,14 @@ void quic_streams_set_limits(struct sock *sk)
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_stream_table *t = &qs->streams;
 
-	t->remote[0].max = qs->local_param.max_streams_bidi;
-	t->remote[1].max = qs->local_param.max_streams_uni;
-	qs->streams.recv_max_data = qs->local_param.max_data;
-	qs->streams.recv_window = qs->local_param.max_data;
+	t->remote[0].max = qs->params.local.max_streams_bidi;
+	t->remote[1].max = qs->params.local.max_streams_uni;
+	qs->streams.recv_max_data = qs->params.local.max_data;
+	qs->streams.recv_window = qs->params.local.max_data;
 	if (qs->conn.tp_ext_recv) {
-		t->local[0].max = qs->remote_param.max_streams_bidi;
-		t->local[1].max = qs->remote_param.max_streams_uni;
-		qs->streams.send_max_data = qs->remote_param.max_data;
+		t->local[0].max = qs->params.remote.max_streams_bidi;
+		t->local[1].max = qs->params.remote.max_streams_uni;
+		qs->streams.send_max_data = qs->params.remote.max_data;
 	}
 }
 
@@ -89,8 +89,8 @@ struct quic_stream *quic_stream_find(struct quic_stream_table *t, s64 id)
 static struct quic_stream *quic_stream_create(struct sock *sk, s64 id)
 {
 	struct quic_sock *qs = quic_sk(sk);
-	struct quic_transport_param *lp = &qs->local_param;
-	struct quic_transport_param *rp = &qs->remote_param;
+	struct quic_transport_param *lp = &qs->params.local;
+	struct quic_transport_param *rp = &qs->params.remote;
 	bool local = quic_stream_is_local(sk, id);
 	bool uni = quic_stream_is_uni(id);
 	struct quic_stream *st;
@@ -367,8 +367,8 @@ void quic_stream_peer_done(struct sock *sk, struct quic_stream *st)
 	struct quic_sock *qs = quic_sk(sk);
 	bool uni = quic_stream_is_uni(st->id);
 	struct quic_stream_limits *l = &qs->streams.remote[uni];
-	u64 initial = uni ? qs->local_param.max_streams_uni :
-			    qs->local_param.max_streams_bidi;
+	u64 initial = uni ? qs->params.local.max_streams_uni :
+			    qs->params.local.max_streams_bidi;
 	u64 max;
 
 	if (quic_stream_is_local(sk, st->id))
