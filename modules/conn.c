@@ -239,12 +239,12 @@ static void quic_debug_state(struct sock *sk, const char *why)
 
 	pr_debug("%s: sk %p serv %d: cwnd %u in_flight %u outq %u unacked %u sndbuf %d send_data %llu/%llu recv_data %llu/%llu consumed %llu rmem %d rcvbuf %d rq %u backlog %d waiters %u pto %u rtx %d ack_pending %u nranges %u next_pn %llu largest_acked %llu eliciting %u loss_time %lld\n",
 		 why, sk, qs->conn.is_serv, quic_cong_cwnd(&qs->cong), qs->rec.in_flight,
-		 qs->outq_bytes, qs->unacked_bytes, READ_ONCE(sk->sk_sndbuf),
+		 qs->outq.bytes, qs->outq.unacked, READ_ONCE(sk->sk_sndbuf),
 		 qs->streams.send_data, qs->streams.send_max_data, qs->streams.recv_data,
 		 qs->streams.recv_max_data, qs->streams.recv_consumed,
 		 atomic_read(&sk->sk_rmem_alloc), READ_ONCE(sk->sk_rcvbuf),
 		 skb_queue_len(&sk->sk_receive_queue), sk->sk_backlog.len,
-		 qs->waiters, qs->rec.pto_count, quic_timer_pending(sk, QUIC_TIMER_RTX),
+		 qs->inq.waiters, qs->rec.pto_count, quic_timer_pending(sk, QUIC_TIMER_RTX),
 		 s->ack_pending, s->nranges, s->next_pn, s->largest_acked,
 		 s->ack_eliciting_in_flight, ktime_to_us(s->loss_time));
 }

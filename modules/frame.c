@@ -244,8 +244,8 @@ void quic_outq_add(struct sock *sk, struct quic_frame *f)
 {
 	struct quic_sock *qs = quic_sk(sk);
 
-	list_add_tail(&f->list, &qs->outq[quic_level_space(f->level)]);
-	qs->outq_bytes += f->len;
+	list_add_tail(&f->list, &qs->outq.frames[quic_level_space(f->level)]);
+	qs->outq.bytes += f->len;
 }
 
 void quic_outq_purge(struct sock *sk)
@@ -255,12 +255,12 @@ void quic_outq_purge(struct sock *sk)
 	int i;
 
 	for (i = 0; i < QUIC_PNSPACE_MAX; i++) {
-		list_for_each_entry_safe(f, tmp, &qs->outq[i], list) {
+		list_for_each_entry_safe(f, tmp, &qs->outq.frames[i], list) {
 			list_del(&f->list);
 			kfree(f);
 		}
 	}
-	qs->outq_bytes = 0;
+	qs->outq.bytes = 0;
 }
 
 /**
@@ -279,7 +279,7 @@ int quic_frame_queue_crypto(struct sock *sk, u8 level, struct msghdr *msg,
 	struct quic_sock *qs = quic_sk(sk);
 	u8 sp = quic_level_space(level);
 	struct quic_frame *f, *tmp;
-	u64 off = qs->crypto_send_off[sp];
+	u64 off = qs->outq.crypto_off[sp];
 	LIST_HEAD(frames);
 	size_t chunk;
 	u8 *p;
@@ -310,7 +310,7 @@ int quic_frame_queue_crypto(struct sock *sk, u8 level, struct msghdr *msg,
 		len -= chunk;
 	}
 
-	qs->crypto_send_off[sp] = off;
+	qs->outq.crypto_off[sp] = off;
 	list_for_each_entry_safe(f, tmp, &frames, list) {
 		list_del(&f->list);
 		quic_outq_add(sk, f);
@@ -730,7 +730,7 @@ static int quic_frame_rx_path_challenge(struct sock *sk, struct quic_rx *rx,
 
 	if (!quic_get_bytes(b, 8, &data))
 		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
-	if (quic_sk(sk)->outq_bytes < QUIC_OUTQ_CTRL_MAX)
+	if (quic_sk(sk)->outq.bytes < QUIC_OUTQ_CTRL_MAX)
 		f = quic_frame_alloc(9, GFP_ATOMIC);
 	if (f) {
 		f->type = QUIC_FRAME_PATH_RESPONSE;

@@ -133,23 +133,23 @@ static void quic_rcv_queue(struct sock *sk, struct sk_buff *skb)
 static void quic_crypto_deliver(struct sock *sk, u8 sp)
 {
 	struct quic_sock *qs = quic_sk(sk);
-	struct sk_buff_head *q = &qs->crypto_reorder[sp];
+	struct sk_buff_head *q = &qs->inq.crypto_reorder[sp];
 	struct sk_buff *skb, *tmp;
 	u64 off, end;
 
 	skb_queue_walk_safe(q, skb, tmp) {
 		off = QUIC_SKB_CB(skb)->offset;
 		end = off + skb->len;
-		if (off > qs->crypto_recv_off[sp])
+		if (off > qs->inq.crypto_off[sp])
 			break;
 		__skb_unlink(skb, q);
-		if (end <= qs->crypto_recv_off[sp]) {
+		if (end <= qs->inq.crypto_off[sp]) {
 			kfree_skb(skb);
 			continue;
 		}
-		skb_pull(skb, qs->crypto_recv_off[sp] - off);
-		QUIC_SKB_CB(skb)->offset = qs->crypto_recv_off[sp];
-		qs->crypto_recv_off[sp] = end;
+		skb_pull(skb, qs->inq.crypto_off[sp] - off);
+		QUIC_SKB_CB(skb)->offset = qs->inq.crypto_off[sp];
+		qs->inq.crypto_off[sp] = end;
 		quic_rcv_queue(sk, skb);
 	}
 }
@@ -168,12 +168,12 @@ int quic_rcv_crypto(struct sock *sk, struct quic_rx *rx, u64 off,
 		    const u8 *data, u64 len)
 {
 	struct quic_sock *qs = quic_sk(sk);
-	struct sk_buff_head *q = &qs->crypto_reorder[rx->sp];
+	struct sk_buff_head *q = &qs->inq.crypto_reorder[rx->sp];
 	struct sk_buff *skb, *pos;
 
-	if (off + len <= qs->crypto_recv_off[rx->sp] || !len)
+	if (off + len <= qs->inq.crypto_off[rx->sp] || !len)
 		return 0;
-	if (off > qs->crypto_recv_off[rx->sp] + QUIC_CRYPTO_REORDER_MAX)
+	if (off > qs->inq.crypto_off[rx->sp] + QUIC_CRYPTO_REORDER_MAX)
 		return QUIC_TRANSPORT_ERROR_CRYPTO_BUF_EXCEEDED;
 	/* post-handshake messages (NewSessionTicket) are not passed up */
 	if (rx->sp == QUIC_CRYPTO_APP)
@@ -281,14 +281,14 @@ static void quic_rx_keep_early(struct sock *sk, struct sk_buff *skb, u32 off,
 
 	if (h->level != QUIC_CRYPTO_HANDSHAKE && h->level != QUIC_CRYPTO_APP)
 		return;
-	if (skb_queue_len(&qs->early_rx) >= QUIC_EARLY_RX_MAX)
+	if (skb_queue_len(&qs->inq.early) >= QUIC_EARLY_RX_MAX)
 		return;
 	n = alloc_skb(h->pkt_len, GFP_ATOMIC);
 	if (!n)
 		return;
 	skb_put_data(n, skb->data + off, h->pkt_len);
 	QUIC_SKB_CB(n)->level = h->level;
-	__skb_queue_tail(&qs->early_rx, n);
+	__skb_queue_tail(&qs->inq.early, n);
 	pr_debug("%s: sk %p: kept a level %u packet of %u bytes for its keys\n",
 		 __func__, sk, h->level, h->pkt_len);
 }
@@ -303,10 +303,10 @@ void quic_rcv_early(struct sock *sk, u8 level)
 	struct quic_sock *qs = quic_sk(sk);
 	struct sk_buff *skb, *tmp;
 
-	skb_queue_walk_safe(&qs->early_rx, skb, tmp) {
+	skb_queue_walk_safe(&qs->inq.early, skb, tmp) {
 		if (QUIC_SKB_CB(skb)->level != level)
 			continue;
-		__skb_unlink(skb, &qs->early_rx);
+		__skb_unlink(skb, &qs->inq.early);
 		pr_debug("%s: sk %p: level %u packet of %u bytes\n", __func__,
 			 sk, level, skb->len);
 		/* its datagram was already counted for anti-amplification */
@@ -522,7 +522,7 @@ int quic_udp_rcv(struct sock *usk, struct sk_buff *skb)
 	bh_lock_sock(sk);
 	if (quic_sk(sk)->dead) {
 		kfree_skb(skb);
-	} else if (!sock_owned_by_user(sk) && !quic_sk(sk)->waiters) {
+	} else if (!sock_owned_by_user(sk) && !quic_sk(sk)->inq.waiters) {
 		quic_rcv_datagram(sk, skb);
 	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
 				  READ_ONCE(sk->sk_sndbuf))) {

@@ -8,10 +8,12 @@
 #ifndef __QUIC_INPUT_H
 #define __QUIC_INPUT_H
 
+#include <linux/skbuff.h>
 #include <linux/types.h>
 
+#include "pnspace.h"
+
 struct sock;
-struct sk_buff;
 struct quic_rx;
 struct quic_connection_close;
 
@@ -27,6 +29,26 @@ struct quic_hdr {
 	u8		level;
 	u8		is_long:1,
 			is_retry:1;
+};
+
+/*
+ * struct quic_inq - the receive side of a connection that is not a
+ * stream's: CRYPTO data out of order, packets waiting for their keys.
+ *
+ * Locking: the socket lock.  Owned by input.c, but for @waiters, which
+ * recvmsg() and sendmsg() count themselves in.
+ * @crypto_off: per space, the CRYPTO stream offset expected next
+ * @crypto_reorder: per space, CRYPTO data past it, ascending
+ * @early: packets that came before their keys, RFC 9001 section 5.7
+ * @waiters: tasks asleep in recvmsg()/sendmsg(): datagrams then wait on
+ *	the backlog and are processed (decrypted) by the woken task, on its
+ *	CPU, rather than in the softirq of the CPU they arrived on
+ */
+struct quic_inq {
+	u64			crypto_off[QUIC_PNSPACE_MAX];
+	struct sk_buff_head	crypto_reorder[QUIC_PNSPACE_MAX];
+	struct sk_buff_head	early;
+	u16			waiters;
 };
 
 int quic_rcv_crypto(struct sock *sk, struct quic_rx *rx, u64 off,

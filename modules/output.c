@@ -259,11 +259,11 @@ static bool quic_frame_plain_stream(const struct quic_frame *f)
  */
 static bool quic_nagle_hold(struct quic_sock *qs)
 {
-	const struct list_head *q = &qs->outq[QUIC_CRYPTO_APP];
+	const struct list_head *q = &qs->outq.frames[QUIC_CRYPTO_APP];
 
 	if (qs->params.config.stream_data_nodelay ||
 	    !qs->space[QUIC_CRYPTO_APP].ack_eliciting_in_flight ||
-	    qs->outq_bytes + QUIC_NAGLE_OVERHEAD >= qs->mss)
+	    qs->outq.bytes + QUIC_NAGLE_OVERHEAD >= qs->mss)
 		return false;
 	return !list_empty(q) &&
 	       quic_frame_plain_stream(list_first_entry(q, struct quic_frame,
@@ -284,7 +284,7 @@ static int quic_output_packet(struct sock *sk, struct sk_buff *skb, u8 sp,
 	struct quic_crypto *c = &qs->crypto[level];
 	unsigned int off = skb->len, pn_off, len_off, room, n;
 	struct quic_sent_packet *pkt = NULL;
-	struct scatterlist *sg = qs->tx_sg;
+	struct scatterlist *sg = qs->outq.sg;
 	bool eliciting = false, cc_ok;
 	unsigned int nsg = 0, tail;
 	struct quic_frame *f, *tmp;
@@ -315,12 +315,12 @@ static int quic_output_packet(struct sock *sk, struct sk_buff *skb, u8 sp,
 	cc_ok = probe || qs->rec.in_flight < quic_cong_cwnd(&qs->cong);
 	if (cc_ok && sp == QUIC_CRYPTO_APP && !probe && quic_nagle_hold(qs))
 		cc_ok = false;
-	if (cc_ok && !list_empty(&qs->outq[sp])) {
+	if (cc_ok && !list_empty(&qs->outq.frames[sp])) {
 		pkt = kmalloc(sizeof(*pkt), GFP_ATOMIC);
 		if (!pkt)
 			goto trim;
 		INIT_LIST_HEAD(&pkt->frames);
-		list_for_each_entry_safe(f, tmp, &qs->outq[sp], list) {
+		list_for_each_entry_safe(f, tmp, &qs->outq.frames[sp], list) {
 			if (f->len > room)
 				continue;
 			if (f->level != level && f->level != sp)
@@ -336,7 +336,7 @@ static int quic_output_packet(struct sock *sk, struct sk_buff *skb, u8 sp,
 					   skb->len - off);
 			}
 			list_move_tail(&f->list, &pkt->frames);
-			qs->outq_bytes -= f->len;
+			qs->outq.bytes -= f->len;
 			/* not copied: the encryption reads it from there */
 			skb_put(skb, f->len);
 			sg_set_buf(&sg[nsg++], f->buf, f->len);
@@ -392,8 +392,8 @@ static int quic_output_packet(struct sock *sk, struct sk_buff *skb, u8 sp,
 		if (pkt) {	/* frames go back to be sent again */
 			list_for_each_entry_safe_reverse(f, tmp, &pkt->frames,
 							 list) {
-				list_move(&f->list, &qs->outq[sp]);
-				qs->outq_bytes += f->len;
+				list_move(&f->list, &qs->outq.frames[sp]);
+				qs->outq.bytes += f->len;
 			}
 			kfree(pkt);
 		}
@@ -447,7 +447,7 @@ static bool quic_space_has_output(struct quic_sock *qs, u8 sp, bool probe)
 
 	if (s->discarded)
 		return false;
-	if (!list_empty(&qs->outq[sp]) &&
+	if (!list_empty(&qs->outq.frames[sp]) &&
 	    (sp != QUIC_CRYPTO_APP || probe || !quic_nagle_hold(qs)))
 		return true;
 	return quic_ack_due(s, sp);
@@ -474,9 +474,9 @@ static void quic_pace_sent(struct quic_sock *qs, u32 len, ktime_t now)
 		return;
 	floor = ktime_sub_ns(now, QUIC_PACE_BURST *
 				  quic_pace_interval(qs, qs->mss));
-	if (ktime_before(qs->pace_next, floor))
-		qs->pace_next = floor;
-	qs->pace_next = ktime_add_ns(qs->pace_next,
+	if (ktime_before(qs->outq.pace_next, floor))
+		qs->outq.pace_next = floor;
+	qs->outq.pace_next = ktime_add_ns(qs->outq.pace_next,
 				     quic_pace_interval(qs, len));
 }
 
@@ -485,9 +485,9 @@ static bool quic_pace_wait(struct sock *sk, ktime_t now)
 {
 	struct quic_sock *qs = quic_sk(sk);
 
-	if (!qs->rec.rtt_sampled || !ktime_after(qs->pace_next, now))
+	if (!qs->rec.rtt_sampled || !ktime_after(qs->outq.pace_next, now))
 		return false;
-	quic_timer_pace(sk, qs->pace_next);
+	quic_timer_pace(sk, qs->outq.pace_next);
 	return true;
 }
 
@@ -528,7 +528,7 @@ void quic_output_probe(struct sock *sk, bool probe)
 				break;
 		if (i == ARRAY_SIZE(order))
 			break;
-		max = clamp_t(u32, qs->outq_bytes + QUIC_NAGLE_OVERHEAD,
+		max = clamp_t(u32, qs->outq.bytes + QUIC_NAGLE_OVERHEAD,
 			      QUIC_MIN_UDP_PAYLOAD, qs->mss);
 		skb = quic_datagram_alloc(sk, max);
 		if (!skb)

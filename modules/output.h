@@ -5,10 +5,40 @@
 #ifndef __QUIC_OUTPUT_H
 #define __QUIC_OUTPUT_H
 
+#include <linux/ktime.h>
+#include <linux/list.h>
+#include <linux/scatterlist.h>
 #include <linux/types.h>
+
+#include "pnspace.h"
 
 struct sock;
 struct quic_sock;
+
+#define QUIC_TX_SG		32	/* at most 29 frames a packet */
+
+/*
+ * struct quic_outq - the send side of a connection: frames waiting to be
+ * packetized, per packet number space, and what is being sent.
+ *
+ * Locking: the socket lock.  Frames are queued by frame.c and taken by
+ * output.c; recovery.c puts lost ones back.
+ * @frames: queued frames (struct quic_frame), per space
+ * @crypto_off: per space, the CRYPTO stream offset of the next byte queued
+ * @bytes: STREAM bytes queued, not sent
+ * @unacked: STREAM bytes given by the user and not yet acknowledged
+ * @pace_next: the earliest time of the next send (pacing)
+ * @sg: the plaintext of the packet being protected: its header in the
+ *	skb, then the queued frames' own buffers
+ */
+struct quic_outq {
+	struct list_head	frames[QUIC_PNSPACE_MAX];
+	u64			crypto_off[QUIC_PNSPACE_MAX];
+	u32			bytes;
+	u32			unacked;
+	ktime_t			pace_next;
+	struct scatterlist	sg[QUIC_TX_SG];
+};
 
 void quic_output(struct sock *sk);
 int quic_output_route(struct sock *sk);

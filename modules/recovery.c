@@ -52,7 +52,7 @@ static void quic_frame_acked(struct sock *sk, struct quic_frame *f)
 		if (st && st->send_inflight)
 			st->send_inflight--;
 	}
-	qs->unacked_bytes -= min_t(u32, qs->unacked_bytes, f->data_len);
+	qs->outq.unacked -= min_t(u32, qs->outq.unacked, f->data_len);
 	kfree(f);
 }
 
@@ -77,7 +77,7 @@ static void quic_packet_free(struct sock *sk, struct quic_sent_packet *pkt,
 			continue;
 		}
 		list_add_tail(&f->list, lost);
-		qs->outq_bytes += f->len;
+		qs->outq.bytes += f->len;
 	}
 	kfree(pkt);
 }
@@ -116,7 +116,7 @@ static void quic_detect_lost(struct sock *sk, u8 sp, ktime_t now)
 		break;
 	}
 	/* lost frames are sent again first, oldest first */
-	list_splice(&lost, &qs->outq[sp]);
+	list_splice(&lost, &qs->outq.frames[sp]);
 	if (lost_send_time)
 		quic_cong_on_loss(&qs->cong, lost_send_time, now);
 }
@@ -205,9 +205,9 @@ void quic_output_discard_space(struct sock *sk, u8 sp)
 	}
 	s->ack_eliciting_in_flight = 0;
 	s->loss_time = 0;
-	list_for_each_entry_safe(f, ftmp, &qs->outq[sp], list) {
+	list_for_each_entry_safe(f, ftmp, &qs->outq.frames[sp], list) {
 		list_del(&f->list);
-		qs->outq_bytes -= min_t(u32, qs->outq_bytes, f->len);
+		qs->outq.bytes -= min_t(u32, qs->outq.bytes, f->len);
 		kfree(f);
 	}
 	qs->rec.pto_count = 0;
@@ -307,8 +307,8 @@ void quic_rtx_fire(struct sock *sk)
 		}
 		quic_packet_free(sk, pkt, &lost);
 	}
-	list_splice(&lost, &qs->outq[sp]);
-	if (list_empty(&qs->outq[sp])) {
+	list_splice(&lost, &qs->outq.frames[sp]);
+	if (list_empty(&qs->outq.frames[sp])) {
 		f = quic_frame_ping(quic_space_tx_level(qs, sp), GFP_ATOMIC);
 		if (f)
 			quic_outq_add(sk, f);

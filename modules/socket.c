@@ -85,10 +85,10 @@ int quic_init_sock(struct sock *sk)
 		quic_crypto_init(&qs->crypto[i]);
 	for (i = 0; i < QUIC_PNSPACE_MAX; i++) {
 		quic_pnspace_init(&qs->space[i]);
-		skb_queue_head_init(&qs->crypto_reorder[i]);
-		INIT_LIST_HEAD(&qs->outq[i]);
+		skb_queue_head_init(&qs->inq.crypto_reorder[i]);
+		INIT_LIST_HEAD(&qs->outq.frames[i]);
 	}
-	skb_queue_head_init(&qs->early_rx);
+	skb_queue_head_init(&qs->inq.early);
 	quic_streams_init(&qs->streams);
 	INIT_LIST_HEAD(&qs->reqs);
 	INIT_HLIST_NODE(&qs->listen_node);
@@ -119,9 +119,9 @@ static void quic_free_conn_state(struct sock *sk)
 			kfree(pkt);
 		}
 		INIT_LIST_HEAD(&qs->space[i].sent);
-		__skb_queue_purge(&qs->crypto_reorder[i]);
+		__skb_queue_purge(&qs->inq.crypto_reorder[i]);
 	}
-	__skb_queue_purge(&qs->early_rx);
+	__skb_queue_purge(&qs->inq.early);
 	quic_outq_purge(sk);
 	quic_streams_free(&qs->streams);
 	for (i = 0; i < QUIC_CRYPTO_MAX; i++)
@@ -430,7 +430,7 @@ static bool quic_sndbuf_room(struct sock *sk)
 
 	if (!(sk->sk_userlocks & SOCK_SNDBUF_LOCK))
 		limit = max(limit, 2 * quic_cong_cwnd(&qs->cong));
-	return qs->unacked_bytes < limit;
+	return qs->outq.unacked < limit;
 }
 
 /* Room to send: buffer space and the peer's credit, for the connection
@@ -538,7 +538,7 @@ static int quic_wait(struct sock *sk, long *timeo, quic_cond_t cond,
 	int err = 0;
 
 	add_wait_queue(sk_sleep(sk), &wait);
-	qs->waiters++;
+	qs->inq.waiters++;
 	while (!cond(sk, arg)) {
 		if (sk->sk_err) {
 			err = sock_error(sk);	/* negative */
@@ -561,7 +561,7 @@ static int quic_wait(struct sock *sk, long *timeo, quic_cond_t cond,
 			      &wait);
 		sk_flush_backlog(sk);
 	}
-	qs->waiters--;
+	qs->inq.waiters--;
 	remove_wait_queue(sk_sleep(sk), &wait);
 	return err;
 }
@@ -684,7 +684,7 @@ static int quic_send_stream(struct sock *sk, struct msghdr *msg, size_t len,
 		st->send_offset += chunk;
 		st->send_inflight++;
 		qs->streams.send_data += chunk;
-		qs->unacked_bytes += chunk;
+		qs->outq.unacked += chunk;
 		if (f->fin)
 			st->send_state = QUIC_STREAM_SEND_STATE_SENT;
 		quic_outq_add(sk, f);
@@ -900,14 +900,14 @@ static int quic_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 			DEFINE_WAIT_FUNC(wait, woken_wake_function);
 
 			add_wait_queue(sk_sleep(sk), &wait);
-			quic_sk(sk)->waiters++;
+			quic_sk(sk)->inq.waiters++;
 			sk_wait_event(sk, &timeo,
 				      !skb_queue_empty(&sk->sk_receive_queue) ||
 				      sk->sk_err ||
 				      (sk->sk_shutdown & RCV_SHUTDOWN) ||
 				      quic_rx_pending(sk), &wait);
 			sk_flush_backlog(sk);
-			quic_sk(sk)->waiters--;
+			quic_sk(sk)->inq.waiters--;
 			remove_wait_queue(sk_sleep(sk), &wait);
 		}
 	}

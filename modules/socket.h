@@ -18,6 +18,8 @@
 #include "connid.h"
 #include "crypto.h"
 #include "frame.h"
+#include "input.h"
+#include "output.h"
 #include "path.h"
 #include "pnspace.h"
 #include "recovery.h"
@@ -33,7 +35,6 @@ enum quic_state {
 	QUIC_SS_ESTABLISHED	= TCP_ESTABLISHED,
 };
 
-#define QUIC_TX_SG		32	/* at most 29 frames a packet */
 #define QUIC_MIN_UDP_PAYLOAD	1200
 
 /* what a queued skb holds for the reader */
@@ -92,18 +93,8 @@ struct quic_sock {
 	struct quic_conn_ids		cids;
 	struct quic_crypto		crypto[QUIC_CRYPTO_MAX];
 	struct quic_pnspace		space[QUIC_PNSPACE_MAX];
-	u64				crypto_send_off[QUIC_PNSPACE_MAX];
-	u64				crypto_recv_off[QUIC_PNSPACE_MAX];
-	struct sk_buff_head		crypto_reorder[QUIC_PNSPACE_MAX];
-	/* packets that came before their keys, RFC 9001 section 5.7 */
-	struct sk_buff_head		early_rx;
-	struct list_head		outq[QUIC_PNSPACE_MAX];
-	/* the plaintext of the packet being protected: its header in the
-	 * skb, then the queued frames' own buffers (output.c)
-	 */
-	struct scatterlist		tx_sg[QUIC_TX_SG];
-	u32				outq_bytes;	/* queued, not sent */
-	u32				unacked_bytes;	/* sent, not acked */
+	struct quic_outq		outq;
+	struct quic_inq			inq;
 	struct quic_stream_table	streams;
 
 	u32				mss;		/* max UDP payload */
@@ -112,12 +103,6 @@ struct quic_sock {
 	u64				amp_recv;	/* anti-amplification */
 	u64				amp_sent;
 	struct quic_timers		timers;
-	ktime_t				pace_next;	/* earliest next send */
-	/* tasks asleep in recvmsg()/sendmsg(): datagrams then wait on the
-	 * backlog and are processed (decrypted) by the woken task, on its
-	 * CPU, rather than in the softirq of the CPU they arrived on
-	 */
-	u16				waiters;
 
 	bool				dead;	/* being destroyed */
 
