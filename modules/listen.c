@@ -29,26 +29,79 @@
 
 #define QUIC_REQ_MAX_SKBS	8	/* Initials a request keeps */
 
-void quic_reqs_purge(struct sock *sk)
+/**
+ * quic_listener_stop - take a listener off its port: no new request
+ * joins it.  Idempotent.
+ * @sk: the socket, locked
+ */
+void quic_listener_stop(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
+
+	if (qs->listener && qs->udp_sk)
+		quic_udp_sock_listen(sock_net(sk), qs->udp_sk,
+				     &qs->listener->node, false);
+}
+
+/**
+ * quic_listener_free - drop the requests and the listener of a socket
+ * being destroyed
+ * @sk: the socket, locked and dead
+ */
+void quic_listener_free(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_listener *l = qs->listener;
 	struct quic_request *req, *tmp;
 	LIST_HEAD(reqs);
 
+	if (!l)
+		return;
+	quic_listener_stop(sk);
 	spin_lock_bh(&sk->sk_lock.slock);
-	list_splice_init(&qs->reqs, &reqs);
-	qs->nreqs = 0;
+	list_splice_init(&l->reqs, &reqs);
+	l->nreqs = 0;
+	qs->listener = NULL;
 	spin_unlock_bh(&sk->sk_lock.slock);
 	list_for_each_entry_safe(req, tmp, &reqs, list) {
 		__skb_queue_purge(&req->skbs);
 		kfree(req);
 	}
+	kfree_rcu(l, rcu);	/* the receive path may still walk @node */
+}
+
+/* poll(): is a request waiting?  Lockless: the listener lives as long as
+ * the socket's file.
+ */
+bool quic_listener_pending(const struct sock *sk)
+{
+	struct quic_listener *l = READ_ONCE(quic_sk(sk)->listener);
+
+	return l && !list_empty_careful(&l->reqs);
+}
+
+static struct quic_listener *quic_listener_get(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_listener *l = qs->listener;
+
+	if (l)
+		return l;
+	l = kzalloc(sizeof(*l), GFP_KERNEL);
+	if (!l)
+		return NULL;
+	l->sk = sk;
+	INIT_HLIST_NODE(&l->node);
+	INIT_LIST_HEAD(&l->reqs);
+	WRITE_ONCE(qs->listener, l);
+	return l;
 }
 
 int quic_inet_listen(struct socket *sock, int backlog)
 {
 	struct sock *sk = sock->sk;
 	struct quic_sock *qs = quic_sk(sk);
+	struct quic_listener *l;
 	int err = 0;
 
 	lock_sock(sk);
@@ -62,11 +115,14 @@ int quic_inet_listen(struct socket *sock, int backlog)
 	err = quic_autobind(sk);
 	if (err)
 		goto out;
+	err = -ENOMEM;
+	l = quic_listener_get(sk);
+	if (!l)
+		goto out;
 	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
 	qs->conn.is_serv = 1;
 	quic_set_state(sk, QUIC_SS_LISTENING);
-	quic_udp_sock_listen(sock_net(sk), qs->udp_sk, &qs->listen_node,
-			     true);
+	quic_udp_sock_listen(sock_net(sk), qs->udp_sk, &l->node, true);
 	err = 0;
 out:
 	release_sock(sk);
@@ -207,11 +263,11 @@ fail:
 static int quic_accept_wait(struct sock *sk, long *timeo)
 {
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
-	struct quic_sock *qs = quic_sk(sk);
+	struct quic_listener *l = quic_sk(sk)->listener;
 	int err = 0;
 
 	add_wait_queue_exclusive(sk_sleep(sk), &wait);
-	while (list_empty(&qs->reqs)) {
+	while (list_empty(&l->reqs)) {
 		err = -EINVAL;
 		if (sk->sk_state != QUIC_SS_LISTENING)
 			break;
@@ -222,23 +278,28 @@ static int quic_accept_wait(struct sock *sk, long *timeo)
 		if (signal_pending(current))
 			break;
 		err = 0;
-		sk_wait_event(sk, timeo, !list_empty(&qs->reqs) ||
+		sk_wait_event(sk, timeo, !list_empty(&l->reqs) ||
 			      sk->sk_state != QUIC_SS_LISTENING, &wait);
 	}
 	remove_wait_queue(sk_sleep(sk), &wait);
-	return list_empty(&qs->reqs) ? (err ?: -EINVAL) : 0;
+	return list_empty(&l->reqs) ? (err ?: -EINVAL) : 0;
 }
 
 static int quic_do_accept(struct socket *sock, struct socket *newsock,
 			  int flags, bool kern)
 {
 	struct sock *sk = sock->sk, *newsk;
-	struct quic_sock *qs = quic_sk(sk);
+	struct quic_listener *l;
 	struct quic_request *req;
 	long timeo;
 	int err;
 
 	lock_sock(sk);
+	l = quic_sk(sk)->listener;
+	if (!l) {	/* never listened */
+		release_sock(sk);
+		return -EINVAL;
+	}
 	timeo = sock_rcvtimeo(sk, flags & O_NONBLOCK);
 	do {
 		err = quic_accept_wait(sk, &timeo);
@@ -247,9 +308,9 @@ static int quic_do_accept(struct socket *sock, struct socket *newsock,
 			return err;
 		}
 		spin_lock_bh(&sk->sk_lock.slock);
-		req = list_first_entry(&qs->reqs, struct quic_request, list);
+		req = list_first_entry(&l->reqs, struct quic_request, list);
 		list_del(&req->list);
-		qs->nreqs--;
+		l->nreqs--;
 		spin_unlock_bh(&sk->sk_lock.slock);
 
 		newsk = quic_accept_sk(sk, req, kern, &err);
@@ -294,8 +355,8 @@ void quic_listen_rcv(struct quic_udp_sock *us, struct sk_buff *skb,
 		     const struct quic_hdr *h, const union quic_addr *peer,
 		     const union quic_addr *local)
 {
+	struct quic_listener *l;
 	struct quic_request *req;
-	struct quic_sock *qs;
 	struct sock *sk = NULL;
 
 	/* RFC 9000 section 14.1: a client Initial fills 1200 bytes */
@@ -304,10 +365,10 @@ void quic_listen_rcv(struct quic_udp_sock *us, struct sk_buff *skb,
 		goto drop;
 
 	rcu_read_lock();
-	hlist_for_each_entry_rcu(qs, &us->listeners, listen_node) {
-		if (qs->inet.sk.sk_family == peer->sa.sa_family &&
-		    refcount_inc_not_zero(&qs->inet.sk.sk_refcnt)) {
-			sk = &qs->inet.sk;
+	hlist_for_each_entry_rcu(l, &us->listeners, node) {
+		if (l->sk->sk_family == peer->sa.sa_family &&
+		    refcount_inc_not_zero(&l->sk->sk_refcnt)) {
+			sk = l->sk;
 			break;
 		}
 	}
@@ -316,10 +377,11 @@ void quic_listen_rcv(struct quic_udp_sock *us, struct sk_buff *skb,
 		goto drop;
 
 	bh_lock_sock(sk);
-	if (sk->sk_state != QUIC_SS_LISTENING)
+	/* the listener goes under this lock when the socket is destroyed */
+	l = quic_sk(sk)->listener;
+	if (sk->sk_state != QUIC_SS_LISTENING || !l)
 		goto unlock_drop;
-	qs = quic_sk(sk);
-	list_for_each_entry(req, &qs->reqs, list) {
+	list_for_each_entry(req, &l->reqs, list) {
 		if (quic_req_match(req, peer, h)) {
 			if (skb_queue_len(&req->skbs) >= QUIC_REQ_MAX_SKBS)
 				goto unlock_drop;
@@ -327,7 +389,7 @@ void quic_listen_rcv(struct quic_udp_sock *us, struct sk_buff *skb,
 			goto unlock;
 		}
 	}
-	if (qs->nreqs >= READ_ONCE(sk->sk_max_ack_backlog))
+	if (l->nreqs >= READ_ONCE(sk->sk_max_ack_backlog))
 		goto unlock_drop;
 	req = kzalloc(sizeof(*req), GFP_ATOMIC);
 	if (!req)
@@ -341,8 +403,8 @@ void quic_listen_rcv(struct quic_udp_sock *us, struct sk_buff *skb,
 	memcpy(req->scid.data, h->scid, h->scid_len);
 	skb_queue_head_init(&req->skbs);
 	__skb_queue_tail(&req->skbs, skb);
-	list_add_tail(&req->list, &qs->reqs);
-	qs->nreqs++;
+	list_add_tail(&req->list, &l->reqs);
+	l->nreqs++;
 	sk->sk_data_ready(sk);
 unlock:
 	bh_unlock_sock(sk);

@@ -29,6 +29,27 @@ struct quic_request {
 	struct sk_buff_head	skbs;
 };
 
+/*
+ * struct quic_listener - what a listening socket has besides a socket:
+ * allocated by its first listen(), freed with the socket.
+ * @sk: the listening socket (no reference: the listener goes first)
+ * @node: in its quic_udp_sock's listeners, which the receive path walks
+ *	under RCU (hence @rcu)
+ * @reqs: struct quic_request, oldest first
+ * @nreqs: their count, at most the listen() backlog
+ *
+ * Locking: @node as quic_udp_sock->listeners; @reqs and @nreqs under
+ * the socket spinlock (bh_lock_sock() in the receive path,
+ * spin_lock_bh() on sk_lock.slock in process context).
+ */
+struct quic_listener {
+	struct sock		*sk;
+	struct hlist_node	node;
+	struct list_head	reqs;
+	u32			nreqs;
+	struct rcu_head		rcu;
+};
+
 int quic_inet_listen(struct socket *sock, int backlog);
 #ifdef QUIC_HAVE_PROTO_ACCEPT_ARG
 int quic_inet_accept(struct socket *sock, struct socket *newsock,
@@ -37,7 +58,9 @@ int quic_inet_accept(struct socket *sock, struct socket *newsock,
 int quic_inet_accept(struct socket *sock, struct socket *newsock,
 		     int flags, bool kern);
 #endif
-void quic_reqs_purge(struct sock *sk);
+void quic_listener_stop(struct sock *sk);
+void quic_listener_free(struct sock *sk);
+bool quic_listener_pending(const struct sock *sk);
 void quic_listen_rcv(struct quic_udp_sock *us, struct sk_buff *skb,
 		     const struct quic_hdr *h, const union quic_addr *peer,
 		     const union quic_addr *local);

@@ -90,8 +90,6 @@ int quic_init_sock(struct sock *sk)
 	}
 	skb_queue_head_init(&qs->inq.early);
 	quic_streams_init(&qs->streams);
-	INIT_LIST_HEAD(&qs->reqs);
-	INIT_HLIST_NODE(&qs->listen_node);
 	quic_timers_init(sk);
 	INIT_WORK(&qs->conn.ku_work, quic_key_update_work);
 	INIT_WORK(&qs->conn.close_work, quic_close_work);
@@ -111,7 +109,7 @@ static void quic_free_conn_state(struct sock *sk)
 	int i;
 
 	quic_cid_set_free(sk, &qs->cids.dcids);
-	quic_reqs_purge(sk);
+	quic_listener_free(sk);
 	for (i = 0; i < QUIC_PNSPACE_MAX; i++) {
 		list_for_each_entry_safe(pkt, ptmp, &qs->space[i].sent, list) {
 			list_for_each_entry_safe(f, ftmp, &pkt->frames, list)
@@ -179,9 +177,8 @@ static void quic_close(struct sock *sk, long timeout)
 	bool linger;
 
 	lock_sock(sk);
-	if (sk->sk_state == QUIC_SS_LISTENING && qs->udp_sk)
-		quic_udp_sock_listen(sock_net(sk), qs->udp_sk,
-				     &qs->listen_node, false);
+	if (sk->sk_state == QUIC_SS_LISTENING)
+		quic_listener_stop(sk);
 	if ((sk->sk_state == QUIC_SS_ESTABLISHING ||
 	     sk->sk_state == QUIC_SS_ESTABLISHED) && !qs->conn.draining &&
 	    !qs->conn.closing) {
@@ -452,7 +449,6 @@ static __poll_t quic_poll(struct file *file, struct socket *sock,
 			  poll_table *wait)
 {
 	struct sock *sk = sock->sk;
-	struct quic_sock *qs = quic_sk(sk);
 	__poll_t mask = 0;
 	u8 shutdown;
 	int state;
@@ -461,7 +457,7 @@ static __poll_t quic_poll(struct file *file, struct socket *sock,
 
 	state = inet_sk_state_load(sk);
 	if (state == QUIC_SS_LISTENING)
-		return !list_empty(&qs->reqs) ? EPOLLIN | EPOLLRDNORM : 0;
+		return quic_listener_pending(sk) ? EPOLLIN | EPOLLRDNORM : 0;
 
 	if (READ_ONCE(sk->sk_err))
 		mask |= EPOLLERR;
@@ -1020,8 +1016,7 @@ static int quic_inet_shutdown(struct socket *sock, int how)
 	case QUIC_SS_LISTENING:
 		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | how);
 		if (how & RCV_SHUTDOWN) {
-			quic_udp_sock_listen(sock_net(sk), qs->udp_sk,
-					     &qs->listen_node, false);
+			quic_listener_stop(sk);
 			quic_set_state(sk, QUIC_SS_CLOSED);
 		}
 		break;

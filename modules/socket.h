@@ -27,6 +27,8 @@
 #include "stream.h"
 #include "timer.h"
 
+struct quic_listener;
+
 /* Socket states, on TCP's numbers so that inet helpers read them right. */
 enum quic_state {
 	QUIC_SS_CLOSED		= TCP_CLOSE,
@@ -106,10 +108,7 @@ struct quic_sock {
 
 	bool				dead;	/* being destroyed */
 
-	/* listener */
-	struct list_head		reqs;
-	u32				nreqs;
-	struct hlist_node		listen_node;
+	struct quic_listener		*listener;	/* by listen() */
 	struct hlist_node		table_node;	/* quic_net socks */
 };
 
