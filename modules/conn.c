@@ -101,10 +101,12 @@ int quic_rcv_new_cid(struct sock *sk, u64 seq, u64 prior, const u8 *data,
 	if (cid && !cid->id.len)
 		return QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
 
-	if (seq >= qs->cids.dcids.retire_prior_to && !quic_cid_find_seq(&qs->cids.dcids, seq)) {
+	if (seq >= qs->cids.dcids.retire_prior_to &&
+	    !quic_cid_find_seq(&qs->cids.dcids, seq)) {
 		id.len = len;
 		memcpy(id.data, data, len);
-		if (quic_cid_add(sk, &qs->cids.dcids, seq, &id, token, GFP_ATOMIC))
+		if (quic_cid_add(sk, &qs->cids.dcids, seq, &id, token,
+				 GFP_ATOMIC))
 			return QUIC_TRANSPORT_ERROR_INTERNAL;
 	}
 	if (prior > qs->cids.dcids.retire_prior_to) {
@@ -238,13 +240,15 @@ static void quic_debug_state(struct sock *sk, const char *why)
 	struct quic_pnspace *s = &qs->space[QUIC_CRYPTO_APP];
 
 	pr_debug("%s: sk %p serv %d: cwnd %u in_flight %u outq %u unacked %u sndbuf %d send_data %llu/%llu recv_data %llu/%llu consumed %llu rmem %d rcvbuf %d rq %u backlog %d waiters %u pto %u rtx %d ack_pending %u nranges %u next_pn %llu largest_acked %llu eliciting %u loss_time %lld\n",
-		 why, sk, qs->conn.is_serv, quic_cong_cwnd(&qs->cong), qs->rec.in_flight,
-		 qs->outq.bytes, qs->outq.unacked, READ_ONCE(sk->sk_sndbuf),
-		 qs->streams.send_data, qs->streams.send_max_data, qs->streams.recv_data,
+		 why, sk, qs->conn.is_serv, quic_cong_cwnd(&qs->cong),
+		 qs->rec.in_flight, qs->outq.bytes, qs->outq.unacked,
+		 READ_ONCE(sk->sk_sndbuf), qs->streams.send_data,
+		 qs->streams.send_max_data, qs->streams.recv_data,
 		 qs->streams.recv_max_data, qs->streams.recv_consumed,
 		 atomic_read(&sk->sk_rmem_alloc), READ_ONCE(sk->sk_rcvbuf),
 		 skb_queue_len(&sk->sk_receive_queue), sk->sk_backlog.len,
-		 qs->inq.waiters, qs->rec.pto_count, quic_timer_pending(sk, QUIC_TIMER_RTX),
+		 qs->inq.waiters, qs->rec.pto_count,
+		 quic_timer_pending(sk, QUIC_TIMER_RTX),
 		 s->ack_pending, s->nranges, s->next_pn, s->largest_acked,
 		 s->ack_eliciting_in_flight, ktime_to_us(s->loss_time));
 }
@@ -300,18 +304,20 @@ void quic_closing_start(struct sock *sk)
 	struct quic_sock *qs = quic_sk(sk);
 	u64 pto;
 
-	pto = qs->rec.smoothed_rtt + max_t(u32, 4 * qs->rec.rttvar, QUIC_GRANULARITY) +
+	pto = qs->rec.smoothed_rtt +
+	      max_t(u32, 4 * qs->rec.rttvar, QUIC_GRANULARITY) +
 	      qs->params.remote.max_ack_delay;
 	qs->conn.close_deadline = ktime_add_us(ktime_get(),
-					  max_t(u64, 3 * pto,
-						QUIC_CLOSE_PERIOD_MIN));
+					       max_t(u64, 3 * pto,
+						     QUIC_CLOSE_PERIOD_MIN));
 	qs->conn.close_replied = 0;
 }
 
 /* Derive the next 1-RTT key generation, in process context. */
 void quic_key_update_work(struct work_struct *work)
 {
-	struct quic_sock *qs = container_of(work, struct quic_sock, conn.ku_work);
+	struct quic_sock *qs = container_of(work, struct quic_sock,
+					    conn.ku_work);
 	struct sock *sk = &qs->inet.sk;
 
 	lock_sock(sk);

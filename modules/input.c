@@ -240,7 +240,8 @@ static void quic_rcv_packet_ok(struct sock *sk, struct quic_rx *rx,
 		s->ack_pending++;
 		if (rx->sp == QUIC_CRYPTO_APP && s->ack_pending == 1)
 			quic_timer_set(sk, QUIC_TIMER_ACK, jiffies +
-				       usecs_to_jiffies(qs->params.local.max_ack_delay));
+				       usecs_to_jiffies(qs->params.local
+							.max_ack_delay));
 	}
 	/* RFC 9001 section 4.9.1: a server discards Initial keys when it
 	 * first processes a Handshake packet, which also validates the
@@ -251,7 +252,8 @@ static void quic_rcv_packet_ok(struct sock *sk, struct quic_rx *rx,
 		quic_output_discard_space(sk, QUIC_CRYPTO_INITIAL);
 	}
 	/* the client learns the server's chosen source ID */
-	if (!qs->conn.is_serv && h->is_long && rx->level == QUIC_CRYPTO_INITIAL) {
+	if (!qs->conn.is_serv && h->is_long &&
+	    rx->level == QUIC_CRYPTO_INITIAL) {
 		struct quic_cid *dcid = quic_cid_active(&qs->cids.dcids);
 
 		if (dcid && dcid->seq == 0 && !qs->cids.peer_init_scid.len &&
@@ -332,7 +334,8 @@ void quic_rcv_datagram(struct sock *sk, struct sk_buff *skb)
 
 	if (qs->dead)
 		goto out;	/* its state is being freed */
-	if (qs->conn.closing && !qs->conn.draining && sk->sk_state == QUIC_SS_CLOSED) {
+	if (qs->conn.closing && !qs->conn.draining &&
+	    sk->sk_state == QUIC_SS_CLOSED) {
 		/* RFC 9000 section 10.2.1: the closing state answers what
 		 * still comes with CONNECTION_CLOSE until the period ends,
 		 * at most once per smoothed RTT (1 ms at least)

@@ -180,12 +180,14 @@ static struct sock *quic_accept_sk(struct sock *lsk, struct quic_request *req,
 	qs->params.local = lqs->params.local;
 	qs->params.config = lqs->params.config;
 	qs->conn.events = lqs->conn.events;
-	err = quic_cong_select(&qs->cong, qs->params.config.congestion_control_algo);
+	err = quic_cong_select(&qs->cong,
+			       qs->params.config.congestion_control_algo);
 	if (err)
 		goto free;
 	err = -ENOMEM;
 	if (lqs->params.alpn) {
-		qs->params.alpn = kmemdup(lqs->params.alpn, lqs->params.alpn_len + 1, GFP_KERNEL);
+		qs->params.alpn = kmemdup(lqs->params.alpn,
+					  lqs->params.alpn_len + 1, GFP_KERNEL);
 		if (!qs->params.alpn)
 			goto free;
 		qs->params.alpn_len = lqs->params.alpn_len;
@@ -211,14 +213,16 @@ static struct sock *quic_accept_sk(struct sock *lsk, struct quic_request *req,
 	qs->conn.version = req->version;
 	qs->cids.odcid = req->dcid;
 	qs->cids.peer_init_scid = req->scid;
-	err = quic_cid_add(sk, &qs->cids.dcids, 0, &req->scid, NULL, GFP_KERNEL);
+	err = quic_cid_add(sk, &qs->cids.dcids, 0, &req->scid, NULL,
+			   GFP_KERNEL);
 	if (err)
 		goto free;
 	err = quic_cid_issue(sk, &qs->cids.scids, GFP_KERNEL, &cid);
 	if (err)
 		goto free;
 	/* the client keeps using its original DCID until it hears us */
-	err = quic_cid_add(sk, &qs->cids.aliases, 0, &req->dcid, NULL, GFP_KERNEL);
+	err = quic_cid_add(sk, &qs->cids.aliases, 0, &req->dcid, NULL,
+			   GFP_KERNEL);
 	if (err)
 		goto free;
 	err = quic_crypto_initial_keys(&qs->crypto[QUIC_CRYPTO_INITIAL],

@@ -477,7 +477,7 @@ static void quic_pace_sent(struct quic_sock *qs, u32 len, ktime_t now)
 	if (ktime_before(qs->outq.pace_next, floor))
 		qs->outq.pace_next = floor;
 	qs->outq.pace_next = ktime_add_ns(qs->outq.pace_next,
-				     quic_pace_interval(qs, len));
+					  quic_pace_interval(qs, len));
 }
 
 /* Too early to send: arm the pacing timer and say so. */

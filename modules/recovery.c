@@ -105,7 +105,8 @@ static void quic_detect_lost(struct sock *sk, u8 sp, ktime_t now)
 		    ktime_us_delta(now, pkt->sent_time) >= delay) {
 			list_del(&pkt->list);
 			if (pkt->in_flight) {
-				qs->rec.in_flight -= min(qs->rec.in_flight, pkt->size);
+				qs->rec.in_flight -= min(qs->rec.in_flight,
+							 pkt->size);
 				s->ack_eliciting_in_flight--;
 				lost_send_time = pkt->sent_time;
 			}
@@ -234,7 +235,8 @@ static ktime_t quic_rtx_deadline(struct quic_sock *qs, u8 *space)
 	/* the earliest of the spaces' probe timeouts; 1-RTT ones only
 	 * once the handshake is complete, with the peer's max_ack_delay
 	 */
-	pto = qs->rec.smoothed_rtt + max_t(u32, 4 * qs->rec.rttvar, QUIC_GRANULARITY);
+	pto = qs->rec.smoothed_rtt +
+	      max_t(u32, 4 * qs->rec.rttvar, QUIC_GRANULARITY);
 	for (i = 0; i < QUIC_PNSPACE_MAX; i++) {
 		const struct quic_pnspace *s = &qs->space[i];
 		u64 d = pto;

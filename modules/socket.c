@@ -73,7 +73,8 @@ int quic_init_sock(struct sock *sk)
 	qs->params.remote = quic_default_remote_param;
 	qs->params.config = quic_default_config;
 	qs->conn.version = qs->params.config.version;
-	qs->conn.close_app = 1;	/* close() ends with an application close */
+	/* close() ends with an application close */
+	qs->conn.close_app = 1;
 	sk->sk_state = QUIC_SS_CLOSED;
 	/* connection IDs route to the socket under RCU (connid.c) */
 	sock_set_flag(sk, SOCK_RCU_FREE);
@@ -440,7 +441,8 @@ static bool quic_poll_writable(struct sock *sk)
 
 	/* lockless: streams live as long as the socket */
 	if (!quic_sndbuf_room(sk) ||
-	    READ_ONCE(qs->streams.send_data) >= READ_ONCE(qs->streams.send_max_data))
+	    READ_ONCE(qs->streams.send_data) >=
+	    READ_ONCE(qs->streams.send_max_data))
 		return false;
 	return !st || READ_ONCE(st->send_offset) < READ_ONCE(st->send_max);
 }

@@ -287,13 +287,15 @@ static int quic_sock_set_tp_ext(struct sock *sk, sockptr_t optval,
 	if (err)
 		return err;
 
-	if (!x.has_init_scid || x.init_scid.len != qs->cids.peer_init_scid.len ||
+	if (!x.has_init_scid ||
+	    x.init_scid.len != qs->cids.peer_init_scid.len ||
 	    memcmp(x.init_scid.data, qs->cids.peer_init_scid.data,
 		   x.init_scid.len))
 		return -EINVAL;
 	if (!qs->conn.is_serv) {
 		if (!x.has_orig_dcid || x.orig_dcid.len != qs->cids.odcid.len ||
-		    memcmp(x.orig_dcid.data, qs->cids.odcid.data, qs->cids.odcid.len) ||
+		    memcmp(x.orig_dcid.data, qs->cids.odcid.data,
+			   qs->cids.odcid.len) ||
 		    x.has_retry_scid)
 			return -EINVAL;
 		dcid = quic_cid_active(&qs->cids.dcids);
@@ -468,7 +470,8 @@ static int quic_sock_get_alpn(struct sock *sk, int len, sockptr_t optval,
 		return -EINVAL;
 	len = qs->params.alpn_len + 1;
 	if (copy_to_sockptr(optlen, &len, sizeof(len)) ||
-	    (qs->params.alpn_len && copy_to_sockptr(optval, qs->params.alpn, qs->params.alpn_len)) ||
+	    (qs->params.alpn_len &&
+	     copy_to_sockptr(optval, qs->params.alpn, qs->params.alpn_len)) ||
 	    copy_to_sockptr_offset(optval, qs->params.alpn_len, &nul, 1))
 		return -EFAULT;
 	return 0;
@@ -544,7 +547,8 @@ static int quic_sock_get_stream_open(struct sock *sk, int len,
 
 		sinfo.stream_id = (qs->streams.local[uni].next << 2) |
 				  (uni ? QUIC_STREAM_TYPE_UNI_MASK : 0) |
-				  (qs->conn.is_serv ? QUIC_STREAM_TYPE_SERVER_MASK : 0);
+				  (qs->conn.is_serv ?
+				   QUIC_STREAM_TYPE_SERVER_MASK : 0);
 	}
 	st = quic_stream_get_send(sk, sinfo.stream_id,
 				  sinfo.stream_flags | MSG_QUIC_STREAM_NEW, &err);

@@ -333,14 +333,14 @@ err:
  */
 void quic_stream_consumed(struct sock *sk, struct quic_stream *st, u32 len)
 {
-	struct quic_sock *qs = quic_sk(sk);
+	struct quic_stream_table *t = &quic_sk(sk)->streams;
 
 	/* the windows grow with the receive buffer the reader asked for */
-	qs->streams.recv_window = max_t(u64, qs->streams.recv_window, READ_ONCE(sk->sk_rcvbuf));
-	qs->streams.recv_consumed += len;
-	if (qs->streams.recv_max_data - qs->streams.recv_consumed < qs->streams.recv_window / 2) {
-		qs->streams.recv_max_data = qs->streams.recv_consumed + qs->streams.recv_window;
-		quic_frame_queue_max_data(sk, qs->streams.recv_max_data);
+	t->recv_window = max_t(u64, t->recv_window, READ_ONCE(sk->sk_rcvbuf));
+	t->recv_consumed += len;
+	if (t->recv_max_data - t->recv_consumed < t->recv_window / 2) {
+		t->recv_max_data = t->recv_consumed + t->recv_window;
+		quic_frame_queue_max_data(sk, t->recv_max_data);
 	}
 	if (!st)
 		return;
