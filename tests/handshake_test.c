@@ -20,22 +20,27 @@
  * - the blocking calls (quic_client_handshake, quic_server_handshake,
  *   quic_handshake) in two threads, through the wrapped sendmsg/recvmsg.
  *
- * Certificates (a CA, a server certificate for "localhost", and another CA
- * with its own "localhost" certificate) are made at start with GnuTLS in a
- * temporary directory, as are the PSK files; the PEM bytes of the
- * certificates and keys are kept in memory too, for libquic's internal
- * credential functions (libquic/internal.h: libquic.a is linked statically,
- * so its hidden symbols are at hand).  SSLKEYLOGFILE is set at start to a
- * file there.  QUIC_TEST_VERBOSE=1 shows libquic's log on stderr.
+ * The certificates (a CA, a server certificate for "localhost", and another
+ * CA with its own "localhost" certificate) and PSK files are tests/lib's
+ * (creds.h), made at start in a temporary directory, with the PSK files of
+ * the tests here; the PEM bytes of the certificates and keys are read into
+ * memory too, for libquic's internal credential functions
+ * (libquic/internal.h: libquic.a is linked statically, so its hidden
+ * symbols are at hand).  SSLKEYLOGFILE is set at start to a file there.
+ * libquic's log is kept for the checks (log_has()).
+ *
+ * Prints TAP (tests/tap.h), each test isolated in a child of its own
+ * (tests/lib/runner.h); -v or QUIC_TEST_VERBOSE=1 shows libquic's log on
+ * stderr.
+ *
+ * Usage: handshake_test [-v] [-l] [-t GLOB]...
  */
-#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -45,10 +50,11 @@
 #include <linux/quic.h>
 #include <netinet/quic.h>
 #include <gnutls/gnutls.h>
-#include <gnutls/x509.h>
 
-#include "tap.h"
+#include "lib/testlib.h"
 #include "internal.h"	/* libquic's: struct quic_cred, quic_hs_get() */
+
+#define TEST_TMO	30	/* seconds, each test */
 
 /* ================================================== the emulated kernel */
 
@@ -506,241 +512,62 @@ static void kclose(int fd)
 	pthread_mutex_unlock(&klock);
 }
 
-/* ============================================================ log */
-
-static pthread_mutex_t loglock = PTHREAD_MUTEX_INITIALIZER;
-static char logbuf[1 << 20];
-static size_t loglen;
-static int log_verbose;
-
-static void test_log(int level, const char *msg)
-{
-	size_t n = strlen(msg);
-
-	if (log_verbose)
-		fprintf(stderr, "libquic[%d]: %s\n", level, msg);
-	pthread_mutex_lock(&loglock);
-	if (loglen + n + 1 < sizeof(logbuf)) {
-		memcpy(logbuf + loglen, msg, n);
-		logbuf[loglen + n] = '\n';
-		loglen += n + 1;
-		logbuf[loglen] = '\0';
-	}
-	pthread_mutex_unlock(&loglock);
-}
-
-static void log_clear(void)
-{
-	pthread_mutex_lock(&loglock);
-	loglen = 0;
-	logbuf[0] = '\0';
-	pthread_mutex_unlock(&loglock);
-}
-
-static bool log_has(const char *s)
-{
-	bool found;
-
-	pthread_mutex_lock(&loglock);
-	found = strstr(logbuf, s) != NULL;
-	pthread_mutex_unlock(&loglock);
-	return found;
-}
-
 /* ===================================================== files and keys */
 
-static char dir[256];
-static char f_ca[300], f_srv_cert[300], f_srv_key[300];
-static char f_rogue_ca[300], f_rogue_cert[300], f_rogue_key[300];
-static char f_psk[300], f_psk_srv[300], f_psk_wrong[300], f_psk_bob[300];
+/* Beside creds.h's files, in creds.dir: the PSK files of the tests here
+ * (a client's with a comment, a server's with two identities, one of an
+ * identity the server lacks), a file that is neither a key nor PSKs, and
+ * the key log.
+ */
+static char f_psk[300], f_psk_srv[300], f_psk_bob[300];
 static char f_garbage[300];
 static char f_keylog[300];
-static bool setup_ok;
 
-/* The PEM bytes of the files: [0] the CA, [1] the server's certificate,
- * [2] its key.
+/* The PEM bytes of creds.h's files: [0] the CA, [1] the server's
+ * certificate, [2] its key.
  */
 static gnutls_datum_t pem_good[3], pem_rogue[3];
 
-static const char psk_alice[] = "2b7e151628aed2a6abf7158809cf4f3c2b7e151628aed2a6abf7158809cf4f3c";
-static const char psk_other[] = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+static gnutls_anti_replay_t anti_replay;
 
-static int write_file(const char *path, const void *data, size_t len)
+static int ar_add(void *p, time_t t, const gnutls_datum_t *k,
+		  const gnutls_datum_t *d)
 {
-	FILE *f = fopen(path, "w");
-
-	if (!f)
-		return -1;
-	if (fwrite(data, 1, len, f) != len) {
-		fclose(f);
-		return -1;
-	}
-	return fclose(f);
-}
-
-/* @crt (else @key) as PEM into the file @path, and into @d, which the
- * caller gnutls_free()s: the files and the bytes in memory are the same.
- */
-static int export_pem(const char *path, gnutls_x509_crt_t crt,
-		      gnutls_x509_privkey_t key, gnutls_datum_t *d)
-{
-	int ret;
-
-	if (crt)
-		ret = gnutls_x509_crt_export2(crt, GNUTLS_X509_FMT_PEM, d);
-	else
-		ret = gnutls_x509_privkey_export2(key, GNUTLS_X509_FMT_PEM, d);
-	if (ret) {
-		d->data = NULL;
-		d->size = 0;
-		return -1;
-	}
-	return write_file(path, d->data, d->size);
-}
-
-/* A certificate with a fresh P-256 key, signed by @ikey (self if NULL). */
-static int make_cert(gnutls_x509_crt_t *pcrt, gnutls_x509_privkey_t *pkey,
-		     gnutls_x509_crt_t issuer, gnutls_x509_privkey_t ikey,
-		     const char *cn, const char *dns)
-{
-	static unsigned int serial = 1;
-	unsigned char id[64], sn[4];
-	size_t idlen = sizeof(id);
-	gnutls_x509_privkey_t key;
-	gnutls_x509_crt_t crt;
-	time_t now = time(NULL);
-
-	if (gnutls_x509_privkey_init(&key) ||
-	    gnutls_x509_privkey_generate(key, GNUTLS_PK_ECDSA,
-		GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0) ||
-	    gnutls_x509_crt_init(&crt))
-		return -1;
-	sn[0] = 0x10;
-	sn[1] = (unsigned char)(serial >> 16);
-	sn[2] = (unsigned char)(serial >> 8);
-	sn[3] = (unsigned char)serial++;
-	if (gnutls_x509_crt_set_version(crt, 3) ||
-	    gnutls_x509_crt_set_serial(crt, sn, sizeof(sn)) ||
-	    gnutls_x509_crt_set_activation_time(crt, now - 3600) ||
-	    gnutls_x509_crt_set_expiration_time(crt, now + 30 * 86400) ||
-	    gnutls_x509_crt_set_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0,
-					  cn, strlen(cn)) ||
-	    gnutls_x509_crt_set_key(crt, key) ||
-	    gnutls_x509_crt_get_key_id(crt, 0, id, &idlen) ||
-	    gnutls_x509_crt_set_subject_key_id(crt, id, idlen))
-		return -1;
-	if (!issuer) {
-		if (gnutls_x509_crt_set_basic_constraints(crt, 1, -1) ||
-		    gnutls_x509_crt_set_key_usage(crt, GNUTLS_KEY_KEY_CERT_SIGN |
-						  GNUTLS_KEY_CRL_SIGN))
-			return -1;
-	} else {
-		idlen = sizeof(id);
-		if (gnutls_x509_crt_set_basic_constraints(crt, 0, -1) ||
-		    gnutls_x509_crt_set_key_usage(crt,
-					GNUTLS_KEY_DIGITAL_SIGNATURE) ||
-		    gnutls_x509_crt_set_subject_alt_name(crt,
-					GNUTLS_SAN_DNSNAME, dns, strlen(dns),
-					GNUTLS_FSAN_SET) ||
-		    gnutls_x509_crt_set_key_purpose_oid(crt,
-					GNUTLS_KP_TLS_WWW_SERVER, 0) ||
-		    gnutls_x509_crt_get_subject_key_id(issuer, id, &idlen,
-						       NULL) ||
-		    gnutls_x509_crt_set_authority_key_id(crt, id, idlen))
-			return -1;
-	}
-	if (gnutls_x509_crt_sign2(crt, issuer ? issuer : crt,
-				  issuer ? ikey : key, GNUTLS_DIG_SHA256, 0))
-		return -1;
-	*pcrt = crt;
-	*pkey = key;
+	(void)p;
+	(void)t;
+	(void)k;
+	(void)d;
 	return 0;
 }
 
-/* A CA and a "localhost" certificate it signed, into three files and
- * @pem (the CA, the server's certificate, its key).
- */
-static int make_ca_and_server(const char *ca_path, const char *cert_path,
-			      const char *key_path, const char *ca_cn,
-			      gnutls_datum_t pem[3])
+/* In the runner, after creds_setup(): what every test inherits. */
+static int setup(void)
 {
-	gnutls_x509_crt_t ca, srv;
-	gnutls_x509_privkey_t ca_key, srv_key;
-	int ret;
+	const char *good[3] = { creds.ca, creds.srv_cert, creds.srv_key };
+	const char *rogue[3] = { creds.rogue_ca, creds.rogue_cert,
+				 creds.rogue_key };
+	int i;
 
-	if (make_cert(&ca, &ca_key, NULL, NULL, ca_cn, NULL) ||
-	    make_cert(&srv, &srv_key, ca, ca_key, "localhost", "localhost"))
+	/* before any handshake: GnuTLS reads it once */
+	snprintf(f_keylog, sizeof(f_keylog), "%s/keylog.txt", creds.dir);
+	setenv("SSLKEYLOGFILE", f_keylog, 1);
+	if (creds_file(f_psk, sizeof(f_psk), "client.psk",
+		       "# a comment\n\nalice:%s\n", psk_hex) ||
+	    creds_file(f_psk_srv, sizeof(f_psk_srv), "server.psk",
+		       "carol:%s\nalice:%s\n", psk_hex_wrong, psk_hex) ||
+	    creds_file(f_psk_bob, sizeof(f_psk_bob), "bob.psk", "bob:%s\n",
+		       psk_hex) ||
+	    creds_file(f_garbage, sizeof(f_garbage), "garbage.txt",
+		       "neither a key nor PSKs\n"))
 		return -1;
-	ret = export_pem(ca_path, ca, NULL, &pem[0]) ||
-	      export_pem(cert_path, srv, NULL, &pem[1]) ||
-	      export_pem(key_path, NULL, srv_key, &pem[2]);
-	gnutls_x509_crt_deinit(ca);
-	gnutls_x509_crt_deinit(srv);
-	gnutls_x509_privkey_deinit(ca_key);
-	gnutls_x509_privkey_deinit(srv_key);
-	return ret ? -1 : 0;
-}
-
-static int setup_files(void)
-{
-	char buf[256];
-	int n;
-
-#define PATH(var, name) snprintf(var, sizeof(var), "%s/%s", dir, name)
-	PATH(f_ca, "ca.pem");
-	PATH(f_srv_cert, "server.pem");
-	PATH(f_srv_key, "server.key");
-	PATH(f_rogue_ca, "rogue-ca.pem");
-	PATH(f_rogue_cert, "rogue-server.pem");
-	PATH(f_rogue_key, "rogue-server.key");
-	PATH(f_psk, "client.psk");
-	PATH(f_psk_srv, "server.psk");
-	PATH(f_psk_wrong, "wrong.psk");
-	PATH(f_psk_bob, "bob.psk");
-	PATH(f_garbage, "garbage.txt");
-#undef PATH
-	if (make_ca_and_server(f_ca, f_srv_cert, f_srv_key, "libquic test CA",
-			       pem_good) ||
-	    make_ca_and_server(f_rogue_ca, f_rogue_cert, f_rogue_key,
-			       "some other CA", pem_rogue))
+	for (i = 0; i < 3; i++)
+		if (gnutls_load_file(good[i], &pem_good[i]) ||
+		    gnutls_load_file(rogue[i], &pem_rogue[i]))
+			return -1;
+	if (gnutls_anti_replay_init(&anti_replay))
 		return -1;
-	n = snprintf(buf, sizeof(buf), "# a comment\n\nalice:%s\n", psk_alice);
-	if (write_file(f_psk, buf, (size_t)n))
-		return -1;
-	n = snprintf(buf, sizeof(buf), "carol:%s\nalice:%s\n", psk_other,
-		     psk_alice);
-	if (write_file(f_psk_srv, buf, (size_t)n))
-		return -1;
-	n = snprintf(buf, sizeof(buf), "alice:%s\n", psk_other);
-	if (write_file(f_psk_wrong, buf, (size_t)n))
-		return -1;
-	n = snprintf(buf, sizeof(buf), "bob:%s\n", psk_alice);
-	if (write_file(f_psk_bob, buf, (size_t)n))
-		return -1;
-	if (write_file(f_garbage, "neither a key nor PSKs\n", 23))
-		return -1;
+	gnutls_anti_replay_set_add_function(anti_replay, ar_add);
 	return 0;
-}
-
-static void remove_dir(void)
-{
-	struct dirent *e;
-	char path[600];
-	DIR *d;
-
-	if (!dir[0] || getenv("QUIC_TEST_KEEP"))
-		return;
-	d = opendir(dir);
-	if (d) {
-		while ((e = readdir(d))) {
-			if (e->d_name[0] == '.')
-				continue;
-			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-			unlink(path);
-		}
-		closedir(d);
-	}
-	rmdir(dir);
 }
 
 /* ======================================== sessions set up by the test */
@@ -760,37 +587,6 @@ struct cfg {
 	struct quic_psk_match	*match_s;	/* for a server with PSKs */
 };
 
-static gnutls_certificate_credentials_t cred_c, cred_s, cred_rogue;
-static gnutls_anti_replay_t anti_replay;
-
-static int ar_add(void *p, time_t t, const gnutls_datum_t *k,
-		  const gnutls_datum_t *d)
-{
-	(void)p;
-	(void)t;
-	(void)k;
-	(void)d;
-	return 0;
-}
-
-static int setup_creds(void)
-{
-	if (gnutls_certificate_allocate_credentials(&cred_c) ||
-	    gnutls_certificate_set_x509_trust_file(cred_c, f_ca,
-						   GNUTLS_X509_FMT_PEM) != 1 ||
-	    gnutls_certificate_allocate_credentials(&cred_s) ||
-	    gnutls_certificate_set_x509_key_file(cred_s, f_srv_cert, f_srv_key,
-						 GNUTLS_X509_FMT_PEM) ||
-	    gnutls_certificate_allocate_credentials(&cred_rogue) ||
-	    gnutls_certificate_set_x509_key_file(cred_rogue, f_rogue_cert,
-						 f_rogue_key,
-						 GNUTLS_X509_FMT_PEM) ||
-	    gnutls_anti_replay_init(&anti_replay))
-		return -1;
-	gnutls_anti_replay_set_add_function(anti_replay, ar_add);
-	return 0;
-}
-
 static gnutls_session_t new_client(const struct cfg *cfg, int fd)
 {
 	const char *host = cfg->host ? cfg->host : "localhost";
@@ -800,7 +596,8 @@ static gnutls_session_t new_client(const struct cfg *cfg, int fd)
 			    GNUTLS_NO_END_OF_EARLY_DATA))
 		return NULL;
 	if ((cfg->qcred_c ? quic_cred_apply(s, cfg->qcred_c, NULL) :
-	     gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, cred_c) ||
+	     gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE,
+				    creds.x509_cli) ||
 	     gnutls_priority_set_direct(s, cfg->prio_c ? cfg->prio_c :
 					QUIC_PRIORITY, NULL)) ||
 	    gnutls_server_name_set(s, GNUTLS_NAME_DNS, host, strlen(host)) ||
@@ -829,7 +626,8 @@ static gnutls_session_t new_server(const struct cfg *cfg, int fd)
 		return NULL;
 	if ((cfg->qcred_s ? quic_cred_apply(s, cfg->qcred_s, cfg->match_s) :
 	     gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE,
-				    cfg->cert ? cred_rogue : cred_s) ||
+				    cfg->cert ? creds.x509_rogue :
+						creds.x509_srv) ||
 	     gnutls_priority_set_direct(s, cfg->prio_s ? cfg->prio_s :
 					QUIC_PRIORITY, NULL)) ||
 	    (cfg->alpn_s && quic_session_set_alpn(s, cfg->alpn_s,
@@ -1120,11 +918,12 @@ static void check_close(struct ksock *k, uint32_t errcode)
 
 /* ============================================== step-API test cases */
 
-static void test_x509(void)
+static void test_x509(const void *arg)
 {
 	struct cfg cfg = {};
 	struct run *r = run_cfg(&cfg);
 
+	(void)arg;
 	REQUIRE(r);
 	CHECK(r->finished);
 	CHECK_EQ(r->c.ret, 0);
@@ -1147,15 +946,29 @@ static void test_x509(void)
 	run_free(r);
 }
 
-static void cipher_case(const char *name, uint32_t type)
+/* One cipher suite alone: its GnuTLS name, the kernel's type. */
+struct cipher_case {
+	const char	*name;
+	uint32_t	type;
+};
+
+static const struct cipher_case ciphers[] = {
+	{ "AES-128-GCM", TLS_CIPHER_AES_GCM_128 },
+	{ "AES-256-GCM", TLS_CIPHER_AES_GCM_256 },
+	{ "AES-128-CCM", TLS_CIPHER_AES_CCM_128 },
+	{ "CHACHA20-POLY1305", TLS_CIPHER_CHACHA20_POLY1305 },
+};
+
+static void test_cipher(const void *arg)
 {
+	const struct cipher_case *k = arg;
 	char prio[512];
 	struct cfg cfg = {};
 	struct run *r;
 
 	snprintf(prio, sizeof(prio),
 		 "NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+%s:"
-		 "%%DISABLE_TLS13_COMPAT_MODE", name);
+		 "%%DISABLE_TLS13_COMPAT_MODE", k->name);
 	cfg.prio_c = prio;
 	cfg.prio_s = prio;
 	r = run_cfg(&cfg);
@@ -1163,37 +976,18 @@ static void cipher_case(const char *name, uint32_t type)
 	CHECK(r->finished);
 	CHECK_EQ(r->c.ret, 0);
 	CHECK_EQ(r->s.ret, 0);
-	check_complete(&r->p, type);
+	check_complete(&r->p, k->type);
 	run_free(r);
 }
 
-static void test_aes128gcm(void)
-{
-	cipher_case("AES-128-GCM", TLS_CIPHER_AES_GCM_128);
-}
-
-static void test_aes256gcm(void)
-{
-	cipher_case("AES-256-GCM", TLS_CIPHER_AES_GCM_256);
-}
-
-static void test_aes128ccm(void)
-{
-	cipher_case("AES-128-CCM", TLS_CIPHER_AES_CCM_128);
-}
-
-static void test_chacha20(void)
-{
-	cipher_case("CHACHA20-POLY1305", TLS_CIPHER_CHACHA20_POLY1305);
-}
-
-static void test_alpn(void)
+static void test_alpn(const void *arg)
 {
 	struct cfg cfg = { .alpn_c = "smbd,h3", .alpn_s = "h3" };
 	struct run *r = run_cfg(&cfg);
 	char alpn[16];
 	size_t len = sizeof(alpn);
 
+	(void)arg;
 	REQUIRE(r);
 	CHECK(r->finished);
 	CHECK_EQ(r->c.ret, 0);
@@ -1215,11 +1009,12 @@ static void test_alpn(void)
 	run_free(r);
 }
 
-static void test_alpn_mismatch(void)
+static void test_alpn_mismatch(const void *arg)
 {
 	struct cfg cfg = { .alpn_c = "smbd", .alpn_s = "h3" };
 	struct run *r = run_cfg(&cfg);
 
+	(void)arg;
 	REQUIRE(r);
 	CHECK(r->finished);
 	CHECK_EQ(r->s.ret, -EPROTO);
@@ -1231,11 +1026,12 @@ static void test_alpn_mismatch(void)
 }
 
 /* RFC 9001 section 8.1 on the client: offered, none agreed. */
-static void test_alpn_server_none(void)
+static void test_alpn_server_none(const void *arg)
 {
 	struct cfg cfg = { .alpn_c = "h3" };
 	struct run *r = run_cfg(&cfg);
 
+	(void)arg;
 	REQUIRE(r);
 	CHECK(r->finished);
 	CHECK_EQ(r->c.ret, -EPROTO);
@@ -1246,11 +1042,12 @@ static void test_alpn_server_none(void)
 	run_free(r);
 }
 
-static void test_wrong_host_step(void)
+static void test_wrong_host_step(const void *arg)
 {
 	struct cfg cfg = { .host = "example.org" };
 	struct run *r = run_cfg(&cfg);
 
+	(void)arg;
 	REQUIRE(r);
 	CHECK(r->finished);
 	CHECK_EQ(r->c.ret, -EKEYREJECTED);
@@ -1304,11 +1101,12 @@ static void tamper_ch_tp(uint8_t level, uint8_t *data, size_t len)
 		rename_ext(data, len, 0x39, 0xfa39);
 }
 
-static void test_missing_tp_server(void)
+static void test_missing_tp_server(const void *arg)
 {
 	struct cfg cfg = {};
 	struct run *r = run_new(&cfg);
 
+	(void)arg;
 	REQUIRE(r);
 	r->p.c->tamper = tamper_ch_tp;
 	r->finished = drive(&r->c, &r->s);
@@ -1350,11 +1148,12 @@ static int raw_secret(gnutls_session_t s, gnutls_record_encryption_level_t l,
 }
 
 /* A server that does not know QUIC's extension leaves it out. */
-static void test_missing_tp_client(void)
+static void test_missing_tp_client(const void *arg)
 {
 	struct cfg cfg = {};
 	struct run *r = run_new(&cfg);
 
+	(void)arg;
 	REQUIRE(r);
 	r->s.raw = 1;
 	gnutls_handshake_set_read_function(r->s.s, raw_read);
@@ -1369,11 +1168,12 @@ static void test_missing_tp_client(void)
 	run_free(r);
 }
 
-static void test_tp_get_fails(void)
+static void test_tp_get_fails(const void *arg)
 {
 	struct cfg cfg = {};
 	struct run *r = run_new(&cfg);
 
+	(void)arg;
 	REQUIRE(r);
 	r->p.c->tp_get_errno = ENOPROTOOPT;
 	r->finished = drive(&r->c, &r->s);
@@ -1384,11 +1184,12 @@ static void test_tp_get_fails(void)
 	run_free(r);
 }
 
-static void test_tp_set_refused(void)
+static void test_tp_set_refused(const void *arg)
 {
 	struct cfg cfg = {};
 	struct run *r = run_new(&cfg);
 
+	(void)arg;
 	REQUIRE(r);
 	r->p.s->tp_set_errno = EINVAL;
 	r->finished = drive(&r->c, &r->s);
@@ -1399,11 +1200,12 @@ static void test_tp_set_refused(void)
 	run_free(r);
 }
 
-static void test_partial_delivery(void)
+static void test_partial_delivery(const void *arg)
 {
 	struct cfg cfg = { .alpn_c = "h3", .alpn_s = "h3" };
 	struct run *r = run_new(&cfg);
 
+	(void)arg;
 	REQUIRE(r);
 	r->p.c->chunk = 7;
 	r->p.s->chunk = 7;
@@ -1416,7 +1218,7 @@ static void test_partial_delivery(void)
 }
 
 /* The server takes only P-384: a HelloRetryRequest, two ClientHellos. */
-static void test_hello_retry(void)
+static void test_hello_retry(const void *arg)
 {
 	struct cfg cfg = {
 		.prio_s = "NORMAL:-VERS-ALL:+VERS-TLS1.3:-GROUP-ALL:"
@@ -1424,6 +1226,7 @@ static void test_hello_retry(void)
 	};
 	struct run *r = run_cfg(&cfg);
 
+	(void)arg;
 	REQUIRE(r);
 	CHECK(r->finished);
 	CHECK_EQ(r->c.ret, 0);
@@ -1434,7 +1237,7 @@ static void test_hello_retry(void)
 }
 
 /* EINTR, EAGAIN and a short send hand the step back as it was. */
-static void test_step_retry(void)
+static void test_step_retry(const void *arg)
 {
 	struct cfg cfg = {};
 	struct run *r = run_new(&cfg);
@@ -1445,6 +1248,7 @@ static void test_step_retry(void)
 	ssize_t n;
 	int ret;
 
+	(void)arg;
 	REQUIRE(r);
 	REQUIRE_EQ(quic_handshake_init(r->c.s, &r->c.step), 0);
 	r->c.started = 1;
@@ -1492,12 +1296,13 @@ static void test_step_retry(void)
 }
 
 /* A failed recvmsg ends it with that errno; the failure sticks. */
-static void test_step_syscall_error(void)
+static void test_step_syscall_error(const void *arg)
 {
 	struct cfg cfg = {};
 	struct run *r = run_new(&cfg);
 	int ret;
 
+	(void)arg;
 	REQUIRE(r);
 	REQUIRE_EQ(quic_handshake_init(r->s.s, &r->s.step), 0);
 	r->s.step->retval = -1;
@@ -1513,7 +1318,7 @@ static void test_step_syscall_error(void)
 	run_free(r);
 }
 
-static void test_bad_args(void)
+static void test_bad_args(const void *arg)
 {
 	struct cfg cfg = {};
 	struct run *r = run_new(&cfg);
@@ -1521,6 +1326,7 @@ static void test_bad_args(void)
 	char buf[16];
 	size_t len = sizeof(buf);
 
+	(void)arg;
 	REQUIRE(r);
 	CHECK_EQ(quic_handshake_init(NULL, &step), -EINVAL);
 	CHECK_EQ(quic_handshake_init(r->c.s, NULL), -EINVAL);
@@ -1535,24 +1341,24 @@ static void test_bad_args(void)
 	CHECK_EQ(quic_session_get_alpn(r->c.s, buf, &len), -ENODATA);
 	CHECK_EQ(quic_session_set_data(r->c.s, "garbage", 7), -EINVAL);
 	CHECK_EQ(quic_server_handshake(r->p.sfd, NULL, NULL, NULL), -EINVAL);
-	CHECK_EQ(quic_server_handshake(-1, f_srv_key, f_srv_cert, NULL), -EINVAL);
+	CHECK_EQ(quic_server_handshake(-1, creds.srv_key, creds.srv_cert, NULL), -EINVAL);
 	CHECK_EQ(quic_client_handshake(-1, NULL, NULL, NULL), -EINVAL);
 	log_clear();
 	CHECK_EQ(quic_server_handshake(r->p.sfd, "/nonexistent/server.key",
-				       f_srv_cert, NULL), -ENOENT);
+				       creds.srv_cert, NULL), -ENOENT);
 	CHECK(log_has("/nonexistent/server.key"));
 	CHECK_EQ(quic_client_handshake(r->p.cfd, "/nonexistent/client.psk",
 				       NULL, NULL), -ENOENT);
 	CHECK(log_has("/nonexistent/client.psk"));
 	/* a certificate as the key */
 	log_clear();
-	CHECK_EQ(quic_server_handshake(r->p.sfd, f_srv_cert, f_srv_cert, NULL),
+	CHECK_EQ(quic_server_handshake(r->p.sfd, creds.srv_cert, creds.srv_cert, NULL),
 		 -EINVAL);
-	CHECK(log_has(f_srv_cert));
+	CHECK(log_has(creds.srv_cert));
 	/* a PEM file as a PSK file, and a file that is neither */
-	CHECK_EQ(quic_server_handshake(r->p.sfd, f_srv_key, NULL, NULL), -EINVAL);
-	CHECK_EQ(quic_client_handshake(r->p.cfd, f_ca, NULL, NULL), -EINVAL);
-	CHECK_EQ(quic_server_handshake(r->p.sfd, f_ca, NULL, NULL), -EINVAL);
+	CHECK_EQ(quic_server_handshake(r->p.sfd, creds.srv_key, NULL, NULL), -EINVAL);
+	CHECK_EQ(quic_client_handshake(r->p.cfd, creds.ca, NULL, NULL), -EINVAL);
+	CHECK_EQ(quic_server_handshake(r->p.sfd, creds.ca, NULL, NULL), -EINVAL);
 	CHECK_EQ(quic_client_handshake(r->p.cfd, f_garbage, NULL, NULL),
 		 -EINVAL);
 	CHECK_EQ(quic_server_handshake(r->p.sfd, f_garbage, NULL, NULL),
@@ -1563,20 +1369,7 @@ static void test_bad_args(void)
 	run_free(r);
 }
 
-static char *hex(const uint8_t *p, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-	return out;
-}
-
-static void test_keylog(void)
+static void test_keylog(const void *arg)
 {
 	static const char *labels[] = {
 		"CLIENT_HANDSHAKE_TRAFFIC_SECRET",
@@ -1592,6 +1385,7 @@ static void test_keylog(void)
 	int lines = 0, i;
 	FILE *f;
 
+	(void)arg;
 	REQUIRE(r);
 	CHECK(r->finished);
 	CHECK_EQ(r->c.ret, 0);
@@ -1626,13 +1420,14 @@ static void test_keylog(void)
 	run_free(r);
 }
 
-static void test_resumption_step(void)
+static void test_resumption_step(const void *arg)
 {
 	struct cfg cfg = { .tickets = 1, .alpn_c = "h3", .alpn_s = "h3" };
 	struct run *r = run_cfg(&cfg), *r2;
 	uint8_t data[8192];
 	size_t len = sizeof(data), small = 8;
 
+	(void)arg;
 	REQUIRE(r);
 	CHECK(r->finished);
 	CHECK_EQ(r->s.ret, 0);
@@ -1721,17 +1516,18 @@ static bool run_threads(struct thr *c, struct thr *s)
 	return __atomic_load_n(&wrapped_io, __ATOMIC_RELAXED) > io;
 }
 
-static void test_blocking_x509(void)
+static void test_blocking_x509(const void *arg)
 {
 	struct kpair p;
 	struct thr c = { .fn = thr_client, .b = "localhost", .c = "smbd,h3" };
 	struct thr s = { .fn = thr_server, .c = "h3" };
 
+	(void)arg;
 	REQUIRE_SYS(kpair_open(&p));
 	c.fd = p.cfd;
 	s.fd = p.sfd;
-	s.a = f_srv_key;
-	s.b = f_srv_cert;
+	s.a = creds.srv_key;
+	s.b = creds.srv_cert;
 	CHECK(run_threads(&c, &s));
 	CHECK_EQ(c.ret, 0);
 	CHECK_EQ(s.ret, 0);
@@ -1742,17 +1538,18 @@ static void test_blocking_x509(void)
 }
 
 /* No name: no name check, but the chain is verified. */
-static void test_blocking_no_hostname(void)
+static void test_blocking_no_hostname(const void *arg)
 {
 	struct kpair p;
 	struct thr c = { .fn = thr_client };
 	struct thr s = { .fn = thr_server };
 
+	(void)arg;
 	REQUIRE_SYS(kpair_open(&p));
 	c.fd = p.cfd;
 	s.fd = p.sfd;
-	s.a = f_srv_key;
-	s.b = f_srv_cert;
+	s.a = creds.srv_key;
+	s.b = creds.srv_cert;
 	CHECK(run_threads(&c, &s));
 	CHECK_EQ(c.ret, 0);
 	CHECK_EQ(s.ret, 0);
@@ -1762,8 +1559,8 @@ static void test_blocking_no_hostname(void)
 	REQUIRE_SYS(kpair_open(&p));
 	c.fd = p.cfd;
 	s.fd = p.sfd;
-	s.a = f_rogue_key;
-	s.b = f_rogue_cert;
+	s.a = creds.rogue_key;
+	s.b = creds.rogue_cert;
 	CHECK(run_threads(&c, &s));
 	CHECK_EQ(c.ret, -EKEYREJECTED);
 	CHECK_EQ(s.ret, -ECONNREFUSED);
@@ -1771,17 +1568,18 @@ static void test_blocking_no_hostname(void)
 	kpair_close(&p);
 }
 
-static void test_blocking_wrong_host(void)
+static void test_blocking_wrong_host(const void *arg)
 {
 	struct kpair p;
 	struct thr c = { .fn = thr_client, .b = "wrong.example" };
 	struct thr s = { .fn = thr_server };
 
+	(void)arg;
 	REQUIRE_SYS(kpair_open(&p));
 	c.fd = p.cfd;
 	s.fd = p.sfd;
-	s.a = f_srv_key;
-	s.b = f_srv_cert;
+	s.a = creds.srv_key;
+	s.b = creds.srv_cert;
 	log_clear();
 	CHECK(run_threads(&c, &s));
 	CHECK_EQ(c.ret, -EKEYREJECTED);
@@ -1794,17 +1592,18 @@ static void test_blocking_wrong_host(void)
 	kpair_close(&p);
 }
 
-static void test_blocking_untrusted(void)
+static void test_blocking_untrusted(const void *arg)
 {
 	struct kpair p;
 	struct thr c = { .fn = thr_client, .b = "localhost" };
 	struct thr s = { .fn = thr_server };
 
+	(void)arg;
 	REQUIRE_SYS(kpair_open(&p));
 	c.fd = p.cfd;
 	s.fd = p.sfd;
-	s.a = f_rogue_key;
-	s.b = f_rogue_cert;
+	s.a = creds.rogue_key;
+	s.b = creds.rogue_cert;
 	CHECK(run_threads(&c, &s));
 	CHECK_EQ(c.ret, -EKEYREJECTED);
 	CHECK_EQ(s.ret, -ECONNREFUSED);
@@ -1812,12 +1611,13 @@ static void test_blocking_untrusted(void)
 	kpair_close(&p);
 }
 
-static void test_blocking_psk(void)
+static void test_blocking_psk(const void *arg)
 {
 	struct kpair p;
 	struct thr c = { .fn = thr_client, .b = "localhost" };
 	struct thr s = { .fn = thr_server };
 
+	(void)arg;
 	REQUIRE_SYS(kpair_open(&p));
 	c.fd = p.cfd;
 	c.a = f_psk;
@@ -1830,16 +1630,17 @@ static void test_blocking_psk(void)
 	kpair_close(&p);
 }
 
-static void test_blocking_psk_wrong(void)
+static void test_blocking_psk_wrong(const void *arg)
 {
 	struct kpair p;
 	struct thr c = { .fn = thr_client };
 	struct thr s = { .fn = thr_server };
 
+	(void)arg;
 	/* the right identity with another key */
 	REQUIRE_SYS(kpair_open(&p));
 	c.fd = p.cfd;
-	c.a = f_psk_wrong;
+	c.a = creds.psk_wrong;
 	s.fd = p.sfd;
 	s.a = f_psk_srv;
 	CHECK(run_threads(&c, &s));
@@ -1866,19 +1667,20 @@ static void test_blocking_psk_wrong(void)
 	kpair_close(&p);
 }
 
-static void test_blocking_socket_alpn(void)
+static void test_blocking_socket_alpn(const void *arg)
 {
 	struct kpair p;
 	struct thr c = { .fn = thr_client, .b = "localhost" };
 	struct thr s = { .fn = thr_server };
 
+	(void)arg;
 	REQUIRE_SYS(kpair_open(&p));
 	strcpy(p.c->alpn_sock, "smbd, h3");
 	strcpy(p.s->alpn_sock, "h3,smbd");
 	c.fd = p.cfd;
 	s.fd = p.sfd;
-	s.a = f_srv_key;
-	s.b = f_srv_cert;
+	s.a = creds.srv_key;
+	s.b = creds.srv_cert;
 	CHECK(run_threads(&c, &s));
 	CHECK_EQ(c.ret, 0);
 	CHECK_EQ(s.ret, 0);
@@ -1888,23 +1690,22 @@ static void test_blocking_socket_alpn(void)
 	kpair_close(&p);
 }
 
-static void test_blocking_timeout(void)
+static void test_blocking_timeout(const void *arg)
 {
 	struct kpair p;
 	struct thr s = { .fn = thr_server };
-	struct timespec t0, t1;
-	long ms;
+	double t0, ms;
 
+	(void)arg;
 	REQUIRE_SYS(kpair_open(&p));
 	p.s->timeout_ms = 200;
 	s.fd = p.sfd;
-	s.a = f_srv_key;
-	s.b = f_srv_cert;
+	s.a = creds.srv_key;
+	s.b = creds.srv_cert;
 	log_clear();
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = now_s();
 	s.ret = thr_server(&s);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	ms = (now_s() - t0) * 1000;
 	CHECK_EQ(s.ret, -ETIMEDOUT);
 	CHECK(ms >= 150);
 	CHECK(log_has("timed out"));
@@ -1927,7 +1728,7 @@ static void capture_initial(uint8_t level, uint8_t *data, size_t len)
 /* Resumption and 0-RTT against quic_server_handshake(), whose socket
  * gives a ticket key; the client is a session run by quic_handshake().
  */
-static void test_blocking_resumption(void)
+static void test_blocking_resumption(const void *arg)
 {
 	struct cfg cfg = {};
 	struct kpair p;
@@ -1936,14 +1737,15 @@ static void test_blocking_resumption(void)
 	uint8_t data[8192];
 	size_t len = sizeof(data);
 
+	(void)arg;
 	REQUIRE_SYS(kpair_open(&p));
 	p.s->has_ticket_key = 1;
 	c.fd = p.cfd;
 	c.s = new_client(&cfg, p.cfd);
 	REQUIRE(c.s);
 	s.fd = p.sfd;
-	s.a = f_srv_key;
-	s.b = f_srv_cert;
+	s.a = creds.srv_key;
+	s.b = creds.srv_cert;
 	CHECK(run_threads(&c, &s));
 	CHECK_EQ(c.ret, 0);
 	CHECK_EQ(s.ret, 0);
@@ -2040,7 +1842,7 @@ static bool same_cert(const gnutls_datum_t *d, const gnutls_datum_t *pem)
 	return same;
 }
 
-static void test_cred_x509_mem(void)
+static void test_cred_x509_mem(const void *arg)
 {
 	struct quic_cred cc = {}, sc = {}, other = {}, scratch = {};
 	gnutls_datum_t junk = { (unsigned char *)"no certificate", 14 };
@@ -2053,6 +1855,7 @@ static void test_cred_x509_mem(void)
 	uint32_t mem_close = 0;
 	struct kpair p;
 
+	(void)arg;
 	/* the trust and the server's key and chain, from the PEM bytes */
 	CHECK_EQ(quic_cred_add_trust(&cc, &pem_good[0], GNUTLS_X509_FMT_PEM,
 				     "the test CA"), 1);
@@ -2109,8 +1912,8 @@ static void test_cred_x509_mem(void)
 	if (CHECK_SYS(kpair_open(&p))) {
 		fc.fd = p.cfd;
 		fs.fd = p.sfd;
-		fs.a = f_rogue_key;
-		fs.b = f_rogue_cert;
+		fs.a = creds.rogue_key;
+		fs.b = creds.rogue_cert;
 		CHECK(run_threads(&fc, &fs));
 		CHECK_EQ(fc.ret, -EKEYREJECTED);
 		CHECK_EQ(c.ret, fc.ret);
@@ -2182,12 +1985,13 @@ static void psk_mem_case(const struct quic_cred *sc, const char *identity,
 	quic_cred_free(&cc);
 }
 
-static void test_cred_psk_mem(void)
+static void test_cred_psk_mem(const void *arg)
 {
 	gnutls_datum_t alice = {}, other = {};
 	struct quic_cred sc = {}, scratch = {};
 
-	REQUIRE(psk_key(psk_alice, &alice) && psk_key(psk_other, &other));
+	(void)arg;
+	REQUIRE(psk_key(psk_hex, &alice) && psk_key(psk_hex_wrong, &other));
 	/* what f_psk_srv holds */
 	CHECK_EQ(quic_cred_add_psk_server(&sc, "carol", &other), 0);
 	CHECK_EQ(quic_cred_add_psk_server(&sc, "alice", &alice), 0);
@@ -2290,13 +2094,14 @@ static void app_ptr_check(gnutls_session_t c, gnutls_session_t s)
 	CHECK_EQ(app_ptr_lost, 0);
 }
 
-static void test_app_session_ptr(void)
+static void test_app_session_ptr(const void *arg)
 {
 	struct cfg cfg = { .alpn_c = "h3", .alpn_s = "h3" };
 	struct run *r = run_new(&cfg);
 	struct thr c, s;
 	struct kpair p;
 
+	(void)arg;
 	/* the step API */
 	REQUIRE(r);
 	app_ptr_set(r->c.s, r->s.s);
@@ -2385,7 +2190,7 @@ static void app_ext_case(gnutls_session_t s, const char *name)
 	gnutls_ext_set_data(s, QUIC_TP_EXT_TYPE, NULL);
 }
 
-static void test_app_ext_0x39(void)
+static void test_app_ext_0x39(const void *arg)
 {
 	/* the extension's IANA name, and another */
 	static const char *names[] = { "quic_transport_parameters",
@@ -2394,6 +2199,7 @@ static void test_app_ext_0x39(void)
 	struct run *r;
 	unsigned int i;
 
+	(void)arg;
 	for (i = 0; i < 2; i++) {
 		r = run_new(&cfg);
 		REQUIRE(r);
@@ -2469,7 +2275,7 @@ static int conc_hook(gnutls_session_t s, unsigned int htype,
 	return 0;
 }
 
-static void test_concurrent(void)
+static void test_concurrent(const void *arg)
 {
 	struct quic_cred cc = {}, sc = {};
 	uint8_t keys[CONC_PAIRS][32];
@@ -2479,6 +2285,7 @@ static void test_concurrent(void)
 	int i, started = 0;
 	bool ok;
 
+	(void)arg;
 	conc = calloc(CONC_PAIRS, sizeof(*conc));
 	REQUIRE(conc);
 	conc_waiting = 0;
@@ -2576,81 +2383,84 @@ out:
 	conc = NULL;
 }
 
-/* ========================================================== main */
+/* ====================================================== the test list */
 
-static void setup_failed(void)
+static void build_list(void)
 {
-	tap_diag("setup failed: no test could run");
-	CHECK(setup_ok);
+	test_add("x509", "step API: X.509 handshake, matching Handshake and 1-RTT secrets, transport parameters both ways",
+		 test_x509, NULL, TEST_TMO);
+	test_add("aes128gcm", "AES-128-GCM gives TLS_CIPHER_AES_GCM_128",
+		 test_cipher, &ciphers[0], TEST_TMO);
+	test_add("aes256gcm", "AES-256-GCM gives TLS_CIPHER_AES_GCM_256 (48-byte secrets)",
+		 test_cipher, &ciphers[1], TEST_TMO);
+	test_add("aes128ccm", "AES-128-CCM gives TLS_CIPHER_AES_CCM_128",
+		 test_cipher, &ciphers[2], TEST_TMO);
+	test_add("chacha20", "CHACHA20-POLY1305 gives TLS_CIPHER_CHACHA20_POLY1305",
+		 test_cipher, &ciphers[3], TEST_TMO);
+	test_add("alpn", "ALPN smbd,h3 vs h3 agrees on h3, set on both sockets",
+		 test_alpn, NULL, TEST_TMO);
+	test_add("alpn_mismatch", "no common ALPN: server closes with no_application_protocol",
+		 test_alpn_mismatch, NULL, TEST_TMO);
+	test_add("alpn_server_none", "ALPN offered and not agreed: client closes with no_application_protocol",
+		 test_alpn_server_none, NULL, TEST_TMO);
+	test_add("wrong_host_step", "step API: wrong host name is -EKEYREJECTED with bad_certificate",
+		 test_wrong_host_step, NULL, TEST_TMO);
+	test_add("missing_tp_server", "ClientHello without transport parameters: missing_extension",
+		 test_missing_tp_server, NULL, TEST_TMO);
+	test_add("missing_tp_client", "EncryptedExtensions without transport parameters: missing_extension",
+		 test_missing_tp_client, NULL, TEST_TMO);
+	test_add("tp_get_fails", "the kernel's transport parameters cannot be had: its errno",
+		 test_tp_get_fails, NULL, TEST_TMO);
+	test_add("tp_set_refused", "the kernel refuses the peer's transport parameters: TRANSPORT_PARAMETER_ERROR",
+		 test_tp_set_refused, NULL, TEST_TMO);
+	test_add("partial_delivery", "handshake bytes 7 at a time",
+		 test_partial_delivery, NULL, TEST_TMO);
+	test_add("hello_retry", "HelloRetryRequest: two ClientHellos",
+		 test_hello_retry, NULL, TEST_TMO);
+	test_add("step_retry", "EINTR, EAGAIN and a short sendmsg repeat the step",
+		 test_step_retry, NULL, TEST_TMO);
+	test_add("step_syscall_error", "a failed recvmsg fails the handshake with its errno",
+		 test_step_syscall_error, NULL, TEST_TMO);
+	test_add("bad_args", "bad arguments and files: -EINVAL, -ENOENT, -EALREADY, logged",
+		 test_bad_args, NULL, TEST_TMO);
+	test_add("keylog", "SSLKEYLOGFILE gets the four traffic secrets for the client random",
+		 test_keylog, NULL, TEST_TMO);
+	test_add("resumption_step", "session data from the ticket resumes, with 0-RTT keys",
+		 test_resumption_step, NULL, TEST_TMO);
+	test_add("blocking_x509", "quic_client_handshake/quic_server_handshake: X.509 with ALPN",
+		 test_blocking_x509, NULL, TEST_TMO);
+	test_add("blocking_no_hostname", "no host name: chain still verified",
+		 test_blocking_no_hostname, NULL, TEST_TMO);
+	test_add("blocking_wrong_host", "quic_client_handshake: wrong host name is -EKEYREJECTED",
+		 test_blocking_wrong_host, NULL, TEST_TMO);
+	test_add("blocking_untrusted", "quic_client_handshake: untrusted CA is -EKEYREJECTED with unknown_ca",
+		 test_blocking_untrusted, NULL, TEST_TMO);
+	test_add("blocking_psk", "PSK files: handshake succeeds",
+		 test_blocking_psk, NULL, TEST_TMO);
+	test_add("blocking_psk_wrong", "PSK: a wrong key or an unknown identity fails",
+		 test_blocking_psk_wrong, NULL, TEST_TMO);
+	test_add("blocking_socket_alpn", "ALPN lists from the sockets",
+		 test_blocking_socket_alpn, NULL, TEST_TMO);
+	test_add("blocking_timeout", "a silent peer: -ETIMEDOUT after SO_RCVTIMEO",
+		 test_blocking_timeout, NULL, TEST_TMO);
+	test_add("blocking_resumption", "quic_server_handshake: tickets, resumption, 0-RTT; a replayed ClientHello gets no 0-RTT",
+		 test_blocking_resumption, NULL, TEST_TMO);
+	test_add("cred_x509_mem", "X.509 credentials from memory complete; trusting another CA in memory fails as the file path does",
+		 test_cred_x509_mem, NULL, TEST_TMO);
+	test_add("cred_psk_mem", "PSK credentials from memory: the right key completes, a wrong key or an unknown identity fails",
+		 test_cred_psk_mem, NULL, TEST_TMO);
+	test_add("app_session_ptr", "the application's gnutls_session_set_ptr/gnutls_db_set_ptr values survive the handshake, unused",
+		 test_app_session_ptr, NULL, TEST_TMO);
+	test_add("app_ext_0x39", "an application's own extension 0x39: -EALREADY, its private data untouched",
+		 test_app_ext_0x39, NULL, TEST_TMO);
+	test_add("concurrent", "8 handshakes (X.509 and PSK) at once in 16 threads all complete, each with its own state",
+		 test_concurrent, NULL, TEST_TMO);
 }
 
-static const struct tap_test tests[] = {
-	TAP_TEST(test_x509, "step API: X.509 handshake, matching Handshake and 1-RTT secrets, transport parameters both ways"),
-	TAP_TEST(test_aes128gcm, "AES-128-GCM gives TLS_CIPHER_AES_GCM_128"),
-	TAP_TEST(test_aes256gcm, "AES-256-GCM gives TLS_CIPHER_AES_GCM_256 (48-byte secrets)"),
-	TAP_TEST(test_aes128ccm, "AES-128-CCM gives TLS_CIPHER_AES_CCM_128"),
-	TAP_TEST(test_chacha20, "CHACHA20-POLY1305 gives TLS_CIPHER_CHACHA20_POLY1305"),
-	TAP_TEST(test_alpn, "ALPN smbd,h3 vs h3 agrees on h3, set on both sockets"),
-	TAP_TEST(test_alpn_mismatch, "no common ALPN: server closes with no_application_protocol"),
-	TAP_TEST(test_alpn_server_none, "ALPN offered and not agreed: client closes with no_application_protocol"),
-	TAP_TEST(test_wrong_host_step, "step API: wrong host name is -EKEYREJECTED with bad_certificate"),
-	TAP_TEST(test_missing_tp_server, "ClientHello without transport parameters: missing_extension"),
-	TAP_TEST(test_missing_tp_client, "EncryptedExtensions without transport parameters: missing_extension"),
-	TAP_TEST(test_tp_get_fails, "the kernel's transport parameters cannot be had: its errno"),
-	TAP_TEST(test_tp_set_refused, "the kernel refuses the peer's transport parameters: TRANSPORT_PARAMETER_ERROR"),
-	TAP_TEST(test_partial_delivery, "handshake bytes 7 at a time"),
-	TAP_TEST(test_hello_retry, "HelloRetryRequest: two ClientHellos"),
-	TAP_TEST(test_step_retry, "EINTR, EAGAIN and a short sendmsg repeat the step"),
-	TAP_TEST(test_step_syscall_error, "a failed recvmsg fails the handshake with its errno"),
-	TAP_TEST(test_bad_args, "bad arguments and files: -EINVAL, -ENOENT, -EALREADY, logged"),
-	TAP_TEST(test_keylog, "SSLKEYLOGFILE gets the four traffic secrets for the client random"),
-	TAP_TEST(test_resumption_step, "session data from the ticket resumes, with 0-RTT keys"),
-	TAP_TEST(test_blocking_x509, "quic_client_handshake/quic_server_handshake: X.509 with ALPN"),
-	TAP_TEST(test_blocking_no_hostname, "no host name: chain still verified"),
-	TAP_TEST(test_blocking_wrong_host, "quic_client_handshake: wrong host name is -EKEYREJECTED"),
-	TAP_TEST(test_blocking_untrusted, "quic_client_handshake: untrusted CA is -EKEYREJECTED with unknown_ca"),
-	TAP_TEST(test_blocking_psk, "PSK files: handshake succeeds"),
-	TAP_TEST(test_blocking_psk_wrong, "PSK: a wrong key or an unknown identity fails"),
-	TAP_TEST(test_blocking_socket_alpn, "ALPN lists from the sockets"),
-	TAP_TEST(test_blocking_timeout, "a silent peer: -ETIMEDOUT after SO_RCVTIMEO"),
-	TAP_TEST(test_blocking_resumption, "quic_server_handshake: tickets, resumption, 0-RTT; a replayed ClientHello gets no 0-RTT"),
-	TAP_TEST(test_cred_x509_mem, "X.509 credentials from memory complete; trusting another CA in memory fails as the file path does"),
-	TAP_TEST(test_cred_psk_mem, "PSK credentials from memory: the right key completes, a wrong key or an unknown identity fails"),
-	TAP_TEST(test_app_session_ptr, "the application's gnutls_session_set_ptr/gnutls_db_set_ptr values survive the handshake, unused"),
-	TAP_TEST(test_app_ext_0x39, "an application's own extension 0x39: -EALREADY, its private data untouched"),
-	TAP_TEST(test_concurrent, "8 handshakes (X.509 and PSK) at once in 16 threads all complete, each with its own state"),
-};
-
-int main(void)
+int main(int argc, char **argv)
 {
-	const char *tmp = getenv("TMPDIR");
-	int i, status;
-
-	log_verbose = getenv("QUIC_TEST_VERBOSE") != NULL;
-	quic_set_log_func(test_log);
-	quic_set_log_level(LOG_DEBUG);
-
-	snprintf(dir, sizeof(dir), "%s/quic-hs-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (mkdtemp(dir)) {
-		/* before any handshake: GnuTLS reads it once */
-		snprintf(f_keylog, sizeof(f_keylog), "%s/keylog.txt", dir);
-		setenv("SSLKEYLOGFILE", f_keylog, 1);
-		setup_ok = !setup_files() && !setup_creds();
-		setenv("QUIC_CA_FILE", f_ca, 1);
-	} else {
-		dir[0] = '\0';
-	}
-
-	tap_plan(TAP_COUNT(tests));
-	for (i = 0; i < TAP_COUNT(tests); i++) {
-		log_clear();
-		tap_run(setup_ok ? tests[i].fn : setup_failed, tests[i].desc);
-	}
-	status = tap_finish();
-	remove_dir();
-	for (i = 0; i < 3; i++) {
-		gnutls_free(pem_good[i].data);
-		gnutls_free(pem_rogue[i].data);
-	}
-	return status;
+	log_keep();
+	runner_setup(setup);
+	build_list();
+	return runner_main(argc, argv);
 }

@@ -10,7 +10,8 @@
  *
  * -C limits the handshake to one TLS 1.3 cipher suite, named the GnuTLS
  * way (AES-128-GCM, AES-256-GCM, CHACHA20-POLY1305, AES-128-CCM): the
- * session is then set up here and run with quic_handshake() instead of
+ * session is then the one of tests/lib's handshake() (creds.h), with the
+ * credentials of the files given, run with quic_handshake() instead of
  * quic_client_handshake()/quic_server_handshake() (X.509 only).
  *
  * The application protocol (shared with tests/interop/quiche_peer.mjs), one
@@ -28,11 +29,9 @@
  * tests/interop_test.sh turns into TAP; the exit status is 0 iff every step
  * passed.  The server prints "STEP listen ok" once it is listening.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <gnutls/crypto.h>
 #include <inttypes.h>
-#include <netinet/in.h>
 #include <netinet/quic.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -40,8 +39,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "lib/testlib.h"
 
 #define CHUNK		65536
 #define MAX_STREAMS	16
@@ -64,14 +64,6 @@ static void step(const char *name, bool ok, const char *fmt, ...)
 	va_end(ap);
 	putchar('\n');
 	fflush(stdout);
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
 /* ------------------------------------------------------------ pattern */
@@ -108,77 +100,7 @@ static void pattern_fill(struct pattern *p, uint8_t *buf, size_t len)
 	}
 }
 
-static void hex(const uint8_t *d, size_t n, char *out)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", d[i]);
-}
-
 /* ----------------------------------------------------------- helpers */
-
-static int set_timeouts(int fd)
-{
-	struct timeval tv = { .tv_sec = IO_TIMEOUT };
-
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
-	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)))
-		return -1;
-	return 0;
-}
-
-/* Send all of @buf on @sid; @flags go with the first piece (NEW) and FIN
- * with the last.  Returns 0 or -1 with errno set.
- */
-static int send_all(int fd, int64_t sid, const void *buf, size_t len,
-		    uint32_t flags, bool fin)
-{
-	const uint8_t *p = buf;
-	ssize_t n;
-
-	do {
-		uint32_t f = flags | (fin ? MSG_QUIC_STREAM_FIN : 0);
-
-		n = quic_sendmsg(fd, p, len, sid, f);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if ((size_t)n > len) {
-			errno = EPROTO;
-			return -1;
-		}
-		p += n;
-		len -= n;
-		flags &= ~MSG_QUIC_STREAM_NEW;
-	} while (len);
-	return 0;
-}
-
-static int parse_addr(const char *host, const char *port,
-		      struct sockaddr_storage *ss, socklen_t *len)
-{
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-	int p = atoi(port);
-
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons(p);
-		*len = sizeof(*a4);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons(p);
-		*len = sizeof(*a6);
-		return 0;
-	}
-	return -1;
-}
 
 static void report_close(const char *name, int fd, int err)
 {
@@ -197,73 +119,43 @@ static void report_close(const char *name, int fd, int err)
 	       (int)sizeof(cc.phrase), (const char *)cc.phrase);
 }
 
-/* ------------------------------------------------- one-cipher handshake */
+/* --------------------------------------------------------- handshake */
 
 /*
- * The X.509 handshake with only @cipher allowed, on a session set up here:
- * client (@cert NULL) trusting $QUIC_CA_FILE and checking @name, or server
- * with @cert and @key.  Returns 0 or a negative errno; @used gets the
- * negotiated cipher's name.
+ * With -C: tests/lib's handshake() (creds.h) with only @cipher allowed,
+ * on creds_load()'s credentials; 0 or a negative errno, and the
+ * negotiated cipher's name in @used.
  */
-static int handshake_cipher(int fd, const char *cipher, const char *alpn,
-			    const char *name, const char *cert,
-			    const char *key, char *used, size_t used_len)
+static int handshake_cipher(int fd, int server, const char *cipher,
+			    const char *alpn, const char *sni, char *used,
+			    size_t size)
 {
-	gnutls_certificate_credentials_t cred = NULL;
-	gnutls_session_t session = NULL;
-	const char *ca = getenv("QUIC_CA_FILE");
-	char prio[256];
-	int ret;
+	struct hs_cfg hs = { .cipher = cipher, .host = sni,
+			     .alpn = alpn ? alpn : "" };
+	int c, ret;
 
-	snprintf(prio, sizeof(prio),
-		 "NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+%s:"
-		 "-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1:"
-		 "%%DISABLE_TLS13_COMPAT_MODE", cipher);
-	ret = gnutls_certificate_allocate_credentials(&cred);
+	ret = handshake(fd, server, &hs, &c);
 	if (!ret)
-		ret = gnutls_init(&session, (cert ? GNUTLS_SERVER : GNUTLS_CLIENT) |
-				  GNUTLS_NO_END_OF_EARLY_DATA);
-	if (!ret && cert)
-		ret = gnutls_certificate_set_x509_key_file(cred, cert, key,
-							   GNUTLS_X509_FMT_PEM);
-	if (!ret && !cert) {
-		if (!ca) {
-			fprintf(stderr, "QUIC_CA_FILE is not set\n");
-			ret = GNUTLS_E_INVALID_REQUEST;
-		} else if (gnutls_certificate_set_x509_trust_file(cred, ca,
-						GNUTLS_X509_FMT_PEM) <= 0) {
-			ret = GNUTLS_E_FILE_ERROR;
-		}
-	}
-	if (!ret)
-		ret = gnutls_credentials_set(session, GNUTLS_CRD_CERTIFICATE,
-					     cred);
-	if (!ret)
-		ret = gnutls_priority_set_direct(session, prio, NULL);
-	if (!ret && !cert) {
-		gnutls_session_set_verify_cert(session, name, 0);
-		ret = gnutls_server_name_set(session, GNUTLS_NAME_DNS, name,
-					     strlen(name));
-	}
-	if (ret) {
-		fprintf(stderr, "setting up the session: %s\n",
-			gnutls_strerror(ret));
-		ret = -EINVAL;
-	}
-	if (!ret && alpn)
-		ret = quic_session_set_alpn(session, alpn, strlen(alpn));
-	if (!ret) {
-		gnutls_transport_set_int(session, fd);
-		ret = quic_handshake(session);
-	}
-	snprintf(used, used_len, "%s",
-		 session ? gnutls_cipher_get_name(gnutls_cipher_get(session)) :
-		 "none");
-	if (session)
-		gnutls_deinit(session);
-	if (cred)
-		gnutls_certificate_free_credentials(cred);
+		snprintf(used, size, "%s", gnutls_cipher_get_name(c));
 	return ret;
+}
+
+/* The step of a handshake that completed on @fd, started at @t0: did it
+ * agree on @alpn (NULL: none asked for) and, with -C, on @cipher?
+ */
+static void step_handshake(int fd, const char *alpn, const char *cipher,
+			   const char *used, double t0)
+{
+	char got[64] = "";
+	socklen_t len = sizeof(got);
+
+	if (getsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_ALPN, got, &len))
+		snprintf(got, sizeof(got), "(getsockopt: %s)",
+			 strerror(errno));
+	step("handshake", (!alpn || !strcmp(got, alpn)) &&
+	     (!cipher || !strcmp(used, cipher)),
+	     "in %.0f ms, alpn \"%s\", cipher %s", (now_s() - t0) * 1e3, got,
+	     used);
 }
 
 /* ------------------------------------------------------------ client */
@@ -320,7 +212,7 @@ static bool client_put(int fd, size_t bytes)
 	char hdr[64], want[128];
 	struct pattern pat;
 	gnutls_hash_hd_t h;
-	double t0 = now_ms();
+	double t0 = now_s();
 	size_t left = bytes;
 	ssize_t n;
 
@@ -365,7 +257,7 @@ static bool client_put(int fd, size_t bytes)
 		return false;
 	}
 	step("upload", true, "%zu bytes in %.0f ms, sha256 %.64s", bytes,
-	     now_ms() - t0, want);
+	     (now_s() - t0) * 1e3, want);
 	return true;
 fail:
 	if (h)
@@ -379,7 +271,7 @@ static bool client_get(int fd, size_t bytes)
 	uint8_t *buf = malloc(bytes + 1), *exp = malloc(bytes + 1), md[32];
 	char hdr[64], sum[65];
 	struct pattern pat;
-	double t0 = now_ms();
+	double t0 = now_s();
 	ssize_t n;
 	size_t i;
 	bool ok = false;
@@ -413,7 +305,7 @@ static bool client_get(int fd, size_t bytes)
 	gnutls_hash_fast(GNUTLS_DIG_SHA256, buf, bytes, md);
 	hex(md, sizeof(md), sum);
 	step("download", true, "%zu bytes in %.0f ms, sha256 %s", bytes,
-	     now_ms() - t0, sum);
+	     (now_s() - t0) * 1e3, sum);
 	ok = true;
 out:
 	free(buf);
@@ -424,29 +316,34 @@ out:
 static int client(const struct client_opts *o, const char *host,
 		  const char *port)
 {
-	struct sockaddr_storage ss;
-	char alpn[64] = "", used[64] = "default";
-	socklen_t len;
+	const char *ca = getenv("QUIC_CA_FILE");
+	char used[64] = "default";
+	struct addr a;
 	double t0;
 	int fd, ret;
 
-	if (parse_addr(host, port, &ss, &len)) {
+	if (parse_addr(host, (uint16_t)atoi(port), &a)) {
 		fprintf(stderr, "bad address %s\n", host);
 		return 2;
 	}
-	fd = socket(ss.ss_family, SOCK_DGRAM, IPPROTO_QUIC);
-	if (fd < 0 || set_timeouts(fd)) {
+	if (o->cipher && (!ca || creds_load(ca, NULL, NULL))) {
+		step("handshake", false, "-C: the CA (QUIC_CA_FILE) %s%s",
+		     ca ? "cannot be loaded from " : "is not set", ca ? ca : "");
+		return 1;
+	}
+	fd = socket(a.sa.sa_family, SOCK_DGRAM, IPPROTO_QUIC);
+	if (fd < 0 || set_timeouts(fd, IO_TIMEOUT * 1000)) {
 		step("handshake", false, "socket: %s", strerror(errno));
 		return 1;
 	}
-	t0 = now_ms();
-	if (connect(fd, (struct sockaddr *)&ss, len)) {
+	t0 = now_s();
+	if (connect(fd, &a.sa, a.len)) {
 		step("handshake", false, "connect: %s", strerror(errno));
 		return 1;
 	}
 	if (o->cipher)
-		ret = handshake_cipher(fd, o->cipher, o->alpn, o->sni, NULL,
-				       NULL, used, sizeof(used));
+		ret = handshake_cipher(fd, 0, o->cipher, o->alpn, o->sni, used,
+				       sizeof(used));
 	else
 		ret = quic_client_handshake(fd, o->psk, o->psk ? NULL : o->sni,
 					    o->alpn);
@@ -456,13 +353,7 @@ static int client(const struct client_opts *o, const char *host,
 		     strerror(-ret), ret);
 		return 1;
 	}
-	len = sizeof(alpn);
-	if (getsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_ALPN, alpn, &len))
-		snprintf(alpn, sizeof(alpn), "(getsockopt: %s)",
-			 strerror(errno));
-	step("handshake", (!o->alpn || !strcmp(alpn, o->alpn)) &&
-	     (!o->cipher || !strcmp(used, o->cipher)),
-	     "in %.0f ms, alpn \"%s\", cipher %s", now_ms() - t0, alpn, used);
+	step_handshake(fd, o->alpn, o->cipher, used, t0);
 
 	if (client_put(fd, o->bytes))
 		client_get(fd, o->bytes);
@@ -659,23 +550,28 @@ static void serve(int fd)
 static int server(const struct server_opts *o, const char *host,
 		  const char *port)
 {
-	struct sockaddr_storage ss;
-	socklen_t len;
+	struct addr a;
 	int lfd, fd, ret, c;
 
-	if (parse_addr(host, port, &ss, &len)) {
+	if (parse_addr(host, (uint16_t)atoi(port), &a)) {
 		fprintf(stderr, "bad address %s\n", host);
 		return 2;
 	}
-	lfd = socket(ss.ss_family, SOCK_DGRAM, IPPROTO_QUIC);
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&ss, len) ||
-	    listen(lfd, 8) || set_timeouts(lfd)) {
+	if (o->cipher && (!o->cert || !o->key ||
+			  creds_load(NULL, o->cert, o->key))) {
+		step("listen", false, "-C: the certificate and key (-c, -k) %s",
+		     o->cert && o->key ? "cannot be loaded" : "are missing");
+		return 1;
+	}
+	lfd = socket(a.sa.sa_family, SOCK_DGRAM, IPPROTO_QUIC);
+	if (lfd < 0 || bind(lfd, &a.sa, a.len) ||
+	    listen(lfd, 8) || set_timeouts(lfd, IO_TIMEOUT * 1000)) {
 		step("listen", false, "%s", strerror(errno));
 		return 1;
 	}
 	step("listen", true, "on %s port %s", host, port);
 	for (c = 0; c < o->conns; c++) {
-		char alpn[64] = "", used[64] = "default";
+		char used[64] = "default";
 		double t0;
 
 		fd = accept(lfd, NULL, NULL);
@@ -683,17 +579,16 @@ static int server(const struct server_opts *o, const char *host,
 			step("accept", false, "%s", strerror(errno));
 			break;
 		}
-		t0 = now_ms();
-		if (set_timeouts(fd)) {
+		t0 = now_s();
+		if (set_timeouts(fd, IO_TIMEOUT * 1000)) {
 			step("handshake", false, "SO_RCVTIMEO: %s",
 			     strerror(errno));
 			close(fd);
 			break;
 		}
 		if (o->cipher)
-			ret = handshake_cipher(fd, o->cipher, o->alpn, NULL,
-					       o->cert, o->key, used,
-					       sizeof(used));
+			ret = handshake_cipher(fd, 1, o->cipher, o->alpn, NULL,
+					       used, sizeof(used));
 		else
 			ret = quic_server_handshake(fd, o->key, o->cert,
 						    o->alpn);
@@ -704,14 +599,7 @@ static int server(const struct server_opts *o, const char *host,
 			close(fd);
 			continue;
 		}
-		len = sizeof(alpn);
-		if (getsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_ALPN, alpn, &len))
-			snprintf(alpn, sizeof(alpn), "(getsockopt: %s)",
-				 strerror(errno));
-		step("handshake", (!o->alpn || !strcmp(alpn, o->alpn)) &&
-		     (!o->cipher || !strcmp(used, o->cipher)),
-		     "in %.0f ms, alpn \"%s\", cipher %s", now_ms() - t0,
-		     alpn, used);
+		step_handshake(fd, o->alpn, o->cipher, used, t0);
 		serve(fd);
 		close(fd);
 	}

@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,9 +20,9 @@
 
 struct creds creds;
 
-static const char psk_hex[] =
+const char psk_hex[] =
 	"2b7e151628aed2a6abf7158809cf4f3c2b7e151628aed2a6abf7158809cf4f3c";
-static const char psk_hex_wrong[] =
+const char psk_hex_wrong[] =
 	"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 
 static int psk_lookup(gnutls_session_t s, const char *identity,
@@ -53,11 +54,26 @@ int creds_setup_psk(void)
 	return 0;
 }
 
+int creds_file(char *path, size_t size, const char *name, const char *fmt,
+	       ...)
+{
+	char buf[1024];
+	va_list ap;
+	int n;
+
+	snprintf(path, size, "%s/%s", creds.dir, name);
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return -1;
+	return certs_write_file(path, buf, (size_t)n);
+}
+
 /* the certificate and PSK files, in creds.dir */
 static int creds_files(const char *prog)
 {
 	char buf[256];
-	int n;
 
 #define PATH(var, name) \
 	snprintf(creds.var, sizeof(creds.var), "%s/%s", creds.dir, name)
@@ -67,8 +83,6 @@ static int creds_files(const char *prog)
 	PATH(rogue_ca, "rogue-ca.pem");
 	PATH(rogue_cert, "rogue-server.pem");
 	PATH(rogue_key, "rogue-server.key");
-	PATH(psk, "alice.psk");
-	PATH(psk_wrong, "wrong.psk");
 #undef PATH
 	snprintf(buf, sizeof(buf), "%s CA", prog);
 	if (certs_make_ca_and_server(creds.ca, creds.srv_cert, creds.srv_key,
@@ -76,11 +90,36 @@ static int creds_files(const char *prog)
 	    certs_make_ca_and_server(creds.rogue_ca, creds.rogue_cert,
 				     creds.rogue_key, "some other CA"))
 		return -1;
-	n = snprintf(buf, sizeof(buf), "alice:%s\n", psk_hex);
-	if (certs_write_file(creds.psk, buf, (size_t)n))
+	return creds_file(creds.psk, sizeof(creds.psk), "alice.psk",
+			  "alice:%s\n", psk_hex) ||
+	       creds_file(creds.psk_wrong, sizeof(creds.psk_wrong), "wrong.psk",
+			  "alice:%s\n", psk_hex_wrong) ? -1 : 0;
+}
+
+/* X.509 credentials trusting @ca (when not NULL), with @cert and @key
+ * (when @cert is not NULL)
+ */
+static int x509_creds(gnutls_certificate_credentials_t *x, const char *ca,
+		      const char *cert, const char *key)
+{
+	if (gnutls_certificate_allocate_credentials(x))
 		return -1;
-	n = snprintf(buf, sizeof(buf), "alice:%s\n", psk_hex_wrong);
-	return certs_write_file(creds.psk_wrong, buf, (size_t)n);
+	if (ca && gnutls_certificate_set_x509_trust_file(*x, ca,
+					GNUTLS_X509_FMT_PEM) < 1)
+		return -1;
+	if (cert && gnutls_certificate_set_x509_key_file(*x, cert, key,
+					GNUTLS_X509_FMT_PEM))
+		return -1;
+	return 0;
+}
+
+int creds_load(const char *ca, const char *cert, const char *key)
+{
+	if (ca && x509_creds(&creds.x509_cli, ca, NULL, NULL))
+		return -1;
+	if (cert && x509_creds(&creds.x509_srv, NULL, cert, key))
+		return -1;
+	return 0;
 }
 
 int creds_setup(const char *prog)
@@ -92,19 +131,9 @@ int creds_setup(const char *prog)
 		c->dir[0] = 0;
 		return -1;
 	}
-	if (creds_files(prog))
-		return -1;
-	if (gnutls_certificate_allocate_credentials(&c->x509_cli) ||
-	    gnutls_certificate_set_x509_trust_file(c->x509_cli, c->ca,
-						   GNUTLS_X509_FMT_PEM) != 1 ||
-	    gnutls_certificate_allocate_credentials(&c->x509_srv) ||
-	    gnutls_certificate_set_x509_key_file(c->x509_srv, c->srv_cert,
-						 c->srv_key,
-						 GNUTLS_X509_FMT_PEM) ||
-	    gnutls_certificate_allocate_credentials(&c->x509_rogue) ||
-	    gnutls_certificate_set_x509_key_file(c->x509_rogue, c->rogue_cert,
-						 c->rogue_key,
-						 GNUTLS_X509_FMT_PEM))
+	if (creds_files(prog) ||
+	    creds_load(c->ca, c->srv_cert, c->srv_key) ||
+	    x509_creds(&c->x509_rogue, NULL, c->rogue_cert, c->rogue_key))
 		return -1;
 	/* libquic's own handshakes trust this CA */
 	setenv("QUIC_CA_FILE", c->ca, 1);
@@ -135,7 +164,7 @@ void creds_remove(void)
 
 /* libquic's quic_client_handshake() or quic_server_handshake() */
 static int handshake_libquic(int fd, int server, const struct hs_cfg *c,
-			     const char *host)
+			     const char *host, const char *alpn)
 {
 	if (server)
 		return quic_server_handshake(fd,
@@ -143,11 +172,11 @@ static int handshake_libquic(int fd, int server, const struct hs_cfg *c,
 							creds.srv_key,
 			c->psk ? NULL : c->rogue ? creds.rogue_cert :
 						   creds.srv_cert,
-			ALPN);
+			alpn);
 	return quic_client_handshake(fd,
 			c->psk ? (c->wrong_psk ? creds.psk_wrong : creds.psk) :
 				 NULL,
-			host, ALPN);
+			host, alpn);
 }
 
 static const char *cipher_prio(const char *cipher)
@@ -182,7 +211,7 @@ static int handshake_creds(gnutls_session_t s, int server,
 int handshake(int fd, int server, const struct hs_cfg *c, int *cipher)
 {
 	static const struct hs_cfg none;
-	const char *host;
+	const char *host, *alpn;
 	gnutls_session_t s;
 	char prio[512];
 	int ret;
@@ -190,8 +219,9 @@ int handshake(int fd, int server, const struct hs_cfg *c, int *cipher)
 	if (!c)
 		c = &none;
 	host = c->host ? c->host : "localhost";
+	alpn = !c->alpn ? ALPN : *c->alpn ? c->alpn : NULL;
 	if (c->libquic)
-		return handshake_libquic(fd, server, c, host);
+		return handshake_libquic(fd, server, c, host, alpn);
 
 	if (gnutls_init(&s, (server ? GNUTLS_SERVER | GNUTLS_NO_AUTO_SEND_TICKET
 				    : GNUTLS_CLIENT) |
@@ -207,7 +237,7 @@ int handshake(int fd, int server, const struct hs_cfg *c, int *cipher)
 	if (gnutls_priority_set_direct(s, prio, NULL) ||
 	    handshake_creds(s, server, c, host))
 		goto out;
-	ret = quic_session_set_alpn(s, ALPN, strlen(ALPN));
+	ret = alpn ? quic_session_set_alpn(s, alpn, strlen(alpn)) : 0;
 	if (ret)
 		goto out;
 	gnutls_transport_set_int(s, fd);

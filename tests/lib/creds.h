@@ -6,6 +6,8 @@
 #ifndef QUIC_TESTLIB_CREDS_H
 #define QUIC_TESTLIB_CREDS_H
 
+#include <stddef.h>
+
 #include <gnutls/gnutls.h>
 
 #define ALPN		"conn-test"
@@ -33,6 +35,22 @@ extern struct creds creds;
  */
 int creds_setup(const char *prog);
 
+/* The keys of "alice" in creds.psk and creds.psk_wrong, in hex. */
+extern const char psk_hex[], psk_hex_wrong[];
+
+/*
+ * X.509 credentials from PEM files, without creds_setup(): creds.x509_cli
+ * trusting @ca, creds.x509_srv with @cert and @key (a NULL @ca or @cert:
+ * that one is not made); 0 or -1.
+ */
+int creds_load(const char *ca, const char *cert, const char *key);
+
+/* A file @name in creds.dir with the text @fmt makes, its path into @path
+ * (@size bytes); 0 or -1.
+ */
+int creds_file(char *path, size_t size, const char *name, const char *fmt,
+	       ...) __attribute__((format(printf, 4, 5)));
+
 /* Only the in-memory PSK credentials (what --transfer modes need). */
 int creds_setup_psk(void);
 
@@ -46,6 +64,7 @@ struct hs_cfg {
 	int		wrong_psk;	/* client: a key the server lacks */
 	int		rogue;		/* server: a certificate of another CA */
 	const char	*host;		/* client: the name verified */
+	const char	*alpn;		/* NULL: ALPN; "": none */
 	int		libquic;	/* quic_client/server_handshake() */
 };
 

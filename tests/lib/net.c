@@ -33,6 +33,21 @@ struct addr mkaddr(int family, const char *ip, uint16_t port)
 	return a;
 }
 
+int parse_addr(const char *host, uint16_t port, struct addr *a)
+{
+	struct in6_addr any;
+	int family;
+
+	if (inet_pton(AF_INET, host, &any) == 1)
+		family = AF_INET;
+	else if (inet_pton(AF_INET6, host, &any) == 1)
+		family = AF_INET6;
+	else
+		return -1;
+	*a = mkaddr(family, host, port);
+	return 0;
+}
+
 int local_port(int fd)
 {
 	struct addr a;
@@ -44,12 +59,14 @@ int local_port(int fd)
 						 a.v6.sin6_port);
 }
 
-void set_timeouts(int fd, int ms)
+int set_timeouts(int fd, int ms)
 {
 	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)))
+		return -1;
+	return 0;
 }
 
 int set_nonblock(int fd, int on)

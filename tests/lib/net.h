@@ -27,11 +27,16 @@ struct addr {
 /* @ip (text; NULL: the loopback address) and @port (host order) */
 struct addr mkaddr(int family, const char *ip, uint16_t port);
 
+/* @host, a numeric IPv4 or IPv6 address, and @port (host order) into *@a;
+ * 0, or -1 when @host is neither
+ */
+int parse_addr(const char *host, uint16_t port, struct addr *a);
+
 /* the bound port of @fd (host order), or -1 */
 int local_port(int fd);
 
-/* SO_RCVTIMEO and SO_SNDTIMEO of @fd, both @ms */
-void set_timeouts(int fd, int ms);
+/* SO_RCVTIMEO and SO_SNDTIMEO of @fd, both @ms; 0 or -1 */
+int set_timeouts(int fd, int ms);
 
 /* O_NONBLOCK on or off; the fcntl() result */
 int set_nonblock(int fd, int on);

@@ -8,11 +8,13 @@
 #include <fnmatch.h>
 #include <getopt.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <netinet/quic.h>
@@ -42,18 +44,75 @@ void test_add(const char *name, const char *desc,
 	tests[ntests++] = (struct ctest){ name, desc, fn, arg, timeout };
 }
 
+static int (*setup_fn)(void);
+
+void runner_setup(int (*fn)(void))
+{
+	setup_fn = fn;
+}
+
+/* ================================================================ log */
+
+static int log_verbose;		/* libquic's log on stderr */
+static int log_kept;		/* and in log_buf, for log_has() */
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static char log_buf[1 << 20];
+static size_t log_len;
+
 static void log_stderr(int level, const char *msg)
 {
 	(void)level;
 	fprintf(stderr, "libquic: %s\n", msg);
 }
 
+static void log_keep_msg(int level, const char *msg)
+{
+	size_t n = strlen(msg);
+
+	if (log_verbose)
+		log_stderr(level, msg);
+	pthread_mutex_lock(&log_lock);
+	if (log_len + n + 1 < sizeof(log_buf)) {
+		memcpy(log_buf + log_len, msg, n);
+		log_buf[log_len + n] = '\n';
+		log_len += n + 1;
+		log_buf[log_len] = '\0';
+	}
+	pthread_mutex_unlock(&log_lock);
+}
+
 void runner_log(int verbose)
 {
-	if (verbose || getenv("QUIC_TEST_VERBOSE")) {
+	log_verbose = verbose || getenv("QUIC_TEST_VERBOSE");
+	if (log_verbose && !log_kept) {
 		quic_set_log_func(log_stderr);
-		quic_set_log_level(7);
+		quic_set_log_level(LOG_DEBUG);
 	}
+}
+
+void log_keep(void)
+{
+	log_kept = 1;
+	quic_set_log_func(log_keep_msg);
+	quic_set_log_level(LOG_DEBUG);
+}
+
+void log_clear(void)
+{
+	pthread_mutex_lock(&log_lock);
+	log_len = 0;
+	log_buf[0] = '\0';
+	pthread_mutex_unlock(&log_lock);
+}
+
+bool log_has(const char *s)
+{
+	bool found;
+
+	pthread_mutex_lock(&log_lock);
+	found = strstr(log_buf, s) != NULL;
+	pthread_mutex_unlock(&log_lock);
+	return found;
 }
 
 /* ============================================ running a test isolated */
@@ -77,6 +136,7 @@ static void __attribute__((noreturn)) run_child(const struct ctest *t, int fd)
 	tap_st.checks = 0;
 	tap_st.check_failures = 0;
 	tap_st.skip = NULL;
+	log_clear();
 	t->fn(t->arg);
 	rep.checks = tap_st.checks;
 	rep.failures = tap_st.check_failures;
@@ -146,9 +206,9 @@ static void run_current(void)
 	pid_t pid;
 
 	if (!setup_ok) {
-		tap_skip("no certificates");
+		tap_skip("no setup");
 		tap_check(false, "setup", __FILE__, __LINE__, 0,
-			  "making the certificates and keys failed");
+			  "making the certificates and keys, or the program's own setup, failed");
 		return;
 	}
 	if (pipe(pfd)) {
@@ -208,9 +268,14 @@ int runner_run(const char *const *globs, int nglobs, int list)
 
 	setup_ok = !creds_setup(program_invocation_short_name);
 	tap_plan(n);
-	if (!setup_ok)
+	if (!setup_ok) {
 		tap_diag("making certificates and keys in %s failed",
 			 creds.dir);
+	} else if (setup_fn && setup_fn()) {
+		tap_diag("the setup of %s failed",
+			 program_invocation_short_name);
+		setup_ok = 0;
+	}
 	for (i = 0; i < n; i++) {
 		char desc[300];
 

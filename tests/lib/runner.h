@@ -8,11 +8,13 @@
  * limit, so that a connection that hangs fails that test and the run goes
  * on; the child's checks are counted for the test in the parent.  Every
  * test prints its run time ("# time NAME S s").  The certificates and
- * keys of creds.h are made before the first test; when that fails, every
- * test fails.
+ * keys of creds.h are made before the first test, then what the program
+ * asks with runner_setup(); when that fails, every test fails.
  */
 #ifndef QUIC_TESTLIB_RUNNER_H
 #define QUIC_TESTLIB_RUNNER_H
+
+#include <stdbool.h>
 
 /*
  * Register a test: @fn(@arg) runs in a child and is killed after
@@ -22,8 +24,28 @@
 void test_add(const char *name, const char *desc,
 	      void (*fn)(const void *arg), const void *arg, int timeout);
 
+/*
+ * The program's own setup: @fn runs once, in the runner, after creds.h's
+ * files and credentials are made (in creds.dir) and before the first test;
+ * every test inherits what it makes.  Non-zero: it failed.
+ */
+void runner_setup(int (*fn)(void));
+
 /* libquic's log on stderr when @verbose or QUIC_TEST_VERBOSE is set */
 void runner_log(int verbose);
+
+/*
+ * From now on, keep every message of libquic (all levels) in memory as
+ * well, for log_has(); each test starts with none kept.  On stderr too as
+ * runner_log() says, whichever of the two is called first.
+ */
+void log_keep(void);
+
+/* Forget the messages kept so far. */
+void log_clear(void);
+
+/* Some message kept since the last log_clear() contains @s. */
+bool log_has(const char *s);
 
 /*
  * Run the registered tests whose names match one of the @nglobs

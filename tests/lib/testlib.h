@@ -5,21 +5,25 @@
  *
  *	util.h		now_s(), msleep(), hex(), KIB/MIB, pat_fill(): the
  *			test data, byte N of stream SEED, at any offset
- *	net.h		struct addr, mkaddr(), local_port(), set_timeouts(),
- *			set_nonblock(), udp_to(), set_event(), set_tp(),
- *			tp_small (16 KiB windows)
+ *	net.h		struct addr, mkaddr(), parse_addr(), local_port(),
+ *			set_timeouts(), set_nonblock(), udp_to(),
+ *			set_event(), set_tp(), tp_small (16 KiB windows)
  *	creds.h		creds_setup(): a CA, a server certificate, a rogue
  *			one and PSK files in a temporary directory, with
- *			their GnuTLS credentials; handshake() runs one
- *			side's handshake as struct hs_cfg says
+ *			their GnuTLS credentials; creds_file() (another
+ *			file there), creds_load() (X.509 credentials from
+ *			files of one's own); handshake() runs one side's
+ *			handshake as struct hs_cfg says
  *	pair.h		listener(), client_socket(), cli_main(), a connected
  *			client/server pair (pair_open(), pair_close(),
  *			REQUIRE_PAIR()), recv_wait()
- *	xfer.h		hashed transfers: xfer_send_main(), xfer_recv_main()
- *			(thread functions), xfer_check(), pair_transfer()
- *	runner.h	the isolated-test runner: test_add(), runner_main()
- *			(-v, -l, -t GLOB; a child and a time limit per
- *			test; TAP with the plan)
+ *	xfer.h		send_all(); hashed transfers: xfer_send_main(),
+ *			xfer_recv_main() (thread functions), xfer_check(),
+ *			pair_transfer()
+ *	runner.h	the isolated-test runner: test_add(), runner_setup(),
+ *			runner_main() (-v, -l, -t GLOB; a child and a time
+ *			limit per test; TAP with the plan); libquic's log
+ *			kept for checks: log_keep(), log_has()
  *
  * The forged Initial packets of attack tests are in tests/forge.h, the
  * certificate maker in tests/certs.h, the checks in tests/tap.h (whose

@@ -26,12 +26,14 @@ void msleep(int ms)
 		;
 }
 
-void hex(const uint8_t *p, size_t n, char *out)
+char *hex(const uint8_t *p, size_t n, char *out)
 {
 	size_t i;
 
+	out[0] = '\0';
 	for (i = 0; i < n; i++)
 		sprintf(out + 2 * i, "%02x", p[i]);
+	return out;
 }
 
 static uint64_t splitmix64(uint64_t x)

@@ -17,8 +17,8 @@ double now_s(void);
 /* sleep @ms milliseconds, through signals */
 void msleep(int ms);
 
-/* @n bytes of @p as lower-case hex into @out (2 * @n + 1 bytes) */
-void hex(const uint8_t *p, size_t n, char *out);
+/* @n bytes of @p as lower-case hex into @out (2 * @n + 1 bytes); @out */
+char *hex(const uint8_t *p, size_t n, char *out);
 
 /*
  * The test data: bytes @off to @off + @n of the endless stream @seed,

@@ -16,6 +16,32 @@
 #include "xfer.h"
 #include "util.h"
 
+int send_all(int fd, int64_t sid, const void *buf, size_t len,
+	     uint32_t flags, bool fin)
+{
+	const uint8_t *p = buf;
+	ssize_t n;
+
+	for (;;) {
+		n = quic_sendmsg(fd, p, len, sid,
+				 flags | (fin ? MSG_STREAM_FIN : 0));
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if ((size_t)n > len) {
+			errno = EPROTO;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+		if (!len)
+			return 0;
+		flags &= ~MSG_STREAM_NEW;
+	}
+}
+
 void *xfer_send_main(void *p)
 {
 	struct xfer *x = p;

@@ -31,6 +31,13 @@ struct xfer {
 	double		secs;
 };
 
+/* Send all of @buf on stream @sid, through short sends and EINTR: @flags
+ * with the first piece (MSG_STREAM_NEW), MSG_STREAM_FIN with the last
+ * when @fin (with @len 0: a FIN alone); 0, or -1 with errno.
+ */
+int send_all(int fd, int64_t sid, const void *buf, size_t len,
+	     uint32_t flags, bool fin);
+
 /* Send @x->size bytes, FIN with the last; a thread function. */
 void *xfer_send_main(void *x);
 
