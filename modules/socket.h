@@ -20,7 +20,7 @@
 #include "frame.h"
 #include "input.h"
 #include "output.h"
-#include "path.h"
+#include "udp.h"
 #include "pnspace.h"
 #include "recovery.h"
 #include "sockopt.h"

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * QUIC paths: the UDP tunnel sockets QUIC sockets send and receive on.
+ * QUIC's UDP tunnel sockets (udp.c): the kernel UDP sockets QUIC sockets
+ * send and receive on.
  */
-#ifndef __QUIC_PATH_H
-#define __QUIC_PATH_H
+#ifndef __QUIC_UDP_H
+#define __QUIC_UDP_H
 
 #include <linux/in.h>
 #include <linux/in6.h>
@@ -54,4 +55,4 @@ void quic_udp_sock_listen(struct net *net, struct quic_udp_sock *us,
 
 bool quic_addr_equal(const union quic_addr *a, const union quic_addr *b);
 
-#endif /* __QUIC_PATH_H */
+#endif /* __QUIC_UDP_H */

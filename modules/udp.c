@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * QUIC paths: UDP tunnel sockets shared per network namespace, local
- * address and port.
+ * QUIC's UDP tunnel sockets, shared per network namespace, local address
+ * and port.
  *
  * Several QUIC sockets may bind the same address and port; they share one
  * kernel UDP socket, found in quic_net->udp_socks.  A port held by a plain
@@ -16,9 +16,9 @@
 #include <net/udp_tunnel.h>
 
 #include "input.h"
-#include "path.h"
 #include "protocol.h"
 #include "socket.h"
+#include "udp.h"
 
 bool quic_addr_equal(const union quic_addr *a, const union quic_addr *b)
 {
