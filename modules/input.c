@@ -6,14 +6,10 @@
  * and each packet is unprotected and its frames processed.
  */
 
-#include <linux/random.h>
 #include <linux/slab.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
-#include <net/ip6_route.h>
-#include <net/route.h>
 #include <net/udp.h>
-#include <net/udp_tunnel.h>
 
 #include "compat.h"
 #include "conn.h"
@@ -248,7 +244,7 @@ static void quic_rcv_packet_ok(struct sock *sk, struct quic_rx *rx,
 	 * client's address (RFC 9000 section 8.1)
 	 */
 	if (qs->conn.is_serv && rx->level == QUIC_CRYPTO_HANDSHAKE) {
-		qs->addr_validated = 1;
+		quic_path_validated(&qs->paths.act);
 		quic_output_discard_space(sk, QUIC_CRYPTO_INITIAL);
 	}
 	/* the client learns the server's chosen source ID */
@@ -312,7 +308,7 @@ void quic_rcv_early(struct sock *sk, u8 level)
 		pr_debug("%s: sk %p: level %u packet of %u bytes\n", __func__,
 			 sk, level, skb->len);
 		/* its datagram was already counted for anti-amplification */
-		qs->amp_recv -= min_t(u64, qs->amp_recv, skb->len);
+		quic_path_unrcvd(&qs->paths.act, skb->len);
 		quic_rcv_datagram(sk, skb);
 	}
 }
@@ -340,7 +336,7 @@ void quic_rcv_datagram(struct sock *sk, struct sk_buff *skb)
 		 * still comes with CONNECTION_CLOSE until the period ends,
 		 * at most once per smoothed RTT (1 ms at least)
 		 */
-		qs->amp_recv += skb->len;
+		quic_path_rcvd(&qs->paths.act, skb->len);
 		if (ktime_before(rx.now, qs->conn.close_deadline) &&
 		    (!qs->conn.close_replied ||
 		     ktime_us_delta(rx.now, qs->conn.close_replied) >=
@@ -358,7 +354,7 @@ void quic_rcv_datagram(struct sock *sk, struct sk_buff *skb)
 	if (atomic_read(&sk->sk_rmem_alloc) >
 	    2 * max_t(u64, READ_ONCE(sk->sk_rcvbuf), qs->streams.recv_window))
 		goto out;
-	qs->amp_recv += skb->len;
+	quic_path_rcvd(&qs->paths.act, skb->len);
 
 	while (off < skb->len) {
 		const u8 *p = skb->data + off;

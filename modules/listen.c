@@ -11,14 +11,12 @@
  * whose lock it takes nested (SINGLE_DEPTH_NESTING).
  */
 
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <net/inet_common.h>
 #include <net/ip.h>
-#include <net/ip6_route.h>
 #include <net/ipv6.h>
-#include <net/route.h>
 #include <net/sock.h>
-#include <net/udp_tunnel.h>
 
 #include "compat.h"
 #include "conn.h"
@@ -38,8 +36,8 @@ void quic_listener_stop(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
 
-	if (qs->listener && qs->udp_sk)
-		quic_udp_sock_listen(sock_net(sk), qs->udp_sk,
+	if (qs->listener && qs->paths.act.udp_sk)
+		quic_udp_sock_listen(sock_net(sk), qs->paths.act.udp_sk,
 				     &qs->listener->node, false);
 }
 
@@ -122,7 +120,8 @@ int quic_inet_listen(struct socket *sock, int backlog)
 	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
 	qs->conn.is_serv = 1;
 	quic_set_state(sk, QUIC_SS_LISTENING);
-	quic_udp_sock_listen(sock_net(sk), qs->udp_sk, &l->node, true);
+	quic_udp_sock_listen(sock_net(sk), qs->paths.act.udp_sk, &l->node,
+			     true);
 	err = 0;
 out:
 	release_sock(sk);
@@ -193,14 +192,12 @@ static struct sock *quic_accept_sk(struct sock *lsk, struct quic_request *req,
 		qs->params.alpn_len = lqs->params.alpn_len;
 	}
 
-	quic_udp_sock_hold(sock_net(sk), lqs->udp_sk);
-	qs->udp_sk = lqs->udp_sk;
-	quic_set_local(sk, &lqs->udp_sk->addr);
-	if (lqs->udp_sk->addr.sa.sa_family == AF_INET
-	    ? !lqs->udp_sk->addr.v4.sin_addr.s_addr
-	    : ipv6_addr_any(&lqs->udp_sk->addr.v6.sin6_addr))
+	quic_udp_sock_hold(sock_net(sk), lqs->paths.act.udp_sk);
+	qs->paths.act.udp_sk = lqs->paths.act.udp_sk;
+	quic_set_local(sk, &lqs->paths.act.udp_sk->addr);
+	if (quic_addr_any(&lqs->paths.act.udp_sk->addr))
 		quic_set_local(sk, &req->local);
-	qs->peer = req->peer;
+	qs->paths.act.peer = req->peer;
 	if (req->peer.sa.sa_family == AF_INET) {
 		inet->inet_daddr = req->peer.v4.sin_addr.s_addr;
 		inet->inet_dport = req->peer.v4.sin_port;
@@ -230,7 +227,7 @@ static struct sock *quic_accept_sk(struct sock *lsk, struct quic_request *req,
 				       qs->conn.version, true);
 	if (err)
 		goto free;
-	err = quic_output_route(sk);
+	err = quic_path_route(sk, &qs->paths.act);
 	if (err)
 		goto free;
 	quic_streams_set_limits(sk);
@@ -432,9 +429,11 @@ void quic_send_version_negotiation(struct sock *usk, struct quic_udp_sock *us,
 				   const union quic_addr *peer,
 				   const union quic_addr *local)
 {
-	struct net *net = sock_net(usk);
+	union quic_addr src;
+	struct quic_flow fl = { .local = &src, .peer = peer };
 	struct dst_entry *dst;
 	struct sk_buff *vn;
+	u32 cookie;
 	u8 *p;
 
 	if (skb->len < QUIC_MIN_UDP_PAYLOAD || hlist_empty(&us->listeners))
@@ -459,40 +458,13 @@ void quic_send_version_negotiation(struct sock *usk, struct quic_udp_sock *us,
 	put_unaligned_be32(QUIC_VERSION_V1, p);
 	put_unaligned_be32(QUIC_VERSION_V2, p + 4);
 
-	if (peer->sa.sa_family == AF_INET) {
-		struct flowi4 fl4 = {
-			.daddr = peer->v4.sin_addr.s_addr,
-			.saddr = local->v4.sin_addr.s_addr,
-			.flowi4_proto = IPPROTO_UDP,
-		};
-		struct rtable *rt = ip_route_output_key(net, &fl4);
-
-		if (IS_ERR(rt)) {
-			kfree_skb(vn);
-			goto out;
-		}
-		udp_tunnel_xmit_skb(rt, usk, vn, fl4.saddr, fl4.daddr, 0,
-				    ip4_dst_hoplimit(&rt->dst), 0,
-				    local->v4.sin_port, peer->v4.sin_port,
-				    false, false);
-	} else {
-		struct flowi6 fl6 = {
-			.daddr = peer->v6.sin6_addr,
-			.saddr = local->v6.sin6_addr,
-			.flowi6_oif = peer->v6.sin6_scope_id,
-			.flowi6_proto = IPPROTO_UDP,
-		};
-
-		dst = ip6_dst_lookup_flow(net, usk, &fl6, NULL);
-		if (IS_ERR(dst)) {
-			kfree_skb(vn);
-			goto out;
-		}
-		udp_tunnel6_xmit_skb(dst, usk, vn, NULL, &fl6.saddr, &fl6.daddr,
-				     0, ip6_dst_hoplimit(dst), 0,
-				     local->v6.sin6_port, peer->v6.sin6_port,
-				     false);
+	src = *local;
+	dst = quic_family_route(sock_net(usk), usk, &fl, &cookie);
+	if (IS_ERR(dst)) {
+		kfree_skb(vn);
+		goto out;
 	}
+	quic_family_xmit(usk, vn, dst, &fl);
 out:
 	consume_skb(skb);
 }

@@ -9,6 +9,7 @@
 #include <linux/skbuff.h>
 
 #include "connid.h"
+#include "path.h"
 #include "udp.h"
 
 struct socket;

@@ -9,9 +9,6 @@
 
 #include <linux/slab.h>
 #include <net/ip.h>
-#include <net/ip6_route.h>
-#include <net/route.h>
-#include <net/udp_tunnel.h>
 
 #include "conn.h"
 #include "output.h"
@@ -29,20 +26,9 @@
  */
 #define QUIC_MAX_DATAGRAM	(SKB_WITH_OVERHEAD(16384) - QUIC_HEADROOM - \
 				 QUIC_TAG_LEN)
-#define QUIC_AMP_FACTOR		3
 /* short header, ACK frame and AEAD tag around the STREAM frames */
 #define QUIC_NAGLE_OVERHEAD	(1 + QUIC_CONN_ID_MAX_LEN + QUIC_PN_LEN + \
 				 64 + QUIC_TAG_LEN)
-
-void quic_output_init(struct sock *sk)
-{
-	struct quic_sock *qs = quic_sk(sk);
-
-	qs->mss = QUIC_MIN_UDP_PAYLOAD;
-	qs->rec.smoothed_rtt = qs->params.config.initial_smoothed_rtt;
-	qs->rec.rttvar = qs->rec.smoothed_rtt / 2;
-	qs->rec.min_rtt = U32_MAX;
-}
 
 /* the long header packet type of a level, RFC 9000 17.2 / RFC 9369 3.2 */
 static u8 quic_long_type(u32 version, u8 level)
@@ -59,114 +45,19 @@ static u8 quic_long_type(u32 version, u8 level)
 	return version == QUIC_VERSION_V2 ? v2[level] : v1[level];
 }
 
-/* Route to the peer; sets the local address when bound to a wildcard. */
-int quic_output_route(struct sock *sk)
-{
-	struct quic_sock *qs = quic_sk(sk);
-	struct net *net = sock_net(sk);
-	struct dst_entry *dst;
-
-	if (qs->peer.sa.sa_family == AF_INET) {
-		struct flowi4 fl4 = {};
-		struct rtable *rt;
-
-		fl4.flowi4_oif = sk->sk_bound_dev_if;
-		fl4.flowi4_proto = IPPROTO_UDP;
-		fl4.daddr = qs->peer.v4.sin_addr.s_addr;
-		fl4.saddr = qs->local.v4.sin_addr.s_addr;
-		fl4.fl4_dport = qs->peer.v4.sin_port;
-		fl4.fl4_sport = qs->local.v4.sin_port;
-		rt = ip_route_output_key(net, &fl4);
-		if (IS_ERR(rt))
-			return PTR_ERR(rt);
-		if (!qs->local.v4.sin_addr.s_addr) {
-			qs->local.v4.sin_addr.s_addr = fl4.saddr;
-			inet_sk(sk)->inet_saddr = fl4.saddr;
-		}
-		dst = &rt->dst;
-	} else {
-		struct flowi6 fl6 = {};
-
-		fl6.flowi6_oif = sk->sk_bound_dev_if ?:
-				 qs->peer.v6.sin6_scope_id;
-		fl6.flowi6_proto = IPPROTO_UDP;
-		fl6.daddr = qs->peer.v6.sin6_addr;
-		fl6.saddr = qs->local.v6.sin6_addr;
-		fl6.fl6_dport = qs->peer.v6.sin6_port;
-		fl6.fl6_sport = qs->local.v6.sin6_port;
-		dst = ip6_dst_lookup_flow(net, qs->udp_sk->sock->sk, &fl6,
-					  NULL);
-		if (IS_ERR(dst))
-			return PTR_ERR(dst);
-		if (ipv6_addr_any(&qs->local.v6.sin6_addr)) {
-			qs->local.v6.sin6_addr = fl6.saddr;
-			inet6_sk(sk)->saddr = fl6.saddr;
-		}
-	}
-	sk_dst_set(sk, dst);
-	return 0;
-}
-
 /* the largest UDP payload for this path and both sides' limits */
-static void quic_output_update_mss(struct sock *sk, struct dst_entry *dst)
+static void quic_output_update_mss(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
-	u32 mtu, hdr;
+	u32 mtu = quic_path_mtu(&qs->paths.act);
 
-	hdr = (qs->peer.sa.sa_family == AF_INET ? sizeof(struct iphdr) :
-		sizeof(struct ipv6hdr)) + sizeof(struct udphdr);
-	mtu = dst_mtu(dst);
-	mtu = mtu > hdr ? mtu - hdr : 0;
+	if (!mtu)
+		return;		/* not routed yet */
 	mtu = min_t(u32, mtu, qs->params.local.max_udp_payload_size);
 	if (qs->conn.tp_ext_recv)
 		mtu = min_t(u32, mtu, qs->params.remote.max_udp_payload_size);
 	mtu = min_t(u32, mtu, QUIC_MAX_DATAGRAM);
-	qs->mss = max_t(u32, mtu, QUIC_MIN_UDP_PAYLOAD);
-	quic_cong_set_mss(&qs->cong, qs->mss);
-}
-
-static void quic_xmit(struct sock *sk, struct sk_buff *skb)
-{
-	struct quic_sock *qs = quic_sk(sk);
-	struct sock *usk = qs->udp_sk->sock->sk;
-	struct dst_entry *dst;
-
-	dst = sk_dst_check(sk, 0);
-	if (!dst) {
-		if (quic_output_route(sk)) {
-			kfree_skb(skb);
-			return;
-		}
-		dst = sk_dst_get(sk);
-		if (!dst) {
-			kfree_skb(skb);
-			return;
-		}
-	}
-	skb->ignore_df = 0;
-	skb->mark = sk->sk_mark;
-	skb->priority = sk->sk_priority;
-
-	/* the tunnel xmit path counts recursion per CPU: no preemption */
-	local_bh_disable();
-	if (qs->peer.sa.sa_family == AF_INET) {
-		udp_tunnel_xmit_skb((struct rtable *)dst, usk, skb,
-				    qs->local.v4.sin_addr.s_addr,
-				    qs->peer.v4.sin_addr.s_addr,
-				    inet_sk(sk)->tos,
-				    ip4_dst_hoplimit(dst), htons(IP_DF),
-				    qs->local.v4.sin_port,
-				    qs->peer.v4.sin_port, false, false);
-	} else {
-		udp_tunnel6_xmit_skb(dst, usk, skb, NULL,
-				     &qs->local.v6.sin6_addr,
-				     &qs->peer.v6.sin6_addr,
-				     inet6_sk(sk)->tclass,
-				     ip6_dst_hoplimit(dst), 0,
-				     qs->local.v6.sin6_port,
-				     qs->peer.v6.sin6_port, false);
-	}
-	local_bh_enable();
+	quic_cong_set_mss(&qs->cong, quic_path_set_mss(&qs->paths.act, mtu));
 }
 
 /* A datagram of up to @len bytes: @len is at most the MSS, and sized by
@@ -181,20 +72,6 @@ static struct sk_buff *quic_datagram_alloc(struct sock *sk, u32 len)
 		return NULL;
 	skb_reserve(skb, QUIC_HEADROOM);
 	return skb;
-}
-
-/* How many bytes the server may still send before the client's address
- * is validated, RFC 9000 section 8.1.
- */
-static u32 quic_amp_room(const struct quic_sock *qs)
-{
-	u64 limit;
-
-	if (!qs->conn.is_serv || qs->addr_validated)
-		return U32_MAX;
-	limit = QUIC_AMP_FACTOR * qs->amp_recv;
-	return limit > qs->amp_sent ? min_t(u64, limit - qs->amp_sent,
-					    U32_MAX) : 0;
 }
 
 u8 quic_space_tx_level(struct quic_sock *qs, u8 sp)
@@ -263,7 +140,7 @@ static bool quic_nagle_hold(struct quic_sock *qs)
 
 	if (qs->params.config.stream_data_nodelay ||
 	    !qs->space[QUIC_CRYPTO_APP].ack_eliciting_in_flight ||
-	    qs->outq.bytes + QUIC_NAGLE_OVERHEAD >= qs->mss)
+	    qs->outq.bytes + QUIC_NAGLE_OVERHEAD >= qs->paths.act.mss)
 		return false;
 	return !list_empty(q) &&
 	       quic_frame_plain_stream(list_first_entry(q, struct quic_frame,
@@ -473,7 +350,7 @@ static void quic_pace_sent(struct quic_sock *qs, u32 len, ktime_t now)
 	if (!qs->rec.rtt_sampled)
 		return;
 	floor = ktime_sub_ns(now, QUIC_PACE_BURST *
-				  quic_pace_interval(qs, qs->mss));
+				  quic_pace_interval(qs, qs->paths.act.mss));
 	if (ktime_before(qs->outq.pace_next, floor))
 		qs->outq.pace_next = floor;
 	qs->outq.pace_next = ktime_add_ns(qs->outq.pace_next,
@@ -502,24 +379,22 @@ void quic_output_probe(struct sock *sk, bool probe)
 		QUIC_CRYPTO_INITIAL, QUIC_CRYPTO_HANDSHAKE, QUIC_CRYPTO_APP,
 	};
 	struct quic_sock *qs = quic_sk(sk);
-	struct dst_entry *dst;
 	struct sk_buff *skb;
 	ktime_t now = ktime_get();
 	int i, n, sent, loops = 0;
 	u32 max;
 
-	if (!qs->udp_sk || sk->sk_state == QUIC_SS_LISTENING || qs->conn.draining ||
+	if (!qs->paths.act.udp_sk || sk->sk_state == QUIC_SS_LISTENING ||
+	    qs->conn.draining ||
 	    qs->dead || !quic_cid_active(&qs->cids.dcids))
 		return;
 	/* once closed, only CONNECTION_CLOSE goes out (quic_output_close) */
 	if (sk->sk_state == QUIC_SS_CLOSED && !qs->conn.closing)
 		return;
-	dst = __sk_dst_get(sk);
-	if (dst)
-		quic_output_update_mss(sk, dst);
+	quic_output_update_mss(sk);
 
 	do {
-		if (quic_amp_room(qs) < QUIC_MIN_UDP_PAYLOAD)
+		if (quic_path_amp_room(&qs->paths.act) < QUIC_MIN_UDP_PAYLOAD)
 			break;
 		if (!probe && quic_pace_wait(sk, now))
 			break;
@@ -529,7 +404,7 @@ void quic_output_probe(struct sock *sk, bool probe)
 		if (i == ARRAY_SIZE(order))
 			break;
 		max = clamp_t(u32, qs->outq.bytes + QUIC_NAGLE_OVERHEAD,
-			      QUIC_MIN_UDP_PAYLOAD, qs->mss);
+			      QUIC_MIN_UDP_PAYLOAD, qs->paths.act.mss);
 		skb = quic_datagram_alloc(sk, max);
 		if (!skb)
 			break;
@@ -549,9 +424,9 @@ void quic_output_probe(struct sock *sk, bool probe)
 			kfree_skb(skb);
 			break;
 		}
-		qs->amp_sent += skb->len;
+		quic_path_sent(&qs->paths.act, skb->len);
 		quic_pace_sent(qs, skb->len, now);
-		quic_xmit(sk, skb);
+		quic_path_xmit(sk, &qs->paths.act, skb);
 		probe = false;
 	} while (++loops < 1024);
 

@@ -318,3 +318,11 @@ void quic_rtx_fire(struct sock *sk)
 	quic_output_probe(sk, true);
 	quic_timer_reset(sk);
 }
+
+/* before the first RTT sample, RFC 9002 section 5.3 */
+void quic_recovery_init(struct quic_recovery *r, u32 initial_rtt)
+{
+	r->smoothed_rtt = initial_rtt;
+	r->rttvar = initial_rtt / 2;
+	r->min_rtt = U32_MAX;
+}

@@ -42,5 +42,6 @@ void quic_output_ack_recv(struct sock *sk, u8 space, u64 largest,
 void quic_output_discard_space(struct sock *sk, u8 space);
 void quic_timer_reset(struct sock *sk);
 void quic_rtx_fire(struct sock *sk);
+void quic_recovery_init(struct quic_recovery *r, u32 initial_rtt);
 
 #endif /* __QUIC_RECOVERY_H */

@@ -94,11 +94,14 @@ int quic_init_sock(struct sock *sk)
 	quic_timers_init(sk);
 	INIT_WORK(&qs->conn.ku_work, quic_key_update_work);
 	INIT_WORK(&qs->conn.close_work, quic_close_work);
-	quic_output_init(sk);
+	quic_path_init(&qs->paths.act);
+	quic_path_init(&qs->paths.alt);
+	quic_recovery_init(&qs->rec, qs->params.config.initial_smoothed_rtt);
 	INIT_HLIST_NODE(&qs->table_node);
 	quic_hash(sk);
-	return quic_cong_init(&qs->cong, qs->params.config.congestion_control_algo,
-			      qs->mss, qs->rec.smoothed_rtt);
+	return quic_cong_init(&qs->cong,
+			      qs->params.config.congestion_control_algo,
+			      qs->paths.act.mss, qs->rec.smoothed_rtt);
 }
 
 /* what the connection holds; the socket is locked and dead */
@@ -125,10 +128,8 @@ static void quic_free_conn_state(struct sock *sk)
 	quic_streams_free(&qs->streams);
 	for (i = 0; i < QUIC_CRYPTO_MAX; i++)
 		quic_crypto_free(&qs->crypto[i]);
-	if (qs->udp_sk) {
-		quic_udp_sock_put(qs->udp_sk);
-		qs->udp_sk = NULL;
-	}
+	quic_path_free(&qs->paths.act);
+	quic_path_free(&qs->paths.alt);
 	kfree(qs->params.alpn);
 	qs->params.alpn = NULL;
 	quic_cong_release(&qs->cong);
@@ -198,8 +199,8 @@ static void quic_close(struct sock *sk, long timeout)
 	 * whose exit may follow its consumer's at once.
 	 */
 	deadline = qs->conn.close_deadline;
-	linger = (qs->conn.closing || qs->conn.draining) && deadline && qs->udp_sk &&
-		 !sk->sk_kern_sock && ktime_before(ktime_get(), deadline);
+	linger = (qs->conn.closing || qs->conn.draining) && deadline &&
+		 qs->paths.act.udp_sk && !sk->sk_kern_sock && ktime_before(ktime_get(), deadline);
 	if (linger && atomic_inc_return(&quic_orphans) > QUIC_MAX_ORPHANS) {
 		atomic_dec(&quic_orphans);
 		linger = false;
@@ -320,15 +321,15 @@ int quic_autobind(struct sock *sk)
 	union quic_addr any;
 	int err;
 
-	if (qs->udp_sk)
+	if (qs->paths.act.udp_sk)
 		return 0;
 	memset(&any, 0, sizeof(any));
 	any.sa.sa_family = sk->sk_family;
 	err = quic_udp_sock_get(sock_net(sk), &any, sk->sk_ipv6only,
-				&qs->udp_sk);
+				&qs->paths.act.udp_sk);
 	if (err)
 		return err;
-	quic_set_local(sk, &qs->udp_sk->addr);
+	quic_set_local(sk, &qs->paths.act.udp_sk->addr);
 	return 0;
 }
 
@@ -336,7 +337,7 @@ void quic_set_local(struct sock *sk, const union quic_addr *a)
 {
 	struct inet_sock *inet = inet_sk(sk);
 
-	quic_sk(sk)->local = *a;
+	quic_sk(sk)->paths.act.local = *a;
 	if (a->sa.sa_family == AF_INET) {
 		inet->inet_sport = a->v4.sin_port;
 		inet->inet_saddr = a->v4.sin_addr.s_addr;
@@ -374,14 +375,14 @@ static int quic_bind(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 		return -EACCES;
 
 	lock_sock(sk);
-	if (qs->udp_sk || sk->sk_state != QUIC_SS_CLOSED) {
+	if (qs->paths.act.udp_sk || sk->sk_state != QUIC_SS_CLOSED) {
 		err = -EINVAL;
 		goto out;
 	}
 	err = quic_udp_sock_get(net, &a, sk->sk_ipv6only, &us);
 	if (err)
 		goto out;
-	qs->udp_sk = us;
+	qs->paths.act.udp_sk = us;
 	quic_set_local(sk, &us->addr);
 out:
 	release_sock(sk);
@@ -404,9 +405,9 @@ static int quic_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
 		    sk->sk_state != QUIC_SS_ESTABLISHED)
 			err = -ENOTCONN;
 		else
-			a = qs->peer;
-	} else if (qs->udp_sk) {
-		a = qs->local;
+			a = qs->paths.act.peer;
+	} else if (qs->paths.act.udp_sk) {
+		a = qs->paths.act.local;
 	} else {
 		a.sa.sa_family = sk->sk_family;
 	}
@@ -591,8 +592,9 @@ static bool quic_cond_send_room(struct sock *sk, const void *arg)
 /* the stream data that fits in one frame of one packet */
 static u32 quic_stream_chunk_max(struct quic_sock *qs)
 {
-	return qs->mss - 1 - QUIC_CONN_ID_MAX_LEN - 4 - QUIC_CRYPTO_TAG_LEN -
-	       21 - 64;	/* frame header, room for an ACK frame */
+	/* short header, AEAD tag, frame header, room for an ACK frame */
+	return qs->paths.act.mss - 1 - QUIC_CONN_ID_MAX_LEN - 4 -
+	       QUIC_CRYPTO_TAG_LEN - 21 - 64;
 }
 
 /* RFC 9000 sections 4.1 and 19.12-19.14: tell the peer what blocks us */
@@ -934,7 +936,7 @@ static int quic_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 	err = quic_addr_from_user(sk, uaddr, addr_len, &a);
 	if (err)
 		return err;
-	if (!(a.sa.sa_family == AF_INET ? a.v4.sin_port : a.v6.sin6_port))
+	if (!quic_addr_port(&a))
 		return -EINVAL;
 	if (a.sa.sa_family == AF_INET6 &&
 	    ipv6_addr_type(&a.v6.sin6_addr) == IPV6_ADDR_MAPPED)
@@ -947,8 +949,10 @@ static int quic_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 	err = quic_autobind(sk);
 	if (err)
 		goto out;
-	qs->peer = a;
-	err = quic_output_route(sk);
+	qs->paths.act.peer = a;
+	/* RFC 9000 section 8: the server's address is the one we chose */
+	quic_path_validated(&qs->paths.act);
+	err = quic_path_route(sk, &qs->paths.act);
 	if (err)
 		goto out;
 	if (a.sa.sa_family == AF_INET) {

@@ -20,6 +20,7 @@
 #include "frame.h"
 #include "input.h"
 #include "output.h"
+#include "path.h"
 #include "udp.h"
 #include "pnspace.h"
 #include "recovery.h"
@@ -36,8 +37,6 @@ enum quic_state {
 	QUIC_SS_ESTABLISHING	= TCP_SYN_SENT,
 	QUIC_SS_ESTABLISHED	= TCP_ESTABLISHED,
 };
-
-#define QUIC_MIN_UDP_PAYLOAD	1200
 
 /* what a queued skb holds for the reader */
 enum quic_rcv_kind {
@@ -84,14 +83,10 @@ struct quic_skb_cb {
 struct quic_sock {
 	struct inet_sock		inet;
 
-	struct quic_udp_sock		*udp_sk;	/* NULL until bound */
-	union quic_addr			local;		/* valid when udp_sk */
-	union quic_addr			peer;
-
 	struct quic_params		params;
+	struct quic_paths		paths;
 
 	struct quic_conn		conn;
-	u8				addr_validated:1;
 	struct quic_conn_ids		cids;
 	struct quic_crypto		crypto[QUIC_CRYPTO_MAX];
 	struct quic_pnspace		space[QUIC_PNSPACE_MAX];
@@ -99,11 +94,8 @@ struct quic_sock {
 	struct quic_inq			inq;
 	struct quic_stream_table	streams;
 
-	u32				mss;		/* max UDP payload */
 	struct quic_recovery		rec;
 	struct quic_cong		cong;
-	u64				amp_recv;	/* anti-amplification */
-	u64				amp_sent;
 	struct quic_timers		timers;
 
 	bool				dead;	/* being destroyed */

@@ -20,23 +20,6 @@
 #include "socket.h"
 #include "udp.h"
 
-bool quic_addr_equal(const union quic_addr *a, const union quic_addr *b)
-{
-	if (a->sa.sa_family != b->sa.sa_family)
-		return false;
-	if (a->sa.sa_family == AF_INET)
-		return a->v4.sin_port == b->v4.sin_port &&
-		       a->v4.sin_addr.s_addr == b->v4.sin_addr.s_addr;
-	return a->v6.sin6_port == b->v6.sin6_port &&
-	       ipv6_addr_equal(&a->v6.sin6_addr, &b->v6.sin6_addr) &&
-	       a->v6.sin6_scope_id == b->v6.sin6_scope_id;
-}
-
-static __be16 quic_addr_port(const union quic_addr *a)
-{
-	return a->sa.sa_family == AF_INET ? a->v4.sin_port : a->v6.sin6_port;
-}
-
 static struct hlist_head *quic_udp_head(struct quic_net *qn, __be16 port)
 {
 	return &qn->udp_socks[hash_32((__force u32)port, QUIC_UDP_HASH_BITS)];

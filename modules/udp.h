@@ -6,17 +6,11 @@
 #ifndef __QUIC_UDP_H
 #define __QUIC_UDP_H
 
-#include <linux/in.h>
-#include <linux/in6.h>
 #include <linux/list.h>
 #include <linux/refcount.h>
 #include <linux/workqueue.h>
 
-union quic_addr {
-	struct sockaddr		sa;
-	struct sockaddr_in	v4;
-	struct sockaddr_in6	v6;
-};
+#include "family.h"
 
 /*
  * struct quic_udp_sock - a kernel UDP socket shared by the QUIC sockets
@@ -52,7 +46,5 @@ void quic_udp_sock_put(struct quic_udp_sock *us);
 void quic_udp_sock_hold(struct net *net, struct quic_udp_sock *us);
 void quic_udp_sock_listen(struct net *net, struct quic_udp_sock *us,
 			  struct hlist_node *node, bool add);
-
-bool quic_addr_equal(const union quic_addr *a, const union quic_addr *b);
 
 #endif /* __QUIC_UDP_H */
