@@ -12,6 +12,7 @@
 #include <net/ip6_route.h>
 #include <net/ipv6.h>
 #include <net/route.h>
+#include <net/udp.h>
 #include <net/udp_tunnel.h>
 
 #include "family.h"
@@ -142,6 +143,33 @@ void quic_family_xmit(struct sock *usk, struct sk_buff *skb,
 	INDIRECT_CALL_2(f->xmit, quic_v6_xmit, quic_v4_xmit, usk, skb, dst,
 			fl);
 	local_bh_enable();
+}
+
+/* the addresses of a received UDP datagram, from its headers */
+void quic_addr_from_skb(struct sk_buff *skb, union quic_addr *peer,
+			union quic_addr *local)
+{
+	struct udphdr *uh = udp_hdr(skb);
+
+	memset(peer, 0, sizeof(*peer));
+	memset(local, 0, sizeof(*local));
+	if (ip_hdr(skb)->version == 4) {
+		peer->v4.sin_family = AF_INET;
+		peer->v4.sin_addr.s_addr = ip_hdr(skb)->saddr;
+		peer->v4.sin_port = uh->source;
+		local->v4.sin_family = AF_INET;
+		local->v4.sin_addr.s_addr = ip_hdr(skb)->daddr;
+		local->v4.sin_port = uh->dest;
+	} else {
+		peer->v6.sin6_family = AF_INET6;
+		peer->v6.sin6_addr = ipv6_hdr(skb)->saddr;
+		peer->v6.sin6_port = uh->source;
+		local->v6.sin6_family = AF_INET6;
+		local->v6.sin6_addr = ipv6_hdr(skb)->daddr;
+		local->v6.sin6_port = uh->dest;
+		if (ipv6_addr_type(&peer->v6.sin6_addr) & IPV6_ADDR_LINKLOCAL)
+			peer->v6.sin6_scope_id = inet6_iif(skb);
+	}
 }
 
 bool quic_addr_equal(const union quic_addr *a, const union quic_addr *b)

@@ -61,6 +61,8 @@ struct dst_entry *quic_family_route(struct net *net, struct sock *usk,
 void quic_family_xmit(struct sock *usk, struct sk_buff *skb,
 		      struct dst_entry *dst, const struct quic_flow *fl);
 
+void quic_addr_from_skb(struct sk_buff *skb, union quic_addr *peer,
+			union quic_addr *local);
 bool quic_addr_equal(const union quic_addr *a, const union quic_addr *b);
 bool quic_addr_any(const union quic_addr *a);
 __be16 quic_addr_port(const union quic_addr *a);

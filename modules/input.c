@@ -9,7 +9,6 @@
 #include <linux/slab.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
-#include <net/udp.h>
 
 #include "compat.h"
 #include "conn.h"
@@ -24,79 +23,6 @@
 
 #define QUIC_CRYPTO_REORDER_MAX	(64 * 1024)
 #define QUIC_CRYPTO_REORDER_SKBS	64
-
-static int quic_long_level(u32 version, u8 type, u8 *level)
-{
-	static const u8 v1[4] = {
-		QUIC_CRYPTO_INITIAL, QUIC_CRYPTO_EARLY, QUIC_CRYPTO_HANDSHAKE,
-		QUIC_CRYPTO_MAX,	/* Retry */
-	};
-	static const u8 v2[4] = {
-		QUIC_CRYPTO_MAX, QUIC_CRYPTO_INITIAL, QUIC_CRYPTO_EARLY,
-		QUIC_CRYPTO_HANDSHAKE,
-	};
-
-	if (version == QUIC_VERSION_V1)
-		*level = v1[type];
-	else if (version == QUIC_VERSION_V2)
-		*level = v2[type];
-	else
-		return -EPROTONOSUPPORT;
-	return 0;
-}
-
-/* Parse the header of the packet at @p, @len bytes left in the datagram.
- * Short headers carry no DCID length: ours are QUIC_CONN_ID_LEN.
- */
-static int quic_parse_header(const u8 *p, u32 len, struct quic_hdr *h)
-{
-	struct quic_buf b = { .p = p, .left = len };
-	u64 tlen, plen;
-	const u8 *tmp;
-	u8 first;
-
-	memset(h, 0, sizeof(*h));
-	if (!quic_get_u8(&b, &first))
-		return -EINVAL;
-	if (!(first & 0x80)) {
-		if (len < 1 + QUIC_CONN_ID_LEN + 1 + QUIC_CRYPTO_TAG_LEN)
-			return -EINVAL;
-		h->dcid = p + 1;
-		h->dcid_len = QUIC_CONN_ID_LEN;
-		h->pn_offset = 1 + QUIC_CONN_ID_LEN;
-		h->pkt_len = len;
-		h->level = QUIC_CRYPTO_APP;
-		return 0;
-	}
-
-	h->is_long = 1;
-	if (!quic_get_be32(&b, &h->version) ||
-	    !quic_get_u8(&b, &h->dcid_len) ||
-	    h->dcid_len > QUIC_CONN_ID_MAX_LEN ||
-	    !quic_get_bytes(&b, h->dcid_len, &h->dcid) ||
-	    !quic_get_u8(&b, &h->scid_len) ||
-	    h->scid_len > QUIC_CONN_ID_MAX_LEN ||
-	    !quic_get_bytes(&b, h->scid_len, &h->scid))
-		return -EINVAL;
-	if (!h->version)
-		return 0;	/* Version Negotiation */
-	if (quic_long_level(h->version, (first >> 4) & 0x3, &h->level))
-		return -EPROTONOSUPPORT;
-	if (h->level == QUIC_CRYPTO_MAX) {
-		h->is_retry = 1;
-		h->pkt_len = len;
-		return 0;
-	}
-	if (h->level == QUIC_CRYPTO_INITIAL &&
-	    (!quic_get_varint(&b, &tlen) || !quic_get_bytes(&b, tlen, &tmp)))
-		return -EINVAL;
-	if (!quic_get_varint(&b, &plen) || plen > b.left ||
-	    plen < 4 + QUIC_CRYPTO_TAG_LEN)
-		return -EINVAL;
-	h->pn_offset = len - b.left;
-	h->pkt_len = h->pn_offset + plen;
-	return 0;
-}
 
 /* received data */
 
@@ -362,7 +288,7 @@ void quic_rcv_datagram(struct sock *sk, struct sk_buff *skb)
 		struct quic_pnspace *s;
 		struct quic_crypto *c;
 
-		if (quic_parse_header(p, left, &h))
+		if (quic_packet_parse(p, left, &h))
 			break;
 		if (h.is_long && (!h.version || h.is_retry))
 			break;	/* Version Negotiation and Retry: not yet */
@@ -439,32 +365,6 @@ int quic_backlog_rcv(struct sock *sk, struct sk_buff *skb)
 	return 0;
 }
 
-static void quic_skb_addrs(struct sk_buff *skb, union quic_addr *peer,
-			   union quic_addr *local)
-{
-	struct udphdr *uh = udp_hdr(skb);
-
-	memset(peer, 0, sizeof(*peer));
-	memset(local, 0, sizeof(*local));
-	if (ip_hdr(skb)->version == 4) {
-		peer->v4.sin_family = AF_INET;
-		peer->v4.sin_addr.s_addr = ip_hdr(skb)->saddr;
-		peer->v4.sin_port = uh->source;
-		local->v4.sin_family = AF_INET;
-		local->v4.sin_addr.s_addr = ip_hdr(skb)->daddr;
-		local->v4.sin_port = uh->dest;
-	} else {
-		peer->v6.sin6_family = AF_INET6;
-		peer->v6.sin6_addr = ipv6_hdr(skb)->saddr;
-		peer->v6.sin6_port = uh->source;
-		local->v6.sin6_family = AF_INET6;
-		local->v6.sin6_addr = ipv6_hdr(skb)->daddr;
-		local->v6.sin6_port = uh->dest;
-		if (ipv6_addr_type(&peer->v6.sin6_addr) & IPV6_ADDR_LINKLOCAL)
-			peer->v6.sin6_scope_id = inet6_iif(skb);
-	}
-}
-
 static void quic_wake_waiters(struct sock *sk)
 {
 	struct socket_wq *wq;
@@ -492,11 +392,11 @@ int quic_udp_rcv(struct sock *usk, struct sk_buff *skb)
 	struct sock *sk;
 	int err;
 
-	quic_skb_addrs(skb, &peer, &local);
+	quic_addr_from_skb(skb, &peer, &local);
 	if (skb_linearize(skb))
 		goto drop;
 	__skb_pull(skb, sizeof(struct udphdr));
-	err = quic_parse_header(skb->data, skb->len, &h);
+	err = quic_packet_parse(skb->data, skb->len, &h);
 	if (!h.dcid)
 		goto drop;
 

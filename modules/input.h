@@ -11,25 +11,12 @@
 #include <linux/skbuff.h>
 #include <linux/types.h>
 
+#include "packet.h"
 #include "pnspace.h"
 
 struct sock;
 struct quic_rx;
 struct quic_connection_close;
-
-/* a parsed packet header; pointers into the linear datagram */
-struct quic_hdr {
-	const u8	*dcid;
-	const u8	*scid;
-	u32		version;
-	u32		pn_offset;	/* from the packet's first byte */
-	u32		pkt_len;	/* the whole packet */
-	u8		dcid_len;
-	u8		scid_len;
-	u8		level;
-	u8		is_long:1,
-			is_retry:1;
-};
 
 /*
  * struct quic_inq - the receive side of a connection that is not a

@@ -11,7 +11,6 @@
  * whose lock it takes nested (SINGLE_DEPTH_NESTING).
  */
 
-#include <linux/random.h>
 #include <linux/slab.h>
 #include <net/inet_common.h>
 #include <net/ip.h>
@@ -429,42 +428,7 @@ void quic_send_version_negotiation(struct sock *usk, struct quic_udp_sock *us,
 				   const union quic_addr *peer,
 				   const union quic_addr *local)
 {
-	union quic_addr src;
-	struct quic_flow fl = { .local = &src, .peer = peer };
-	struct dst_entry *dst;
-	struct sk_buff *vn;
-	u32 cookie;
-	u8 *p;
-
-	if (skb->len < QUIC_MIN_UDP_PAYLOAD || hlist_empty(&us->listeners))
-		goto out;
-	vn = alloc_skb(MAX_HEADER + sizeof(struct ipv6hdr) +
-		       sizeof(struct udphdr) + 7 + 2 * QUIC_CONN_ID_MAX_LEN + 8,
-		       GFP_ATOMIC);
-	if (!vn)
-		goto out;
-	skb_reserve(vn, MAX_HEADER + sizeof(struct ipv6hdr) +
-		    sizeof(struct udphdr));
-	p = skb_put(vn, 7 + h->dcid_len + h->scid_len + 8);
-	*p++ = 0x80 | get_random_u8();
-	put_unaligned_be32(0, p);
-	p += 4;
-	*p++ = h->scid_len;		/* their source ID is our destination */
-	memcpy(p, h->scid, h->scid_len);
-	p += h->scid_len;
-	*p++ = h->dcid_len;
-	memcpy(p, h->dcid, h->dcid_len);
-	p += h->dcid_len;
-	put_unaligned_be32(QUIC_VERSION_V1, p);
-	put_unaligned_be32(QUIC_VERSION_V2, p + 4);
-
-	src = *local;
-	dst = quic_family_route(sock_net(usk), usk, &fl, &cookie);
-	if (IS_ERR(dst)) {
-		kfree_skb(vn);
-		goto out;
-	}
-	quic_family_xmit(usk, vn, dst, &fl);
-out:
+	if (skb->len >= QUIC_MIN_UDP_PAYLOAD && !hlist_empty(&us->listeners))
+		quic_packet_send_vn(usk, h, peer, local);
 	consume_skb(skb);
 }

@@ -16,7 +16,6 @@
 #include "socket.h"
 #include "varint.h"
 
-#define QUIC_PN_LEN		4
 #define QUIC_HEADROOM		(MAX_HEADER + sizeof(struct ipv6hdr) + \
 				 sizeof(struct udphdr))
 #define QUIC_TAG_LEN		QUIC_CRYPTO_TAG_LEN
@@ -29,21 +28,6 @@
 /* short header, ACK frame and AEAD tag around the STREAM frames */
 #define QUIC_NAGLE_OVERHEAD	(1 + QUIC_CONN_ID_MAX_LEN + QUIC_PN_LEN + \
 				 64 + QUIC_TAG_LEN)
-
-/* the long header packet type of a level, RFC 9000 17.2 / RFC 9369 3.2 */
-static u8 quic_long_type(u32 version, u8 level)
-{
-	static const u8 v1[QUIC_CRYPTO_MAX] = {
-		[QUIC_CRYPTO_INITIAL] = 0, [QUIC_CRYPTO_EARLY] = 1,
-		[QUIC_CRYPTO_HANDSHAKE] = 2,
-	};
-	static const u8 v2[QUIC_CRYPTO_MAX] = {
-		[QUIC_CRYPTO_INITIAL] = 1, [QUIC_CRYPTO_EARLY] = 2,
-		[QUIC_CRYPTO_HANDSHAKE] = 3,
-	};
-
-	return version == QUIC_VERSION_V2 ? v2[level] : v1[level];
-}
 
 /* the largest UDP payload for this path and both sides' limits */
 static void quic_output_update_mss(struct sock *sk)
@@ -81,45 +65,6 @@ u8 quic_space_tx_level(struct quic_sock *qs, u8 sp)
 	if (quic_crypto_tx_ready(&qs->crypto[QUIC_CRYPTO_APP]))
 		return QUIC_CRYPTO_APP;
 	return QUIC_CRYPTO_EARLY;
-}
-
-/* Write the header at the end of @skb; returns the packet number's
- * offset from @off.
- */
-static unsigned int quic_put_header(struct quic_sock *qs, struct sk_buff *skb,
-				    u8 level, u64 pn, unsigned int *len_off)
-{
-	struct quic_cid *dcid = quic_cid_active(&qs->cids.dcids);
-	struct quic_cid *scid = quic_cid_active(&qs->cids.scids);
-	unsigned int start = skb->len;
-	u8 *p = skb_put(skb, 0);
-	u8 *h = p;
-
-	if (level == QUIC_CRYPTO_APP) {
-		*p++ = 0x40 | (QUIC_PN_LEN - 1);
-		memcpy(p, dcid->id.data, dcid->id.len);
-		p += dcid->id.len;
-		*len_off = 0;
-	} else {
-		*p++ = 0xc0 | (quic_long_type(qs->conn.version, level) << 4) |
-		       (QUIC_PN_LEN - 1);
-		put_unaligned_be32(qs->conn.version, p);
-		p += 4;
-		*p++ = dcid->id.len;
-		memcpy(p, dcid->id.data, dcid->id.len);
-		p += dcid->id.len;
-		*p++ = scid->id.len;
-		memcpy(p, scid->id.data, scid->id.len);
-		p += scid->id.len;
-		if (level == QUIC_CRYPTO_INITIAL)
-			*p++ = 0;	/* token length */
-		*len_off = start + (p - h);
-		p += 4;		/* length, patched when known */
-	}
-	put_unaligned_be32((u32)pn, p);
-	p += QUIC_PN_LEN;
-	skb_put(skb, p - h);
-	return p - h - QUIC_PN_LEN;
 }
 
 static bool quic_frame_plain_stream(const struct quic_frame *f)
@@ -176,7 +121,10 @@ static int quic_output_packet(struct sock *sk, struct sk_buff *skb, u8 sp,
 	if (off + 64 + QUIC_TAG_LEN > max)
 		return 0;
 
-	pn_off = quic_put_header(qs, skb, level, pn, &len_off);
+	pn_off = quic_packet_put_header(skb, qs->conn.version, level,
+					&quic_cid_active(&qs->cids.dcids)->id,
+					&quic_cid_active(&qs->cids.scids)->id,
+					pn, &len_off);
 	room = max - skb->len - QUIC_TAG_LEN;
 
 	if (s->nranges && (s->ack_pending || s->ack_now)) {

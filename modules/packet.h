@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * QUIC packet headers and the packets sent without a connection
+ * (packet.c).
+ */
+#ifndef __QUIC_PACKET_H
+#define __QUIC_PACKET_H
+
+#include <linux/types.h>
+
+#include "connid.h"
+#include "family.h"
+
+struct sk_buff;
+struct sock;
+
+#define QUIC_PN_LEN		4	/* the packet number length we send */
+
+/* a parsed packet header; pointers into the linear datagram */
+struct quic_hdr {
+	const u8	*dcid;
+	const u8	*scid;
+	u32		version;
+	u32		pn_offset;	/* from the packet's first byte */
+	u32		pkt_len;	/* the whole packet */
+	u8		dcid_len;
+	u8		scid_len;
+	u8		level;
+	u8		is_long:1,
+			is_retry:1;
+};
+
+int quic_packet_parse(const u8 *p, u32 len, struct quic_hdr *h);
+unsigned int quic_packet_put_header(struct sk_buff *skb, u32 version,
+				    u8 level, const struct quic_conn_id *dcid,
+				    const struct quic_conn_id *scid, u64 pn,
+				    unsigned int *len_off);
+void quic_packet_send_vn(struct sock *usk, const struct quic_hdr *h,
+			 const union quic_addr *peer,
+			 const union quic_addr *local);
+
+#endif /* __QUIC_PACKET_H */
