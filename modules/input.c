@@ -239,6 +239,90 @@ void quic_rcv_early(struct sock *sk, u8 level)
 	}
 }
 
+/* RFC 9000 section 10.2.1: the closing state answers what still comes
+ * with CONNECTION_CLOSE until the period ends, at most once per smoothed
+ * RTT (1 ms at least)
+ */
+static void quic_rcv_closing(struct sock *sk, struct sk_buff *skb,
+			     ktime_t now)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	quic_path_rcvd(&qs->paths.act, skb->len);
+	if (ktime_before(now, qs->conn.close_deadline) &&
+	    (!qs->conn.close_replied ||
+	     ktime_us_delta(now, qs->conn.close_replied) >=
+	     max_t(u32, qs->rec.smoothed_rtt, 1000))) {
+		qs->conn.close_replied = now;
+		quic_output_close(sk);
+	}
+}
+
+/* One packet of a datagram, at @off, its header parsed.  A packet that
+ * cannot be read (no keys yet, fails to decrypt, a duplicate) is skipped.
+ * Returns -ECONNRESET when the connection closed: nothing more of the
+ * datagram is read; 0 otherwise.
+ */
+static int quic_rcv_packet(struct sock *sk, struct quic_rx *rx, u32 off,
+			   const struct quic_hdr *h)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_crypto_rx_info info;
+	struct sk_buff *skb = rx->skb;
+	struct quic_pnspace *s;
+	struct quic_crypto *c;
+	struct quic_buf b;
+	int err;
+
+	rx->level = h->level;
+	rx->sp = quic_level_space(h->level);
+	rx->eliciting = 0;
+	c = &qs->crypto[h->level];
+	s = &qs->space[rx->sp];
+	if (s->discarded || !quic_crypto_rx_ready(c)) {
+		if (!s->discarded)
+			quic_rx_keep_early(sk, skb, off, h);
+		return 0;
+	}
+	err = quic_crypto_decrypt(c, skb, off, h->pkt_len, h->pn_offset,
+				  s->nranges ? quic_pnspace_largest_recv(s) :
+				  (u64)-1, &info);
+	if (err)
+		return 0;
+	if (info.key_update) {
+		quic_crypto_key_update_commit(c);
+		quic_key_update_schedule(sk);
+		quic_event_queue(sk, QUIC_EVENT_KEY_UPDATE, &info.key_phase, 1);
+	}
+	/* reserved bits, RFC 9000 sections 17.2 and 17.3.1 */
+	if (info.first_byte & (h->is_long ? 0x0c : 0x18)) {
+		quic_conn_close(sk, QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION, 0,
+				false);
+		return -ECONNRESET;
+	}
+	if (quic_pnspace_recv_dup(s, info.pn))
+		return 0;
+
+	rx->start = skb->data + off + info.hdr_len;
+	b.p = rx->start;
+	b.left = h->pkt_len - info.hdr_len - QUIC_CRYPTO_TAG_LEN;
+	err = b.left ? quic_frame_process(sk, rx, &b) :
+		       QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
+	/* -EAGAIN: not taken whole: left unacknowledged, the peer sends
+	 * its frames again (what was taken is then a duplicate)
+	 */
+	if (err == -EAGAIN)
+		return 0;
+	if (err < 0)
+		return err;	/* closed by the peer */
+	if (err) {
+		quic_conn_close(sk, err, rx->frame, false);
+		return -ECONNRESET;
+	}
+	quic_rcv_packet_ok(sk, rx, h, info.pn);
+	return 0;
+}
+
 /**
  * quic_rcv_datagram - process a datagram for a connection
  * @sk: the socket, locked (owner or bh_lock_sock)
@@ -247,29 +331,15 @@ void quic_rcv_early(struct sock *sk, u8 level)
 void quic_rcv_datagram(struct sock *sk, struct sk_buff *skb)
 {
 	struct quic_sock *qs = quic_sk(sk);
-	struct quic_crypto_rx_info info;
 	struct quic_rx rx = { .skb = skb, .now = ktime_get() };
-	struct quic_buf b;
 	struct quic_hdr h;
 	u32 off = 0;
-	int err;
 
 	if (qs->dead)
 		goto out;	/* its state is being freed */
 	if (qs->conn.closing && !qs->conn.draining &&
 	    sk->sk_state == QUIC_SS_CLOSED) {
-		/* RFC 9000 section 10.2.1: the closing state answers what
-		 * still comes with CONNECTION_CLOSE until the period ends,
-		 * at most once per smoothed RTT (1 ms at least)
-		 */
-		quic_path_rcvd(&qs->paths.act, skb->len);
-		if (ktime_before(rx.now, qs->conn.close_deadline) &&
-		    (!qs->conn.close_replied ||
-		     ktime_us_delta(rx.now, qs->conn.close_replied) >=
-		     max_t(u32, qs->rec.smoothed_rtt, 1000))) {
-			qs->conn.close_replied = rx.now;
-			quic_output_close(sk);
-		}
+		quic_rcv_closing(sk, skb, rx.now);
 		goto out;
 	}
 	if (sk->sk_state == QUIC_SS_CLOSED || qs->conn.draining)
@@ -283,72 +353,14 @@ void quic_rcv_datagram(struct sock *sk, struct sk_buff *skb)
 	quic_path_rcvd(&qs->paths.act, skb->len);
 
 	while (off < skb->len) {
-		const u8 *p = skb->data + off;
-		u32 left = skb->len - off;
-		struct quic_pnspace *s;
-		struct quic_crypto *c;
-
-		if (quic_packet_parse(p, left, &h))
+		if (quic_packet_parse(skb->data + off, skb->len - off, &h))
 			break;
 		if (h.is_long && (!h.version || h.is_retry))
 			break;	/* Version Negotiation and Retry: not yet */
 		if (h.is_long && h.version != qs->conn.version)
 			break;
-		rx.level = h.level;
-		rx.sp = quic_level_space(h.level);
-		rx.eliciting = 0;
-		c = &qs->crypto[h.level];
-		s = &qs->space[rx.sp];
-		if (s->discarded || !quic_crypto_rx_ready(c)) {
-			if (!s->discarded)
-				quic_rx_keep_early(sk, skb, off, &h);
-			off += h.pkt_len;
-			continue;
-		}
-		err = quic_crypto_decrypt(c, skb, off, h.pkt_len, h.pn_offset,
-					  s->nranges ? quic_pnspace_largest_recv(s) :
-					  (u64)-1, &info);
-		if (err) {
-			off += h.pkt_len;
-			continue;
-		}
-		if (info.key_update) {
-			quic_crypto_key_update_commit(c);
-			quic_key_update_schedule(sk);
-			quic_event_queue(sk, QUIC_EVENT_KEY_UPDATE,
-					 &info.key_phase, 1);
-		}
-		/* reserved bits, RFC 9000 sections 17.2 and 17.3.1 */
-		if (info.first_byte & (h.is_long ? 0x0c : 0x18)) {
-			quic_conn_close(sk, QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION,
-					0, false);
+		if (quic_rcv_packet(sk, &rx, off, &h))
 			goto out;
-		}
-		if (quic_pnspace_recv_dup(s, info.pn)) {
-			off += h.pkt_len;
-			continue;
-		}
-
-		rx.start = skb->data + off + info.hdr_len;
-		b.p = rx.start;
-		b.left = h.pkt_len - info.hdr_len - QUIC_CRYPTO_TAG_LEN;
-		err = b.left ? quic_frame_process(sk, &rx, &b) :
-			       QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
-		if (err == -EAGAIN) {
-			/* not taken whole: left unacknowledged, the peer
-			 * sends its frames again (what was taken is then
-			 * a duplicate)
-			 */
-			off += h.pkt_len;
-			continue;
-		}
-		if (err < 0)
-			goto out;	/* closed by the peer */
-		if (err) {
-			quic_conn_close(sk, err, rx.frame, false);
-			goto out;
-		}
-		quic_rcv_packet_ok(sk, &rx, &h, info.pn);
 		off += h.pkt_len;
 	}
 

@@ -128,20 +128,18 @@ out:
 }
 
 /* Make the connection socket for a request, in process context. */
-static struct sock *quic_accept_sk(struct sock *lsk, struct quic_request *req,
-				   bool kern, int *errp)
+/* a socket like the listener, for its child: what inet_create() and
+ * inet6_create() would set
+ */
+static struct sock *quic_accept_alloc(struct sock *lsk, bool kern)
 {
-	struct quic_sock *lqs = quic_sk(lsk), *qs;
 	struct inet_sock *inet;
-	struct quic_cid *cid;
-	struct sk_buff *skb;
 	struct sock *sk;
-	int err = -ENOMEM;
 
 	sk = sk_alloc(sock_net(lsk), lsk->sk_family, GFP_KERNEL, lsk->sk_prot,
 		      kern);
 	if (!sk)
-		goto fail;
+		return NULL;
 	sock_init_data(NULL, sk);
 	sk->sk_type = lsk->sk_type;
 	sk->sk_protocol = lsk->sk_protocol;
@@ -164,30 +162,29 @@ static struct sock *quic_accept_sk(struct sock *lsk, struct quic_request *req,
 	inet->mc_ttl = 1;
 	inet->uc_ttl = -1;
 	inet->tos = inet_sk(lsk)->tos;
+	return sk;
+}
 
-	err = quic_init_sock(sk);
-	qs = quic_sk(sk);
-	/* Owned from before its IDs are published: what a softirq finds
-	 * through them waits on the backlog, behind the client's Initials
-	 * processed below.  The listener's lock is held: a nested lock of
-	 * the same class.
-	 */
-	lock_sock_nested(sk, SINGLE_DEPTH_NESTING);
-	if (err)
-		goto free;
+/* what the child inherits from its listener: settings, the UDP socket */
+static int quic_accept_inherit(struct sock *sk, struct sock *lsk,
+			       const struct quic_request *req)
+{
+	struct quic_sock *lqs = quic_sk(lsk), *qs = quic_sk(sk);
+	struct inet_sock *inet = inet_sk(sk);
+	int err;
+
 	qs->params.local = lqs->params.local;
 	qs->params.config = lqs->params.config;
 	qs->conn.events = lqs->conn.events;
 	err = quic_cong_select(&qs->cong,
 			       qs->params.config.congestion_control_algo);
 	if (err)
-		goto free;
-	err = -ENOMEM;
+		return err;
 	if (lqs->params.alpn) {
 		qs->params.alpn = kmemdup(lqs->params.alpn,
 					  lqs->params.alpn_len + 1, GFP_KERNEL);
 		if (!qs->params.alpn)
-			goto free;
+			return -ENOMEM;
 		qs->params.alpn_len = lqs->params.alpn_len;
 	}
 
@@ -204,6 +201,15 @@ static struct sock *quic_accept_sk(struct sock *lsk, struct quic_request *req,
 		sk->sk_v6_daddr = req->peer.v6.sin6_addr;
 		inet->inet_dport = req->peer.v6.sin6_port;
 	}
+	return 0;
+}
+
+/* the connection of a request: its IDs, Initial keys and route */
+static int quic_accept_conn(struct sock *sk, const struct quic_request *req)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_cid *cid;
+	int err;
 
 	qs->conn.is_serv = 1;
 	qs->conn.version = req->version;
@@ -212,25 +218,53 @@ static struct sock *quic_accept_sk(struct sock *lsk, struct quic_request *req,
 	err = quic_cid_add(sk, &qs->cids.dcids, 0, &req->scid, NULL,
 			   GFP_KERNEL);
 	if (err)
-		goto free;
+		return err;
 	err = quic_cid_issue(sk, &qs->cids.scids, GFP_KERNEL, &cid);
 	if (err)
-		goto free;
+		return err;
 	/* the client keeps using its original DCID until it hears us */
 	err = quic_cid_add(sk, &qs->cids.aliases, 0, &req->dcid, NULL,
 			   GFP_KERNEL);
 	if (err)
-		goto free;
+		return err;
 	err = quic_crypto_initial_keys(&qs->crypto[QUIC_CRYPTO_INITIAL],
 				       req->dcid.data, req->dcid.len,
 				       qs->conn.version, true);
 	if (err)
-		goto free;
+		return err;
 	err = quic_path_route(sk, &qs->paths.act);
 	if (err)
-		goto free;
+		return err;
 	quic_streams_set_limits(sk);
 	quic_set_state(sk, QUIC_SS_ESTABLISHING);
+	return 0;
+}
+
+static struct sock *quic_accept_sk(struct sock *lsk, struct quic_request *req,
+				   bool kern, int *errp)
+{
+	struct quic_sock *qs;
+	struct sk_buff *skb;
+	struct sock *sk;
+	int err = -ENOMEM;
+
+	sk = quic_accept_alloc(lsk, kern);
+	if (!sk)
+		goto fail;
+	err = quic_init_sock(sk);
+	qs = quic_sk(sk);
+	/* Owned from before its IDs are published: what a softirq finds
+	 * through them waits on the backlog, behind the client's Initials
+	 * processed below.  The listener's lock is held: a nested lock of
+	 * the same class.
+	 */
+	lock_sock_nested(sk, SINGLE_DEPTH_NESTING);
+	if (!err)
+		err = quic_accept_inherit(sk, lsk, req);
+	if (!err)
+		err = quic_accept_conn(sk, req);
+	if (err)
+		goto free;
 
 	/* the client's Initials, processed as if they arrived now */
 	while ((skb = __skb_dequeue(&req->skbs)))

@@ -97,6 +97,116 @@ static bool quic_nagle_hold(struct quic_sock *qs)
 /* Fill one packet of space @sp at the end of @skb.  Returns the bytes
  * added (0: nothing to send), or a negative errno.
  */
+/* Move the queued frames of space @sp that fit in @room into @pkt, and
+ * their buffers into the scatterlist after the header's entry.  Returns
+ * the bytes taken; sets *@nsg and *@eliciting.
+ */
+static unsigned int quic_output_frames(struct quic_sock *qs,
+				       struct sk_buff *skb, u8 sp, u8 level,
+				       unsigned int off, unsigned int room,
+				       struct quic_sent_packet *pkt,
+				       unsigned int *nsg, bool *eliciting)
+{
+	struct scatterlist *sg = qs->outq.sg;
+	unsigned int left = room;
+	struct quic_frame *f, *tmp;
+
+	list_for_each_entry_safe(f, tmp, &qs->outq.frames[sp], list) {
+		if (f->len > left)
+			continue;
+		if (f->level != level && f->level != sp)
+			continue;
+		/* room for the header's entry, this frame's and the
+		 * padding's
+		 */
+		if (*nsg + 2 >= QUIC_TX_SG)
+			break;
+		if (!*nsg) {
+			sg_init_table(sg, QUIC_TX_SG);
+			sg_set_buf(&sg[(*nsg)++], skb->data + off,
+				   skb->len - off);
+		}
+		list_move_tail(&f->list, &pkt->frames);
+		qs->outq.bytes -= f->len;
+		/* not copied: the encryption reads it from there */
+		skb_put(skb, f->len);
+		sg_set_buf(&sg[(*nsg)++], f->buf, f->len);
+		left -= f->len;
+		if (quic_frame_ack_eliciting(f->type))
+			*eliciting = true;
+		if (left < 32)
+			break;
+	}
+	return room - left;
+}
+
+/* the frames of a packet that could not be sent go back to the queue */
+static void quic_output_unsent(struct quic_sock *qs, u8 sp,
+			       struct quic_sent_packet *pkt)
+{
+	struct quic_frame *f, *tmp;
+
+	list_for_each_entry_safe_reverse(f, tmp, &pkt->frames, list) {
+		list_move(&f->list, &qs->outq.frames[sp]);
+		qs->outq.bytes += f->len;
+	}
+	kfree(pkt);
+}
+
+/* Client Initials and ack-eliciting server Initials fill the datagram to
+ * 1200 bytes, RFC 9000 section 14.1; otherwise pad enough for the header
+ * protection sample (RFC 9001 section 5.4.2).  Returns the padding.
+ */
+static unsigned int quic_output_pad(struct quic_sock *qs, struct sk_buff *skb,
+				    unsigned int off, unsigned int pn_off,
+				    u8 level, bool eliciting)
+{
+	unsigned int n = skb->len - off - pn_off - QUIC_PN_LEN;
+
+	if (level == QUIC_CRYPTO_INITIAL && (!qs->conn.is_serv || eliciting) &&
+	    skb->len + QUIC_TAG_LEN < QUIC_MIN_UDP_PAYLOAD)
+		n = QUIC_MIN_UDP_PAYLOAD - QUIC_TAG_LEN - skb->len;
+	else if (n < 4)
+		n = 4 - n;
+	else
+		n = 0;
+	if (n)
+		memset(skb_put(skb, n), 0, n);	/* PADDING */
+	return n;
+}
+
+/* a packet went out: what it acknowledged, and what it carries */
+static void quic_output_sent(struct sock *sk, u8 sp, u8 level, u64 pn,
+			     bool acked, struct quic_sent_packet *pkt,
+			     u32 size, bool eliciting, ktime_t now)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_pnspace *s = &qs->space[sp];
+
+	s->next_pn++;
+	/* RFC 9001 section 4.9.1: a client discards its Initial keys when
+	 * it first sends a Handshake packet (the server no longer
+	 * acknowledges Initial packets once it got one)
+	 */
+	if (level == QUIC_CRYPTO_HANDSHAKE && !qs->conn.is_serv &&
+	    !qs->space[QUIC_CRYPTO_INITIAL].discarded)
+		quic_output_discard_space(sk, QUIC_CRYPTO_INITIAL);
+	if (acked) {
+		s->ack_pending = 0;
+		s->ack_now = 0;
+	}
+	if (!pkt)
+		return;
+	pkt->pn = pn;
+	pkt->sent_time = now;
+	pkt->size = size;
+	pkt->ack_eliciting = eliciting;
+	pkt->in_flight = eliciting;
+	if (eliciting && !quic_timer_pending(sk, QUIC_TIMER_IDLE))
+		quic_idle_arm(sk);
+	quic_recovery_on_sent(sk, sp, pkt, now);
+}
+
 static int quic_output_packet(struct sock *sk, struct sk_buff *skb, u8 sp,
 			      bool probe, ktime_t now, u32 max)
 {
@@ -104,15 +214,13 @@ static int quic_output_packet(struct sock *sk, struct sk_buff *skb, u8 sp,
 	struct quic_pnspace *s = &qs->space[sp];
 	u8 level = quic_space_tx_level(qs, sp);
 	struct quic_crypto *c = &qs->crypto[level];
-	unsigned int off = skb->len, pn_off, len_off, room, n;
+	unsigned int off = skb->len, pn_off, len_off, room, tail;
 	struct quic_sent_packet *pkt = NULL;
 	struct scatterlist *sg = qs->outq.sg;
 	bool eliciting = false, cc_ok;
-	unsigned int nsg = 0, tail;
-	struct quic_frame *f, *tmp;
+	unsigned int nsg = 0;
 	u64 pn = s->next_pn;
 	int ack_len = 0, err;
-	u8 *p;
 
 	if (!quic_crypto_tx_ready(c) || s->discarded)
 		return 0;
@@ -145,61 +253,17 @@ static int quic_output_packet(struct sock *sk, struct sk_buff *skb, u8 sp,
 		if (!pkt)
 			goto trim;
 		INIT_LIST_HEAD(&pkt->frames);
-		list_for_each_entry_safe(f, tmp, &qs->outq.frames[sp], list) {
-			if (f->len > room)
-				continue;
-			if (f->level != level && f->level != sp)
-				continue;
-			/* room for the header's entry, this frame's and
-			 * the padding's
-			 */
-			if (nsg + 2 >= QUIC_TX_SG)
-				break;
-			if (!nsg) {
-				sg_init_table(sg, QUIC_TX_SG);
-				sg_set_buf(&sg[nsg++], skb->data + off,
-					   skb->len - off);
-			}
-			list_move_tail(&f->list, &pkt->frames);
-			qs->outq.bytes -= f->len;
-			/* not copied: the encryption reads it from there */
-			skb_put(skb, f->len);
-			sg_set_buf(&sg[nsg++], f->buf, f->len);
-			room -= f->len;
-			if (quic_frame_ack_eliciting(f->type))
-				eliciting = true;
-			if (room < 32)
-				break;
+		if (!quic_output_frames(qs, skb, sp, level, off, room, pkt,
+					&nsg, &eliciting)) {
+			kfree(pkt);
+			pkt = NULL;
 		}
 	}
-
 	if (!ack_len && !pkt)
 		goto trim;
-	if (pkt && list_empty(&pkt->frames)) {
-		kfree(pkt);
-		pkt = NULL;
-		if (!ack_len)
-			goto trim;
-	}
 
-	/* Client Initials and ack-eliciting server Initials fill the
-	 * datagram to 1200 bytes, RFC 9000 section 14.1; otherwise pad
-	 * enough for the header protection sample.
-	 */
 	tail = skb->len;
-	n = skb->len - off - pn_off - QUIC_PN_LEN;
-	if (level == QUIC_CRYPTO_INITIAL && (!qs->conn.is_serv || eliciting) &&
-	    skb->len + QUIC_TAG_LEN < QUIC_MIN_UDP_PAYLOAD)
-		n = QUIC_MIN_UDP_PAYLOAD - QUIC_TAG_LEN - skb->len;
-	else if (n < 4)
-		n = 4 - n;
-	else
-		n = 0;
-	if (n) {
-		p = skb_put(skb, n);
-		memset(p, 0, n);	/* PADDING */
-	}
-
+	quic_output_pad(qs, skb, off, pn_off, level, eliciting);
 	if (len_off) {
 		u32 plen = skb->len - len_off - 4 + QUIC_TAG_LEN;
 
@@ -214,46 +278,13 @@ static int quic_output_packet(struct sock *sk, struct sk_buff *skb, u8 sp,
 	err = quic_crypto_encrypt_src(c, skb, off, pn_off, QUIC_PN_LEN, pn,
 				      nsg ? sg : NULL);
 	if (err) {
-		if (pkt) {	/* frames go back to be sent again */
-			list_for_each_entry_safe_reverse(f, tmp, &pkt->frames,
-							 list) {
-				list_move(&f->list, &qs->outq.frames[sp]);
-				qs->outq.bytes += f->len;
-			}
-			kfree(pkt);
-		}
+		if (pkt)	/* its frames are sent again */
+			quic_output_unsent(qs, sp, pkt);
 		skb_trim(skb, off);
 		return err;
 	}
-
-	s->next_pn++;
-	/* RFC 9001 section 4.9.1: a client discards its Initial keys when
-	 * it first sends a Handshake packet (the server no longer
-	 * acknowledges Initial packets once it got one)
-	 */
-	if (level == QUIC_CRYPTO_HANDSHAKE && !qs->conn.is_serv &&
-	    !qs->space[QUIC_CRYPTO_INITIAL].discarded)
-		quic_output_discard_space(sk, QUIC_CRYPTO_INITIAL);
-	if (ack_len) {
-		s->ack_pending = 0;
-		s->ack_now = 0;
-	}
-	if (pkt) {
-		pkt->pn = pn;
-		pkt->sent_time = now;
-		pkt->size = skb->len - off;
-		pkt->ack_eliciting = eliciting;
-		pkt->in_flight = eliciting;
-		list_add_tail(&pkt->list, &s->sent);
-		if (eliciting) {
-			if (!quic_timer_pending(sk, QUIC_TIMER_IDLE))
-				quic_idle_arm(sk);
-			qs->rec.in_flight += pkt->size;
-			s->ack_eliciting_in_flight++;
-			s->last_ack_eliciting = now;
-			quic_cong_on_sent(&qs->cong, pkt->size, now);
-		}
-	}
+	quic_output_sent(sk, sp, level, pn, ack_len, pkt, skb->len - off,
+			 eliciting, now);
 	return skb->len - off;
 trim:
 	skb_trim(skb, off);

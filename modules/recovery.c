@@ -326,3 +326,26 @@ void quic_recovery_init(struct quic_recovery *r, u32 initial_rtt)
 	r->rttvar = initial_rtt / 2;
 	r->min_rtt = U32_MAX;
 }
+
+/**
+ * quic_recovery_on_sent - a packet that carries frames was sent, RFC 9002
+ * section A.5: it waits for its acknowledgment on the space's sent list
+ * @sk: the socket, locked
+ * @sp: its packet number space
+ * @pkt: the packet; the list takes it
+ * @now: when it was sent
+ */
+void quic_recovery_on_sent(struct sock *sk, u8 sp,
+			   struct quic_sent_packet *pkt, ktime_t now)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_pnspace *s = &qs->space[sp];
+
+	list_add_tail(&pkt->list, &s->sent);
+	if (!pkt->ack_eliciting)
+		return;
+	qs->rec.in_flight += pkt->size;
+	s->ack_eliciting_in_flight++;
+	s->last_ack_eliciting = now;
+	quic_cong_on_sent(&qs->cong, pkt->size, now);
+}

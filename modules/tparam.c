@@ -169,35 +169,12 @@ static int tp_get_int(const u8 *data, u64 len, u64 *v)
 	return 0;
 }
 
-static int tp_decode_one(struct quic_transport_param *p, struct quic_tp_ext *x,
-			 bool from_serv, u64 id, const u8 *data, u64 len)
+/* the transport parameters that are not integers */
+static int tp_decode_bytes(struct quic_transport_param *p,
+			   struct quic_tp_ext *x, u64 id, const u8 *data,
+			   u64 len)
 {
-	u64 v = 0;
 	int i;
-
-	switch (id) {
-	case QUIC_TP_ORIGINAL_DESTINATION_CONNECTION_ID:
-	case QUIC_TP_STATELESS_RESET_TOKEN:
-	case QUIC_TP_PREFERRED_ADDRESS:
-	case QUIC_TP_RETRY_SOURCE_CONNECTION_ID:
-		/* section 18.2: a client sending these is an error */
-		if (!from_serv)
-			return -EINVAL;
-		break;
-	case QUIC_TP_INITIAL_SOURCE_CONNECTION_ID:
-	case QUIC_TP_DISABLE_ACTIVE_MIGRATION:
-	case QUIC_TP_VERSION_INFORMATION:
-	case QUIC_TP_GREASE_QUIC_BIT:
-		break;
-	default:
-		/* unknown (and greased, section 18.1) ids are ignored */
-		if (id > QUIC_TP_VERSION_INFORMATION &&
-		    id != QUIC_TP_MAX_DATAGRAM_FRAME_SIZE)
-			return 0;
-		if (tp_get_int(data, len, &v))
-			return -EINVAL;
-		break;
-	}
 
 	switch (id) {
 	case QUIC_TP_ORIGINAL_DESTINATION_CONNECTION_ID:
@@ -242,6 +219,14 @@ static int tp_decode_one(struct quic_transport_param *p, struct quic_tp_ext *x,
 		}
 		x->has_version_info = 1;
 		return 0;
+	}
+	return 0;
+}
+
+/* the integer ones, @v decoded */
+static int tp_decode_int(struct quic_transport_param *p, u64 id, u64 v)
+{
+	switch (id) {
 	case QUIC_TP_MAX_IDLE_TIMEOUT:
 		if (v > U32_MAX / 1000)
 			v = U32_MAX / 1000;
@@ -294,6 +279,35 @@ static int tp_decode_one(struct quic_transport_param *p, struct quic_tp_ext *x,
 		return 0;
 	}
 	return 0;
+}
+
+static int tp_decode_one(struct quic_transport_param *p, struct quic_tp_ext *x,
+			 bool from_serv, u64 id, const u8 *data, u64 len)
+{
+	u64 v;
+
+	switch (id) {
+	case QUIC_TP_ORIGINAL_DESTINATION_CONNECTION_ID:
+	case QUIC_TP_STATELESS_RESET_TOKEN:
+	case QUIC_TP_PREFERRED_ADDRESS:
+	case QUIC_TP_RETRY_SOURCE_CONNECTION_ID:
+		/* section 18.2: a client sending these is an error */
+		if (!from_serv)
+			return -EINVAL;
+		fallthrough;
+	case QUIC_TP_INITIAL_SOURCE_CONNECTION_ID:
+	case QUIC_TP_DISABLE_ACTIVE_MIGRATION:
+	case QUIC_TP_VERSION_INFORMATION:
+	case QUIC_TP_GREASE_QUIC_BIT:
+		return tp_decode_bytes(p, x, id, data, len);
+	}
+	/* unknown (and greased, section 18.1) ids are ignored */
+	if (id > QUIC_TP_VERSION_INFORMATION &&
+	    id != QUIC_TP_MAX_DATAGRAM_FRAME_SIZE)
+		return 0;
+	if (tp_get_int(data, len, &v))
+		return -EINVAL;
+	return tp_decode_int(p, id, v);
 }
 
 /**
