@@ -159,8 +159,8 @@ static void quic_rcv_packet_ok(struct sock *sk, struct quic_rx *rx,
 
 	quic_pnspace_recv(s, pn, rx->now);
 	if (rx->eliciting) {
-		s->ack_pending++;
-		if (rx->sp == QUIC_CRYPTO_APP && s->ack_pending == 1)
+		if (quic_pnspace_ack_elicited(s) == 1 &&
+		    rx->sp == QUIC_CRYPTO_APP)
 			quic_timer_set(sk, QUIC_TIMER_ACK, jiffies +
 				       usecs_to_jiffies(qs->params.local
 							.max_ack_delay));

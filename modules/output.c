@@ -183,7 +183,7 @@ static void quic_output_sent(struct sock *sk, u8 sp, u8 level, u64 pn,
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_pnspace *s = &qs->space[sp];
 
-	s->next_pn++;
+	quic_pnspace_pn_sent(s);
 	/* RFC 9001 section 4.9.1: a client discards its Initial keys when
 	 * it first sends a Handshake packet (the server no longer
 	 * acknowledges Initial packets once it got one)
@@ -191,10 +191,8 @@ static void quic_output_sent(struct sock *sk, u8 sp, u8 level, u64 pn,
 	if (level == QUIC_CRYPTO_HANDSHAKE && !qs->conn.is_serv &&
 	    !qs->space[QUIC_CRYPTO_INITIAL].discarded)
 		quic_output_discard_space(sk, QUIC_CRYPTO_INITIAL);
-	if (acked) {
-		s->ack_pending = 0;
-		s->ack_now = 0;
-	}
+	if (acked)
+		quic_pnspace_ack_sent(s);
 	if (!pkt)
 		return;
 	pkt->pn = pn;

@@ -41,7 +41,9 @@ struct quic_sent_packet {
 /*
  * struct quic_pnspace - one packet number space of one connection.
  *
- * Locking: the socket lock.
+ * Locking: the socket lock.  The sending half is recovery.c's, which
+ * tracks what was sent until it is acknowledged or lost; the receiving
+ * half is pnspace.c's.  Others go through the functions below.
  */
 struct quic_pnspace {
 	/* sending */
@@ -62,6 +64,25 @@ struct quic_pnspace {
 				discarded:1,	/* keys gone, section 4.9 */
 				ecn:1;
 };
+
+/* a packet went out with the next packet number */
+static inline void quic_pnspace_pn_sent(struct quic_pnspace *s)
+{
+	s->next_pn++;
+}
+
+/* an ack-eliciting packet was received: returns how many wait for an ACK */
+static inline u32 quic_pnspace_ack_elicited(struct quic_pnspace *s)
+{
+	return ++s->ack_pending;
+}
+
+/* an ACK frame of the space went out */
+static inline void quic_pnspace_ack_sent(struct quic_pnspace *s)
+{
+	s->ack_pending = 0;
+	s->ack_now = 0;
+}
 
 void quic_pnspace_init(struct quic_pnspace *s);
 bool quic_pnspace_recv_dup(const struct quic_pnspace *s, u64 pn);
