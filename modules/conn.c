@@ -193,6 +193,96 @@ void quic_conn_handshake_complete(struct sock *sk)
 	quic_output(sk);
 }
 
+/* a new socket's connection: nothing yet */
+void quic_conn_init(struct quic_conn *c, u32 version)
+{
+	c->version = version;
+	c->close_app = 1;	/* close() ends with an application close */
+}
+
+/* which end we are, and in which version: connect(), listen(), accept() */
+void quic_conn_set_role(struct quic_conn *c, bool serv, u32 version)
+{
+	c->is_serv = serv;
+	c->version = version;
+}
+
+void quic_conn_set_events(struct quic_conn *c, u32 events)
+{
+	c->events = events;
+}
+
+/* the peer's transport parameters are in (quic_params.remote) */
+void quic_conn_peer_params_in(struct quic_conn *c)
+{
+	c->tp_ext_recv = 1;
+}
+
+/* what CONNECTION_CLOSE we send, set by the user */
+void quic_conn_set_close(struct quic_conn *c,
+			 const struct quic_connection_close *close)
+{
+	c->close_local = *close;
+	/* CRYPTO_ERROR codes (TLS alerts) are transport errors */
+	c->close_app = !(close->errcode >= QUIC_TRANSPORT_ERROR_CRYPTO &&
+			 close->errcode <= QUIC_TRANSPORT_ERROR_CRYPTO + 0xff);
+}
+
+/* Nothing more is sent or answered: the connection is drained (a
+ * lingering close that ended, an accepted socket never handed out).
+ */
+void quic_conn_silence(struct quic_conn *c)
+{
+	c->draining = 1;
+}
+
+/**
+ * quic_conn_user_close - close() of an open connection: RFC 9000 section
+ * 10.2, tell the peer and enter the closing period, unless a closing or
+ * draining period began already
+ * @sk: the socket, locked
+ */
+void quic_conn_user_close(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	if (qs->conn.draining || qs->conn.closing)
+		return;
+	qs->conn.closing = 1;
+	quic_closing_start(sk);
+	quic_output_close(sk);
+}
+
+/* shutdown(SHUT_WR): CONNECTION_CLOSE goes out after the queued data */
+void quic_conn_shutdown(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	if (qs->conn.draining)
+		return;
+	qs->conn.closing = 1;
+	quic_frame_queue_close(sk);
+	quic_output(sk);
+}
+
+/* A datagram for a connection in its closing state, RFC 9000 section
+ * 10.2.1: answered with CONNECTION_CLOSE until the period ends, at most
+ * once per smoothed RTT (1 ms at least).
+ */
+void quic_conn_rcv_closing(struct sock *sk, u32 len, ktime_t now)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	quic_path_rcvd(&qs->paths.act, len);
+	if (ktime_before(now, qs->conn.close_deadline) &&
+	    (!qs->conn.close_replied ||
+	     ktime_us_delta(now, qs->conn.close_replied) >=
+	     max_t(u32, qs->rec.smoothed_rtt, 1000))) {
+		qs->conn.close_replied = now;
+		quic_output_close(sk);
+	}
+}
+
 /* HANDSHAKE_DONE, RFC 9000 section 19.20: only a server sends it; it
  * confirms the handshake at the client (RFC 9001 section 4.1.2)
  */

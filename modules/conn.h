@@ -29,7 +29,6 @@ struct sock;
  * @draining: CONNECTION_CLOSE received: the draining period
  * @close_app: @close_local is an application close
  * @close_recv: @close_peer holds what the peer sent
- * @lingering: closed by the user, in its closing or draining period
  * @close_local: the CONNECTION_CLOSE we send
  * @close_peer: the one we got
  * @idle_deadline: when the idle timeout ends the connection
@@ -49,7 +48,6 @@ struct quic_conn {
 					draining:1,
 					close_app:1,
 					close_recv:1;
-	u8				lingering:1;
 	struct quic_connection_close	close_local;
 	struct quic_connection_close	close_peer;
 	ktime_t				idle_deadline;
@@ -68,6 +66,16 @@ void quic_key_update_schedule(struct sock *sk);
 void quic_closing_start(struct sock *sk);
 void quic_conn_handshake_complete(struct sock *sk);
 int quic_conn_rcv_handshake_done(struct sock *sk);
+void quic_conn_init(struct quic_conn *c, u32 version);
+void quic_conn_set_role(struct quic_conn *c, bool serv, u32 version);
+void quic_conn_set_events(struct quic_conn *c, u32 events);
+void quic_conn_peer_params_in(struct quic_conn *c);
+void quic_conn_set_close(struct quic_conn *c,
+			 const struct quic_connection_close *close);
+void quic_conn_silence(struct quic_conn *c);
+void quic_conn_user_close(struct sock *sk);
+void quic_conn_shutdown(struct sock *sk);
+void quic_conn_rcv_closing(struct sock *sk, u32 len, ktime_t now);
 void quic_idle_arm(struct sock *sk);
 void quic_idle_fire(struct sock *sk);
 int quic_rcv_new_cid(struct sock *sk, u64 seq, u64 prior, const u8 *data,

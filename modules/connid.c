@@ -230,3 +230,40 @@ struct sock *quic_cid_lookup(struct net *net, const u8 *id, u8 len)
 		return NULL;
 	return sk;
 }
+
+/**
+ * quic_conn_ids_set_initial - the IDs of the first packets, which the
+ * transport parameters authenticate (RFC 9000 section 7.3)
+ * @ids: the connection's IDs
+ * @odcid: the client's first destination ID
+ * @peer_scid: the server: the client's first source ID; the client:
+ *	NULL, it learns the server's from its first Initial
+ */
+void quic_conn_ids_set_initial(struct quic_conn_ids *ids,
+			       const struct quic_conn_id *odcid,
+			       const struct quic_conn_id *peer_scid)
+{
+	ids->odcid = *odcid;
+	if (peer_scid)
+		ids->peer_init_scid = *peer_scid;
+}
+
+/**
+ * quic_conn_ids_server_chose - the client learns the source ID the server
+ * chose from its first Initial, and sends to it from now on (RFC 9000
+ * section 7.2)
+ * @ids: the client's IDs
+ * @id: the server's source ID
+ * @len: its length, at most QUIC_CONN_ID_MAX_LEN
+ */
+void quic_conn_ids_server_chose(struct quic_conn_ids *ids, const u8 *id,
+				u8 len)
+{
+	struct quic_cid *dcid = quic_cid_active(&ids->dcids);
+
+	if (!dcid || dcid->seq || ids->peer_init_scid.len || !len)
+		return;
+	dcid->id.len = len;
+	memcpy(dcid->id.data, id, len);
+	ids->peer_init_scid = dcid->id;
+}

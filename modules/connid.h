@@ -94,5 +94,10 @@ void quic_cid_retire_prior(struct sock *sk, struct quic_cid_set *set,
 void quic_cid_remove(struct sock *sk, struct quic_cid_set *set,
 		     struct quic_cid *cid);
 struct sock *quic_cid_lookup(struct net *net, const u8 *id, u8 len);
+void quic_conn_ids_set_initial(struct quic_conn_ids *ids,
+			       const struct quic_conn_id *odcid,
+			       const struct quic_conn_id *peer_scid);
+void quic_conn_ids_server_chose(struct quic_conn_ids *ids, const u8 *id,
+				u8 len);
 
 #endif /* __QUIC_CONNID_H */

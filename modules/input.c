@@ -175,16 +175,8 @@ static void quic_rcv_packet_ok(struct sock *sk, struct quic_rx *rx,
 	}
 	/* the client learns the server's chosen source ID */
 	if (!qs->conn.is_serv && h->is_long &&
-	    rx->level == QUIC_CRYPTO_INITIAL) {
-		struct quic_cid *dcid = quic_cid_active(&qs->cids.dcids);
-
-		if (dcid && dcid->seq == 0 && !qs->cids.peer_init_scid.len &&
-		    h->scid_len) {
-			dcid->id.len = h->scid_len;
-			memcpy(dcid->id.data, h->scid, h->scid_len);
-			qs->cids.peer_init_scid = dcid->id;
-		}
-	}
+	    rx->level == QUIC_CRYPTO_INITIAL)
+		quic_conn_ids_server_chose(&qs->cids, h->scid, h->scid_len);
 
 	quic_idle_arm(sk);
 }
@@ -236,25 +228,6 @@ void quic_rcv_early(struct sock *sk, u8 level)
 		/* its datagram was already counted for anti-amplification */
 		quic_path_unrcvd(&qs->paths.act, skb->len);
 		quic_rcv_datagram(sk, skb);
-	}
-}
-
-/* RFC 9000 section 10.2.1: the closing state answers what still comes
- * with CONNECTION_CLOSE until the period ends, at most once per smoothed
- * RTT (1 ms at least)
- */
-static void quic_rcv_closing(struct sock *sk, struct sk_buff *skb,
-			     ktime_t now)
-{
-	struct quic_sock *qs = quic_sk(sk);
-
-	quic_path_rcvd(&qs->paths.act, skb->len);
-	if (ktime_before(now, qs->conn.close_deadline) &&
-	    (!qs->conn.close_replied ||
-	     ktime_us_delta(now, qs->conn.close_replied) >=
-	     max_t(u32, qs->rec.smoothed_rtt, 1000))) {
-		qs->conn.close_replied = now;
-		quic_output_close(sk);
 	}
 }
 
@@ -339,7 +312,7 @@ void quic_rcv_datagram(struct sock *sk, struct sk_buff *skb)
 		goto out;	/* its state is being freed */
 	if (qs->conn.closing && !qs->conn.draining &&
 	    sk->sk_state == QUIC_SS_CLOSED) {
-		quic_rcv_closing(sk, skb, rx.now);
+		quic_conn_rcv_closing(sk, skb->len, rx.now);
 		goto out;
 	}
 	if (sk->sk_state == QUIC_SS_CLOSED || qs->conn.draining)

@@ -117,7 +117,7 @@ int quic_inet_listen(struct socket *sock, int backlog)
 	if (!l)
 		goto out;
 	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
-	qs->conn.is_serv = 1;
+	quic_conn_set_role(&qs->conn, true, qs->conn.version);
 	quic_set_state(sk, QUIC_SS_LISTENING);
 	quic_udp_sock_listen(sock_net(sk), qs->paths.act.udp_sk, &l->node,
 			     true);
@@ -173,27 +173,21 @@ static int quic_accept_inherit(struct sock *sk, struct sock *lsk,
 	struct inet_sock *inet = inet_sk(sk);
 	int err;
 
-	qs->params.local = lqs->params.local;
-	qs->params.config = lqs->params.config;
-	qs->conn.events = lqs->conn.events;
+	err = quic_params_inherit(&qs->params, &lqs->params);
+	if (err)
+		return err;
+	quic_conn_set_events(&qs->conn, lqs->conn.events);
 	err = quic_cong_select(&qs->cong,
 			       qs->params.config.congestion_control_algo);
 	if (err)
 		return err;
-	if (lqs->params.alpn) {
-		qs->params.alpn = kmemdup(lqs->params.alpn,
-					  lqs->params.alpn_len + 1, GFP_KERNEL);
-		if (!qs->params.alpn)
-			return -ENOMEM;
-		qs->params.alpn_len = lqs->params.alpn_len;
-	}
 
 	quic_udp_sock_hold(sock_net(sk), lqs->paths.act.udp_sk);
-	qs->paths.act.udp_sk = lqs->paths.act.udp_sk;
+	quic_path_bind(&qs->paths.act, lqs->paths.act.udp_sk);
 	quic_set_local(sk, &lqs->paths.act.udp_sk->addr);
 	if (quic_addr_any(&lqs->paths.act.udp_sk->addr))
 		quic_set_local(sk, &req->local);
-	qs->paths.act.peer = req->peer;
+	quic_path_set_peer(&qs->paths.act, &req->peer);
 	if (req->peer.sa.sa_family == AF_INET) {
 		inet->inet_daddr = req->peer.v4.sin_addr.s_addr;
 		inet->inet_dport = req->peer.v4.sin_port;
@@ -211,10 +205,8 @@ static int quic_accept_conn(struct sock *sk, const struct quic_request *req)
 	struct quic_cid *cid;
 	int err;
 
-	qs->conn.is_serv = 1;
-	qs->conn.version = req->version;
-	qs->cids.odcid = req->dcid;
-	qs->cids.peer_init_scid = req->scid;
+	quic_conn_set_role(&qs->conn, true, req->version);
+	quic_conn_ids_set_initial(&qs->cids, &req->dcid, &req->scid);
 	err = quic_cid_add(sk, &qs->cids.dcids, 0, &req->scid, NULL,
 			   GFP_KERNEL);
 	if (err)
@@ -285,7 +277,7 @@ free:
 	/* Never handed out: no closing period, nothing more is answered,
 	 * not even what waits on the backlog.
 	 */
-	qs->conn.draining = 1;
+	quic_conn_silence(&qs->conn);
 	quic_set_state(sk, QUIC_SS_CLOSED);
 	release_sock(sk);
 	sk_common_release(sk);

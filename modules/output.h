@@ -26,7 +26,8 @@ struct quic_sock;
  * @frames: queued frames (struct quic_frame), per space
  * @crypto_off: per space, the CRYPTO stream offset of the next byte queued
  * @bytes: STREAM bytes queued, not sent
- * @unacked: STREAM bytes given by the user and not yet acknowledged
+ * @unacked: STREAM bytes given by the user (sendmsg() adds them) and not
+ *	yet acknowledged (recovery.c takes them off)
  * @pace_next: the earliest time of the next send (pacing)
  * @sg: the plaintext of the packet being protected: its header in the
  *	skb, then the queued frames' own buffers

@@ -24,6 +24,20 @@ void quic_path_init(struct quic_path *p)
 	p->mss = QUIC_MIN_UDP_PAYLOAD;
 }
 
+/* the path sends on @us, whose reference it takes */
+void quic_path_bind(struct quic_path *p, struct quic_udp_sock *us)
+{
+	p->udp_sk = us;
+}
+
+/* the peer's address: the cached route no longer applies */
+void quic_path_set_peer(struct quic_path *p, const union quic_addr *peer)
+{
+	p->peer = *peer;
+	dst_release(p->dst);
+	p->dst = NULL;
+}
+
 /* drop the route and the UDP socket; the path is unused after */
 void quic_path_free(struct quic_path *p)
 {

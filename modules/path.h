@@ -57,6 +57,8 @@ struct quic_paths {
 
 void quic_path_init(struct quic_path *p);
 void quic_path_free(struct quic_path *p);
+void quic_path_bind(struct quic_path *p, struct quic_udp_sock *us);
+void quic_path_set_peer(struct quic_path *p, const union quic_addr *peer);
 int quic_path_route(struct sock *sk, struct quic_path *p);
 struct dst_entry *quic_path_dst(struct sock *sk, struct quic_path *p);
 void quic_path_xmit(struct sock *sk, struct quic_path *p,

@@ -30,36 +30,6 @@
 #include "tparam.h"
 #include "varint.h"
 
-/* What we announce unless the application says otherwise (see abi). */
-static const struct quic_transport_param quic_default_local_param = {
-	.active_connection_id_limit	= 7,
-	.ack_delay_exponent		= 3,
-	.max_udp_payload_size		= QUIC_MAX_UDP_PAYLOAD,
-	.max_idle_timeout		= 30 * USEC_PER_SEC,
-	.max_ack_delay			= 25 * USEC_PER_MSEC,
-	.max_streams_bidi		= 100,
-	.max_streams_uni		= 100,
-	.max_data			= 65536 * 32,
-	.max_stream_data_bidi_local	= 65536 * 4,
-	.max_stream_data_bidi_remote	= 65536 * 4,
-	.max_stream_data_uni		= 65536 * 4,
-};
-
-/* What a peer's omitted parameters mean, RFC 9000 section 18.2. */
-static const struct quic_transport_param quic_default_remote_param = {
-	.remote				= 1,
-	.active_connection_id_limit	= QUIC_MIN_ACTIVE_CID_LIMIT,
-	.ack_delay_exponent		= 3,
-	.max_udp_payload_size		= QUIC_MAX_UDP_PAYLOAD,
-	.max_ack_delay			= 25 * USEC_PER_MSEC,
-};
-
-static const struct quic_config quic_default_config = {
-	.version			= QUIC_VERSION_V1,
-	.initial_smoothed_rtt		= QUIC_INITIAL_RTT,
-	.congestion_control_algo	= QUIC_CONG_ALG_RENO,
-};
-
 static void quic_close_work(struct work_struct *work);
 
 static int quic_hash(struct sock *sk);
@@ -69,12 +39,8 @@ int quic_init_sock(struct sock *sk)
 	struct quic_sock *qs = quic_sk(sk);
 	int i;
 
-	qs->params.local = quic_default_local_param;
-	qs->params.remote = quic_default_remote_param;
-	qs->params.config = quic_default_config;
-	qs->conn.version = qs->params.config.version;
-	/* close() ends with an application close */
-	qs->conn.close_app = 1;
+	quic_params_init(&qs->params);
+	quic_conn_init(&qs->conn, qs->params.config.version);
 	sk->sk_state = QUIC_SS_CLOSED;
 	/* connection IDs route to the socket under RCU (connid.c) */
 	sock_set_flag(sk, SOCK_RCU_FREE);
@@ -130,8 +96,7 @@ static void quic_free_conn_state(struct sock *sk)
 		quic_crypto_free(&qs->crypto[i]);
 	quic_path_free(&qs->paths.act);
 	quic_path_free(&qs->paths.alt);
-	kfree(qs->params.alpn);
-	qs->params.alpn = NULL;
+	quic_params_free(&qs->params);
 	quic_cong_release(&qs->cong);
 }
 
@@ -181,14 +146,9 @@ static void quic_close(struct sock *sk, long timeout)
 	lock_sock(sk);
 	if (sk->sk_state == QUIC_SS_LISTENING)
 		quic_listener_stop(sk);
-	if ((sk->sk_state == QUIC_SS_ESTABLISHING ||
-	     sk->sk_state == QUIC_SS_ESTABLISHED) && !qs->conn.draining &&
-	    !qs->conn.closing) {
-		/* RFC 9000 section 10.2: tell the peer */
-		qs->conn.closing = 1;
-		quic_closing_start(sk);
-		quic_output_close(sk);
-	}
+	if (sk->sk_state == QUIC_SS_ESTABLISHING ||
+	    sk->sk_state == QUIC_SS_ESTABLISHED)
+		quic_conn_user_close(sk);
 	quic_set_state(sk, QUIC_SS_CLOSED);
 	sk->sk_shutdown = SHUTDOWN_MASK;
 
@@ -200,7 +160,8 @@ static void quic_close(struct sock *sk, long timeout)
 	 */
 	deadline = qs->conn.close_deadline;
 	linger = (qs->conn.closing || qs->conn.draining) && deadline &&
-		 qs->paths.act.udp_sk && !sk->sk_kern_sock && ktime_before(ktime_get(), deadline);
+		 qs->paths.act.udp_sk && !sk->sk_kern_sock &&
+		 ktime_before(ktime_get(), deadline);
 	if (linger && atomic_inc_return(&quic_orphans) > QUIC_MAX_ORPHANS) {
 		atomic_dec(&quic_orphans);
 		linger = false;
@@ -208,7 +169,7 @@ static void quic_close(struct sock *sk, long timeout)
 	if (linger) {
 		quic_timer_stop(sk, QUIC_TIMER_RTX);
 		quic_timer_stop(sk, QUIC_TIMER_ACK);
-		qs->conn.lingering = 1;
+		qs->lingering = true;
 		quic_timer_set(sk, QUIC_TIMER_IDLE, jiffies + 1 +
 			       usecs_to_jiffies(ktime_us_delta(deadline,
 							       ktime_get())));
@@ -229,8 +190,8 @@ void quic_close_linger_end(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
 
-	qs->conn.lingering = 0;
-	qs->conn.draining = 1;
+	qs->lingering = false;
+	quic_conn_silence(&qs->conn);
 	sock_hold(sk);
 	if (!queue_work(quic_wq, &qs->conn.close_work))
 		__sock_put(sk);
@@ -382,7 +343,7 @@ static int quic_bind(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 	err = quic_udp_sock_get(net, &a, sk->sk_ipv6only, &us);
 	if (err)
 		goto out;
-	qs->paths.act.udp_sk = us;
+	quic_path_bind(&qs->paths.act, us);
 	quic_set_local(sk, &us->addr);
 out:
 	release_sock(sk);
@@ -949,7 +910,7 @@ static int quic_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 	err = quic_autobind(sk);
 	if (err)
 		goto out;
-	qs->paths.act.peer = a;
+	quic_path_set_peer(&qs->paths.act, &a);
 	/* RFC 9000 section 8: the server's address is the one we chose */
 	quic_path_validated(&qs->paths.act);
 	err = quic_path_route(sk, &qs->paths.act);
@@ -963,11 +924,10 @@ static int quic_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 		inet->inet_dport = a.v6.sin6_port;
 	}
 
-	qs->conn.is_serv = 0;
-	qs->conn.version = qs->params.config.version;
+	quic_conn_set_role(&qs->conn, false, qs->params.config.version);
 	/* RFC 9000 section 7.2: at least 8 unpredictable bytes */
 	quic_cid_generate(&odcid, QUIC_CONN_ID_LEN);
-	qs->cids.odcid = odcid;
+	quic_conn_ids_set_initial(&qs->cids, &odcid, NULL);
 	err = quic_cid_add(sk, &qs->cids.dcids, 0, &odcid, NULL, GFP_KERNEL);
 	if (err)
 		goto out;
@@ -1007,7 +967,6 @@ static int quic_inet_connect(struct socket *sock, struct sockaddr *uaddr,
 static int quic_inet_shutdown(struct socket *sock, int how)
 {
 	struct sock *sk = sock->sk;
-	struct quic_sock *qs = quic_sk(sk);
 	int err = 0;
 
 	if (how < SHUT_RD || how > SHUT_RDWR)
@@ -1028,11 +987,8 @@ static int quic_inet_shutdown(struct socket *sock, int how)
 		break;
 	default:
 		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | how);
-		if ((how & SEND_SHUTDOWN) && !qs->conn.draining) {
-			qs->conn.closing = 1;
-			quic_frame_queue_close(sk);
-			quic_output(sk);
-		}
+		if (how & SEND_SHUTDOWN)
+			quic_conn_shutdown(sk);
 		break;
 	}
 	sk->sk_state_change(sk);

@@ -98,7 +98,11 @@ struct quic_sock {
 	struct quic_cong		cong;
 	struct quic_timers		timers;
 
-	bool				dead;	/* being destroyed */
+	bool				dead;		/* being destroyed */
+	bool				lingering;	/* closed, in its
+							 * closing or draining
+							 * period
+							 */
 
 	struct quic_listener		*listener;	/* by listen() */
 	struct hlist_node		table_node;	/* quic_net socks */

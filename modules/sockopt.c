@@ -20,6 +20,67 @@
 #include "sockopt.h"
 #include "tparam.h"
 
+/* What we announce unless the application says otherwise (see abi). */
+static const struct quic_transport_param quic_default_local_param = {
+	.active_connection_id_limit	= 7,
+	.ack_delay_exponent		= 3,
+	.max_udp_payload_size		= QUIC_MAX_UDP_PAYLOAD,
+	.max_idle_timeout		= 30 * USEC_PER_SEC,
+	.max_ack_delay			= 25 * USEC_PER_MSEC,
+	.max_streams_bidi		= 100,
+	.max_streams_uni		= 100,
+	.max_data			= 65536 * 32,
+	.max_stream_data_bidi_local	= 65536 * 4,
+	.max_stream_data_bidi_remote	= 65536 * 4,
+	.max_stream_data_uni		= 65536 * 4,
+};
+
+/* What a peer's omitted parameters mean, RFC 9000 section 18.2. */
+static const struct quic_transport_param quic_default_remote_param = {
+	.remote				= 1,
+	.active_connection_id_limit	= QUIC_MIN_ACTIVE_CID_LIMIT,
+	.ack_delay_exponent		= 3,
+	.max_udp_payload_size		= QUIC_MAX_UDP_PAYLOAD,
+	.max_ack_delay			= 25 * USEC_PER_MSEC,
+};
+
+static const struct quic_config quic_default_config = {
+	.version			= QUIC_VERSION_V1,
+	.initial_smoothed_rtt		= QUIC_INITIAL_RTT,
+	.congestion_control_algo	= QUIC_CONG_ALG_RENO,
+};
+
+/* a new socket's settings: the defaults */
+void quic_params_init(struct quic_params *p)
+{
+	p->local = quic_default_local_param;
+	p->remote = quic_default_remote_param;
+	p->config = quic_default_config;
+	p->alpn = NULL;
+	p->alpn_len = 0;
+}
+
+/* an accepted socket's settings: its listener's */
+int quic_params_inherit(struct quic_params *p, const struct quic_params *from)
+{
+	p->local = from->local;
+	p->config = from->config;
+	if (!from->alpn)
+		return 0;
+	p->alpn = kmemdup(from->alpn, from->alpn_len + 1, GFP_KERNEL);
+	if (!p->alpn)
+		return -ENOMEM;
+	p->alpn_len = from->alpn_len;
+	return 0;
+}
+
+void quic_params_free(struct quic_params *p)
+{
+	kfree(p->alpn);
+	p->alpn = NULL;
+	p->alpn_len = 0;
+}
+
 static int quic_sock_set_event(struct sock *sk, sockptr_t optval,
 			       unsigned int optlen)
 {
@@ -303,7 +364,7 @@ static int quic_sock_set_tp_ext(struct sock *sk, sockptr_t optval,
 			memcpy(dcid->token, x.reset_token, QUIC_RESET_TOKEN_LEN);
 	}
 	qs->params.remote = p;
-	qs->conn.tp_ext_recv = 1;
+	quic_conn_peer_params_in(&qs->conn);
 	quic_streams_set_limits(sk);
 	return 0;
 }
@@ -320,10 +381,7 @@ static int quic_sock_set_close(struct sock *sk, sockptr_t optval,
 	if (copy_from_sockptr(&c, optval, optlen))
 		return -EFAULT;
 	c.phrase[sizeof(c.phrase) - 1] = 0;
-	qs->conn.close_local = c;
-	/* CRYPTO_ERROR codes (TLS alerts) are transport errors */
-	qs->conn.close_app = !(c.errcode >= QUIC_TRANSPORT_ERROR_CRYPTO &&
-			  c.errcode <= QUIC_TRANSPORT_ERROR_CRYPTO + 0xff);
+	quic_conn_set_close(&qs->conn, &c);
 	return 0;
 }
 

@@ -16,7 +16,8 @@ struct sock;
  * struct quic_params - what the user configured, and what the peer
  * announced: the options of QUIC_SOCKOPT_CONFIG, both sides' transport
  * parameters (RFC 9000 section 18) and the ALPN list.  Owned by
- * sockopt.c, but for @remote, which the peer's parameters fill (conn.c).
+ * sockopt.c (@remote is what the handshake hands over with
+ * QUIC_SOCKOPT_TRANSPORT_PARAM_EXT).
  *
  * Locking: the socket lock.
  * @config: QUIC_SOCKOPT_CONFIG
@@ -33,6 +34,9 @@ struct quic_params {
 	u32				alpn_len;
 };
 
+void quic_params_init(struct quic_params *p);
+int quic_params_inherit(struct quic_params *p, const struct quic_params *from);
+void quic_params_free(struct quic_params *p);
 int quic_setsockopt(struct sock *sk, int level, int optname,
 		    sockptr_t optval, unsigned int optlen);
 int quic_getsockopt(struct sock *sk, int level, int optname,

@@ -35,7 +35,7 @@ static void quic_timer_run(struct sock *sk, enum quic_timer_id id)
 	struct quic_sock *qs = quic_sk(sk);
 
 	bh_lock_sock(sk);
-	if (id == QUIC_TIMER_IDLE && qs->conn.lingering) {
+	if (id == QUIC_TIMER_IDLE && qs->lingering) {
 		quic_close_linger_end(sk);
 	} else if (sock_owned_by_user(sk)) {
 		if (!test_and_set_bit(id, &qs->timers.deferred))
