@@ -11,6 +11,7 @@
  * whose lock it takes nested (SINGLE_DEPTH_NESTING).
  */
 
+#include <linux/jhash.h>
 #include <linux/slab.h>
 #include <net/inet_common.h>
 #include <net/ip.h>
@@ -37,7 +38,7 @@ void quic_listener_stop(struct sock *sk)
 
 	if (qs->listener && qs->paths.act.udp_sk)
 		quic_udp_sock_listen(sock_net(sk), qs->paths.act.udp_sk,
-				     &qs->listener->node, false);
+				     &qs->listener->node, false, NULL);
 }
 
 /**
@@ -94,6 +95,20 @@ static struct quic_listener *quic_listener_get(struct sock *sk)
 	return l;
 }
 
+/* A port belongs to the socket that listens on it first, as for TCP and
+ * UDP: another may listen beside it only when both set SO_REUSEPORT and
+ * have the same owner.  Under the namespace's udp_lock.
+ */
+static bool quic_listen_conflict(struct hlist_node *node,
+				 struct hlist_node *other)
+{
+	struct sock *sk = hlist_entry(node, struct quic_listener, node)->sk;
+	struct sock *osk = hlist_entry(other, struct quic_listener, node)->sk;
+
+	return !(sk->sk_reuseport && osk->sk_reuseport &&
+		 uid_eq(sock_i_uid(sk), sock_i_uid(osk)));
+}
+
 int quic_inet_listen(struct socket *sock, int backlog)
 {
 	struct sock *sk = sock->sk;
@@ -116,12 +131,13 @@ int quic_inet_listen(struct socket *sock, int backlog)
 	l = quic_listener_get(sk);
 	if (!l)
 		goto out;
+	err = quic_udp_sock_listen(sock_net(sk), qs->paths.act.udp_sk,
+				   &l->node, true, quic_listen_conflict);
+	if (err)
+		goto out;
 	WRITE_ONCE(sk->sk_max_ack_backlog, backlog);
 	quic_conn_set_role(&qs->conn, true, qs->conn.version);
 	quic_set_state(sk, QUIC_SS_LISTENING);
-	quic_udp_sock_listen(sock_net(sk), qs->paths.act.udp_sk, &l->node,
-			     true);
-	err = 0;
 out:
 	release_sock(sk);
 	return err;
@@ -377,6 +393,39 @@ static bool quic_req_match(const struct quic_request *req,
 	       !memcmp(req->dcid.data, h->dcid, h->dcid_len);
 }
 
+/* The listener a client Initial goes to, referenced: the only one of its
+ * family, or one of a SO_REUSEPORT group (same owner) chosen by the
+ * client's address and first DCID, so that all its Initials reach the
+ * same one.
+ */
+static struct sock *quic_listener_select(struct quic_udp_sock *us,
+					 const struct quic_hdr *h,
+					 const union quic_addr *peer)
+{
+	struct quic_listener *l;
+	struct sock *sk = NULL;
+	u32 n = 0, pick;
+
+	rcu_read_lock();
+	hlist_for_each_entry_rcu(l, &us->listeners, node)
+		n += l->sk->sk_family == peer->sa.sa_family;
+	if (!n)
+		goto out;
+	pick = n == 1 ? 0 :
+	       reciprocal_scale(jhash(h->dcid, h->dcid_len,
+				      jhash(peer, sizeof(*peer), 0)), n);
+	hlist_for_each_entry_rcu(l, &us->listeners, node) {
+		if (l->sk->sk_family != peer->sa.sa_family || pick--)
+			continue;
+		if (refcount_inc_not_zero(&l->sk->sk_refcnt))
+			sk = l->sk;
+		break;
+	}
+out:
+	rcu_read_unlock();
+	return sk;
+}
+
 void quic_listen_rcv(struct quic_udp_sock *us, struct sk_buff *skb,
 		     const struct quic_hdr *h, const union quic_addr *peer,
 		     const union quic_addr *local)
@@ -390,15 +439,7 @@ void quic_listen_rcv(struct quic_udp_sock *us, struct sk_buff *skb,
 	    h->dcid_len < 8)
 		goto drop;
 
-	rcu_read_lock();
-	hlist_for_each_entry_rcu(l, &us->listeners, node) {
-		if (l->sk->sk_family == peer->sa.sa_family &&
-		    refcount_inc_not_zero(&l->sk->sk_refcnt)) {
-			sk = l->sk;
-			break;
-		}
-	}
-	rcu_read_unlock();
+	sk = quic_listener_select(us, h, peer);
 	if (!sk)
 		goto drop;
 

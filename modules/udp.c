@@ -177,16 +177,40 @@ void quic_udp_sock_hold(struct net *net, struct quic_udp_sock *us)
 	mutex_unlock(&qn->udp_lock);
 }
 
-/* add or remove a listening socket; readers see it under RCU */
-void quic_udp_sock_listen(struct net *net, struct quic_udp_sock *us,
-			  struct hlist_node *node, bool add)
+/**
+ * quic_udp_sock_listen - add or remove a listener; readers see it under RCU
+ * @net: the namespace of @us
+ * @us: the UDP socket
+ * @node: the listener's node
+ * @add: add it, or remove it (removing one not on the list is a no-op)
+ * @conflict: when adding, whether a listener already there (@other)
+ *	forbids it; may be NULL
+ *
+ * Context: process context, may sleep.
+ * Return: 0, or -EADDRINUSE when @conflict said so for a listener there.
+ */
+int quic_udp_sock_listen(struct net *net, struct quic_udp_sock *us,
+			 struct hlist_node *node, bool add,
+			 bool (*conflict)(struct hlist_node *node,
+					  struct hlist_node *other))
 {
 	struct quic_net *qn = quic_net(net);
+	struct hlist_node *other;
+	int err = 0;
 
 	mutex_lock(&qn->udp_lock);
-	if (add)
-		hlist_add_head_rcu(node, &us->listeners);
-	else
+	if (!add) {
 		hlist_del_init_rcu(node);
+		goto out;
+	}
+	hlist_for_each(other, &us->listeners) {
+		if (other != node && conflict && conflict(node, other)) {
+			err = -EADDRINUSE;
+			goto out;
+		}
+	}
+	hlist_add_head_rcu(node, &us->listeners);
+out:
 	mutex_unlock(&qn->udp_lock);
+	return err;
 }

@@ -44,7 +44,9 @@ int quic_udp_sock_get(struct net *net, const union quic_addr *addr,
 		      bool v6only, struct quic_udp_sock **usp);
 void quic_udp_sock_put(struct quic_udp_sock *us);
 void quic_udp_sock_hold(struct net *net, struct quic_udp_sock *us);
-void quic_udp_sock_listen(struct net *net, struct quic_udp_sock *us,
-			  struct hlist_node *node, bool add);
+int quic_udp_sock_listen(struct net *net, struct quic_udp_sock *us,
+			 struct hlist_node *node, bool add,
+			 bool (*conflict)(struct hlist_node *node,
+					  struct hlist_node *other));
 
 #endif /* __QUIC_UDP_H */

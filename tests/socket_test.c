@@ -1054,6 +1054,112 @@ static void test_connect_listen_accept(void)
 	close(lfd);
 }
 
+/* ------------------------------------------------ listen: port owners */
+
+/* A socket bound to 127.0.0.1:@port (0: any) with SO_REUSEPORT as @reuse,
+ * or -1.
+ */
+static int port_socket(int port, int reuse)
+{
+	struct addr a = mkaddr(AF_INET, "127.0.0.1", port);
+	int fd = qsock(AF_INET, SOCK_DGRAM);
+
+	if (fd < 0)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &reuse, sizeof(reuse)) ||
+	    qbind(fd, &a)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* A port belongs to the first listener: another socket that shares the
+ * port (bind() works: connections share it) cannot listen on it until
+ * the first one is closed.
+ */
+static void test_listen_port_taken(void)
+{
+	int a = port_socket(0, 0), b, port, i;
+
+	REQUIRE_SYS(a);
+	port = local_port(a);
+	CHECK_SYS(listen(a, 4));
+	b = port_socket(port, 0);
+	REQUIRE_SYS(b);
+	CHECK_ERR(listen(b, 4), EADDRINUSE);
+	CHECK_ERR(listen(b, 4), EADDRINUSE);	/* nothing left behind */
+	close(a);
+	CHECK_SYS(listen(b, 4));
+	close(b);
+	/* an ephemeral port's UDP socket goes from a work item */
+	for (i = 0; i < 100 && udp_count(AF_INET, port); i++)
+		usleep(20000);
+	CHECK_EQ(udp_count(AF_INET, port), 0);
+}
+
+/* SO_REUSEPORT on both sockets of one owner lets both listen; one socket
+ * without it may not join them, nor may a first listener without it be
+ * joined.
+ */
+static void test_listen_reuseport_same_owner(void)
+{
+	int a = port_socket(0, 1), b, c, port;
+
+	REQUIRE_SYS(a);
+	port = local_port(a);
+	CHECK_SYS(listen(a, 4));
+	b = port_socket(port, 1);
+	c = port_socket(port, 0);
+	REQUIRE_SYS(b);
+	REQUIRE_SYS(c);
+	CHECK_SYS(listen(b, 4));
+	CHECK_ERR(listen(c, 4), EADDRINUSE);
+	close(a);
+	close(b);
+	/* c listens alone now; a reuseport socket cannot join it */
+	CHECK_SYS(listen(c, 4));
+	b = port_socket(port, 1);
+	REQUIRE_SYS(b);
+	CHECK_ERR(listen(b, 4), EADDRINUSE);
+	close(b);
+	close(c);
+}
+
+/* Another user (nobody) cannot listen on a port root listens on, even
+ * with SO_REUSEPORT on both: its clients would be handed to it.  The
+ * child exits with 0 when listen() failed with EADDRINUSE, 255 when it
+ * worked, else the step that failed or the errno.
+ */
+static void test_listen_reuseport_other_owner(void)
+{
+	int a = port_socket(0, 1), port, status = -1, fd;
+	pid_t pid;
+
+	REQUIRE_SYS(a);
+	port = local_port(a);
+	CHECK_SYS(listen(a, 4));
+	fflush(stdout);
+	pid = fork();
+	REQUIRE_SYS(pid);
+	if (pid == 0) {
+		if (setgid(65534) || setuid(65534))
+			_exit(254);
+		fd = port_socket(port, 1);
+		if (fd < 0)
+			_exit(253);
+		_exit(!listen(fd, 4) ? 255 : errno == EADDRINUSE ? 0 : errno);
+	}
+	CHECK_SYS(waitpid(pid, &status, 0));
+	if (!CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+		tap_diag("child status %#x (exit %d: 255 listen worked, 254 "
+			 "setuid failed, 253 socket or bind failed, else the "
+			 "errno)", status, WEXITSTATUS(status));
+	/* the first listener still has its port */
+	CHECK_SYS(listen(a, 8));
+	close(a);
+}
+
 static void test_shutdown(void)
 {
 	int fd = qsock(AF_INET, SOCK_DGRAM);
@@ -1168,6 +1274,9 @@ static const struct tap_test tests[] = {
 	TAP_TEST(test_send_recv_unconnected, "send/sendto/recv on an unconnected socket fail with ENOTCONN, bound or not"),
 	TAP_TEST(test_libquic_unconnected, "quic_sendmsg/quic_recvmsg on an unconnected socket fail with ENOTCONN"),
 	TAP_TEST(test_connect_listen_accept, "connect sends nothing and sets the peer; EISCONN/EINVAL/EAGAIN by state"),
+	TAP_TEST(test_listen_port_taken, "a second socket on a listener's port cannot listen (EADDRINUSE) until the first closes"),
+	TAP_TEST(test_listen_reuseport_same_owner, "SO_REUSEPORT on both sockets of one owner lets both listen; without it on either, EADDRINUSE"),
+	TAP_TEST(test_listen_reuseport_other_owner, "another user cannot listen on a port root listens on, SO_REUSEPORT or not (EADDRINUSE)"),
 	TAP_TEST(test_shutdown, "shutdown on an unconnected socket fails with ENOTCONN"),
 	TAP_TEST(test_poll_unbound, "poll on an unbound socket returns POLLHUP at once"),
 	TAP_TEST(test_unload_busy, "delete_module(quic) fails with EWOULDBLOCK while a QUIC socket exists"),
