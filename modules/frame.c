@@ -313,6 +313,7 @@ int quic_frame_queue_crypto(struct sock *sk, u8 level, struct msghdr *msg,
 	qs->outq.crypto_off[sp] = off;
 	list_for_each_entry_safe(f, tmp, &frames, list) {
 		list_del(&f->list);
+		qs->outq.crypto_unacked += f->data_len;
 		quic_outq_add(sk, f);
 	}
 	return 0;

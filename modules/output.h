@@ -28,6 +28,9 @@ struct quic_sock;
  * @bytes: STREAM bytes queued, not sent
  * @unacked: STREAM bytes given by the user (sendmsg() adds them) and not
  *	yet acknowledged (recovery.c takes them off)
+ * @crypto_unacked: handshake bytes given by the user (CRYPTO frames, all
+ *	levels) and not yet acknowledged or discarded with their space;
+ *	sendmsg() keeps it within the send buffer
  * @pace_next: the earliest time of the next send (pacing)
  * @sg: the plaintext of the packet being protected: its header in the
  *	skb, then the queued frames' own buffers
@@ -37,6 +40,7 @@ struct quic_outq {
 	u64			crypto_off[QUIC_PNSPACE_MAX];
 	u32			bytes;
 	u32			unacked;
+	u32			crypto_unacked;
 	ktime_t			pace_next;
 	struct scatterlist	sg[QUIC_TX_SG];
 };

@@ -42,6 +42,18 @@ static void quic_rtt_update(struct quic_sock *qs, u32 latest, u32 ack_delay)
 	quic_cong_on_rtt(&qs->cong, latest, qs->rec.smoothed_rtt);
 }
 
+/* the user's bytes @f carries are no longer held: acknowledged, or their
+ * space is gone
+ */
+static void quic_frame_unacked_drop(struct quic_sock *qs,
+				    const struct quic_frame *f)
+{
+	u32 *n = f->type == QUIC_FRAME_CRYPTO ? &qs->outq.crypto_unacked :
+						&qs->outq.unacked;
+
+	*n -= min_t(u32, *n, f->data_len);
+}
+
 static void quic_frame_acked(struct sock *sk, struct quic_frame *f)
 {
 	struct quic_sock *qs = quic_sk(sk);
@@ -52,7 +64,7 @@ static void quic_frame_acked(struct sock *sk, struct quic_frame *f)
 		if (st && st->send_inflight)
 			st->send_inflight--;
 	}
-	qs->outq.unacked -= min_t(u32, qs->outq.unacked, f->data_len);
+	quic_frame_unacked_drop(qs, f);
 	kfree(f);
 }
 
@@ -200,6 +212,7 @@ void quic_output_discard_space(struct sock *sk, u8 sp)
 			qs->rec.in_flight -= min(qs->rec.in_flight, pkt->size);
 		list_for_each_entry_safe(f, ftmp, &pkt->frames, list) {
 			list_del(&f->list);
+			quic_frame_unacked_drop(qs, f);
 			kfree(f);
 		}
 		kfree(pkt);
@@ -209,9 +222,11 @@ void quic_output_discard_space(struct sock *sk, u8 sp)
 	list_for_each_entry_safe(f, ftmp, &qs->outq.frames[sp], list) {
 		list_del(&f->list);
 		qs->outq.bytes -= min_t(u32, qs->outq.bytes, f->len);
+		quic_frame_unacked_drop(qs, f);
 		kfree(f);
 	}
 	qs->rec.pto_count = 0;
+	sk->sk_write_space(sk);
 	quic_crypto_free(&qs->crypto[sp]);
 }
 

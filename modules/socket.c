@@ -662,6 +662,45 @@ out:
 	return copied ? copied : err;
 }
 
+/* room in the send buffer for handshake data */
+static bool quic_cond_crypto_room(struct sock *sk, const void *arg)
+{
+	return quic_sk(sk)->outq.crypto_unacked < READ_ONCE(sk->sk_sndbuf);
+}
+
+/*
+ * Handshake messages from the TLS library, at @level: like stream data
+ * they take at most the send buffer until acknowledged, and wait for room
+ * or return a short count.
+ */
+static int quic_send_handshake(struct sock *sk, struct msghdr *msg,
+			       size_t len, u8 level, long *timeo)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	size_t copied = 0, chunk;
+	int err = 0;
+
+	while (copied < len) {
+		err = quic_wait(sk, timeo, quic_cond_crypto_room, NULL);
+		if (err)
+			break;
+		/* while we slept, the keys may have gone */
+		err = -EINVAL;
+		if (!quic_crypto_tx_ready(&qs->crypto[level]) ||
+		    qs->space[quic_level_space(level)].discarded)
+			break;
+		chunk = min_t(size_t, len - copied,
+			      READ_ONCE(sk->sk_sndbuf) -
+			      qs->outq.crypto_unacked);
+		err = quic_frame_queue_crypto(sk, level, msg, chunk);
+		if (err)
+			break;
+		copied += chunk;
+		quic_output(sk);
+	}
+	return copied ? copied : err;
+}
+
 static int quic_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
 {
 	struct quic_sock *qs = quic_sk(sk);
@@ -686,11 +725,7 @@ static int quic_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
 		if (!quic_crypto_tx_ready(&qs->crypto[level]) ||
 		    qs->space[level].discarded)
 			goto out;
-		err = quic_frame_queue_crypto(sk, level, msg, len);
-		if (!err) {
-			quic_output(sk);
-			err = len;
-		}
+		err = quic_send_handshake(sk, msg, len, level, &timeo);
 		goto out;
 	}
 	if (msg->msg_flags & MSG_QUIC_DATAGRAM) {

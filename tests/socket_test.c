@@ -1160,6 +1160,82 @@ static void test_listen_reuseport_other_owner(void)
 	close(a);
 }
 
+/* ------------------------------------------------ handshake data bound */
+
+/* the kernel's slab memory in KiB (/proc/meminfo Slab), or -1 */
+static long slab_kib(void)
+{
+	char line[128];
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Slab: %ld kB", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/* Handshake data obeys the send buffer: a client whose peer never
+ * acknowledges (a plain UDP socket) is handed 64 MiB of Initial data in
+ * one non-blocking sendmsg(); it takes at most the send buffer and says
+ * so with a short count, then EAGAIN; a blocking one waits its timeout.
+ */
+static void test_handshake_send_bounded(void)
+{
+	static char buf[1 << 20];
+	struct addr a = mkaddr(AF_INET, "127.0.0.1", 0);
+	char ctl[CMSG_SPACE(sizeof(struct quic_handshake_info))] = {};
+	struct quic_handshake_info info = { .crypto_level = QUIC_CRYPTO_INITIAL };
+	struct timeval tv = { .tv_usec = 200000 };
+	struct iovec iov[64];
+	struct msghdr m = {
+		.msg_iov = iov, .msg_iovlen = 64,
+		.msg_control = ctl, .msg_controllen = sizeof(ctl),
+	};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+	int u = socket(AF_INET, SOCK_DGRAM, 0), fd, sndbuf = 0, i;
+	socklen_t len = sizeof(a.v6), olen = sizeof(sndbuf);
+	long slab0, slab1;
+	ssize_t n;
+
+	REQUIRE_SYS(u);
+	REQUIRE_SYS(bind(u, &a.sa, a.len));
+	REQUIRE_SYS(getsockname(u, &a.sa, &len));
+	fd = qsock(AF_INET, SOCK_DGRAM);
+	REQUIRE_SYS(fd);
+	REQUIRE_SYS(connect(fd, &a.sa, a.len));
+	REQUIRE_SYS(getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, &olen));
+	for (i = 0; i < 64; i++) {
+		iov[i].iov_base = buf;
+		iov[i].iov_len = sizeof(buf);
+	}
+	c->cmsg_level = SOL_QUIC;
+	c->cmsg_type = QUIC_HANDSHAKE_INFO;
+	c->cmsg_len = CMSG_LEN(sizeof(info));
+	memcpy(CMSG_DATA(c), &info, sizeof(info));
+
+	slab0 = slab_kib();
+	n = sendmsg(fd, &m, MSG_DONTWAIT);
+	slab1 = slab_kib();
+	CHECK(n > 0);
+	/* what one call pinned: the send buffer and change, not 64 MiB */
+	if (CHECK(slab0 > 0 && slab1 > 0) && !CHECK(slab1 - slab0 < 16384))
+		tap_diag("slab grew by %ld KiB", slab1 - slab0);
+	tap_diag("queued %zd bytes (send buffer %d); slab %+ld KiB", n,
+		 sndbuf, slab1 - slab0);
+	if (!CHECK(n <= sndbuf))
+		tap_diag("one sendmsg() queued %zd bytes, send buffer %d",
+			 n, sndbuf);
+	CHECK_ERR(sendmsg(fd, &m, MSG_DONTWAIT), EAGAIN);
+	CHECK_SYS(setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)));
+	CHECK_ERR(sendmsg(fd, &m, 0), EAGAIN);
+	close(fd);
+	close(u);
+}
+
 static void test_shutdown(void)
 {
 	int fd = qsock(AF_INET, SOCK_DGRAM);
@@ -1277,6 +1353,7 @@ static const struct tap_test tests[] = {
 	TAP_TEST(test_listen_port_taken, "a second socket on a listener's port cannot listen (EADDRINUSE) until the first closes"),
 	TAP_TEST(test_listen_reuseport_same_owner, "SO_REUSEPORT on both sockets of one owner lets both listen; without it on either, EADDRINUSE"),
 	TAP_TEST(test_listen_reuseport_other_owner, "another user cannot listen on a port root listens on, SO_REUSEPORT or not (EADDRINUSE)"),
+	TAP_TEST(test_handshake_send_bounded, "64 MiB of handshake data to a peer that never acknowledges: sendmsg takes at most the send buffer, then EAGAIN"),
 	TAP_TEST(test_shutdown, "shutdown on an unconnected socket fails with ENOTCONN"),
 	TAP_TEST(test_poll_unbound, "poll on an unbound socket returns POLLHUP at once"),
 	TAP_TEST(test_unload_busy, "delete_module(quic) fails with EWOULDBLOCK while a QUIC socket exists"),
