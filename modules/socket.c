@@ -558,28 +558,6 @@ static u32 quic_stream_chunk_max(struct quic_sock *qs)
 	       QUIC_CRYPTO_TAG_LEN - 21 - 64;
 }
 
-/* RFC 9000 sections 4.1 and 19.12-19.14: tell the peer what blocks us */
-static void quic_send_blocked(struct sock *sk, struct quic_stream *st)
-{
-	struct quic_sock *qs = quic_sk(sk);
-
-	if (st->send_offset >= st->send_max)
-		quic_frame_queue_stream_data_blocked(sk, st->id, st->send_max,
-						     GFP_KERNEL);
-	else if (qs->streams.send_data >= qs->streams.send_max_data)
-		quic_frame_queue_data_blocked(sk, qs->streams.send_max_data,
-					      GFP_KERNEL);
-}
-
-static void quic_send_streams_blocked(struct sock *sk, s64 id)
-{
-	bool uni = id & QUIC_STREAM_TYPE_UNI_MASK;
-
-	quic_frame_queue_streams_blocked(sk, uni,
-					 quic_sk(sk)->streams.local[uni].max,
-					 GFP_KERNEL);
-}
-
 static int quic_send_stream(struct sock *sk, struct msghdr *msg, size_t len,
 			    struct quic_stream_info *sinfo, long *timeo)
 {
@@ -604,7 +582,8 @@ static int quic_send_stream(struct sock *sk, struct msghdr *msg, size_t len,
 		if (err != -EAGAIN ||
 		    (sinfo->stream_flags & MSG_QUIC_STREAM_DONTWAIT))
 			return err;
-		quic_send_streams_blocked(sk, sinfo->stream_id);
+		quic_streams_open_blocked(sk, sinfo->stream_id &
+					  QUIC_STREAM_TYPE_UNI_MASK);
 		quic_output(sk);
 		err = quic_wait(sk, timeo, quic_cond_stream_limit,
 				&sinfo->stream_id);
@@ -616,7 +595,7 @@ static int quic_send_stream(struct sock *sk, struct msghdr *msg, size_t len,
 
 	while (copied < len || (fin && !copied && !len)) {
 		if (!quic_cond_send_room(sk, st)) {
-			quic_send_blocked(sk, st);
+			quic_stream_send_blocked(sk, st);
 			quic_output(sk);
 		}
 		err = quic_wait(sk, timeo, quic_cond_send_room, st);

@@ -431,3 +431,45 @@ void quic_streams_rcv_max_streams(struct sock *sk, bool uni, u64 max)
 	quic_event_queue(sk, QUIC_EVENT_STREAM_MAX_STREAM, &max, sizeof(max));
 	sk->sk_write_space(sk);
 }
+
+/**
+ * quic_stream_send_blocked - a send on @st waits for the peer's credit:
+ * tell it what blocks us (RFC 9000 sections 4.1, 19.12 and 19.13), once
+ * per limit, however often the sender retries
+ * @sk: the socket, locked
+ * @st: the stream
+ */
+void quic_stream_send_blocked(struct sock *sk, struct quic_stream *st)
+{
+	struct quic_stream_table *t = &quic_sk(sk)->streams;
+
+	if (st->send_offset >= st->send_max) {
+		if (st->blocked_at == st->send_max + 1)
+			return;
+		st->blocked_at = st->send_max + 1;
+		quic_frame_queue_stream_data_blocked(sk, st->id, st->send_max,
+						     GFP_KERNEL);
+	} else if (t->send_data >= t->send_max_data) {
+		if (t->data_blocked_at == t->send_max_data + 1)
+			return;
+		t->data_blocked_at = t->send_max_data + 1;
+		quic_frame_queue_data_blocked(sk, t->send_max_data,
+					      GFP_KERNEL);
+	}
+}
+
+/**
+ * quic_streams_open_blocked - opening a stream waits for the peer's
+ * MAX_STREAMS: STREAMS_BLOCKED (RFC 9000 section 19.14), once per limit
+ * @sk: the socket, locked
+ * @uni: unidirectional streams, or bidirectional
+ */
+void quic_streams_open_blocked(struct sock *sk, bool uni)
+{
+	struct quic_stream_limits *l = &quic_sk(sk)->streams.local[uni];
+
+	if (l->blocked_at == l->max + 1)
+		return;
+	l->blocked_at = l->max + 1;
+	quic_frame_queue_streams_blocked(sk, uni, l->max, GFP_KERNEL);
+}

@@ -42,6 +42,9 @@ struct quic_stream {
 	u64			recv_max;
 	u64			recv_window;
 	u64			final_size;
+	u64			blocked_at;	/* STREAM_DATA_BLOCKED sent at
+						 * this limit + 1; 0: none
+						 */
 	u8			recv_state;	/* QUIC_STREAM_RECV_STATE_* */
 	u8			final_known:1,
 				fin_read:1,
@@ -55,11 +58,13 @@ struct quic_stream {
  * @max: how many may be opened (MAX_STREAMS)
  * @next: the count opened so far (the next stream's index)
  * @done: the peer's streams: how many it finished (all read)
+ * @blocked_at: ours: STREAMS_BLOCKED was sent at this @max + 1; 0: never
  */
 struct quic_stream_limits {
 	u64	max;
 	u64	next;
 	u64	done;
+	u64	blocked_at;
 };
 
 /*
@@ -71,6 +76,8 @@ struct quic_stream_limits {
  * @recv_data: the highest received offsets of all streams, summed
  * @recv_consumed: bytes the reader took
  * @recv_window: how far ahead of @recv_consumed the peer may send
+ * @data_blocked_at: DATA_BLOCKED was sent at this @send_max_data + 1; 0:
+ *	never
  *
  * Locking: the socket lock.  Owned by stream.c, but for @send_data,
  * which sendmsg() advances.
@@ -89,6 +96,7 @@ struct quic_stream_table {
 	u64				recv_data;
 	u64				recv_consumed;
 	u64				recv_window;
+	u64				data_blocked_at;
 };
 
 void quic_streams_init(struct quic_stream_table *t);
@@ -103,6 +111,8 @@ int quic_stream_recv(struct sock *sk, struct quic_stream *st,
 void quic_stream_consumed(struct sock *sk, struct quic_stream *st,
 			  u32 len);
 void quic_stream_peer_done(struct sock *sk, struct quic_stream *st);
+void quic_stream_send_blocked(struct sock *sk, struct quic_stream *st);
+void quic_streams_open_blocked(struct sock *sk, bool uni);
 void quic_streams_rcv_max_data(struct sock *sk, u64 max);
 void quic_stream_rcv_max_data(struct sock *sk, s64 id, u64 max);
 void quic_streams_rcv_max_streams(struct sock *sk, bool uni, u64 max);

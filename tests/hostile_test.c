@@ -595,6 +595,64 @@ static const struct bad_case bad_ca = {
 	.cli_err = EKEYREJECTED,
 };
 
+/* ================================================ BLOCKED frames, once */
+
+/* Udp InDatagrams of the namespace, from /proc/net/snmp; -1 if unread.
+ * Both ends are in it, and what the UDP tunnel sends does not count as
+ * OutDatagrams; each datagram sent is received here once.
+ */
+static long udp_in_datagrams(void)
+{
+	char line[512], *p;
+	int seen = 0;
+	long v = -1;
+	FILE *f = fopen("/proc/net/snmp", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "Udp: ", 5) || !seen++)
+			continue;	/* the first Udp: line names fields */
+		p = line + 5;
+		v = strtol(p, &p, 10);	/* the first: InDatagrams */
+		break;
+	}
+	fclose(f);
+	return v;
+}
+
+/* A sender that keeps trying to write past the peer's flow control limit
+ * (non-blocking, EAGAIN each time) tells the peer once per limit, not
+ * once per try: 5000 tries cost a handful of datagrams, not thousands.
+ */
+static void test_blocked_once(const void *arg)
+{
+	struct pcfg cfg = { .family = AF_INET, .hs = { .psk = 1 },
+			    .tp_s = &tp_small, .tmo_ms = 10000 };
+	static uint8_t buf[16 * KIB];
+	long before, after;
+	struct pair p;
+	int i, eagain = 0;
+
+	(void)arg;
+	REQUIRE_PAIR(&p, &cfg);
+	/* the stream's window and the connection's are both 16 KiB */
+	CHECK_EQ(quic_sendmsg(p.cfd, buf, sizeof(buf), 0, MSG_STREAM_NEW),
+		 (ssize_t)sizeof(buf));
+	msleep(300);
+	before = udp_in_datagrams();
+	for (i = 0; i < 5000; i++)
+		eagain += quic_sendmsg(p.cfd, buf, 1, 0, MSG_DONTWAIT) < 0 &&
+			  errno == EAGAIN;
+	msleep(300);
+	after = udp_in_datagrams();
+	CHECK_EQ(eagain, 5000);
+	REQUIRE(before >= 0 && after >= 0);
+	tap_diag("%ld datagrams for 5000 blocked sends", after - before);
+	CHECK(after - before < 50);
+	pair_close(&p);
+}
+
 static void build_list(void)
 {
 	test_add("bad_psk", "wrong PSK: both handshakes fail promptly, the server with EKEYREJECTED",
@@ -613,6 +671,8 @@ static void build_list(void)
 		 test_initial_violation_flood, NULL, 120);
 	test_add("initial_violation_flood_v6", "the same over IPv6",
 		 test_initial_violation_flood, "v6", 120);
+	test_add("blocked_once", "5000 non-blocking sends past the peer's flow control limit: EAGAIN each, and a handful of datagrams (one STREAM_DATA_BLOCKED), not thousands",
+		 test_blocked_once, NULL, 60);
 	test_add("version_negotiation", "an Initial of an unknown version: a Version Negotiation packet listing version 1",
 		 test_version_negotiation, NULL, 30);
 }
