@@ -332,6 +332,14 @@ void quic_rcv_datagram(struct sock *sk, struct sk_buff *skb)
 			break;	/* Version Negotiation and Retry: not yet */
 		if (h.is_long && h.version != qs->conn.version)
 			break;
+		/* RFC 9000 section 17.2.2: a server's Initial has no token;
+		 * one with a token is discarded, not let close the
+		 * connection (anyone on the path could send it)
+		 */
+		if (h.has_token && !qs->conn.is_serv) {
+			off += h.pkt_len;
+			continue;
+		}
 		if (quic_rcv_packet(sk, &rx, off, &h))
 			goto out;
 		off += h.pkt_len;

@@ -103,9 +103,12 @@ int quic_packet_parse(const u8 *p, u32 len, struct quic_hdr *h)
 		h->pkt_len = len;
 		return 0;
 	}
-	if (h->level == QUIC_CRYPTO_INITIAL &&
-	    (!quic_get_varint(&b, &tlen) || !quic_get_bytes(&b, tlen, &tmp)))
-		return -EINVAL;
+	if (h->level == QUIC_CRYPTO_INITIAL) {
+		if (!quic_get_varint(&b, &tlen) ||
+		    !quic_get_bytes(&b, tlen, &tmp))
+			return -EINVAL;
+		h->has_token = !!tlen;
+	}
 	if (!quic_get_varint(&b, &plen) || plen > b.left ||
 	    plen < 4 + QUIC_CRYPTO_TAG_LEN)
 		return -EINVAL;

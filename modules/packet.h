@@ -26,7 +26,8 @@ struct quic_hdr {
 	u8		dcid_len;
 	u8		scid_len;
 	u8		level;
-	u8		is_long:1,
+	u8		has_token:1,	/* an Initial with a token */
+			is_long:1,
 			is_retry:1;
 };
 

@@ -115,16 +115,19 @@ static inline void forge_nonce(const struct forge_keys *k, uint64_t pn,
 }
 
 /*
- * Write a protected version 1 client Initial into @out (of @cap bytes):
- * DCID @dcid, SCID @scid, no token, a 4-byte packet number @pn and the
- * frames in @payload, padded with PADDING frames so that the datagram has
- * @min_len bytes.  Return: its length, or -1.
+ * Write a protected version 1 Initial into @out (of @cap bytes): DCID
+ * @dcid, SCID @scid, the token @token of @token_len bytes (at most 63), a
+ * 4-byte packet number @pn and the frames in @payload, padded with
+ * PADDING frames so that the datagram has @min_len bytes.  Return: its
+ * length, or -1.
  */
-static inline int forge_initial(const struct forge_keys *k, uint8_t *out,
-				size_t cap, const uint8_t *dcid, size_t dcid_len,
-				const uint8_t *scid, size_t scid_len,
-				uint32_t pn, const uint8_t *payload, size_t plen,
-				size_t min_len)
+static inline int forge_initial_token(const struct forge_keys *k,
+				      uint8_t *out, size_t cap,
+				      const uint8_t *dcid, size_t dcid_len,
+				      const uint8_t *scid, size_t scid_len,
+				      const uint8_t *token, size_t token_len,
+				      uint32_t pn, const uint8_t *payload,
+				      size_t plen, size_t min_len)
 {
 	gnutls_datum_t key = { (unsigned char *)k->key, sizeof(k->key) };
 	gnutls_aead_cipher_hd_t aead;
@@ -132,9 +135,9 @@ static inline int forge_initial(const struct forge_keys *k, uint8_t *out,
 	uint8_t nonce[12], mask[16], *pt;
 	int ret, i;
 
-	if (dcid_len > 20 || scid_len > 20)
+	if (dcid_len > 20 || scid_len > 20 || token_len > 63)
 		return -1;
-	hdr = 1 + 4 + 1 + dcid_len + 1 + scid_len + 1 + 2;
+	hdr = 1 + 4 + 1 + dcid_len + 1 + scid_len + 1 + token_len + 2;
 	pn_off = hdr;
 	hdr += 4;
 	total = hdr + plen + 16;
@@ -156,7 +159,10 @@ static inline int forge_initial(const struct forge_keys *k, uint8_t *out,
 	out[i++] = (uint8_t)scid_len;
 	memcpy(out + i, scid, scid_len);
 	i += (int)scid_len;
-	out[i++] = 0;			/* token length */
+	out[i++] = (uint8_t)token_len;	/* a 1-byte varint */
+	if (token_len)
+		memcpy(out + i, token, token_len);
+	i += (int)token_len;
 	out[i++] = (uint8_t)(0x40 | ((total - pn_off) >> 8));
 	out[i++] = (uint8_t)(total - pn_off);
 	out[i++] = (uint8_t)(pn >> 24);
@@ -188,6 +194,18 @@ static inline int forge_initial(const struct forge_keys *k, uint8_t *out,
 	for (i = 0; i < 4; i++)
 		out[pn_off + i] ^= mask[1 + i];
 	return (int)total;
+}
+
+/* the same, without a token: what a client sends first */
+static inline int forge_initial(const struct forge_keys *k, uint8_t *out,
+				size_t cap, const uint8_t *dcid, size_t dcid_len,
+				const uint8_t *scid, size_t scid_len,
+				uint32_t pn, const uint8_t *payload, size_t plen,
+				size_t min_len)
+{
+	return forge_initial_token(k, out, cap, dcid, dcid_len, scid,
+				   scid_len, NULL, 0, pn, payload, plen,
+				   min_len);
 }
 
 /* a QUIC varint at @p (of @n bytes) from *@i; 0, or -1 when it is cut */

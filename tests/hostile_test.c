@@ -24,6 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <unistd.h>
 
 #include <linux/quic.h>
@@ -595,6 +597,93 @@ static const struct bad_case bad_ca = {
 	.cli_err = EKEYREJECTED,
 };
 
+/* ============================================ a server Initial's token */
+
+/*
+ * A fake server (a plain UDP socket) answers a client's first Initial
+ * with a forged server Initial carrying CONNECTION_CLOSE: with a token
+ * (RFC 9000 section 17.2.2 forbids one) it is discarded and the
+ * connection lives on; without one it closes the connection, which shows
+ * the forgery is otherwise accepted.
+ */
+static bool token_case(int with_token)
+{
+	static const uint8_t close_frame[] = { 0x1c, 0x0a, 0x00, 0x00 };
+	static const uint8_t token[] = { 0x74, 0x6f, 0x6b };
+	struct quic_handshake_info info = { .crypto_level = QUIC_CRYPTO_INITIAL };
+	char ctl[CMSG_SPACE(sizeof(info))] = {};
+	uint8_t hello[64] = { 1 }, pkt[1500], sid[8] = { 5, 4, 3, 2, 1 };
+	struct iovec iov = { hello, sizeof(hello) };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = ctl, .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+	struct sockaddr_in a = { .sin_family = AF_INET }, from;
+	socklen_t alen = sizeof(a), flen = sizeof(from);
+	struct forge_keys k;
+	struct pollfd pfd;
+	int u, fd, n, dl, sl, ret;
+	bool closed = false;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	u = socket(AF_INET, SOCK_DGRAM, 0);
+	fd = socket(AF_INET, SOCK_DGRAM, IPPROTO_QUIC);
+	if (!CHECK_SYS(u) || !CHECK_SYS(fd) ||
+	    !CHECK_SYS(bind(u, (struct sockaddr *)&a, sizeof(a))) ||
+	    !CHECK_SYS(getsockname(u, (struct sockaddr *)&a, &alen)) ||
+	    !CHECK_SYS(connect(fd, (struct sockaddr *)&a, sizeof(a))))
+		goto out;
+	c->cmsg_level = SOL_QUIC;
+	c->cmsg_type = QUIC_HANDSHAKE_INFO;
+	c->cmsg_len = CMSG_LEN(sizeof(info));
+	memcpy(CMSG_DATA(c), &info, sizeof(info));
+	/* "ClientHello" bytes: the kernel sends them in an Initial */
+	if (!CHECK_EQ(sendmsg(fd, &m, 0), (ssize_t)sizeof(hello)))
+		goto out;
+	pfd.fd = u;
+	pfd.events = POLLIN;
+	if (!CHECK_EQ(poll(&pfd, 1, 3000), 1))
+		goto out;
+	n = recvfrom(u, pkt, sizeof(pkt), 0, (struct sockaddr *)&from, &flen);
+	/* long header: DCID at 6, SCID after it */
+	if (!CHECK(n > 7) || !CHECK((pkt[0] & 0xf0) == 0xc0))
+		goto out;
+	dl = pkt[5];
+	sl = pkt[6 + dl];
+	if (!CHECK(dl <= 20 && sl <= 20 && 7 + dl + sl < n) ||
+	    !CHECK_EQ(forge_initial_keys(&k, pkt + 6, dl, 1), 0))
+		goto out;
+	/* to the client's SCID, from a made-up one */
+	memmove(pkt, pkt + 7 + dl, sl);
+	ret = forge_initial_token(&k, pkt + 64, sizeof(pkt) - 64, pkt, sl,
+				  sid, sizeof(sid), token,
+				  with_token ? sizeof(token) : 0, 0,
+				  close_frame, sizeof(close_frame), 0);
+	if (!CHECK(ret > 0) ||
+	    !CHECK_EQ(sendto(u, pkt + 64, ret, 0, (struct sockaddr *)&from,
+			     flen), ret))
+		goto out;
+	/* closed: the socket hangs up (POLLHUP); alive: it waits on */
+	pfd.fd = fd;
+	pfd.events = 0;
+	closed = poll(&pfd, 1, 500) == 1 &&
+		 (pfd.revents & (POLLHUP | POLLERR));
+out:
+	if (fd >= 0)
+		close(fd);
+	if (u >= 0)
+		close(u);
+	return closed;
+}
+
+static void test_server_initial_token(const void *arg)
+{
+	(void)arg;
+	if (!CHECK(!token_case(1)))
+		tap_diag("a server Initial with a token closed the connection");
+	if (!CHECK(token_case(0)))
+		tap_diag("the forged server Initial without a token did not close the connection: the test forges wrong");
+}
+
 /* ================================================ BLOCKED frames, once */
 
 /* Udp InDatagrams of the namespace, from /proc/net/snmp; -1 if unread.
@@ -671,6 +760,8 @@ static void build_list(void)
 		 test_initial_violation_flood, NULL, 120);
 	test_add("initial_violation_flood_v6", "the same over IPv6",
 		 test_initial_violation_flood, "v6", 120);
+	test_add("server_initial_token", "a forged server Initial with a token (CONNECTION_CLOSE inside) is discarded by the client; the same without a token closes it",
+		 test_server_initial_token, NULL, 30);
 	test_add("blocked_once", "5000 non-blocking sends past the peer's flow control limit: EAGAIN each, and a handful of datagrams (one STREAM_DATA_BLOCKED), not thousands",
 		 test_blocked_once, NULL, 60);
 	test_add("version_negotiation", "an Initial of an unknown version: a Version Negotiation packet listing version 1",
