@@ -489,22 +489,6 @@ out:
 	return ok;
 }
 
-/* Slab: in /proc/meminfo, in KiB; -1 when it cannot be read */
-static long slab_kib(void)
-{
-	char line[128];
-	long v = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Slab: %ld kB", &v) == 1)
-			break;
-	fclose(f);
-	return v;
-}
-
 /*
  * Issue 7: protocol-violating Initials (valid under the Initial keys
  * anyone derives) from several source ports with one DCID, round after

@@ -27,6 +27,7 @@
 
 #include "tap.h"
 #include "lib/net.h"
+#include "lib/util.h"
 
 /* ------------------------------------------------------------ helpers */
 
@@ -1161,22 +1162,6 @@ static void test_listen_reuseport_other_owner(void)
 }
 
 /* ------------------------------------------------ handshake data bound */
-
-/* the kernel's slab memory in KiB (/proc/meminfo Slab), or -1 */
-static long slab_kib(void)
-{
-	char line[128];
-	long v = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Slab: %ld kB", &v) == 1)
-			break;
-	fclose(f);
-	return v;
-}
 
 /* Handshake data obeys the send buffer: a client whose peer never
  * acknowledges (a plain UDP socket) is handed 64 MiB of Initial data in

@@ -3,8 +3,9 @@
  * testlib.h - the helpers the QUIC test programs share, instead of a copy
  * in each: one header per file of tests/lib/, all included here.
  *
- *	util.h		now_s(), msleep(), hex(), KIB/MIB, pat_fill(): the
- *			test data, byte N of stream SEED, at any offset
+ *	util.h		now_s(), msleep(), hex(), KIB/MIB, slab_kib(),
+ *			pat_fill(): the test data, byte N of stream SEED,
+ *			at any offset
  *	net.h		struct addr, mkaddr(), parse_addr(), local_port(),
  *			set_timeouts(), set_nonblock(), udp_to(),
  *			set_event(), set_tp(), tp_small (16 KiB windows)

@@ -63,3 +63,18 @@ void pat_fill(uint64_t seed, uint64_t off, uint8_t *buf, size_t n)
 		buf[i] = (uint8_t)(w >> (8 * ((off + i) & 7)));
 	}
 }
+
+long slab_kib(void)
+{
+	char line[128];
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Slab: %ld kB", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}

@@ -27,4 +27,7 @@ char *hex(const uint8_t *p, size_t n, char *out);
  */
 void pat_fill(uint64_t seed, uint64_t off, uint8_t *buf, size_t n);
 
+/* the kernel's slab memory in KiB (Slab: of /proc/meminfo), or -1 */
+long slab_kib(void);
+
 #endif /* QUIC_TESTLIB_UTIL_H */
