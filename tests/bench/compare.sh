@@ -34,6 +34,22 @@ shift $((OPTIND - 1))
 a=$(realpath "$1")
 b=$(realpath "$2")
 
+# one benchmark run of module $1: its RESULT lines, tagged; what it said
+# on stderr only when it failed (then the comparison stops)
+run_bench() {
+	local m=$1 out
+	shift
+	out=$(mktemp /tmp/quic-compare-run.XXXXXX)
+	if ! "$bench" "$@" >"$out" 2>&1; then
+		echo "bench $* failed with module $m:" >&2
+		tail -n 20 "$out" >&2
+		rm -f "$out"
+		exit 1
+	fi
+	sed -n "s/^RESULT/RESULT $m/p" "$out"
+	rm -f "$out"
+}
+
 if [[ ${COMPARE_GUEST:-0} == 1 ]]; then
 	for ((r = 1; r <= rounds; r++)); do
 		for m in A B; do
@@ -41,13 +57,12 @@ if [[ ${COMPARE_GUEST:-0} == 1 ]]; then
 			[[ $m == B ]] && ko=$b
 			insmod "$ko" || { echo "insmod $ko failed" >&2; exit 1; }
 			for s in 1K 16K 64K; do
-				"$bench" tput quic -s "$s" -t "$total" -V 0 2>/dev/null |
-					sed "s/^RESULT/RESULT $m/"
+				run_bench "$m" tput quic -s "$s" -t "$total" -V 0
 			done
-			"$bench" hs quic-cert -n "$nhs" -w 1 2>/dev/null |
-				sed "s/^RESULT/RESULT $m/"
+			run_bench "$m" hs quic-cert -n "$nhs" -w 1
 			sleep 3	# closing periods end before the unload
-			rmmod quic || { sleep 5; rmmod quic; }
+			rmmod quic || { sleep 5; rmmod quic; } ||
+				{ echo "rmmod of $ko failed" >&2; exit 1; }
 		done
 	done
 	exit 0
