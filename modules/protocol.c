@@ -23,7 +23,7 @@
 unsigned int quic_net_id __read_mostly;
 
 /* quic_wq: the ends of closing periods (socket.c); quic_udp_wq: releases
- * of UDP tunnel sockets (path.c), which the former may wait for
+ * of UDP tunnel sockets (udp.c), which the former may wait for
  */
 struct workqueue_struct *quic_wq, *quic_udp_wq;
 

@@ -18,7 +18,7 @@
 /*
  * struct quic_net - per network namespace state.
  * @udp_lock: serialises lookups, insertion and removal in @udp_socks and
- *	the taking of a quic_udp_sock's references (path.h).
+ *	the taking of a quic_udp_sock's references (udp.h).
  * @udp_socks: the UDP tunnel sockets in use, hashed by local port.
  * @udp_releasing: unpublished ones whose release is still queued.
  * @cids: the source connection IDs of every connection (connid.c).

@@ -3,7 +3,7 @@
  * QUIC sockets: proto and proto_ops for AF_INET and AF_INET6, bind,
  * address queries, poll; the SOL_QUIC options are in sockopt.c.
  *
- * Lock order: the socket lock, then quic_net->udp_lock (path.c).
+ * Lock order: the socket lock, then quic_net->udp_lock (udp.c).
  *
  * struct quic_sock lives in a slab cache without a usercopy whitelist:
  * values go to and from user space through copies on the stack.
