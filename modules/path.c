@@ -91,6 +91,11 @@ struct dst_entry *quic_path_dst(struct sock *sk, struct quic_path *p)
 {
 	if (p->dst && dst_check(p->dst, p->dst_cookie))
 		return p->dst;
+	/* stale: not kept while the route is looked up again, nor after
+	 * that fails
+	 */
+	dst_release(p->dst);
+	p->dst = NULL;
 	if (quic_path_route(sk, p))
 		return NULL;
 	return p->dst;
