@@ -258,8 +258,7 @@ static int quic_rcv_packet(struct sock *sk, struct quic_rx *rx, u32 off,
 		return 0;
 	}
 	err = quic_crypto_decrypt(c, skb, off, h->pkt_len, h->pn_offset,
-				  s->nranges ? quic_pnspace_largest_recv(s) :
-				  (u64)-1, &info);
+				  quic_pnspace_largest_processed(s), &info);
 	if (err)
 		return 0;
 	if (info.key_update) {
@@ -275,6 +274,7 @@ static int quic_rcv_packet(struct sock *sk, struct quic_rx *rx, u32 off,
 	}
 	if (quic_pnspace_recv_dup(s, info.pn))
 		return 0;
+	quic_pnspace_processed(s, info.pn);
 
 	rx->start = skb->data + off + info.hdr_len;
 	b.p = rx->start;

@@ -20,20 +20,50 @@ u64 quic_pnspace_largest_recv(const struct quic_pnspace *s)
 	return s->nranges ? s->ranges[0].end : 0;
 }
 
-/* Whether @pn was received already, or is too old to tell: a packet
- * older than every range we still keep is treated as a duplicate.
+/**
+ * quic_pnspace_recv_dup - whether a packet was processed already
+ * @s: the space
+ * @pn: its packet number, decoded
+ *
+ * Every packet whose frames were acted on is remembered (see
+ * quic_pnspace_processed()), also those left unacknowledged because
+ * their data could not be held, and those the ACK ranges have no room
+ * for.  A packet older than the window is treated as a duplicate.
  */
 bool quic_pnspace_recv_dup(const struct quic_pnspace *s, u64 pn)
 {
-	u32 i;
+	if (pn >= s->rx_next)
+		return false;
+	if (s->rx_next - pn > QUIC_RX_WINDOW)
+		return true;
+	return test_bit(pn % QUIC_RX_WINDOW, s->rx_seen);
+}
 
-	for (i = 0; i < s->nranges; i++) {
-		if (pn > s->ranges[i].end)
-			return false;
-		if (pn >= s->ranges[i].start)
-			return true;
+/* @pn passed quic_pnspace_recv_dup() and its frames are about to be
+ * processed: a copy of it is a duplicate from now on
+ */
+void quic_pnspace_processed(struct quic_pnspace *s, u64 pn)
+{
+	u64 n;
+
+	if (pn >= s->rx_next) {
+		/* slide the window: forget what it leaves behind */
+		if (pn - s->rx_next >= QUIC_RX_WINDOW)
+			bitmap_zero(s->rx_seen, QUIC_RX_WINDOW);
+		else
+			for (n = s->rx_next; n < pn; n++)
+				__clear_bit(n % QUIC_RX_WINDOW, s->rx_seen);
+		s->rx_next = pn + 1;
 	}
-	return s->nranges == QUIC_RANGES_MAX;
+	__set_bit(pn % QUIC_RX_WINDOW, s->rx_seen);
+}
+
+/* the largest packet number processed, for decoding truncated ones (RFC
+ * 9000 appendix A.3); (u64)-1 when none was
+ */
+u64 quic_pnspace_largest_processed(const struct quic_pnspace *s)
+{
+	return s->rx_next - 1;
 }
 
 /* Record @pn as received; ranges stay sorted newest first and merged. */

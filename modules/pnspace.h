@@ -6,6 +6,7 @@
 #ifndef __QUIC_PNSPACE_H
 #define __QUIC_PNSPACE_H
 
+#include <linux/bitmap.h>
 #include <linux/ktime.h>
 #include <linux/list.h>
 #include <linux/types.h>
@@ -17,6 +18,11 @@
 
 /* received packet number ranges kept for ACK frames */
 #define QUIC_RANGES_MAX		32
+/* packet numbers below the largest one processed whose fate is known:
+ * older ones are duplicates (RFC 9000 section 12.3), like IPsec's replay
+ * window (RFC 4303 section 3.4.3)
+ */
+#define QUIC_RX_WINDOW		1024
 
 struct quic_range {
 	u64	start;
@@ -55,6 +61,8 @@ struct quic_pnspace {
 	u32			ack_eliciting_in_flight;
 
 	/* receiving */
+	u64			rx_next;	/* largest processed + 1 */
+	DECLARE_BITMAP(rx_seen, QUIC_RX_WINDOW);	/* by pn % window */
 	struct quic_range	ranges[QUIC_RANGES_MAX];	/* newest first */
 	u32			nranges;
 	ktime_t			largest_recv_time;
@@ -86,6 +94,8 @@ static inline void quic_pnspace_ack_sent(struct quic_pnspace *s)
 
 void quic_pnspace_init(struct quic_pnspace *s);
 bool quic_pnspace_recv_dup(const struct quic_pnspace *s, u64 pn);
+void quic_pnspace_processed(struct quic_pnspace *s, u64 pn);
+u64 quic_pnspace_largest_processed(const struct quic_pnspace *s);
 void quic_pnspace_recv(struct quic_pnspace *s, u64 pn, ktime_t now);
 u64 quic_pnspace_largest_recv(const struct quic_pnspace *s);
 int quic_pnspace_ack_frame(const struct quic_pnspace *s, u8 *buf,

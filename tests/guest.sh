@@ -17,7 +17,7 @@ TESTS=(
 	tests/poll_test
 	tests/close_test	# its shutdown tests after every other connection test
 	tests/netem_test.sh
-	tests/crypto_test.sh
+	tests/kmod_test.sh
 	tests/interop_test.sh
 	tests/tshark_test.sh
 	tests/unload_test.sh
