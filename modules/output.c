@@ -359,7 +359,7 @@ void quic_output_probe(struct sock *sk, bool probe)
 	struct sk_buff *skb;
 	ktime_t now = ktime_get();
 	int i, n, sent, loops = 0;
-	u32 max;
+	u32 max, room;
 
 	if (!qs->paths.act.udp_sk || sk->sk_state == QUIC_SS_LISTENING ||
 	    qs->conn.draining ||
@@ -371,7 +371,12 @@ void quic_output_probe(struct sock *sk, bool probe)
 	quic_output_update_mss(sk);
 
 	do {
-		if (quic_path_amp_room(&qs->paths.act) < QUIC_MIN_UDP_PAYLOAD)
+		/* RFC 9000 section 8.1: three times the bytes received,
+		 * counted in bytes, so a datagram never takes more than
+		 * the room left (a loopback MSS is far above 1200)
+		 */
+		room = quic_path_amp_room(&qs->paths.act);
+		if (room < QUIC_MIN_UDP_PAYLOAD)
 			break;
 		if (!probe && quic_pace_wait(sk, now))
 			break;
@@ -382,6 +387,7 @@ void quic_output_probe(struct sock *sk, bool probe)
 			break;
 		max = clamp_t(u32, qs->outq.bytes + QUIC_NAGLE_OVERHEAD,
 			      QUIC_MIN_UDP_PAYLOAD, qs->paths.act.mss);
+		max = min(max, room);
 		skb = quic_datagram_alloc(sk, max);
 		if (!skb)
 			break;

@@ -7,13 +7,15 @@
  * version (Version Negotiation), and a flood of forged protocol-violating
  * Initials (tests/forge.h derives their keys from the chosen connection
  * ID, as any client can) from several ports against a server looping on
- * accept().
+ * accept(), and the anti-amplification limit of a server whose first
+ * flight is far larger than three client Initials.
  *
  * Runs as root in a guest with quic.ko loaded; prints TAP (tests/tap.h),
  * each test isolated in a child of its own (tests/lib/runner.h).
  *
  * Usage: hostile_test [-v] [-l] [-t GLOB]...
- *	QUIC_FLOOD_SECS sets how long the flood lasts (30 s).
+ *	QUIC_FLOOD_SECS sets how long the flood lasts (30 s),
+ *	QUIC_AMP_SECS how long amp_bytes counts the server's answers (4 s).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -23,7 +25,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <unistd.h>
@@ -32,8 +37,10 @@
 #include <netinet/quic.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/crypto.h>
+#include <gnutls/x509-ext.h>
 
 #include "lib/testlib.h"
+#include "certs.h"
 #include "forge.h"
 
 /* ------------------------------------------------- bad credentials */
@@ -726,6 +733,230 @@ static void test_blocked_once(const void *arg)
 	pair_close(&p);
 }
 
+/* ========================================= anti-amplification in bytes */
+
+#define AMP_SANS	300	/* DNS names in the server's certificate */
+#define AMP_DGRAM_MAX	65536
+
+/*
+ * A server certificate that makes a first flight far above 3 x 1200
+ * bytes: a "localhost" one of a fresh CA whose subjectAltName also has
+ * AMP_SANS more DNS names (~10 KB of DER; made as one extension, since
+ * appending names one by one is quadratic and takes seconds under TCG),
+ * re-signed, as PEM into @cert and @key; its DER size, or -1.
+ */
+static long amp_big_cert(const char *cert, const char *key)
+{
+	gnutls_x509_crt_t ca, srv;
+	gnutls_x509_privkey_t ca_key, srv_key;
+	gnutls_subject_alt_names_t sans = NULL;
+	gnutls_datum_t der = { NULL, 0 }, ext = { NULL, 0 }, d;
+	char name[64];
+	long size = -1;
+	int i, n;
+
+	if (certs_make_cert(&ca, &ca_key, NULL, NULL, "amp CA", NULL))
+		return -1;
+	if (certs_make_cert(&srv, &srv_key, ca, ca_key, "localhost",
+			    "localhost")) {
+		gnutls_x509_crt_deinit(ca);
+		gnutls_x509_privkey_deinit(ca_key);
+		return -1;
+	}
+	if (gnutls_subject_alt_names_init(&sans))
+		goto out;
+	for (i = -1; i < AMP_SANS; i++) {
+		n = i < 0 ? snprintf(name, sizeof(name), "localhost") :
+			    snprintf(name, sizeof(name),
+				     "name-%03d.amplification.example", i);
+		d.data = (unsigned char *)name;
+		d.size = (unsigned int)n;
+		if (gnutls_subject_alt_names_set(sans, GNUTLS_SAN_DNSNAME, &d,
+						 NULL))
+			goto out;
+	}
+	/* replaces the subjectAltName (2.5.29.17) certs_make_cert() set */
+	if (gnutls_x509_ext_export_subject_alt_names(sans, &ext) ||
+	    gnutls_x509_crt_set_extension_by_oid(srv, "2.5.29.17", ext.data,
+						 ext.size, 0) ||
+	    gnutls_x509_crt_sign2(srv, ca, ca_key, GNUTLS_DIG_SHA256, 0) ||
+	    gnutls_x509_crt_export2(srv, GNUTLS_X509_FMT_DER, &der) ||
+	    certs_export_pem(cert, srv, NULL) ||
+	    certs_export_pem(key, NULL, srv_key))
+		goto out;
+	size = der.size;
+out:
+	if (sans)
+		gnutls_subject_alt_names_deinit(sans);
+	gnutls_free(ext.data);
+	gnutls_free(der.data);
+	gnutls_x509_crt_deinit(ca);
+	gnutls_x509_crt_deinit(srv);
+	gnutls_x509_privkey_deinit(ca_key);
+	gnutls_x509_privkey_deinit(srv_key);
+	return size;
+}
+
+/* a child that dies with the test */
+static pid_t amp_fork(void)
+{
+	pid_t pid = fork();
+
+	if (!pid)
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+	return pid;
+}
+
+static void amp_reap(pid_t pid)
+{
+	if (pid <= 0)
+		return;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/*
+ * The first datagram of a genuine client (an IPPROTO_QUIC socket running
+ * libquic's client handshake) towards a plain UDP socket of ours, into
+ * @buf; its length, or -1.  The client is killed once it is read.
+ */
+static ssize_t amp_client_initial(uint8_t *buf, size_t cap)
+{
+	const struct hs_cfg hs = { .libquic = 1 };
+	struct addr a = mkaddr(AF_INET, NULL, 0);
+	struct pollfd pfd;
+	ssize_t n = -1;
+	pid_t pid = -1;
+	int u, fd;
+
+	u = socket(AF_INET, SOCK_DGRAM, 0);
+	if (!CHECK_SYS(u) || !CHECK_SYS(bind(u, &a.sa, a.len)))
+		goto out;
+	pid = amp_fork();
+	if (!CHECK_SYS(pid))
+		goto out;
+	if (!pid) {
+		fd = client_socket(AF_INET, NULL, 10000, (uint16_t)local_port(u));
+		if (fd >= 0)
+			handshake(fd, 0, &hs, NULL);
+		_exit(0);
+	}
+	pfd.fd = u;
+	pfd.events = POLLIN;
+	if (CHECK_EQ(poll(&pfd, 1, 5000), 1))
+		n = recv(u, buf, cap, 0);
+out:
+	amp_reap(pid);
+	if (u >= 0)
+		close(u);
+	return n;
+}
+
+/*
+ * RFC 9000 section 8.1: until the client's address is validated, a
+ * server sends at most three times the bytes it received, in bytes and
+ * not in datagrams, also where the path MSS (~64 KiB on loopback) would
+ * let one datagram carry the whole first flight.  A real server with a
+ * certificate of ~10 KB gets a genuine client Initial (recorded from a
+ * real client, then replayed once from a plain UDP socket that sends
+ * nothing else); everything it sends back within QUIC_AMP_SECS (4 s:
+ * its first flight and the PTOs at ~1 s and ~3 s) is counted.
+ */
+static void test_amp_bytes(const void *arg)
+{
+	const char *env = getenv("QUIC_AMP_SECS");
+	double secs = env ? atof(env) : 4, t0, tlast = 0;
+	static uint8_t init[AMP_DGRAM_MAX], buf[AMP_DGRAM_MAX];
+	char cert[300], key[300];
+	uint64_t got = 0;
+	int lfd = -1, u = -1, fd, dgrams = 0, rcvbuf = 4 << 20, acc[2];
+	ssize_t n, r, largest = 0;
+	struct pollfd pfd;
+	uint16_t port;
+	pid_t pid = -1;
+	long der;
+	char c = 0;
+
+	(void)arg;
+	snprintf(cert, sizeof(cert), "%s/amp.pem", creds.dir);
+	snprintf(key, sizeof(key), "%s/amp.key", creds.dir);
+	der = amp_big_cert(cert, key);
+	REQUIRE(der > 0);
+	n = amp_client_initial(init, sizeof(init));
+	REQUIRE(n > 0);
+	tap_diag("a genuine client Initial: %zd bytes; the server's certificate: %ld bytes of DER",
+		 n, der);
+	/* a long-header version 1 Initial of at least 1200 bytes */
+	REQUIRE(n >= 1200 && (init[0] & 0xf0) == 0xc0 && !init[1] &&
+		!init[2] && !init[3] && init[4] == 1);
+	/* its Certificate message alone is beyond the limit */
+	REQUIRE(der > 3 * n);
+
+	REQUIRE_SYS(pipe(acc));
+	lfd = listener(AF_INET, NULL, 0, 30000, &port);
+	if (!CHECK_SYS(lfd))
+		goto out;
+	pid = amp_fork();
+	if (!CHECK_SYS(pid))
+		goto out;
+	if (!pid) {
+		close(acc[0]);
+		fd = accept(lfd, NULL, NULL);
+		if (fd >= 0) {
+			c = 1;
+			if (write(acc[1], &c, 1) != 1)
+				_exit(1);
+			set_timeouts(fd, 30000);
+			quic_server_handshake(fd, key, cert, ALPN);
+			msleep(30000);
+		}
+		_exit(0);
+	}
+	close(acc[1]);
+	acc[1] = -1;
+	u = udp_to(AF_INET, port);
+	if (!CHECK_SYS(u))
+		goto out;
+	setsockopt(u, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	if (!CHECK_EQ(send(u, init, (size_t)n, 0), n))
+		goto out;
+	t0 = now_s();
+	pfd.fd = u;
+	pfd.events = POLLIN;
+	while (now_s() - t0 < secs) {
+		if (poll(&pfd, 1, 50) != 1)
+			continue;
+		r = recv(u, buf, sizeof(buf), MSG_DONTWAIT);
+		if (r <= 0)
+			continue;
+		got += (uint64_t)r;
+		dgrams++;
+		if (r > largest)
+			largest = r;
+		tlast = now_s() - t0;
+	}
+	/* did the server accept the connection? (it should) */
+	set_nonblock(acc[0], 1);
+	if (read(acc[0], &c, 1) != 1)
+		c = 0;
+	tap_diag("sent the server %zd bytes; it sent back %llu bytes (%.2f x) in %d datagrams, the largest %zd bytes, the last at %.2f s of %.1f s; limit %zd bytes; %s",
+		 n, (unsigned long long)got, (double)got / (double)n, dgrams,
+		 largest, tlast, secs, 3 * n,
+		 c ? "accept() returned" : "nothing accepted");
+	/* it answered, so that the check below is not vacuous */
+	CHECK(got >= 1200);
+	CHECK(got <= (uint64_t)(3 * n));
+out:
+	amp_reap(pid);
+	if (u >= 0)
+		close(u);
+	if (lfd >= 0)
+		close(lfd);
+	close(acc[0]);
+	if (acc[1] >= 0)
+		close(acc[1]);
+}
+
 static void build_list(void)
 {
 	test_add("bad_psk", "wrong PSK: both handshakes fail promptly, the server with EKEYREJECTED",
@@ -750,6 +981,8 @@ static void build_list(void)
 		 test_blocked_once, NULL, 60);
 	test_add("version_negotiation", "an Initial of an unknown version: a Version Negotiation packet listing version 1",
 		 test_version_negotiation, NULL, 30);
+	test_add("amp_bytes", "a server with a ~10 KB certificate gets one genuine client Initial, replayed from a plain UDP socket that never answers: it sends back at least 1200 bytes and at most 3 times the bytes received (RFC 9000 section 8.1), also on loopback where one datagram could carry ~64 KiB",
+		 test_amp_bytes, NULL, 60);
 }
 
 int main(int argc, char **argv)
