@@ -151,8 +151,12 @@ int quic_rcv_stream(struct sock *sk, struct quic_rx *rx, u64 id, u64 off,
 	return quic_stream_recv(sk, st, skb);
 }
 
+/* @scid: the packet's source connection ID, in the datagram as it is
+ * after decryption (@h's pointers may be stale)
+ */
 static void quic_rcv_packet_ok(struct sock *sk, struct quic_rx *rx,
-			       const struct quic_hdr *h, u64 pn)
+			       const struct quic_hdr *h, const u8 *scid,
+			       u64 pn)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_pnspace *s = &qs->space[rx->sp];
@@ -176,7 +180,7 @@ static void quic_rcv_packet_ok(struct sock *sk, struct quic_rx *rx,
 	/* the client learns the server's chosen source ID */
 	if (!qs->conn.is_serv && h->is_long &&
 	    rx->level == QUIC_CRYPTO_INITIAL)
-		quic_conn_ids_server_chose(&qs->cids, h->scid, h->scid_len);
+		quic_conn_ids_server_chose(&qs->cids, scid, h->scid_len);
 
 	quic_idle_arm(sk);
 }
@@ -245,6 +249,7 @@ static int quic_rcv_packet(struct sock *sk, struct quic_rx *rx, u32 off,
 	struct quic_pnspace *s;
 	struct quic_crypto *c;
 	struct quic_buf b;
+	u32 scid_off;
 	int err;
 
 	rx->level = h->level;
@@ -257,6 +262,8 @@ static int quic_rcv_packet(struct sock *sk, struct quic_rx *rx, u32 off,
 			quic_rx_keep_early(sk, skb, off, h);
 		return 0;
 	}
+	/* decryption may move the data (skb_cow_data() of a clone) */
+	scid_off = h->is_long ? h->scid - skb->data : 0;
 	err = quic_crypto_decrypt(c, skb, off, h->pkt_len, h->pn_offset,
 				  quic_pnspace_largest_processed(s), &info);
 	if (err)
@@ -292,7 +299,7 @@ static int quic_rcv_packet(struct sock *sk, struct quic_rx *rx, u32 off,
 		quic_conn_close(sk, err, rx->frame, false);
 		return -ECONNRESET;
 	}
-	quic_rcv_packet_ok(sk, rx, h, info.pn);
+	quic_rcv_packet_ok(sk, rx, h, skb->data + scid_off, info.pn);
 	return 0;
 }
 

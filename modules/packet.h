@@ -16,7 +16,10 @@ struct sock;
 
 #define QUIC_PN_LEN		4	/* the packet number length we send */
 
-/* a parsed packet header; pointers into the linear datagram */
+/* A parsed packet header.  @dcid and @scid point into the linear
+ * datagram: they are stale once a packet of it was decrypted
+ * (quic_crypto_decrypt() may move the data of a cloned skb).
+ */
 struct quic_hdr {
 	const u8	*dcid;
 	const u8	*scid;
