@@ -53,6 +53,12 @@ void quic_event_queue(struct sock *sk, u8 type, const void *data,
 	skb = alloc_skb(1 + len, GFP_ATOMIC);
 	if (!skb)
 		return;
+	/* like a datagram: dropped when the receive buffer is full */
+	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
+	    READ_ONCE(sk->sk_rcvbuf)) {
+		kfree_skb(skb);
+		return;
+	}
 	skb_put_u8(skb, type);
 	skb_put_data(skb, data, len);
 	memset(skb->cb, 0, sizeof(skb->cb));

@@ -26,30 +26,69 @@
 
 /* received data */
 
-static int quic_rx_clone(struct sock *sk, struct quic_rx *rx,
-			 const u8 *data, u32 len, struct sk_buff **out)
+/*
+ * What a received STREAM or CRYPTO frame's data is kept in, and charged
+ * for: a frame that fills most of its datagram keeps the datagram (a
+ * clone, whose truesize is the whole datagram's); a smaller one is copied
+ * out, so that a 1-byte frame does not keep a 64 KB datagram alive.  A
+ * copy gets room for small in-order frames that follow it to be appended
+ * (quic_rcv_append()), so that a peer sending tiny frames does not cost
+ * an sk_buff per byte either.
+ */
+#define QUIC_RX_COPY_ROOM	1024
+
+static struct sk_buff *quic_rx_data(const struct quic_rx *rx, const u8 *data,
+				    u32 len)
 {
 	struct sk_buff *n;
 
-	n = skb_clone(rx->skb, GFP_ATOMIC);
-	if (!n)
-		return -ENOMEM;
-	skb_pull(n, data - rx->skb->data);
-	skb_trim(n, len);
-	/* clones share the datagram: charge each for its own bytes, not
-	 * for the whole buffer again
-	 */
-	n->truesize = SKB_TRUESIZE(len);
+	if (len >= rx->skb->len / 2) {
+		n = skb_clone(rx->skb, GFP_ATOMIC);
+		if (!n)
+			return NULL;
+		skb_pull(n, data - rx->skb->data);
+		skb_trim(n, len);
+	} else {
+		n = alloc_skb(max_t(u32, len, QUIC_RX_COPY_ROOM), GFP_ATOMIC);
+		if (!n)
+			return NULL;
+		skb_put_data(n, data, len);
+	}
 	memset(n->cb, 0, sizeof(n->cb));
-	*out = n;
-	return 0;
+	return n;
 }
 
-/* queue an in-order chunk for the reader */
+/**
+ * quic_rcv_append - append @skb's data to the last skb of the receive
+ * queue when it continues it (same stream, next offset) and fits
+ * @sk: the socket, locked
+ * @skb: in-order data, charged to @sk; freed when appended
+ *
+ * Return: whether it was appended.
+ */
+bool quic_rcv_append(struct sock *sk, struct sk_buff *skb)
+{
+	struct sk_buff *tail = skb_peek_tail(&sk->sk_receive_queue);
+	struct quic_skb_cb *t, *cb = QUIC_SKB_CB(skb);
+
+	if (!tail || skb_cloned(tail) || skb_tailroom(tail) < skb->len)
+		return false;
+	t = QUIC_SKB_CB(tail);
+	if (t->kind != cb->kind || t->fin || t->offset + tail->len != cb->offset ||
+	    (cb->kind == QUIC_RCV_STREAM ? t->stream_id != cb->stream_id :
+	     cb->kind != QUIC_RCV_CRYPTO || t->level != cb->level))
+		return false;
+	skb_put_data(tail, skb->data, skb->len);
+	t->fin = cb->fin;
+	consume_skb(skb);
+	return true;
+}
+
+/* queue an in-order chunk, already charged, for the reader */
 static void quic_rcv_queue(struct sock *sk, struct sk_buff *skb)
 {
-	skb_set_owner_r(skb, sk);
-	__skb_queue_tail(&sk->sk_receive_queue, skb);
+	if (!quic_rcv_append(sk, skb))
+		__skb_queue_tail(&sk->sk_receive_queue, skb);
 }
 
 static void quic_crypto_deliver(struct sock *sk, u8 sp)
@@ -103,11 +142,13 @@ int quic_rcv_crypto(struct sock *sk, struct quic_rx *rx, u64 off,
 
 	if (skb_queue_len(q) >= QUIC_CRYPTO_REORDER_SKBS)
 		return QUIC_TRANSPORT_ERROR_CRYPTO_BUF_EXCEEDED;
-	if (quic_rx_clone(sk, rx, data, len, &skb))
+	skb = quic_rx_data(rx, data, len);
+	if (!skb)
 		return QUIC_TRANSPORT_ERROR_INTERNAL;
 	QUIC_SKB_CB(skb)->kind = QUIC_RCV_CRYPTO;
 	QUIC_SKB_CB(skb)->level = rx->level;
 	QUIC_SKB_CB(skb)->offset = off;
+	skb_set_owner_r(skb, sk);
 	skb_queue_walk(q, pos) {
 		if (QUIC_SKB_CB(pos)->offset > off) {
 			__skb_queue_before(q, pos, skb);
@@ -142,7 +183,8 @@ int quic_rcv_stream(struct sock *sk, struct quic_rx *rx, u64 id, u64 off,
 	st = quic_stream_get_recv(sk, id, &err);
 	if (!st)
 		return err;
-	if (quic_rx_clone(sk, rx, data, len, &skb))
+	skb = quic_rx_data(rx, data, len);
+	if (!skb)
 		return QUIC_TRANSPORT_ERROR_INTERNAL;
 	QUIC_SKB_CB(skb)->kind = QUIC_RCV_STREAM;
 	QUIC_SKB_CB(skb)->stream_id = id;
@@ -208,6 +250,7 @@ static void quic_rx_keep_early(struct sock *sk, struct sk_buff *skb, u32 off,
 		return;
 	skb_put_data(n, skb->data + off, h->pkt_len);
 	QUIC_SKB_CB(n)->level = h->level;
+	skb_set_owner_r(n, sk);
 	__skb_queue_tail(&qs->inq.early, n);
 	pr_debug("%s: sk %p: kept a level %u packet of %u bytes for its keys\n",
 		 __func__, sk, h->level, h->pkt_len);
@@ -324,12 +367,10 @@ void quic_rcv_datagram(struct sock *sk, struct sk_buff *skb)
 	}
 	if (sk->sk_state == QUIC_SS_CLOSED || qs->conn.draining)
 		goto out;
-	/* The reader is far behind (or the peer sends tiny frames, each
-	 * charged a whole datagram): drop, unacknowledged, to be resent.
+	/* Receive memory is limited frame by frame (quic_stream_recv()):
+	 * the data at the read offset, ACKs and control frames always get
+	 * in, or a reader that is behind could never catch up.
 	 */
-	if (atomic_read(&sk->sk_rmem_alloc) >
-	    2 * max_t(u64, READ_ONCE(sk->sk_rcvbuf), qs->streams.recv_window))
-		goto out;
 	quic_path_rcvd(&qs->paths.act, skb->len);
 
 	while (off < skb->len) {

@@ -47,5 +47,6 @@ int quic_udp_rcv(struct sock *usk, struct sk_buff *skb);
 int quic_backlog_rcv(struct sock *sk, struct sk_buff *skb);
 void quic_rcv_datagram(struct sock *sk, struct sk_buff *skb);
 void quic_rcv_early(struct sock *sk, u8 level);
+bool quic_rcv_append(struct sock *sk, struct sk_buff *skb);
 
 #endif /* __QUIC_INPUT_H */

@@ -9,6 +9,7 @@
 #include <net/sock.h>
 
 #include "conn.h"
+#include "input.h"
 #include "socket.h"
 #include "varint.h"
 
@@ -239,8 +240,8 @@ static void quic_stream_deliver(struct sock *sk, struct quic_stream *st)
 		st->recv_offset = end;
 		if (QUIC_SKB_CB(skb)->fin)
 			st->fin_queued = 1;
-		skb_set_owner_r(skb, sk);
-		__skb_queue_tail(&sk->sk_receive_queue, skb);
+		if (!quic_rcv_append(sk, skb))
+			__skb_queue_tail(&sk->sk_receive_queue, skb);
 	}
 	if (st->fin_queued && st->recv_state < QUIC_STREAM_RECV_STATE_RECVD)
 		st->recv_state = QUIC_STREAM_RECV_STATE_RECVD;
@@ -303,12 +304,21 @@ int quic_stream_recv(struct sock *sk, struct quic_stream *st,
 		kfree_skb(skb);	/* all seen before */
 		return 0;
 	}
-	if (skb_queue_len(&st->reorder) >= QUIC_STREAM_REORDER_MAX &&
-	    off > st->recv_offset) {
-		/* no room: the packet goes unacknowledged, to be resent */
+	/* Data that leaves a gap before it waits for the gap to fill, in
+	 * memory the receive buffer must have room for; without room the
+	 * packet goes unacknowledged, to be resent.  Data at the read
+	 * offset always gets in: flow control bounds it, and refusing it
+	 * could stall the connection for good once the buffer is full of
+	 * what it would let the reader have.
+	 */
+	if (off > st->recv_offset &&
+	    (skb_queue_len(&st->reorder) >= QUIC_STREAM_REORDER_MAX ||
+	     atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
+	     READ_ONCE(sk->sk_rcvbuf))) {
 		kfree_skb(skb);
 		return -EAGAIN;
 	}
+	skb_set_owner_r(skb, sk);
 	skb_queue_walk(&st->reorder, pos) {
 		if (QUIC_SKB_CB(pos)->offset > off) {
 			__skb_queue_before(&st->reorder, pos, skb);
