@@ -57,13 +57,9 @@ static void quic_frame_unacked_drop(struct quic_sock *qs,
 static void quic_frame_acked(struct sock *sk, struct quic_frame *f)
 {
 	struct quic_sock *qs = quic_sk(sk);
-	struct quic_stream *st;
 
-	if (f->stream_id >= 0) {
-		st = quic_stream_find(&qs->streams, f->stream_id);
-		if (st && st->send_inflight)
-			st->send_inflight--;
-	}
+	if (f->stream_id >= 0)
+		quic_stream_acked(sk, f->stream_id);
 	quic_frame_unacked_drop(qs, f);
 	kfree(f);
 }

@@ -399,14 +399,19 @@ static bool quic_sndbuf_room(struct sock *sk)
 static bool quic_poll_writable(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
-	struct quic_stream *st = READ_ONCE(qs->streams.last);
+	struct quic_stream *st;
+	bool room;
 
-	/* lockless: streams live as long as the socket */
 	if (!quic_sndbuf_room(sk) ||
 	    READ_ONCE(qs->streams.send_data) >=
 	    READ_ONCE(qs->streams.send_max_data))
 		return false;
-	return !st || READ_ONCE(st->send_offset) < READ_ONCE(st->send_max);
+	/* lockless: a stream is freed after a grace period */
+	rcu_read_lock();
+	st = READ_ONCE(qs->streams.last);
+	room = !st || READ_ONCE(st->send_offset) < READ_ONCE(st->send_max);
+	rcu_read_unlock();
+	return room;
 }
 
 static __poll_t quic_poll(struct file *file, struct socket *sock,
@@ -785,11 +790,8 @@ static int quic_recv_stream(struct sock *sk, struct msghdr *msg, size_t len,
 		if (skb_queue_empty(&sk->sk_receive_queue) &&
 		    qs->space[QUIC_CRYPTO_APP].ack_pending)
 			qs->space[QUIC_CRYPTO_APP].ack_now = 1;
-		if (st && fin && !st->fin_read) {
-			st->fin_read = 1;
-			st->recv_state = QUIC_STREAM_RECV_STATE_READ;
-			quic_stream_peer_done(sk, st);
-		}
+		if (st && fin && !st->fin_read)
+			quic_stream_read_all(sk, st);	/* may free it */
 		quic_output(sk);
 	}
 	sinfo.stream_id = sid;

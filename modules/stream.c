@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * QUIC streams: the table, receive reassembly and flow control (RFC 9000
- * sections 2-4).  Streams stay in the table until the connection goes.
+ * sections 2-4).  A stream leaves the table once both its parts are
+ * terminal.
  */
 
-#include <linux/hash.h>
 #include <linux/slab.h>
 #include <net/sock.h>
 
@@ -25,17 +25,24 @@ static bool quic_stream_is_local(struct sock *sk, s64 id)
 	return !!(id & QUIC_STREAM_TYPE_SERVER_MASK) == quic_is_serv(sk);
 }
 
-static struct hlist_head *quic_stream_head(struct quic_stream_table *t, s64 id)
+static u64 quic_stream_idx(s64 id)
 {
-	return &t->hash[hash_64(id, QUIC_STREAM_HASH_BITS)];
+	return (u64)id >> 2;
+}
+
+/* the limits of the streams of @id's type */
+static struct quic_stream_limits *quic_stream_limits(struct sock *sk, s64 id)
+{
+	struct quic_stream_table *t = &quic_sk(sk)->streams;
+	bool uni = quic_stream_is_uni(id);
+
+	return quic_stream_is_local(sk, id) ? &t->local[uni] : &t->remote[uni];
 }
 
 void quic_streams_init(struct quic_stream_table *t)
 {
-	int i;
-
-	for (i = 0; i < ARRAY_SIZE(t->hash); i++)
-		INIT_HLIST_HEAD(&t->hash[i]);
+	/* also taken in softirq (frames that open streams) */
+	xa_init_flags(&t->xa, XA_FLAGS_LOCK_BH);
 	memset(t->local, 0, sizeof(t->local));
 	memset(t->remote, 0, sizeof(t->remote));
 	t->last_opened = -1;
@@ -43,20 +50,21 @@ void quic_streams_init(struct quic_stream_table *t)
 	t->count = 0;
 }
 
+static void quic_stream_free(struct quic_stream *st)
+{
+	__skb_queue_purge(&st->reorder);
+	kfree_rcu(st, rcu);
+}
+
 void quic_streams_free(struct quic_stream_table *t)
 {
 	struct quic_stream *st;
-	struct hlist_node *tmp;
-	int i;
+	unsigned long id;
 
-	for (i = 0; i < ARRAY_SIZE(t->hash); i++) {
-		hlist_for_each_entry_safe(st, tmp, &t->hash[i], node) {
-			hlist_del(&st->node);
-			__skb_queue_purge(&st->reorder);
-			kfree(st);
-		}
-	}
-	t->last = NULL;
+	WRITE_ONCE(t->last, NULL);
+	xa_for_each(&t->xa, id, st)
+		quic_stream_free(st);
+	xa_destroy(&t->xa);
 	t->count = 0;
 }
 
@@ -79,12 +87,9 @@ void quic_streams_set_limits(struct sock *sk)
 
 struct quic_stream *quic_stream_find(struct quic_stream_table *t, s64 id)
 {
-	struct quic_stream *st;
-
-	hlist_for_each_entry(st, quic_stream_head(t, id), node)
-		if (st->id == id)
-			return st;
-	return NULL;
+	if (id < 0 || (u64)id > ULONG_MAX)
+		return NULL;
+	return xa_load(&t->xa, id);
 }
 
 static struct quic_stream *quic_stream_create(struct sock *sk, s64 id)
@@ -96,6 +101,8 @@ static struct quic_stream *quic_stream_create(struct sock *sk, s64 id)
 	bool uni = quic_stream_is_uni(id);
 	struct quic_stream *st;
 
+	if ((u64)id > ULONG_MAX)
+		return NULL;
 	st = kzalloc(sizeof(*st), GFP_ATOMIC);
 	if (!st)
 		return NULL;
@@ -118,9 +125,82 @@ static struct quic_stream *quic_stream_create(struct sock *sk, s64 id)
 		st->recv_state = QUIC_STREAM_RECV_STATE_RECV;
 	}
 	st->recv_window = st->recv_max;
-	hlist_add_head(&st->node, quic_stream_head(&qs->streams, id));
+	if (xa_is_err(xa_store(&qs->streams.xa, id, st, GFP_ATOMIC))) {
+		kfree(st);
+		return NULL;
+	}
 	qs->streams.count++;
 	return st;
+}
+
+/* Open the streams of @id's type up to @id: the lower ones are opened with
+ * it (RFC 9000 section 3.2).  Returns @id's stream, or NULL when out of
+ * memory.
+ */
+static struct quic_stream *quic_stream_open(struct sock *sk, s64 id)
+{
+	struct quic_stream_limits *l = quic_stream_limits(sk, id);
+	struct quic_stream *st = NULL;
+	u64 idx = quic_stream_idx(id);
+
+	while (l->next <= idx) {
+		st = quic_stream_create(sk, (s64)(l->next << 2) | (id & 3));
+		if (!st)
+			return NULL;
+		l->next++;
+	}
+	return st;
+}
+
+/* @st is done with when its sending part is acknowledged in full and its
+ * receiving part read in full: it leaves the table
+ */
+static void quic_stream_try_release(struct sock *sk, struct quic_stream *st)
+{
+	struct quic_stream_table *t = &quic_sk(sk)->streams;
+
+	if (st->send_state != QUIC_STREAM_SEND_STATE_RECVD ||
+	    st->recv_state != QUIC_STREAM_RECV_STATE_READ)
+		return;
+	xa_erase(&t->xa, st->id);
+	if (t->last == st)
+		WRITE_ONCE(t->last, NULL);
+	t->count--;
+	quic_stream_free(st);
+}
+
+/**
+ * quic_stream_acked - a STREAM frame of stream @id was acknowledged
+ * @sk: the socket, locked
+ * @id: the stream
+ */
+void quic_stream_acked(struct sock *sk, s64 id)
+{
+	struct quic_stream *st = quic_stream_find(&quic_sk(sk)->streams, id);
+
+	if (!st || !st->send_inflight)
+		return;
+	st->send_inflight--;
+	/* RFC 9000 section 3.1: all data, FIN included, acknowledged */
+	if (!st->send_inflight &&
+	    st->send_state == QUIC_STREAM_SEND_STATE_SENT) {
+		st->send_state = QUIC_STREAM_SEND_STATE_RECVD;
+		quic_stream_try_release(sk, st);
+	}
+}
+
+/**
+ * quic_stream_read_all - the reader took the last byte of @st (and its
+ * FIN); @st may be freed
+ * @sk: the socket, locked
+ * @st: the stream
+ */
+void quic_stream_read_all(struct sock *sk, struct quic_stream *st)
+{
+	st->fin_read = 1;
+	st->recv_state = QUIC_STREAM_RECV_STATE_READ;
+	quic_stream_peer_done(sk, st);
+	quic_stream_try_release(sk, st);
 }
 
 /**
@@ -141,29 +221,24 @@ struct quic_stream *quic_stream_get_recv(struct sock *sk, s64 id, int *err)
 	u64 idx = (u64)id >> 2;
 
 	*err = 0;
-	st = quic_stream_find(&qs->streams, id);
+	l = quic_stream_limits(sk, id);
 	if (quic_stream_is_local(sk, id)) {
 		/* our uni streams only send; unopened ones do not exist */
-		if (uni || !st) {
+		if (uni || idx >= l->next) {
 			*err = QUIC_TRANSPORT_ERROR_STREAM_STATE;
 			return NULL;
 		}
-		return st;
+		return quic_stream_find(&qs->streams, id); /* NULL: closed */
 	}
-	if (st)
-		return st;
-	l = &qs->streams.remote[uni];
+	if (idx < l->next)
+		return quic_stream_find(&qs->streams, id); /* NULL: closed */
 	if (idx >= l->max) {
 		*err = QUIC_TRANSPORT_ERROR_STREAM_LIMIT;
 		return NULL;
 	}
-	st = quic_stream_create(sk, id);
-	if (!st) {
+	st = quic_stream_open(sk, id);
+	if (!st)
 		*err = QUIC_TRANSPORT_ERROR_INTERNAL;
-		return NULL;
-	}
-	if (idx >= l->next)
-		l->next = idx + 1;
 	return st;
 }
 
@@ -199,20 +274,18 @@ struct quic_stream *quic_stream_get_send(struct sock *sk, s64 id, u32 flags,
 		*err = -EINVAL;	/* the peer opens its own streams */
 		return NULL;
 	}
-	if (!(flags & MSG_QUIC_STREAM_NEW) && idx < qs->streams.local[uni].next)
-		return NULL;	/* closed already */
 	l = &qs->streams.local[uni];
+	if (idx < l->next)
+		return NULL;	/* closed already */
 	if (idx >= l->max) {
 		*err = -EAGAIN;
 		return NULL;
 	}
-	st = quic_stream_create(sk, id);
+	st = quic_stream_open(sk, id);
 	if (!st) {
 		*err = -ENOMEM;
 		return NULL;
 	}
-	if (idx >= l->next)
-		l->next = idx + 1;
 	qs->streams.last_opened = id;
 	WRITE_ONCE(qs->streams.last, st);
 	return st;

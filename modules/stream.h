@@ -6,13 +6,12 @@
 #ifndef __QUIC_STREAM_H
 #define __QUIC_STREAM_H
 
-#include <linux/list.h>
+#include <linux/rcupdate.h>
 #include <linux/skbuff.h>
 #include <linux/types.h>
+#include <linux/xarray.h>
 
 struct sock;
-
-#define QUIC_STREAM_HASH_BITS	6
 
 /*
  * struct quic_stream - one stream
@@ -24,11 +23,14 @@ struct sock;
  * @recv_max: the limit we advertised (MAX_STREAM_DATA)
  * @recv_window: how far ahead of @recv_offset we let the peer send
  * @final_size: the stream's size once known (FIN or RESET_STREAM)
- * @reorder: data received past @recv_offset, ascending offsets
+ * @reorder: data received past @recv_offset, ascending offsets, charged
+ *	to the socket's receive memory
+ * @rcu: freed after a grace period: poll() looks at the last stream
+ *	opened without the socket lock
  */
 struct quic_stream {
-	struct hlist_node	node;
 	s64			id;
+	struct rcu_head		rcu;
 
 	u64			send_offset;
 	u64			send_max;
@@ -70,6 +72,14 @@ struct quic_stream_limits {
 /*
  * struct quic_stream_table - a connection's streams, and the connection's
  * flow control (RFC 9000 section 4.1), which their data is counted in
+ * @xa: the streams that are open, by ID.  A stream leaves it, and is
+ *	freed, once both its parts are in a terminal state: sending data
+ *	all acknowledged, receiving data all read (RFC 9000 section 3).
+ *	Opening a stream opens the lower-numbered ones of its type (section
+ *	3.2): they are created with it, so that an ID below the type's
+ *	@next that is not in @xa is a closed stream, whose late frames are
+ *	ignored.  Memory is that of the open streams only, which the limits
+ *	bound.
  * @send_max_data: the peer's limit (MAX_DATA)
  * @send_data: new stream bytes sent
  * @recv_max_data: the limit we advertised
@@ -83,7 +93,7 @@ struct quic_stream_limits {
  * which sendmsg() advances.
  */
 struct quic_stream_table {
-	struct hlist_head		hash[1 << QUIC_STREAM_HASH_BITS];
+	struct xarray			xa;
 	struct quic_stream_limits	local[2];	/* [uni]: ours */
 	struct quic_stream_limits	remote[2];	/* [uni]: the peer's */
 	s64				last_opened;	/* for send() without cmsg */
@@ -103,6 +113,8 @@ void quic_streams_init(struct quic_stream_table *t);
 void quic_streams_free(struct quic_stream_table *t);
 void quic_streams_set_limits(struct sock *sk);
 struct quic_stream *quic_stream_find(struct quic_stream_table *t, s64 id);
+void quic_stream_acked(struct sock *sk, s64 id);
+void quic_stream_read_all(struct sock *sk, struct quic_stream *st);
 struct quic_stream *quic_stream_get_recv(struct sock *sk, s64 id, int *err);
 struct quic_stream *quic_stream_get_send(struct sock *sk, s64 id,
 					 u32 flags, int *err);
