@@ -68,7 +68,7 @@ void quic_event_queue(struct sock *sk, u8 type, const void *data,
 	sk->sk_data_ready(sk);
 }
 
-void quic_conn_close(struct sock *sk, u32 errcode, u8 frame, bool app)
+void quic_conn_close(struct sock *sk, u32 errcode, u64 frame, bool app)
 {
 	struct quic_sock *qs = quic_sk(sk);
 
@@ -76,7 +76,9 @@ void quic_conn_close(struct sock *sk, u32 errcode, u8 frame, bool app)
 		return;
 	memset(&qs->conn.close_local, 0, sizeof(qs->conn.close_local));
 	qs->conn.close_local.errcode = errcode;
-	qs->conn.close_local.frame = frame;
+	/* the ABI's field has 8 bits; the wire gets the whole type */
+	qs->conn.close_local.frame = min_t(u64, frame, U8_MAX);
+	qs->conn.close_frame = frame;
 	qs->conn.close_app = app;
 	qs->conn.closing = 1;
 	quic_closing_start(sk);
@@ -147,8 +149,18 @@ static void quic_issue_cids(struct sock *sk)
 	}
 }
 
-/* RETIRE_CONNECTION_ID for one of our source IDs; 0 or a transport error */
-int quic_rcv_retire_cid(struct sock *sk, u64 seq)
+/**
+ * quic_rcv_retire_cid - RETIRE_CONNECTION_ID for one of our source IDs
+ * @sk: the socket, locked
+ * @seq: the ID's sequence number
+ * @dcid: the destination ID of the packet the frame came in
+ * @dcid_len: its length
+ *
+ * Return: 0 or a transport error: PROTOCOL_VIOLATION for an ID never
+ * issued, or the one the packet was sent to (RFC 9000 section 19.16).
+ */
+int quic_rcv_retire_cid(struct sock *sk, u64 seq, const u8 *dcid,
+			u8 dcid_len)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_cid *cid;
@@ -156,6 +168,9 @@ int quic_rcv_retire_cid(struct sock *sk, u64 seq)
 	if (seq >= qs->cids.scids.next_seq)
 		return QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
 	cid = quic_cid_find_seq(&qs->cids.scids, seq);
+	if (cid && cid->id.len == dcid_len &&
+	    !memcmp(cid->id.data, dcid, dcid_len))
+		return QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
 	if (cid && qs->cids.scids.count > 1) {
 		quic_cid_remove(sk, &qs->cids.scids, cid);
 		quic_issue_cids(sk);
@@ -229,6 +244,7 @@ void quic_conn_set_close(struct quic_conn *c,
 			 const struct quic_connection_close *close)
 {
 	c->close_local = *close;
+	c->close_frame = close->frame;
 	/* CRYPTO_ERROR codes (TLS alerts) are transport errors */
 	c->close_app = !(close->errcode >= QUIC_TRANSPORT_ERROR_CRYPTO &&
 			 close->errcode <= QUIC_TRANSPORT_ERROR_CRYPTO + 0xff);

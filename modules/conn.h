@@ -49,6 +49,10 @@ struct quic_conn {
 					close_app:1,
 					close_recv:1;
 	struct quic_connection_close	close_local;
+	u64				close_frame;	/* the frame type
+							 * close_local.frame
+							 * truncates
+							 */
 	struct quic_connection_close	close_peer;
 	ktime_t				idle_deadline;
 	ktime_t				close_deadline;
@@ -58,7 +62,7 @@ struct quic_conn {
 };
 
 void quic_set_state(struct sock *sk, int state);
-void quic_conn_close(struct sock *sk, u32 errcode, u8 frame, bool app);
+void quic_conn_close(struct sock *sk, u32 errcode, u64 frame, bool app);
 void quic_conn_closed(struct sock *sk, int err);
 void quic_event_queue(struct sock *sk, u8 type, const void *data,
 		      unsigned int len);
@@ -80,7 +84,8 @@ void quic_idle_arm(struct sock *sk);
 void quic_idle_fire(struct sock *sk);
 int quic_rcv_new_cid(struct sock *sk, u64 seq, u64 prior, const u8 *data,
 		     u8 len, const u8 *token);
-int quic_rcv_retire_cid(struct sock *sk, u64 seq);
+int quic_rcv_retire_cid(struct sock *sk, u64 seq, const u8 *dcid,
+			u8 dcid_len);
 int quic_rcv_close(struct sock *sk, const struct quic_connection_close *c);
 void quic_key_update_work(struct work_struct *work);
 

@@ -362,7 +362,8 @@ int quic_frame_queue_close(struct sock *sk)
 	type = app ? QUIC_FRAME_CONNECTION_CLOSE_APP :
 		     QUIC_FRAME_CONNECTION_CLOSE;
 	plen = strnlen((const char *)c->phrase, sizeof(c->phrase));
-	len = 1 + quic_varint_len(errcode) + (app ? 0 : 1) +
+	len = 1 + quic_varint_len(errcode) +
+	      (app ? 0 : quic_varint_len(qs->conn.close_frame)) +
 	      quic_varint_len(plen) + plen;
 	f = quic_frame_alloc(len, GFP_ATOMIC);
 	if (!f)
@@ -373,7 +374,7 @@ int quic_frame_queue_close(struct sock *sk)
 	*p++ = type;
 	p += quic_varint_put(p, errcode);
 	if (!app)
-		*p++ = c->frame;	/* frame types we report are < 64 */
+		p += quic_varint_put(p, qs->conn.close_frame);
 	p += quic_varint_put(p, plen);
 	memcpy(p, c->phrase, plen);
 	quic_outq_add(sk, f);
@@ -569,25 +570,27 @@ static int quic_frame_rx_ack(struct sock *sk, struct quic_rx *rx,
 	return 0;
 }
 
+/* RFC 9000 section 19.4 */
 static int quic_frame_rx_reset_stream(struct sock *sk, struct quic_rx *rx,
 				      struct quic_buf *b, u8 type)
 {
-	u64 v;
+	u64 id, errcode, final;
 
-	if (!quic_get_varint(b, &v) || !quic_get_varint(b, &v) ||
-	    !quic_get_varint(b, &v))
+	if (!quic_get_varint(b, &id) || !quic_get_varint(b, &errcode) ||
+	    !quic_get_varint(b, &final))
 		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
-	return 0;
+	return quic_stream_rcv_reset(sk, id, final);
 }
 
+/* RFC 9000 section 19.5 */
 static int quic_frame_rx_stop_sending(struct sock *sk, struct quic_rx *rx,
 				      struct quic_buf *b, u8 type)
 {
-	u64 v;
+	u64 id, errcode;
 
-	if (!quic_get_varint(b, &v) || !quic_get_varint(b, &v))
+	if (!quic_get_varint(b, &id) || !quic_get_varint(b, &errcode))
 		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
-	return 0;
+	return quic_stream_rcv_stop_sending(sk, id);
 }
 
 /* RFC 9000 section 19.6 */
@@ -719,7 +722,8 @@ static int quic_frame_rx_retire_cid(struct sock *sk, struct quic_rx *rx,
 
 	if (!quic_get_varint(b, &seq))
 		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
-	return quic_rcv_retire_cid(sk, seq);
+	return quic_rcv_retire_cid(sk, seq, rx->skb->data + rx->dcid_off,
+				   rx->dcid_len);
 }
 
 /* RFC 9000 section 8.2.2: echo the data in a PATH_RESPONSE */
@@ -793,7 +797,11 @@ static int quic_frame_rx_datagram(struct sock *sk, struct quic_rx *rx,
 	}
 	if (!quic_get_bytes(b, len, &data))
 		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
-	if (!quic_sk(sk)->params.local.max_datagram_frame_size)
+	/* RFC 9221 section 3: the whole frame, type and length included,
+	 * within what we announced (0: none at all)
+	 */
+	if (data + len - rx->frame_start >
+	    quic_sk(sk)->params.local.max_datagram_frame_size)
 		return QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
 	return 0;
 }
@@ -822,6 +830,7 @@ int quic_frame_process(struct sock *sk, struct quic_rx *rx,
 	int err;
 
 	while (b->left) {
+		rx->frame_start = b->p;
 		if (!quic_get_varint(b, &type))
 			return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
 		rx->frame = type;

@@ -98,7 +98,10 @@ struct quic_rx {
 	u8		level;
 	u8		sp;
 	u8		eliciting:1;
-	u8		frame;
+	u8		dcid_len;	/* the packet's destination ID ... */
+	u32		dcid_off;	/* ... at this offset in the skb */
+	const u8	*frame_start;	/* the frame being processed */
+	u64		frame;		/* its type */
 };
 
 /* what a frame type may do when we send it */

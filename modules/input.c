@@ -307,6 +307,8 @@ static int quic_rcv_packet(struct sock *sk, struct quic_rx *rx, u32 off,
 	}
 	/* decryption may move the data (skb_cow_data() of a clone) */
 	scid_off = h->is_long ? h->scid - skb->data : 0;
+	rx->dcid_off = h->dcid - skb->data;
+	rx->dcid_len = h->dcid_len;
 	err = quic_crypto_decrypt(c, skb, off, h->pkt_len, h->pn_offset,
 				  quic_pnspace_largest_processed(s), &info);
 	if (err)

@@ -243,6 +243,76 @@ struct quic_stream *quic_stream_get_recv(struct sock *sk, s64 id, int *err)
 }
 
 /**
+ * quic_stream_rcv_reset - check a RESET_STREAM (RFC 9000 section 19.4)
+ * and take its final size
+ * @sk: the socket, locked
+ * @id: the stream
+ * @final: the final size it gives
+ *
+ * A stream we only send on is a STREAM_STATE_ERROR; one beyond the
+ * limit a STREAM_LIMIT_ERROR; a final size that differs from one known,
+ * or lies below data received, a FINAL_SIZE_ERROR (section 4.5); one
+ * beyond the stream's or the connection's credit a FLOW_CONTROL_ERROR.
+ * What the reader is told of the reset is left to the stream API.
+ *
+ * Return: 0 or a transport error code.
+ */
+int quic_stream_rcv_reset(struct sock *sk, s64 id, u64 final)
+{
+	struct quic_stream_table *t = &quic_sk(sk)->streams;
+	struct quic_stream *st;
+	int err;
+
+	st = quic_stream_get_recv(sk, id, &err);
+	if (!st)
+		return err;	/* 0: a closed stream, ignored */
+	if (final > st->recv_max)
+		return QUIC_TRANSPORT_ERROR_FLOW_CONTROL;
+	if (st->final_known ? final != st->final_size :
+			      final < st->recv_highest)
+		return QUIC_TRANSPORT_ERROR_FINAL_SIZE;
+	if (final > st->recv_highest) {
+		if (t->recv_data + (final - st->recv_highest) >
+		    t->recv_max_data)
+			return QUIC_TRANSPORT_ERROR_FLOW_CONTROL;
+		t->recv_data += final - st->recv_highest;
+		st->recv_highest = final;
+	}
+	st->final_known = 1;
+	st->final_size = final;
+	if (st->recv_state == QUIC_STREAM_RECV_STATE_RECV)
+		st->recv_state = QUIC_STREAM_RECV_STATE_SIZE_KNOWN;
+	return 0;
+}
+
+/**
+ * quic_stream_rcv_stop_sending - check a STOP_SENDING (RFC 9000 section
+ * 19.5)
+ * @sk: the socket, locked
+ * @id: the stream
+ *
+ * A stream we only receive on, or one of ours not opened yet, is a
+ * STREAM_STATE_ERROR; a peer's stream beyond the limit a
+ * STREAM_LIMIT_ERROR.  The answer (RESET_STREAM) is left to the stream
+ * API.
+ *
+ * Return: 0 or a transport error code.
+ */
+int quic_stream_rcv_stop_sending(struct sock *sk, s64 id)
+{
+	struct quic_stream_limits *l = quic_stream_limits(sk, id);
+	int err;
+
+	if (quic_stream_is_local(sk, id))
+		return quic_stream_idx(id) < l->next ? 0 :
+		       QUIC_TRANSPORT_ERROR_STREAM_STATE;
+	if (quic_stream_is_uni(id))
+		return QUIC_TRANSPORT_ERROR_STREAM_STATE;
+	quic_stream_get_recv(sk, id, &err);	/* opens it */
+	return err;
+}
+
+/**
  * quic_stream_get_send - the stream to send on, opening ours as needed
  * @sk: the socket, locked
  * @id: stream ID

@@ -120,6 +120,8 @@ struct quic_stream *quic_stream_get_send(struct sock *sk, s64 id,
 					 u32 flags, int *err);
 int quic_stream_recv(struct sock *sk, struct quic_stream *st,
 		     struct sk_buff *skb);
+int quic_stream_rcv_reset(struct sock *sk, s64 id, u64 final);
+int quic_stream_rcv_stop_sending(struct sock *sk, s64 id);
 void quic_stream_consumed(struct sock *sk, struct quic_stream *st,
 			  u32 len);
 void quic_stream_peer_done(struct sock *sk, struct quic_stream *st);
