@@ -41,11 +41,14 @@
  * @secret_len: traffic secret length (hash length)
  * @aead_simd: a synchronous SIMD implementation that is only usable where
  *	the FPU is (may_use_simd()); preferred over @aead when present
+ * @integrity_limit: packets that may fail authentication in a connection
+ *	(RFC 9001 section 6.6)
  * @ccm: the AEAD takes a CCM IV block, not a 12-byte nonce
  * @chacha: header protection is ChaCha20, not AES
  */
 struct quic_cipher {
 	u32		type;
+	u64		integrity_limit;
 	const char	*aead;
 	const char	*aead_simd;
 	const char	*hp;
@@ -59,6 +62,7 @@ struct quic_cipher {
 static const struct quic_cipher quic_ciphers[] = {
 	{
 		.type		= TLS_CIPHER_AES_GCM_128,
+		.integrity_limit = 1ULL << 52,
 		.aead		= "gcm(aes)",
 		.aead_simd	= "__gcm(aes)",
 		.hp		= "ecb(aes)",
@@ -68,6 +72,7 @@ static const struct quic_cipher quic_ciphers[] = {
 	},
 	{
 		.type		= TLS_CIPHER_AES_GCM_256,
+		.integrity_limit = 1ULL << 52,
 		.aead		= "gcm(aes)",
 		.aead_simd	= "__gcm(aes)",
 		.hp		= "ecb(aes)",
@@ -77,6 +82,7 @@ static const struct quic_cipher quic_ciphers[] = {
 	},
 	{
 		.type		= TLS_CIPHER_AES_CCM_128,
+		.integrity_limit = 11863283,	/* 2^23.5 */
 		.aead		= "ccm(aes)",
 		.hp		= "ecb(aes)",
 		.hmac		= "hmac(sha256)",
@@ -86,6 +92,7 @@ static const struct quic_cipher quic_ciphers[] = {
 	},
 	{
 		.type		= TLS_CIPHER_CHACHA20_POLY1305,
+		.integrity_limit = 1ULL << 36,
 		.aead		= "rfc7539(chacha20,poly1305)",
 		.hp		= "chacha20",
 		.hmac		= "hmac(sha256)",
@@ -1028,6 +1035,18 @@ int quic_crypto_key_update_prepare(struct quic_crypto *c)
 		crypto_free_shash(hmac);
 	}
 	return err;
+}
+
+/**
+ * quic_crypto_rx_limit_reached - whether the packets that failed
+ * authentication reached the AEAD's integrity limit, RFC 9001 section
+ * 6.6: the connection must then close with AEAD_LIMIT_REACHED
+ * @c: the keys of one level
+ */
+bool quic_crypto_rx_limit_reached(const struct quic_crypto *c)
+{
+	return c->rx.cipher &&
+	       c->rx_auth_failures >= c->rx.cipher->integrity_limit;
 }
 
 /* Retry integrity, RFC 9001 section 5.8 */

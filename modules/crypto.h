@@ -136,6 +136,7 @@ struct quic_crypto_rx_info {
 	u8	key_update;
 };
 
+bool quic_crypto_rx_limit_reached(const struct quic_crypto *c);
 int quic_crypto_module_init(void);
 void quic_crypto_module_exit(void);
 

@@ -311,6 +311,15 @@ static int quic_rcv_packet(struct sock *sk, struct quic_rx *rx, u32 off,
 	rx->dcid_len = h->dcid_len;
 	err = quic_crypto_decrypt(c, skb, off, h->pkt_len, h->pn_offset,
 				  quic_pnspace_largest_processed(s), &info);
+	/* RFC 9001 section 6.6, for the keys only the peer has: anyone
+	 * can make Initial packets that fail
+	 */
+	if (err == -EBADMSG && h->level != QUIC_CRYPTO_INITIAL &&
+	    quic_crypto_rx_limit_reached(c)) {
+		quic_conn_close(sk, QUIC_TRANSPORT_ERROR_AEAD_LIMIT_REACHED, 0,
+				false);
+		return -ECONNRESET;
+	}
 	if (err)
 		return 0;
 	if (info.key_update) {

@@ -1055,6 +1055,61 @@ static int tc_app_recv(struct quic_crypto *b, struct tc_ctx *t, int len,
 	return err;
 }
 
+/* RFC 9001 section 6.6 and appendix B: packets that may fail
+ * authentication, per AEAD; the limit is reached with the last of them
+ */
+static void tc_integrity_limit(struct tc_ctx *t)
+{
+	static const struct {
+		u32 type;
+		u8 secret_len;
+		u64 limit;
+		const char *name;
+	} lim[] = {
+		{ TLS_CIPHER_AES_GCM_128, 32, 1ULL << 52, "AES-128-GCM" },
+		{ TLS_CIPHER_AES_GCM_256, 48, 1ULL << 52, "AES-256-GCM" },
+		{ TLS_CIPHER_AES_CCM_128, 32, 11863283, "AES-128-CCM" },
+		{ TLS_CIPHER_CHACHA20_POLY1305, 32, 1ULL << 36,
+		  "CHACHA20-POLY1305" },
+	};
+	struct quic_crypto *a, *b;
+	struct quic_crypto_rx_info info;
+	u8 s1[48], s2[48];
+	unsigned int i, j;
+	bool ok;
+	int len;
+
+	for (i = 0; i < ARRAY_SIZE(lim); i++) {
+		for (j = 0; j < sizeof(s1); j++) {
+			s1[j] = 0x30 + i + j;
+			s2[j] = ~s1[j];
+		}
+		a = NULL;
+		b = NULL;
+		ok = TC_ERR(tc_app_pair(lim[i].type, s1, s2, lim[i].secret_len,
+					&a, &b), 0);
+		if (ok) {
+			b->rx_auth_failures = lim[i].limit - 2;
+			len = tc_app_send(a, t, 7);
+			ok = TC_CHECK(len > 0);
+		}
+		if (ok) {
+			t->prot[len - 1] ^= 1;	/* the tag */
+			ok = TC_ERR(tc_app_recv(b, t, len, 6, &info),
+				    -EBADMSG) &&
+			     TC_CHECK(!quic_crypto_rx_limit_reached(b)) &&
+			     TC_ERR(tc_app_recv(b, t, len, 6, &info),
+				    -EBADMSG) &&
+			     TC_CHECK(quic_crypto_rx_limit_reached(b)) &&
+			     TC_CHECK(b->rx_auth_failures == lim[i].limit);
+		}
+		tc_report(ok, "%s: integrity limit %llu failed packets",
+			  lim[i].name, lim[i].limit);
+		tc_put(a);
+		tc_put(b);
+	}
+}
+
 /* key update, RFC 9001 section 6, over ChaCha20-Poly1305 */
 static void tc_key_update(struct tc_ctx *t)
 {
@@ -1338,6 +1393,7 @@ static int __init quic_crypto_test_init(void)
 	for (i = 0; i < ARRAY_SIZE(tc_app_vecs); i++)
 		tc_app_cipher(&tc_app_vecs[i], t);
 	tc_key_update(t);
+	tc_integrity_limit(t);
 	tc_pn_decode();
 	tc_bounds(t);
 	tc_free();
