@@ -121,7 +121,16 @@ int quic_rcv_new_cid(struct sock *sk, u64 seq, u64 prior, const u8 *data,
 		list_for_each_entry_safe(cid, tmp, &qs->cids.dcids.list, list) {
 			if (cid->seq >= prior)
 				continue;
-			quic_frame_queue_retire_cid(sk, cid->seq);
+			/* RFC 9000 section 5.1.2: retirements not yet
+			 * acknowledged are bounded, at twice the limit
+			 */
+			if (qs->cids.dcids.unacked >=
+			    2 * clamp_t(u64, qs->params.local
+					.active_connection_id_limit,
+					QUIC_CID_ISSUE_MAX, 64))
+				return QUIC_TRANSPORT_ERROR_CONNECTION_ID_LIMIT;
+			if (quic_frame_queue_retire_cid(sk, cid->seq))
+				qs->cids.dcids.unacked++;
 		}
 		quic_cid_retire_prior(sk, &qs->cids.dcids, prior);
 	}
@@ -130,15 +139,20 @@ int quic_rcv_new_cid(struct sock *sk, u64 seq, u64 prior, const u8 *data,
 	return 0;
 }
 
-/* Issue source IDs up to the peer's active_connection_id_limit. */
+/* Issue source IDs up to the peer's active_connection_id_limit; a peer
+ * that retires them faster than it acknowledges the new ones gets no
+ * more until it does.
+ */
 static void quic_issue_cids(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
-	u32 limit = min_t(u32, qs->params.remote.active_connection_id_limit, 8);
+	u32 limit = min_t(u32, qs->params.remote.active_connection_id_limit,
+			  QUIC_CID_ISSUE_MAX);
 	struct quic_frame *f;
 	struct quic_cid *cid;
 
-	while (qs->cids.scids.count < limit) {
+	while (qs->cids.scids.count < limit &&
+	       qs->cids.scids.unacked < 2 * QUIC_CID_ISSUE_MAX) {
 		if (quic_cid_issue(sk, &qs->cids.scids, GFP_ATOMIC, &cid))
 			return;
 		f = quic_frame_new_cid(cid, qs->cids.scids.retire_prior_to,
@@ -146,7 +160,21 @@ static void quic_issue_cids(struct sock *sk)
 		if (!f)
 			return;
 		quic_outq_add(sk, f);
+		qs->cids.scids.unacked++;
 	}
+}
+
+/* a NEW_CONNECTION_ID or RETIRE_CONNECTION_ID frame was acknowledged */
+void quic_conn_cid_frame_acked(struct sock *sk, u8 type)
+{
+	struct quic_conn_ids *ids = &quic_sk(sk)->cids;
+	struct quic_cid_set *set = type == QUIC_FRAME_NEW_CONNECTION_ID ?
+				   &ids->scids : &ids->dcids;
+
+	if (set->unacked)
+		set->unacked--;
+	if (type == QUIC_FRAME_NEW_CONNECTION_ID)
+		quic_issue_cids(sk);
 }
 
 /**

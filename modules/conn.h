@@ -84,6 +84,7 @@ void quic_idle_arm(struct sock *sk);
 void quic_idle_fire(struct sock *sk);
 int quic_rcv_new_cid(struct sock *sk, u64 seq, u64 prior, const u8 *data,
 		     u8 len, const u8 *token);
+void quic_conn_cid_frame_acked(struct sock *sk, u8 type);
 int quic_rcv_retire_cid(struct sock *sk, u64 seq, const u8 *dcid,
 			u8 dcid_len);
 int quic_rcv_close(struct sock *sk, const struct quic_connection_close *c);

@@ -13,6 +13,7 @@
 #define QUIC_CONN_ID_MAX_LEN	20
 #define QUIC_CONN_ID_LEN	8	/* the length of the IDs we issue */
 #define QUIC_RESET_TOKEN_LEN	16
+#define QUIC_CID_ISSUE_MAX	8	/* source IDs we keep issued */
 
 struct net;
 struct sock;
@@ -52,6 +53,11 @@ struct quic_cid_set {
 	u64			next_seq;	/* next sequence number */
 	u64			retire_prior_to;
 	u32			count;
+	u32			unacked;	/* NEW_CONNECTION_ID (source)
+						 * or RETIRE_CONNECTION_ID
+						 * (destination) frames not
+						 * acknowledged yet
+						 */
 	bool			source;
 };
 

@@ -458,7 +458,8 @@ struct quic_frame *quic_frame_new_cid(const struct quic_cid *cid,
 /* queue a 1-RTT frame of integers; dropped when out of memory, as the
  * state it reports is reported again (RFC 9000 section 13.3)
  */
-static void quic_frame_queue_ints(struct sock *sk, gfp_t gfp, u8 type,
+/* Return: whether the frame was queued */
+static bool quic_frame_queue_ints(struct sock *sk, gfp_t gfp, u8 type,
 				  unsigned int nvals, const u64 *vals)
 {
 	struct quic_frame *f;
@@ -466,6 +467,7 @@ static void quic_frame_queue_ints(struct sock *sk, gfp_t gfp, u8 type,
 	f = quic_frame_build(QUIC_CRYPTO_APP, gfp, type, nvals, vals);
 	if (f)
 		quic_outq_add(sk, f);
+	return f;
 }
 
 void quic_frame_queue_handshake_done(struct sock *sk)
@@ -474,10 +476,10 @@ void quic_frame_queue_handshake_done(struct sock *sk)
 			      NULL);
 }
 
-void quic_frame_queue_retire_cid(struct sock *sk, u64 seq)
+bool quic_frame_queue_retire_cid(struct sock *sk, u64 seq)
 {
-	quic_frame_queue_ints(sk, GFP_ATOMIC, QUIC_FRAME_RETIRE_CONNECTION_ID,
-			      1, &seq);
+	return quic_frame_queue_ints(sk, GFP_ATOMIC,
+				     QUIC_FRAME_RETIRE_CONNECTION_ID, 1, &seq);
 }
 
 void quic_frame_queue_data_blocked(struct sock *sk, u64 max, gfp_t gfp)

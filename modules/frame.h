@@ -125,7 +125,7 @@ int quic_frame_queue_crypto(struct sock *sk, u8 level, struct msghdr *msg,
 			    size_t len);
 int quic_frame_queue_close(struct sock *sk);
 void quic_frame_queue_handshake_done(struct sock *sk);
-void quic_frame_queue_retire_cid(struct sock *sk, u64 seq);
+bool quic_frame_queue_retire_cid(struct sock *sk, u64 seq);
 void quic_frame_queue_data_blocked(struct sock *sk, u64 max, gfp_t gfp);
 void quic_frame_queue_stream_data_blocked(struct sock *sk, s64 id, u64 max,
 					  gfp_t gfp);

@@ -60,6 +60,9 @@ static void quic_frame_acked(struct sock *sk, struct quic_frame *f)
 
 	if (f->stream_id >= 0)
 		quic_stream_acked(sk, f->stream_id);
+	else if (f->type == QUIC_FRAME_NEW_CONNECTION_ID ||
+		 f->type == QUIC_FRAME_RETIRE_CONNECTION_ID)
+		quic_conn_cid_frame_acked(sk, f->type);
 	quic_frame_unacked_drop(qs, f);
 	kfree(f);
 }
