@@ -26,6 +26,8 @@
 #include "socket.h"
 
 #define QUIC_REQ_MAX_SKBS	8	/* Initials a request keeps */
+/* how long a request waits for accept() without an idle timeout */
+#define QUIC_REQ_TTL_US		(30 * USEC_PER_SEC)
 
 /**
  * quic_listener_stop - take a listener off its port: no new request
@@ -426,6 +428,21 @@ out:
 	return sk;
 }
 
+/* drop the requests nobody accepted in time, oldest first */
+static void quic_listener_expire(struct quic_listener *l)
+{
+	struct quic_request *req, *tmp;
+
+	list_for_each_entry_safe(req, tmp, &l->reqs, list) {
+		if (time_before(jiffies, req->expires))
+			break;
+		list_del(&req->list);
+		l->nreqs--;
+		__skb_queue_purge(&req->skbs);
+		kfree(req);
+	}
+}
+
 void quic_listen_rcv(struct quic_udp_sock *us, struct sk_buff *skb,
 		     const struct quic_hdr *h, const union quic_addr *peer,
 		     const union quic_addr *local)
@@ -433,6 +450,7 @@ void quic_listen_rcv(struct quic_udp_sock *us, struct sk_buff *skb,
 	struct quic_listener *l;
 	struct quic_request *req;
 	struct sock *sk = NULL;
+	u64 idle;
 
 	/* RFC 9000 section 14.1: a client Initial fills 1200 bytes */
 	if (h->level != QUIC_CRYPTO_INITIAL || skb->len < QUIC_MIN_UDP_PAYLOAD ||
@@ -448,10 +466,15 @@ void quic_listen_rcv(struct quic_udp_sock *us, struct sk_buff *skb,
 	l = quic_sk(sk)->listener;
 	if (sk->sk_state != QUIC_SS_LISTENING || !l)
 		goto unlock_drop;
+	quic_listener_expire(l);
+	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
+	    READ_ONCE(sk->sk_rcvbuf))
+		goto unlock_drop;
 	list_for_each_entry(req, &l->reqs, list) {
 		if (quic_req_match(req, peer, h)) {
 			if (skb_queue_len(&req->skbs) >= QUIC_REQ_MAX_SKBS)
 				goto unlock_drop;
+			skb_set_owner_r(skb, sk);
 			__skb_queue_tail(&req->skbs, skb);
 			goto unlock;
 		}
@@ -461,6 +484,9 @@ void quic_listen_rcv(struct quic_udp_sock *us, struct sk_buff *skb,
 	req = kzalloc(sizeof(*req), GFP_ATOMIC);
 	if (!req)
 		goto unlock_drop;
+	idle = quic_sk(sk)->params.local.max_idle_timeout ?: QUIC_REQ_TTL_US;
+	req->expires = jiffies + max_t(unsigned long, HZ,
+				       usecs_to_jiffies(idle));
 	req->peer = *peer;
 	req->local = *local;
 	req->version = h->version;
@@ -469,6 +495,7 @@ void quic_listen_rcv(struct quic_udp_sock *us, struct sk_buff *skb,
 	req->scid.len = h->scid_len;
 	memcpy(req->scid.data, h->scid, h->scid_len);
 	skb_queue_head_init(&req->skbs);
+	skb_set_owner_r(skb, sk);
 	__skb_queue_tail(&req->skbs, skb);
 	list_add_tail(&req->list, &l->reqs);
 	l->nreqs++;

@@ -18,10 +18,14 @@ struct quic_udp_sock;
 
 /*
  * struct quic_request - a client Initial waiting on a listener for
- * accept(), with any Initial packets of the same client that follow.
+ * accept(), with any Initial packets of the same client that follow
+ * (charged to the listener's receive buffer).
+ * @expires: jiffies after which it is dropped, unaccepted: the client
+ *	gave up by then (the listener's idle timeout)
  */
 struct quic_request {
 	struct list_head	list;
+	unsigned long		expires;
 	union quic_addr		peer;
 	union quic_addr		local;
 	struct quic_conn_id	dcid;	/* the client's original DCID */
@@ -37,7 +41,8 @@ struct quic_request {
  * @node: in its quic_udp_sock's listeners, which the receive path walks
  *	under RCU (hence @rcu)
  * @reqs: struct quic_request, oldest first
- * @nreqs: their count, at most the listen() backlog
+ * @nreqs: their count, at most the listen() backlog; their datagrams are
+ *	charged to the listener's receive buffer, which bounds their bytes
  *
  * Locking: @node as quic_udp_sock->listeners; @reqs and @nreqs under
  * the socket spinlock (bh_lock_sock() in the receive path,
