@@ -411,6 +411,22 @@ out:
 	consume_skb(skb);
 }
 
+/**
+ * quic_rcv_purge - drop what was received and not read, and the streams
+ * @sk: the socket, locked; closed (nothing is received into it any more)
+ */
+void quic_rcv_purge(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	int i;
+
+	__skb_queue_purge(&sk->sk_receive_queue);
+	for (i = 0; i < QUIC_PNSPACE_MAX; i++)
+		__skb_queue_purge(&qs->inq.crypto_reorder[i]);
+	__skb_queue_purge(&qs->inq.early);
+	quic_streams_free(&qs->streams);
+}
+
 int quic_backlog_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	quic_rcv_datagram(sk, skb);

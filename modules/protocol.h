@@ -37,6 +37,7 @@ struct quic_net {
 	spinlock_t		sock_lock;	/* see above */
 	struct hlist_head	socks;
 	u32			nsocks;
+	atomic_t		orphans;	/* lingering closed sockets */
 };
 
 extern unsigned int quic_net_id;

@@ -87,11 +87,9 @@ static void quic_free_conn_state(struct sock *sk)
 			kfree(pkt);
 		}
 		INIT_LIST_HEAD(&qs->space[i].sent);
-		__skb_queue_purge(&qs->inq.crypto_reorder[i]);
 	}
-	__skb_queue_purge(&qs->inq.early);
+	quic_rcv_purge(sk);
 	quic_outq_purge(sk);
-	quic_streams_free(&qs->streams);
 	for (i = 0; i < QUIC_CRYPTO_MAX; i++)
 		quic_crypto_free(&qs->crypto[i]);
 	quic_path_free(&qs->paths.act);
@@ -134,11 +132,11 @@ static void quic_destroy_sock(struct sock *sk)
 }
 
 /* sockets in their closing or draining period after close() */
-#define QUIC_MAX_ORPHANS	16384
-static atomic_t quic_orphans = ATOMIC_INIT(0);
+#define QUIC_MAX_ORPHANS	4096	/* lingering sockets per namespace */
 
 static void quic_close(struct sock *sk, long timeout)
 {
+	struct quic_net *qn = quic_net(sock_net(sk));
 	struct quic_sock *qs = quic_sk(sk);
 	ktime_t deadline;
 	bool linger;
@@ -162,11 +160,13 @@ static void quic_close(struct sock *sk, long timeout)
 	linger = (qs->conn.closing || qs->conn.draining) && deadline &&
 		 qs->paths.act.udp_sk && !sk->sk_kern_sock &&
 		 ktime_before(ktime_get(), deadline);
-	if (linger && atomic_inc_return(&quic_orphans) > QUIC_MAX_ORPHANS) {
-		atomic_dec(&quic_orphans);
+	if (linger && atomic_inc_return(&qn->orphans) > QUIC_MAX_ORPHANS) {
+		atomic_dec(&qn->orphans);
 		linger = false;
 	}
 	if (linger) {
+		/* nobody reads any more: only the keys and IDs stay */
+		quic_rcv_purge(sk);
 		quic_timer_stop(sk, QUIC_TIMER_RTX);
 		quic_timer_stop(sk, QUIC_TIMER_ACK);
 		qs->lingering = true;
@@ -203,7 +203,7 @@ static void quic_close_work(struct work_struct *work)
 					    conn.close_work);
 	struct sock *sk = &qs->inet.sk;
 
-	atomic_dec(&quic_orphans);
+	atomic_dec(&quic_net(sock_net(sk))->orphans);
 	sk_common_release(sk);
 	sock_put(sk);	/* the work's own */
 }
