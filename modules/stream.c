@@ -125,7 +125,7 @@ static struct quic_stream *quic_stream_create(struct sock *sk, s64 id)
 		st->recv_state = QUIC_STREAM_RECV_STATE_RECV;
 	}
 	st->recv_window = st->recv_max;
-	if (xa_is_err(xa_store(&qs->streams.xa, id, st, GFP_ATOMIC))) {
+	if (xa_is_err(xa_store_bh(&qs->streams.xa, id, st, GFP_ATOMIC))) {
 		kfree(st);
 		return NULL;
 	}
@@ -162,7 +162,7 @@ static void quic_stream_try_release(struct sock *sk, struct quic_stream *st)
 	if (st->send_state != QUIC_STREAM_SEND_STATE_RECVD ||
 	    st->recv_state != QUIC_STREAM_RECV_STATE_READ)
 		return;
-	xa_erase(&t->xa, st->id);
+	xa_erase_bh(&t->xa, st->id);
 	if (t->last == st)
 		WRITE_ONCE(t->last, NULL);
 	t->count--;
