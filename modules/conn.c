@@ -23,6 +23,9 @@
 
 void quic_set_state(struct sock *sk, int state)
 {
+	/* a socket carries one connection in its life */
+	if (state == QUIC_SS_ESTABLISHING)
+		quic_sk(sk)->conn.used = 1;
 	inet_sk_set_state(sk, state);
 }
 
@@ -303,16 +306,27 @@ void quic_conn_user_close(struct sock *sk)
 	quic_output_close(sk);
 }
 
-/* shutdown(SHUT_WR): CONNECTION_CLOSE goes out after the queued data */
+/**
+ * quic_conn_shutdown - shutdown(SHUT_WR): the connection closes
+ * @sk: the socket, locked
+ *
+ * What the congestion window lets out of the queued data goes first,
+ * then CONNECTION_CLOSE, and from then on nothing else (RFC 9000 section
+ * 10.2.1): the closing period starts.  Called again, in that period, it
+ * sends CONNECTION_CLOSE again, as the draft lets an application do.
+ */
 void quic_conn_shutdown(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
 
 	if (qs->conn.draining)
 		return;
-	qs->conn.closing = 1;
-	quic_frame_queue_close(sk);
-	quic_output(sk);
+	if (!qs->conn.closing) {
+		qs->conn.closing = 1;
+		quic_closing_start(sk);
+	}
+	quic_output_close(sk);
+	quic_conn_closed(sk, 0);
 }
 
 /* A datagram for a connection in its closing state, RFC 9000 section

@@ -47,7 +47,8 @@ struct quic_conn {
 					closing:1,
 					draining:1,
 					close_app:1,
-					close_recv:1;
+					close_recv:1,
+					used:1;	/* it had a connection */
 	struct quic_connection_close	close_local;
 	u64				close_frame;	/* the frame type
 							 * close_local.frame

@@ -718,7 +718,8 @@ static int quic_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
 	}
 	if (sk->sk_state != QUIC_SS_ESTABLISHING &&
 	    sk->sk_state != QUIC_SS_ESTABLISHED) {
-		err = -ENOTCONN;
+		/* as TCP: EPIPE once a connection is over */
+		err = qs->conn.used ? -EPIPE : -ENOTCONN;
 		goto out;
 	}
 	if (!has_sinfo) {
@@ -920,8 +921,9 @@ static int quic_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 		return -EAFNOSUPPORT;	/* IPv4 peers need an AF_INET socket */
 
 	lock_sock(sk);
+	/* a connection over (closed either end) is not started again */
 	err = -EISCONN;
-	if (sk->sk_state != QUIC_SS_CLOSED || qs->conn.closing)
+	if (sk->sk_state != QUIC_SS_CLOSED || qs->conn.used)
 		goto out;
 	err = quic_autobind(sk);
 	if (err)
@@ -992,7 +994,12 @@ static int quic_inet_shutdown(struct socket *sock, int how)
 	lock_sock(sk);
 	switch (sk->sk_state) {
 	case QUIC_SS_CLOSED:
-		err = -ENOTCONN;
+		/* in the closing period: CONNECTION_CLOSE once more */
+		if ((how & SEND_SHUTDOWN) && quic_sk(sk)->conn.closing &&
+		    !quic_sk(sk)->conn.draining)
+			quic_conn_shutdown(sk);
+		else
+			err = -ENOTCONN;
 		break;
 	case QUIC_SS_LISTENING:
 		WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | how);

@@ -752,6 +752,43 @@ static void test_shutdown_recv(const void *arg)
 	pair_close(&p);
 }
 
+/*
+ * shutdown(SHUT_WR) closes the connection (the draft: QUIC has no half
+ * close): the peer sees it end, sending fails, a second SHUT_WR sends
+ * CONNECTION_CLOSE again and succeeds.  A socket whose connection is
+ * over, closed at either end, is not connect()ed or listen()ed again.
+ */
+static void test_shutdown_wr(const void *arg)
+{
+	struct pcfg cfg = { .family = AF_INET, .hs = { .psk = 1 } };
+	struct addr a = mkaddr(AF_INET, NULL, 0);
+	struct recv_wait w = {};
+	char buf[1000] = "x";
+	struct pair p;
+
+	(void)arg;
+	REQUIRE_PAIR(&p, &cfg);
+	a = mkaddr(AF_INET, NULL, p.port);
+	CHECK_SYS(send_all(p.cfd, 0, buf, sizeof(buf), MSG_QUIC_STREAM_NEW,
+			   false));
+	CHECK_SYS(shutdown(p.cfd, SHUT_WR));
+	/* the peer reads what came first, then the end */
+	do {
+		recv_wait(&w, p.sfd, 3000);
+	} while (w.ret > 0);
+	tap_diag("server: recv %zd (%s) after the client's SHUT_WR", w.ret,
+		 w.ret < 0 ? strerror(w.err) : "-");
+	CHECK(ended(&w));
+	CHECK_ERR(send(p.cfd, buf, 10, MSG_NOSIGNAL), EPIPE);
+	CHECK_SYS(shutdown(p.cfd, SHUT_WR));
+	/* neither end starts a connection again on its socket */
+	CHECK_ERR(connect(p.cfd, &a.sa, a.len), EISCONN);
+	CHECK_ERR(listen(p.cfd, 8), EINVAL);
+	CHECK_ERR(connect(p.sfd, &a.sa, a.len), EISCONN);
+	CHECK_ERR(listen(p.sfd, 8), EINVAL);
+	pair_close(&p);
+}
+
 struct accept_wait {
 	int	fd;
 	int	ret, err;
@@ -852,6 +889,8 @@ static void build_list(void)
 		 test_idle_no_server, NULL, 60);
 
 	/* last: a kernel that crashes here does not take the rest along */
+	test_add("shutdown_wr", "shutdown(SHUT_WR) closes: the peer sees the end, send() fails with EPIPE, SHUT_WR again succeeds; neither socket can connect() or listen() again",
+		 test_shutdown_wr, NULL, 60);
 	test_add("shutdown_recv", "shutdown(SHUT_RDWR) unblocks a recvmsg() blocked in another thread",
 		 test_shutdown_recv, NULL, 60);
 	test_add("shutdown_send", "shutdown(SHUT_RDWR) unblocks a sendmsg() blocked by flow control",
