@@ -124,7 +124,7 @@ int quic_inet_listen(struct socket *sock, int backlog)
 		goto out;
 	}
 	err = -EINVAL;
-	if (sk->sk_state != QUIC_SS_CLOSED || qs->conn.closing)
+	if (sk->sk_state != QUIC_SS_CLOSED || qs->conn.used)
 		goto out;
 	err = quic_autobind(sk);
 	if (err)
@@ -335,6 +335,8 @@ static int quic_do_accept(struct socket *sock, struct socket *newsock,
 	struct sock *sk = sock->sk, *newsk;
 	struct quic_listener *l;
 	struct quic_request *req;
+	unsigned long deadline;
+	bool failed = false;
 	long timeo;
 	int err;
 
@@ -345,7 +347,18 @@ static int quic_do_accept(struct socket *sock, struct socket *newsock,
 		return -EINVAL;
 	}
 	timeo = sock_rcvtimeo(sk, flags & O_NONBLOCK);
+	deadline = jiffies + timeo;
 	do {
+		/* Requests that fail (a flood of bad Initials) must not keep
+		 * accept() in the kernel past its timeout, nor a signal.
+		 */
+		if (failed && (signal_pending(current) ||
+			       (timeo != MAX_SCHEDULE_TIMEOUT &&
+				time_after_eq(jiffies, deadline)))) {
+			release_sock(sk);
+			return signal_pending(current) ?
+			       sock_intr_errno(timeo) : -EAGAIN;
+		}
 		err = quic_accept_wait(sk, &timeo);
 		if (err) {
 			release_sock(sk);
@@ -360,6 +373,7 @@ static int quic_do_accept(struct socket *sock, struct socket *newsock,
 		newsk = quic_accept_sk(sk, req, kern, &err);
 		__skb_queue_purge(&req->skbs);
 		kfree(req);
+		failed = true;
 		/* a request whose Initials did not open: the next one */
 	} while (!newsk && err == -EPROTO);
 	release_sock(sk);
