@@ -575,6 +575,79 @@ static void test_initial_violation_flood(const void *arg)
 	pair_close(&p);
 }
 
+/* =================================== a listener that never accepts */
+
+#define REQ_FLOOD	3000	/* distinct forged clients */
+#define REQ_PORTS	8
+
+/*
+ * 3000 forged clients, each one valid Initial (PING) of its own DCID,
+ * against a listener that never calls accept(), with a 64 KiB receive
+ * buffer and a 1.5 s idle timeout.  Their datagrams used to be held
+ * up to the listen() backlog (somaxconn) whatever their bytes, for
+ * ever: about 8 MiB here.  Now they are charged to the receive buffer
+ * and dropped after the idle timeout; accept() then still works.
+ */
+static void test_request_queue(const void *arg)
+{
+	struct quic_transport_param tp = { .max_idle_timeout = 1500000 };
+	uint8_t pkt[1300], dcid[8], scid[8];
+	const uint8_t ping[] = { 0x01 };
+	int lfd, ufd[REQ_PORTS], i, n, rcvbuf = 64 * 1024, sent = 0;
+	long slab0, slab1, slab2;
+	struct forge_keys k;
+	uint16_t port;
+
+	(void)arg;
+	REQUIRE_SYS(lfd = listener(AF_INET, &tp, 4096, 2000, &port));
+	CHECK_SYS(setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+			     sizeof(rcvbuf)));
+	for (i = 0; i < REQ_PORTS; i++)
+		REQUIRE_SYS(ufd[i] = udp_to(AF_INET, port));
+	msleep(200);
+	slab0 = slab_kib();
+	for (i = 0; i < REQ_FLOOD; i++) {
+		flood_cid((uint32_t)i, 0xe0, dcid);
+		flood_cid((uint32_t)i, 0xe1, scid);
+		if (forge_initial_keys(&k, dcid, 8, 0))
+			break;
+		n = forge_initial(&k, pkt, sizeof(pkt), dcid, 8, scid, 8, 0,
+				  ping, sizeof(ping), 1200);
+		if (n < 0)
+			break;
+		if (send(ufd[i % REQ_PORTS], pkt, (size_t)n, 0) == n)
+			sent++;
+		if (i % 64 == 63)
+			msleep(1);	/* let the receive path keep up */
+	}
+	msleep(300);
+	slab1 = slab_kib();
+	/* past the idle timeout; the next Initial drops what expired */
+	msleep(2000);
+	flood_cid(0xfffffffe, 0xe0, dcid);
+	flood_cid(0xfffffffe, 0xe1, scid);
+	n = forge_initial_keys(&k, dcid, 8, 0) ? -1 :
+	    forge_initial(&k, pkt, sizeof(pkt), dcid, 8, scid, 8, 0, ping,
+			  sizeof(ping), 1200);
+	CHECK(n > 0 && send(ufd[0], pkt, (size_t)n, 0) == n);
+	msleep(300);
+	slab2 = slab_kib();
+	tap_diag("%d forged Initials of 1200 bytes to a listener that does not accept: slab %ld KiB before, %ld KiB after (+%ld), %ld KiB after the idle timeout (+%ld)",
+		 sent, slab0, slab1, slab1 - slab0, slab2, slab2 - slab0);
+	CHECK_EQ(sent, REQ_FLOOD);
+	CHECK(slab0 > 0 && slab1 > 0 && slab2 > 0);
+	/* the receive buffer (128 KiB once doubled) bounds the datagrams,
+	 * plus a request each: far below the ~8 MiB of holding them all
+	 */
+	CHECK(slab1 - slab0 < 2048);
+	CHECK(slab2 - slab0 < 1024);
+	/* the queue was not merely full: one more client is accepted */
+	CHECK(flood_control(AF_INET, lfd, port));
+	for (i = 0; i < REQ_PORTS; i++)
+		close(ufd[i]);
+	close(lfd);
+}
+
 /* ====================================================== the test list */
 
 static const struct bad_case bad_psk = {
@@ -985,6 +1058,8 @@ static void build_list(void)
 		 test_version_negotiation, NULL, 30);
 	test_add("amp_bytes", "a server with a ~10 KB certificate gets one genuine client Initial, replayed from a plain UDP socket that never answers: it sends back at least 1200 bytes and at most 3 times the bytes received (RFC 9000 section 8.1), also on loopback where one datagram could carry ~64 KiB",
 		 test_amp_bytes, NULL, 60);
+	test_add("request_queue", "3000 forged clients (one valid Initial each) at a listener that never accepts, 64 KiB receive buffer, 1.5 s idle timeout: slab grows by under 2 MiB, under 1 MiB once the requests expire, and accept() still works",
+		 test_request_queue, NULL, 60);
 }
 
 int main(int argc, char **argv)
