@@ -5,7 +5,9 @@
 # the guest suite on every supported Debian kernel, and end with one line
 # "N passed, N failed".
 #
-# QUIC_CHECK_KERNELS selects the series (default "6.1 6.12").
+# QUIC_CHECK_KERNELS selects the kernels (default "6.1 6.12 debug"):
+# Debian series, and "debug", the -quic-debug kernel (KASAN, KMEMLEAK,
+# lockdep, ...) that tests/vm/debug-kernel.sh builds once per machine.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -43,10 +45,19 @@ tap_count() {
 start=$(date +%s)
 "$top/tests/deps.sh" || { echo "check: installing dependencies failed" >&2; exit 1; }
 
-series=${QUIC_CHECK_KERNELS:-6.1 6.12}
+series=${QUIC_CHECK_KERNELS:-6.1 6.12 debug}
 rels=()
 for s in $series; do
-	if ! r=$("$top/tests/vm/kernels.sh" "$s" | tail -n 1) || [ -z "$r" ]; then
+	if [ "$s" = debug ]; then
+		t0=$(date +%s)
+		if ! r=$("$top/tests/vm/debug-kernel.sh" 2>"$logs/debug-kernel.log" |
+			tail -n 1) || [ -z "$r" ]; then
+			tail -n 40 "$logs/debug-kernel.log"
+			result FAIL "debug kernel built and cached"
+			continue
+		fi
+		echo "# debug kernel $r ready after $(( $(date +%s) - t0 )) s"
+	elif ! r=$("$top/tests/vm/kernels.sh" "$s" | tail -n 1) || [ -z "$r" ]; then
 		result FAIL "Debian $s kernel fetched and cached"
 		continue
 	fi
@@ -99,8 +110,13 @@ for r in "${rels[@]}"; do
 	out=$logs/guest-$r.tap
 	err=$logs/guest-$r.stderr
 	t0=$(date +%s)
-	"$top/tests/vm/run.sh" -k "$r" -l "$logs" -t 1200 -- tests/guest.sh \
-		>"$out" 2>"$err"
+	# the debug kernel runs everything several times slower
+	case $r in
+	*-quic-debug) limit=3600 scale=4 ;;
+	*) limit=1200 scale=1 ;;
+	esac
+	"$top/tests/vm/run.sh" -k "$r" -l "$logs" -t "$limit" \
+		-e QUIC_TIMEOUT_SCALE="$scale" -- tests/guest.sh >"$out" 2>"$err"
 	rc=$?
 	cat "$out"
 	tap_count "$out"

@@ -22,7 +22,8 @@ TESTS=(
 	tests/tshark_test.sh
 	tests/unload_test.sh
 )
-TIMEOUT=300	# seconds per test program, unless TIMEOUTS says otherwise
+TIMEOUT=300	# seconds per test program, unless TIMEOUTS says otherwise;
+		# times QUIC_TIMEOUT_SCALE (a debug kernel is slower)
 # conn_test, hostile_test, poll_test and close_test take about 100, 70, 2
 # and 25 s; each limit leaves room for the longest test of the program to
 # time out (240, 120, 90 and 90 s) on top of the rest.
@@ -45,7 +46,7 @@ for t in "${TESTS[@]}"; do
 		status=1
 		continue
 	fi
-	tmo=${TIMEOUTS[$t]:-$TIMEOUT}
+	tmo=$(( ${TIMEOUTS[$t]:-$TIMEOUT} * ${QUIC_TIMEOUT_SCALE:-1} ))
 	t0=$SECONDS
 	timeout -k 10 "$tmo" "$t"
 	rc=$?

@@ -27,7 +27,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 1
 BYTES=${QUIC_INTEROP_BYTES:-1048576}
 PEER=tests/interop_peer
 QPEER=tests/interop/quiche_peer.mjs
-LIMIT=40	# seconds for one peer process (its own give-up time: 5 s less)
+# seconds for one peer process (its own give-up time: 5 s less), scaled
+# on slow (debug) kernels
+LIMIT=$((40 * ${QUIC_TIMEOUT_SCALE:-1}))
 
 work=$(mktemp -d /tmp/quic-interop.XXXXXX) || exit 1
 cleanup() {

@@ -18,7 +18,8 @@
 
 /*
  * Register a test: @fn(@arg) runs in a child and is killed after
- * @timeout seconds.  The TAP description is "@name: @desc"; @name and
+ * @timeout seconds, times QUIC_TIMEOUT_SCALE when that is set (the
+ * guest suite sets it on slow debug kernels).  The TAP description is "@name: @desc"; @name and
  * @desc must outlive the run.
  */
 void test_add(const char *name, const char *desc,

@@ -41,7 +41,7 @@ INITRAMFS_MODULES=(virtio_pci virtiofs)
 # dmesg lines that fail a run.
 SPLAT_RE='BUG:|Oops|WARNING:|KASAN|UBSAN|possible circular locking|lockdep|INFO: task .* blocked|refcount_t|unreferenced object|general protection fault|Call Trace:'
 # Lines matching SPLAT_RE that are not splats (boot banners of debug kernels).
-SPLAT_OK_RE='KernelAddressSanitizer initialized|kmemleak: Kernel memory leak detector initialized'
+SPLAT_OK_RE='KernelAddressSanitizer initialized|kmemleak: Kernel memory leak detector initialized|RCU lockdep checking is enabled'
 
 log() { echo "$prog: $*" >&2; }
 die() { echo "$prog: error: $*" >&2; exit 125; }
@@ -154,7 +154,9 @@ resolve_kernel() {
 		;;
 	esac
 	[[ -n $rel ]] || die "could not determine the kernel release for -k $kernel"
-	kdir=$QUIC_CACHE/kernels/$rel
+	# the guest bind-mounts paths under it: no symbolic links (a home-built
+	# kernel's tree is one, see debug-kernel.sh)
+	kdir=$(realpath "$QUIC_CACHE/kernels/$rel")
 	vmlinuz=$kdir/boot/vmlinuz-$rel
 	[[ -f $vmlinuz ]] || die "$vmlinuz missing (remove $kdir and rerun tests/vm/kernels.sh)"
 	[[ -d $kdir/lib/modules/$rel ]] || die "$kdir/lib/modules/$rel missing"
