@@ -394,7 +394,8 @@ struct quic_frame *quic_frame_ping(u8 level, gfp_t gfp)
  * @chunk: how many bytes
  * @fin: the stream ends with them
  *
- * Return: the frame, or NULL when out of memory or the copy faulted.
+ * Return: the frame, ERR_PTR(-ENOMEM), or ERR_PTR(-EFAULT) when the
+ * copy from the user's buffer faulted.
  */
 struct quic_frame *quic_frame_stream(struct sock *sk, struct quic_stream *st,
 				     struct msghdr *msg, u32 chunk, bool fin)
@@ -410,7 +411,7 @@ struct quic_frame *quic_frame_stream(struct sock *sk, struct quic_stream *st,
 			      quic_varint_len(st->send_offset) : 0) +
 			     quic_varint_len(chunk) + chunk, sk->sk_allocation);
 	if (!f)
-		return NULL;
+		return ERR_PTR(-ENOMEM);
 	f->type = type;
 	f->level = QUIC_CRYPTO_APP;
 	f->stream_id = st->id;
@@ -425,7 +426,7 @@ struct quic_frame *quic_frame_stream(struct sock *sk, struct quic_stream *st,
 	p += quic_varint_put(p, chunk);
 	if (chunk && !copy_from_iter_full(p, chunk, &msg->msg_iter)) {
 		kfree(f);
-		return NULL;
+		return ERR_PTR(-EFAULT);
 	}
 	return f;
 }

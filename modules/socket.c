@@ -622,8 +622,8 @@ static int quic_send_stream(struct sock *sk, struct msghdr *msg, size_t len,
 		chunk = min_t(u64, min_t(u64, len - copied, room), max);
 		f = quic_frame_stream(sk, st, msg, chunk,
 				      fin && copied + chunk == len);
-		if (!f) {
-			err = -ENOMEM;
+		if (IS_ERR(f)) {
+			err = PTR_ERR(f);
 			goto out;
 		}
 		st->send_offset += chunk;

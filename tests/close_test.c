@@ -789,6 +789,24 @@ static void test_shutdown_wr(const void *arg)
 	pair_close(&p);
 }
 
+/* A send from a buffer the kernel cannot read fails with EFAULT (it
+ * said ENOMEM) and the connection goes on.
+ */
+static void test_send_efault(const void *arg)
+{
+	struct pcfg cfg = { .family = AF_INET, .hs = { .psk = 1 } };
+	struct pair p;
+
+	(void)arg;
+	REQUIRE_PAIR(&p, &cfg);
+	CHECK_ERR(quic_sendmsg(p.cfd, (void *)1, 100, 0,
+			       MSG_QUIC_STREAM_NEW | MSG_DONTWAIT), EFAULT);
+	CHECK_ERR(quic_sendmsg(p.cfd, (void *)1, 100, 0, MSG_DONTWAIT),
+		  EFAULT);
+	pair_transfer(&p, 64 * 1024, 1, 0);
+	pair_close(&p);
+}
+
 struct accept_wait {
 	int	fd;
 	int	ret, err;
@@ -891,6 +909,8 @@ static void build_list(void)
 	/* last: a kernel that crashes here does not take the rest along */
 	test_add("shutdown_wr", "shutdown(SHUT_WR) closes: the peer sees the end, send() fails with EPIPE, SHUT_WR again succeeds; neither socket can connect() or listen() again",
 		 test_shutdown_wr, NULL, 60);
+	test_add("send_efault", "sendmsg from an unreadable buffer fails with EFAULT; the connection still carries data",
+		 test_send_efault, NULL, 60);
 	test_add("shutdown_recv", "shutdown(SHUT_RDWR) unblocks a recvmsg() blocked in another thread",
 		 test_shutdown_recv, NULL, 60);
 	test_add("shutdown_send", "shutdown(SHUT_RDWR) unblocks a sendmsg() blocked by flow control",
