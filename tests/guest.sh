@@ -16,6 +16,7 @@ TESTS=(
 	tests/hostile_test
 	tests/poll_test
 	tests/close_test	# its shutdown tests after every other connection test
+	tests/fuzz_syscall
 	tests/netem_test.sh
 	tests/kmod_test.sh
 	tests/interop_test.sh
@@ -29,7 +30,7 @@ TIMEOUT=300	# seconds per test program, unless TIMEOUTS says otherwise;
 # time out (240, 120, 90 and 90 s) on top of the rest.
 declare -A TIMEOUTS=([tests/conn_test]=400 [tests/hostile_test]=240
 		     [tests/poll_test]=120 [tests/close_test]=180
-		     [tests/netem_test.sh]=600)
+		     [tests/netem_test.sh]=600 [tests/fuzz_syscall]=240)
 
 # The UDP sockets that exist before any test: unload_test.sh checks that
 # none is left beyond these.
