@@ -323,7 +323,13 @@ void quic_rtx_fire(struct sock *sk)
 		}
 		quic_packet_free(sk, pkt, &lost);
 	}
-	list_splice(&lost, &qs->outq.frames[sp]);
+	/* Behind what waits already: frames declared lost before, which
+	 * may fill the gap the peer waits for while it refuses what was
+	 * in flight, and new data (RFC 9002 section 6.2.4: a probe may
+	 * carry either).  Put first, the same refused frames went out as
+	 * the probe of every PTO and the gap was never filled.
+	 */
+	list_splice_tail(&lost, &qs->outq.frames[sp]);
 	if (list_empty(&qs->outq.frames[sp])) {
 		f = quic_frame_ping(quic_space_tx_level(qs, sp), GFP_ATOMIC);
 		if (f)
