@@ -2624,6 +2624,15 @@ static void test_settle(const void *arg)
 	print_cache_growth();
 	CHECK(refs >= 0 && refs <= refs_before);
 	CHECK(udp >= 0 && udp <= udp_before);
+	/* A debug kernel (KASAN, kmemleak) keeps freed objects in KASAN's
+	 * quarantine, tens of MiB after this many calls: slab says nothing
+	 * there.  Its leak check is kmemleak's, which tests/vm/run.sh reads
+	 * after the module is unloaded and fails the run on.
+	 */
+	if (access("/sys/kernel/debug/kmemleak", F_OK) == 0) {
+		tap_diag("debug kernel: the slab bound is left to kmemleak");
+		return;
+	}
 	if (CHECK(slab_before > 0 && slab > 0) &&
 	    !CHECK(slab - slab_before < SLAB_BOUND_KIB))
 		tap_diag("slab grew by %ld KiB, more than %d KiB",
