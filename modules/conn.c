@@ -15,6 +15,7 @@
 
 #include "conn.h"
 #include "frame.h"
+#include "input.h"
 #include "output.h"
 #include "recovery.h"
 #include "socket.h"
@@ -66,7 +67,10 @@ void quic_event_queue(struct sock *sk, u8 type, const void *data,
 	skb_put_data(skb, data, len);
 	memset(skb->cb, 0, sizeof(skb->cb));
 	QUIC_SKB_CB(skb)->kind = QUIC_RCV_EVENT;
-	skb_set_owner_r(skb, sk);
+	if (!quic_rmem_charge(sk, skb, false)) {
+		kfree_skb(skb);
+		return;
+	}
 	__skb_queue_tail(&sk->sk_receive_queue, skb);
 	sk->sk_data_ready(sk);
 }

@@ -189,7 +189,6 @@ bool quic_frame_retransmitted(u8 type)
 /* ---------------------------------------------------------- encoders */
 
 /* room for the CRYPTO frame header ahead of its data */
-#define QUIC_CRYPTO_FRAME_DATA	1100
 
 struct quic_frame *quic_frame_alloc(unsigned int len, gfp_t gfp)
 {
@@ -206,7 +205,48 @@ struct quic_frame *quic_frame_alloc(unsigned int len, gfp_t gfp)
 	f->data_len = 0;
 	f->len = len;
 	f->fin = 0;
+	f->queued = 0;
+	f->charged = 0;
 	return f;
+}
+
+/**
+ * quic_frame_charge - count user data @f holds in the socket's send
+ * memory
+ * @sk: the socket, locked
+ * @f: the frame, not counted yet
+ * @mem: the caller made room for it with sk_wmem_schedule(): charge it to
+ *	the protocol's memory (net.quic.mem) too.  Otherwise it counts in
+ *	sk_wmem_queued only: so goes the one write a socket with nothing
+ *	queued may always make, which keeps it going over the limit.
+ */
+void quic_frame_charge(struct sock *sk, struct quic_frame *f, bool mem)
+{
+	u32 size = quic_frame_truesize(f->len);
+
+	f->queued = 1;
+	sk_wmem_queued_add(sk, size);
+	if (mem) {
+		f->charged = 1;
+		sk_mem_charge(sk, size);
+	}
+}
+
+/**
+ * quic_frame_free - free a frame taken off every list, giving back the
+ * memory charged for it
+ * @sk: the socket, locked
+ * @f: the frame
+ */
+void quic_frame_free(struct sock *sk, struct quic_frame *f)
+{
+	u32 size = quic_frame_truesize(f->len);
+
+	if (f->queued)
+		sk_wmem_queued_add(sk, -size);
+	if (f->charged)
+		sk_mem_uncharge(sk, size);
+	kfree(f);
 }
 
 /**
@@ -257,7 +297,7 @@ void quic_outq_purge(struct sock *sk)
 	for (i = 0; i < QUIC_PNSPACE_MAX; i++) {
 		list_for_each_entry_safe(f, tmp, &qs->outq.frames[i], list) {
 			list_del(&f->list);
-			kfree(f);
+			quic_frame_free(sk, f);
 		}
 	}
 	qs->outq.bytes = 0;
@@ -265,16 +305,18 @@ void quic_outq_purge(struct sock *sk)
 
 /**
  * quic_frame_queue_crypto - queue handshake bytes from user space as
- * CRYPTO frames
+ * CRYPTO frames, counted in the socket's send memory
  * @sk: the socket, locked
  * @level: QUIC_CRYPTO_INITIAL, _HANDSHAKE or _APP
  * @msg: the bytes
  * @len: how many
+ * @mem: charge them to the protocol's memory too: the caller made room
+ *	for quic_frame_crypto_truesize(@len) (see quic_frame_charge())
  *
  * Return: 0 or a negative errno; nothing is queued on failure.
  */
 int quic_frame_queue_crypto(struct sock *sk, u8 level, struct msghdr *msg,
-			    size_t len)
+			    size_t len, bool mem)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	u8 sp = quic_level_space(level);
@@ -314,6 +356,7 @@ int quic_frame_queue_crypto(struct sock *sk, u8 level, struct msghdr *msg,
 	list_for_each_entry_safe(f, tmp, &frames, list) {
 		list_del(&f->list);
 		qs->outq.crypto_unacked += f->data_len;
+		quic_frame_charge(sk, f, mem);
 		quic_outq_add(sk, f);
 	}
 	return 0;

@@ -68,6 +68,8 @@ enum quic_frame_type {
  * @offset: STREAM and CRYPTO frames: offset of the data
  * @data_len: STREAM and CRYPTO frames: length of the data
  * @level: the packet number space it must go in (enum quic_crypto_level)
+ * @queued: user data: its size is in sk_wmem_queued (quic_frame_charge())
+ * @charged: and in the socket's and the protocol's memory accounting
  */
 struct quic_frame {
 	struct list_head	list;
@@ -78,6 +80,8 @@ struct quic_frame {
 	u8			type;
 	u8			level;
 	u8			fin:1;
+	u8			queued:1;
+	u8			charged:1;
 	u8			buf[];
 };
 
@@ -122,7 +126,7 @@ struct quic_frame *quic_frame_stream(struct sock *sk, struct quic_stream *st,
 struct quic_frame *quic_frame_new_cid(const struct quic_cid *cid,
 				      u64 retire_prior_to, gfp_t gfp);
 int quic_frame_queue_crypto(struct sock *sk, u8 level, struct msghdr *msg,
-			    size_t len);
+			    size_t len, bool mem);
 int quic_frame_queue_close(struct sock *sk);
 void quic_frame_queue_handshake_done(struct sock *sk);
 bool quic_frame_queue_retire_cid(struct sock *sk, u64 seq);
@@ -134,6 +138,27 @@ void quic_frame_queue_streams_blocked(struct sock *sk, bool uni, u64 max,
 void quic_frame_queue_max_data(struct sock *sk, u64 max);
 void quic_frame_queue_max_stream_data(struct sock *sk, s64 id, u64 max);
 void quic_frame_queue_max_streams(struct sock *sk, bool uni, u64 max);
+
+/* memory a frame of @len encoded bytes takes, as charged to the socket */
+static inline u32 quic_frame_truesize(u32 len)
+{
+	return sizeof(struct quic_frame) + len;
+}
+
+/* the most a STREAM or CRYPTO frame's header takes: type, three varints */
+#define QUIC_FRAME_DATA_HDR_MAX	(1 + 3 * 8)
+/* handshake bytes a CRYPTO frame carries */
+#define QUIC_CRYPTO_FRAME_DATA	1100
+
+/* the most quic_frame_queue_crypto() charges for @len bytes */
+static inline u32 quic_frame_crypto_truesize(u32 len)
+{
+	return len + DIV_ROUND_UP(len, QUIC_CRYPTO_FRAME_DATA) *
+		     quic_frame_truesize(QUIC_FRAME_DATA_HDR_MAX);
+}
+
+void quic_frame_charge(struct sock *sk, struct quic_frame *f, bool mem);
+void quic_frame_free(struct sock *sk, struct quic_frame *f);
 
 /* the send queue */
 void quic_outq_add(struct sock *sk, struct quic_frame *f);

@@ -84,6 +84,58 @@ bool quic_rcv_append(struct sock *sk, struct sk_buff *skb)
 	return true;
 }
 
+/* in-order data taken beyond the protocol's limit (quic_rmem_charge()) */
+static void quic_rfree_forced(struct sk_buff *skb)
+{
+	atomic_sub(skb->truesize, &skb->sk->sk_rmem_alloc);
+}
+
+/**
+ * quic_rmem_charge - make @sk the owner of @skb, charged to its receive
+ * memory and to the protocol's (net.quic.mem)
+ * @sk: the socket, locked (or bh-locked and not owned by the user)
+ * @skb: not owned yet
+ * @force: the data lets the reader go on (in-order stream or CRYPTO data,
+ *	which flow control bounds): taken even when the protocol is over its
+ *	limit.  It is then counted in the socket's sk_rmem_alloc but not in
+ *	the protocol's memory, which the kernel gives a module no way to raise
+ *	by force; and QUIC cannot, as TCP may, drop out-of-order data it
+ *	acknowledged to make room for it.
+ *
+ * Return: false when refused: the caller drops @skb, or leaves its packet
+ * unacknowledged.
+ */
+bool quic_rmem_charge(struct sock *sk, struct sk_buff *skb, bool force)
+{
+	if (sk_rmem_schedule(sk, skb, skb->truesize)) {
+		skb_set_owner_r(skb, sk);
+		return true;
+	}
+	if (!force)
+		return false;
+	skb_orphan(skb);
+	skb->sk = sk;
+	skb->destructor = quic_rfree_forced;
+	atomic_add(skb->truesize, &sk->sk_rmem_alloc);
+	return true;
+}
+
+/**
+ * quic_rmem_own - make @sk the owner of @skb, counted in its sk_rmem_alloc
+ * only: for a listener's pending requests, queued from softirq while the
+ * user may own the listener (sk_forward_alloc is not safe to change then);
+ * their number and bytes are bounded by the listener (listen.c)
+ * @sk: the socket, bh-locked
+ * @skb: not owned yet
+ */
+void quic_rmem_own(struct sock *sk, struct sk_buff *skb)
+{
+	skb_orphan(skb);
+	skb->sk = sk;
+	skb->destructor = quic_rfree_forced;
+	atomic_add(skb->truesize, &sk->sk_rmem_alloc);
+}
+
 /* queue an in-order chunk, already charged, for the reader */
 static void quic_rcv_queue(struct sock *sk, struct sk_buff *skb)
 {
@@ -148,7 +200,11 @@ int quic_rcv_crypto(struct sock *sk, struct quic_rx *rx, u64 off,
 	QUIC_SKB_CB(skb)->kind = QUIC_RCV_CRYPTO;
 	QUIC_SKB_CB(skb)->level = rx->level;
 	QUIC_SKB_CB(skb)->offset = off;
-	skb_set_owner_r(skb, sk);
+	/* what leaves a gap waits in memory the protocol must have */
+	if (!quic_rmem_charge(sk, skb, off <= qs->inq.crypto_off[rx->sp])) {
+		kfree_skb(skb);
+		return -EAGAIN;
+	}
 	skb_queue_walk(q, pos) {
 		if (QUIC_SKB_CB(pos)->offset > off) {
 			__skb_queue_before(q, pos, skb);
@@ -250,7 +306,10 @@ static void quic_rx_keep_early(struct sock *sk, struct sk_buff *skb, u32 off,
 		return;
 	skb_put_data(n, skb->data + off, h->pkt_len);
 	QUIC_SKB_CB(n)->level = h->level;
-	skb_set_owner_r(n, sk);
+	if (!quic_rmem_charge(sk, n, false)) {
+		kfree_skb(n);
+		return;
+	}
 	__skb_queue_tail(&qs->inq.early, n);
 	pr_debug("%s: sk %p: kept a level %u packet of %u bytes for its keys\n",
 		 __func__, sk, h->level, h->pkt_len);

@@ -48,6 +48,8 @@ int quic_backlog_rcv(struct sock *sk, struct sk_buff *skb);
 void quic_rcv_datagram(struct sock *sk, struct sk_buff *skb);
 void quic_rcv_early(struct sock *sk, u8 level);
 bool quic_rcv_append(struct sock *sk, struct sk_buff *skb);
+bool quic_rmem_charge(struct sock *sk, struct sk_buff *skb, bool force);
+void quic_rmem_own(struct sock *sk, struct sk_buff *skb);
 void quic_rcv_purge(struct sock *sk);
 
 #endif /* __QUIC_INPUT_H */

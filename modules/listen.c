@@ -162,8 +162,6 @@ static struct sock *quic_accept_alloc(struct sock *lsk, bool kern)
 	sk->sk_type = lsk->sk_type;
 	sk->sk_protocol = lsk->sk_protocol;
 	sk->sk_backlog_rcv = lsk->sk_prot->backlog_rcv;
-	sk->sk_rcvbuf = lsk->sk_rcvbuf;
-	sk->sk_sndbuf = lsk->sk_sndbuf;
 	inet = inet_sk(sk);
 	if (lsk->sk_family == AF_INET6) {
 		/* sk_alloc() zeroed it; what inet6_create() sets besides */
@@ -263,6 +261,9 @@ static struct sock *quic_accept_sk(struct sock *lsk, struct quic_request *req,
 		goto fail;
 	err = quic_init_sock(sk);
 	qs = quic_sk(sk);
+	/* after the defaults quic_init_sock() set */
+	sk->sk_rcvbuf = lsk->sk_rcvbuf;
+	sk->sk_sndbuf = lsk->sk_sndbuf;
 	/* Owned from before its IDs are published: what a softirq finds
 	 * through them waits on the backlog, behind the client's Initials
 	 * processed below.  The listener's lock is held: a nested lock of
@@ -488,7 +489,7 @@ void quic_listen_rcv(struct quic_udp_sock *us, struct sk_buff *skb,
 		if (quic_req_match(req, peer, h)) {
 			if (skb_queue_len(&req->skbs) >= QUIC_REQ_MAX_SKBS)
 				goto unlock_drop;
-			skb_set_owner_r(skb, sk);
+			quic_rmem_own(sk, skb);
 			__skb_queue_tail(&req->skbs, skb);
 			goto unlock;
 		}
@@ -509,7 +510,7 @@ void quic_listen_rcv(struct quic_udp_sock *us, struct sk_buff *skb,
 	req->scid.len = h->scid_len;
 	memcpy(req->scid.data, h->scid, h->scid_len);
 	skb_queue_head_init(&req->skbs);
-	skb_set_owner_r(skb, sk);
+	quic_rmem_own(sk, skb);
 	__skb_queue_tail(&req->skbs, skb);
 	list_add_tail(&req->list, &l->reqs);
 	l->nreqs++;

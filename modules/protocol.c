@@ -10,6 +10,8 @@
 #include <linux/nsproxy.h>
 #include <linux/random.h>
 #include <linux/seq_file.h>
+#include <linux/swap.h>
+#include <linux/sysctl.h>
 #include <net/inet_common.h>
 #include <net/protocol.h>
 #include <net/transp_v6.h>
@@ -21,6 +23,78 @@
 #include "socket.h"
 
 unsigned int quic_net_id __read_mostly;
+
+long sysctl_quic_mem[3] __read_mostly;
+int sysctl_quic_rmem[3] __read_mostly = { PAGE_SIZE, 212992, 4 << 20 };
+int sysctl_quic_wmem[3] __read_mostly = { PAGE_SIZE, 212992, 4 << 20 };
+atomic_long_t quic_memory_allocated ____cacheline_aligned_in_smp;
+DEFINE_PER_CPU(int, quic_memory_per_cpu_fw_alloc);
+struct percpu_counter quic_sockets_allocated ____cacheline_aligned_in_smp;
+unsigned long quic_memory_pressure __read_mostly;
+
+void quic_enter_memory_pressure(struct sock *sk)
+{
+	WRITE_ONCE(quic_memory_pressure, 1);
+}
+
+/* as TCP's and SCTP's: 1/16 of the memory above the high water mark in
+ * pressure, 1/8 the hard limit, at least 128 pages
+ */
+static void quic_memory_init(void)
+{
+	unsigned long limit = max(nr_free_buffer_pages() / 16, 128UL);
+
+	sysctl_quic_mem[0] = limit / 4 * 3;
+	sysctl_quic_mem[1] = limit;
+	sysctl_quic_mem[2] = sysctl_quic_mem[0] * 2;
+}
+
+static int quic_zero;
+static int quic_int_max = INT_MAX;
+
+static struct ctl_table quic_sysctl_table[] = {
+	{
+		.procname	= "mem",
+		.data		= &sysctl_quic_mem,
+		.maxlen		= sizeof(sysctl_quic_mem),
+		.mode		= 0644,
+		.proc_handler	= proc_doulongvec_minmax,
+	},
+	{
+		.procname	= "rmem",
+		.data		= &sysctl_quic_rmem,
+		.maxlen		= sizeof(sysctl_quic_rmem),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &quic_zero,
+		.extra2		= &quic_int_max,
+	},
+	{
+		.procname	= "wmem",
+		.data		= &sysctl_quic_wmem,
+		.maxlen		= sizeof(sysctl_quic_wmem),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &quic_zero,
+		.extra2		= &quic_int_max,
+	},
+	{ }	/* the end, where a kernel still looks for it */
+};
+
+static struct ctl_table_header *quic_sysctl_header;
+
+static int quic_sysctl_register(void)
+{
+#ifdef QUIC_HAVE_REGISTER_NET_SYSCTL_SZ
+	quic_sysctl_header = register_net_sysctl_sz(&init_net, "net/quic",
+						    quic_sysctl_table,
+						    ARRAY_SIZE(quic_sysctl_table) - 1);
+#else
+	quic_sysctl_header = register_net_sysctl(&init_net, "net/quic",
+						 quic_sysctl_table);
+#endif
+	return quic_sysctl_header ? 0 : -ENOMEM;
+}
 
 /* quic_wq: the ends of closing periods (socket.c); quic_udp_wq: releases
  * of UDP tunnel sockets (udp.c), which the former may wait for
@@ -205,6 +279,13 @@ static int __init quic_init(void)
 	err = quic_cong_module_init();
 	if (err)
 		goto err_cong;
+	quic_memory_init();
+	err = percpu_counter_init(&quic_sockets_allocated, 0, GFP_KERNEL);
+	if (err)
+		goto err_counter;
+	err = quic_sysctl_register();
+	if (err)
+		goto err_sysctl;
 	err = proto_register(&quic_prot, 1);
 	if (err)
 		goto err_proto;
@@ -240,6 +321,10 @@ err_pernet:
 err_proto6:
 	proto_unregister(&quic_prot);
 err_proto:
+	unregister_net_sysctl_table(quic_sysctl_header);
+err_sysctl:
+	percpu_counter_destroy(&quic_sockets_allocated);
+err_counter:
 	quic_cong_module_exit();
 err_cong:
 	quic_crypto_module_exit();
@@ -263,6 +348,8 @@ static void __exit quic_exit(void)
 	proto_unregister(&quic_prot);
 	/* connection IDs are freed after a grace period (connid.c) */
 	rcu_barrier();
+	unregister_net_sysctl_table(quic_sysctl_header);
+	percpu_counter_destroy(&quic_sockets_allocated);
 	quic_cong_module_exit();
 	quic_crypto_module_exit();
 	destroy_workqueue(quic_udp_wq);

@@ -6,6 +6,8 @@
 #define __QUIC_PROTOCOL_H
 
 #include <linux/mutex.h>
+#include <linux/percpu.h>
+#include <linux/percpu_counter.h>
 #include <linux/rhashtable-types.h>
 #include <linux/siphash.h>
 #include <linux/spinlock.h>
@@ -48,6 +50,25 @@ static inline struct quic_net *quic_net(struct net *net)
 }
 
 struct sock;
+
+/*
+ * Memory accounting, shared by QUIC and QUICv6 sockets as TCP's is by
+ * TCP and TCPv6 (struct proto's memory fields; protocol.c):
+ * @sysctl_quic_mem: net.quic.mem, pages: below [0] no pressure, above [1]
+ *	pressure, above [2] no allocation beyond a socket's minimum
+ * @sysctl_quic_rmem, @sysctl_quic_wmem: net.quic.rmem and net.quic.wmem,
+ *	bytes: [0] what a socket may hold under pressure, [1] its default
+ *	buffer size, [2] the largest the stack would choose by itself
+ *	(unused: buffers are not tuned automatically yet)
+ */
+extern long sysctl_quic_mem[3];
+extern int sysctl_quic_rmem[3];
+extern int sysctl_quic_wmem[3];
+extern atomic_long_t quic_memory_allocated;
+DECLARE_PER_CPU(int, quic_memory_per_cpu_fw_alloc);
+extern struct percpu_counter quic_sockets_allocated;
+extern unsigned long quic_memory_pressure;
+void quic_enter_memory_pressure(struct sock *sk);
 
 void quic_sock_table_add(struct sock *sk);
 void quic_sock_table_del(struct sock *sk);

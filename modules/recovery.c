@@ -64,7 +64,7 @@ static void quic_frame_acked(struct sock *sk, struct quic_frame *f)
 		 f->type == QUIC_FRAME_RETIRE_CONNECTION_ID)
 		quic_conn_cid_frame_acked(sk, f->type);
 	quic_frame_unacked_drop(qs, f);
-	kfree(f);
+	quic_frame_free(sk, f);
 }
 
 /* Free a packet acknowledged (@lost NULL) or lost: then its frames but
@@ -84,7 +84,7 @@ static void quic_packet_free(struct sock *sk, struct quic_sent_packet *pkt,
 			continue;
 		}
 		if (!quic_frame_retransmitted(f->type)) {
-			kfree(f);
+			quic_frame_free(sk, f);
 			continue;
 		}
 		list_add_tail(&f->list, lost);
@@ -212,7 +212,7 @@ void quic_output_discard_space(struct sock *sk, u8 sp)
 		list_for_each_entry_safe(f, ftmp, &pkt->frames, list) {
 			list_del(&f->list);
 			quic_frame_unacked_drop(qs, f);
-			kfree(f);
+			quic_frame_free(sk, f);
 		}
 		kfree(pkt);
 	}
@@ -222,7 +222,7 @@ void quic_output_discard_space(struct sock *sk, u8 sp)
 		list_del(&f->list);
 		qs->outq.bytes -= min_t(u32, qs->outq.bytes, f->len);
 		quic_frame_unacked_drop(qs, f);
-		kfree(f);
+		quic_frame_free(sk, f);
 	}
 	qs->rec.pto_count = 0;
 	sk->sk_write_space(sk);

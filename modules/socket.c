@@ -39,6 +39,10 @@ int quic_init_sock(struct sock *sk)
 	struct quic_sock *qs = quic_sk(sk);
 	int i;
 
+	/* balanced in quic_destroy_sock(), which runs even if this fails */
+	sk_sockets_allocated_inc(sk);
+	sk->sk_sndbuf = READ_ONCE(sysctl_quic_wmem[1]);
+	sk->sk_rcvbuf = READ_ONCE(sysctl_quic_rmem[1]);
 	quic_params_init(&qs->params);
 	quic_conn_init(&qs->conn, qs->params.config.version);
 	sk->sk_state = QUIC_SS_CLOSED;
@@ -83,7 +87,7 @@ static void quic_free_conn_state(struct sock *sk)
 	for (i = 0; i < QUIC_PNSPACE_MAX; i++) {
 		list_for_each_entry_safe(pkt, ptmp, &qs->space[i].sent, list) {
 			list_for_each_entry_safe(f, ftmp, &pkt->frames, list)
-				kfree(f);
+				quic_frame_free(sk, f);
 			kfree(pkt);
 		}
 		INIT_LIST_HEAD(&qs->space[i].sent);
@@ -129,6 +133,7 @@ static void quic_destroy_sock(struct sock *sk)
 	lock_sock_nested(sk, SINGLE_DEPTH_NESTING);
 	quic_free_conn_state(sk);
 	release_sock(sk);
+	sk_sockets_allocated_dec(sk);
 }
 
 /* sockets in their closing or draining period after close() */
@@ -555,6 +560,32 @@ static bool quic_cond_send_room(struct sock *sk, const void *arg)
 	       qs->streams.send_data < qs->streams.send_max_data;
 }
 
+/*
+ * The protocol is over its memory limit (net.quic.mem) and gave the socket,
+ * which has data queued, no room for more.  What frees memory may be its
+ * own acknowledgments, which wake it, or other sockets, which do not: wait
+ * a little, as TCP does in sk_stream_wait_memory(), then look again.
+ */
+static int quic_wait_memory(struct sock *sk, long *timeo)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+	long vm_wait, left;
+
+	if (!*timeo)
+		return -EAGAIN;
+	if (signal_pending(current))
+		return sock_intr_errno(*timeo);
+	vm_wait = min_t(long, *timeo, get_random_u32() % (HZ / 5) + 2);
+	left = vm_wait;
+	add_wait_queue(sk_sleep(sk), &wait);
+	sk_wait_event(sk, &left, sk->sk_err ||
+		      (sk->sk_shutdown & SEND_SHUTDOWN), &wait);
+	remove_wait_queue(sk_sleep(sk), &wait);
+	if (*timeo != MAX_SCHEDULE_TIMEOUT)
+		*timeo -= vm_wait - left;
+	return 0;
+}
+
 /* the stream data that fits in one frame of one packet */
 static u32 quic_stream_chunk_max(struct quic_sock *qs)
 {
@@ -571,6 +602,7 @@ static int quic_send_stream(struct sock *sk, struct msghdr *msg, size_t len,
 	struct quic_stream *st;
 	struct quic_frame *f;
 	size_t copied = 0;
+	bool mem;
 	u32 chunk, max, rem;
 	u64 room;
 	int err;
@@ -620,12 +652,22 @@ static int quic_send_stream(struct sock *sk, struct msghdr *msg, size_t len,
 		div_u64_rem(st->send_offset, max, &rem);
 		max -= rem;
 		chunk = min_t(u64, min_t(u64, len - copied, room), max);
+		mem = sk_wmem_schedule(sk, quic_frame_truesize(QUIC_FRAME_DATA_HDR_MAX +
+							       chunk));
+		if (!mem && sk->sk_wmem_queued) {
+			quic_output(sk);
+			err = quic_wait_memory(sk, timeo);
+			if (err)
+				goto out;
+			continue;
+		}
 		f = quic_frame_stream(sk, st, msg, chunk,
 				      fin && copied + chunk == len);
 		if (IS_ERR(f)) {
 			err = PTR_ERR(f);
 			goto out;
 		}
+		quic_frame_charge(sk, f, mem);
 		st->send_offset += chunk;
 		st->send_inflight++;
 		qs->streams.send_data += chunk;
@@ -663,6 +705,7 @@ static int quic_send_handshake(struct sock *sk, struct msghdr *msg,
 	struct quic_sock *qs = quic_sk(sk);
 	size_t copied = 0, chunk;
 	int err = 0;
+	bool mem;
 
 	while (copied < len) {
 		err = quic_wait(sk, timeo, quic_cond_crypto_room, NULL);
@@ -676,7 +719,14 @@ static int quic_send_handshake(struct sock *sk, struct msghdr *msg,
 		chunk = min_t(size_t, len - copied,
 			      READ_ONCE(sk->sk_sndbuf) -
 			      qs->outq.crypto_unacked);
-		err = quic_frame_queue_crypto(sk, level, msg, chunk);
+		mem = sk_wmem_schedule(sk, quic_frame_crypto_truesize(chunk));
+		if (!mem && sk->sk_wmem_queued) {
+			err = quic_wait_memory(sk, timeo);
+			if (err)
+				break;
+			continue;
+		}
+		err = quic_frame_queue_crypto(sk, level, msg, chunk, mem);
 		if (err)
 			break;
 		copied += chunk;
@@ -1041,6 +1091,14 @@ struct proto quic_prot = {
 	.hash		= quic_hash,
 	.unhash		= quic_unhash,
 	.no_autobind	= true,
+	.memory_allocated = &quic_memory_allocated,
+	.per_cpu_fw_alloc = &quic_memory_per_cpu_fw_alloc,
+	.sockets_allocated = &quic_sockets_allocated,
+	.memory_pressure = &quic_memory_pressure,
+	.enter_memory_pressure = quic_enter_memory_pressure,
+	.sysctl_mem	= sysctl_quic_mem,
+	.sysctl_rmem	= sysctl_quic_rmem,
+	.sysctl_wmem	= sysctl_quic_wmem,
 	.obj_size	= sizeof(struct quic_sock),
 };
 
@@ -1061,6 +1119,14 @@ struct proto quic6_prot = {
 	.hash		= quic_hash,
 	.unhash		= quic_unhash,
 	.no_autobind	= true,
+	.memory_allocated = &quic_memory_allocated,
+	.per_cpu_fw_alloc = &quic_memory_per_cpu_fw_alloc,
+	.sockets_allocated = &quic_sockets_allocated,
+	.memory_pressure = &quic_memory_pressure,
+	.enter_memory_pressure = quic_enter_memory_pressure,
+	.sysctl_mem	= sysctl_quic_mem,
+	.sysctl_rmem	= sysctl_quic_rmem,
+	.sysctl_wmem	= sysctl_quic_wmem,
 	.obj_size	= sizeof(struct quic6_sock),
 #ifdef QUIC_HAVE_IPV6_PINFO_OFFSET
 	.ipv6_pinfo_offset = offsetof(struct quic6_sock, inet6),

@@ -461,7 +461,10 @@ int quic_stream_recv(struct sock *sk, struct quic_stream *st,
 		kfree_skb(skb);
 		return -EAGAIN;
 	}
-	skb_set_owner_r(skb, sk);
+	if (!quic_rmem_charge(sk, skb, off <= st->recv_offset)) {
+		kfree_skb(skb);
+		return -EAGAIN;
+	}
 	skb_queue_walk(&st->reorder, pos) {
 		if (QUIC_SKB_CB(pos)->offset > off) {
 			__skb_queue_before(&st->reorder, pos, skb);

@@ -1092,6 +1092,175 @@ out:
 
 static struct xfer_case xcases[18];
 
+/* ------------------------------------------- protocol memory limit */
+
+/*
+ * mem_limit: net.quic.mem, rmem and wmem exist, and the protocol's
+ * memory is accounted as TCP's is.  A client sends 8 MiB to a server that
+ * does not read yet (windows of 32 MiB): with the default limits the
+ * server's held data shows in /proc/net/protocols (QUIC's memory column,
+ * pages); with the hard limit at one page it does not, yet the data still
+ * gets in (in-order data is never refused: the transfer completes intact)
+ * while what is charged stays under the limit.  The memory column lags by
+ * the kernel's per-CPU reserve (net.core.mem_pcpu_rsv pages a CPU), which
+ * the bounds allow for.  After each transfer the sender's sk_wmem_queued
+ * and the receiver's sk_rmem_alloc (SO_MEMINFO) come back to 0.
+ */
+#define ML_SIZE		(8 * MIB)
+
+static const struct quic_transport_param tp_big = {
+	.max_data = 32 * MIB,
+	.max_stream_data_bidi_local = 32 * MIB,
+	.max_stream_data_bidi_remote = 32 * MIB,
+	.max_stream_data_uni = 32 * MIB,
+};
+
+static bool ml_read(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fgets(buf, len, f) != NULL;
+	fclose(f);
+	if (ok)
+		buf[strcspn(buf, "\n")] = 0;
+	return ok;
+}
+
+static bool ml_write(const char *path, const char *val)
+{
+	FILE *f = fopen(path, "w");
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fputs(val, f) >= 0;
+	return fclose(f) == 0 && ok;
+}
+
+/* QUIC's memory column of /proc/net/protocols, in pages; -2 if none */
+static long ml_proto_pages(void)
+{
+	char line[512], name[32];
+	long pages = -2;
+	int size, socks;
+	FILE *f = fopen("/proc/net/protocols", "r");
+
+	if (!f)
+		return -2;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%31s %d %d %ld", name, &size, &socks,
+			   &pages) == 4 && !strcmp(name, "QUIC"))
+			break;
+		pages = -2;
+	}
+	fclose(f);
+	return pages;
+}
+
+static bool ml_meminfo(int fd, uint32_t *mi)
+{
+	socklen_t len = SK_MEMINFO_VARS * sizeof(*mi);
+
+	return !getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mi, &len);
+}
+
+/* one transfer; *@pages: the memory column with all of it held */
+static void ml_phase(const char *what, long *pages)
+{
+	struct pcfg cfg = { .family = AF_INET, .hs = { .psk = 1 },
+			    .tp_s = &tp_big, .tmo_ms = 60000 };
+	struct xfer s = { .size = ML_SIZE, .seed = 11, .sid = 0,
+			  .open_flags = MSG_STREAM_NEW, .chunk = 64 * KIB };
+	struct xfer r = { .size = ML_SIZE, .seed = 11, .sid = 0,
+			  .chunk = 64 * KIB };
+	uint32_t mi[SK_MEMINFO_VARS] = { 0 };
+	double t0;
+	pthread_t ts;
+	struct pair p;
+
+	*pages = -1;
+	if (!pair_open(&p, &cfg)) {
+		CHECK_EQ(p.cret, 0);
+		CHECK_EQ(p.sret, 0);
+		pair_close(&p);
+		return;
+	}
+	s.fd = p.cfd;
+	r.fd = p.sfd;
+	pthread_create(&ts, NULL, xfer_send_main, &s);
+	/* all of it arrives, though nobody reads */
+	t0 = now_s();
+	while (now_s() - t0 < 30 * env_int("QUIC_TIMEOUT_SCALE", 1, 1)) {
+		if (ml_meminfo(p.sfd, mi) &&
+		    mi[SK_MEMINFO_RMEM_ALLOC] >= ML_SIZE)
+			break;
+		msleep(50);
+	}
+	*pages = ml_proto_pages();
+	tap_diag("%s: receiver holds %u bytes (fwd_alloc %u), sender queued %llu; QUIC memory %ld pages",
+		 what, mi[SK_MEMINFO_RMEM_ALLOC], mi[SK_MEMINFO_FWD_ALLOC],
+		 (unsigned long long)__atomic_load_n(&s.done, __ATOMIC_RELAXED),
+		 *pages);
+	CHECK(mi[SK_MEMINFO_RMEM_ALLOC] >= ML_SIZE);
+	xfer_recv_main(&r);
+	pthread_join(ts, NULL);
+	xfer_check(what, &s, &r);
+	/* everything read, everything acknowledged: nothing is charged */
+	t0 = now_s();
+	while (now_s() - t0 < 10 * env_int("QUIC_TIMEOUT_SCALE", 1, 1)) {
+		if (ml_meminfo(p.cfd, mi) && !mi[SK_MEMINFO_WMEM_QUEUED])
+			break;
+		msleep(20);
+	}
+	CHECK_EQ(mi[SK_MEMINFO_WMEM_QUEUED], 0);
+	if (CHECK(ml_meminfo(p.sfd, mi)))
+		CHECK_EQ(mi[SK_MEMINFO_RMEM_ALLOC], 0);
+	pair_close(&p);
+}
+
+static void test_mem_limit(const void *arg)
+{
+	static const char *const knobs[] = {
+		"/proc/sys/net/quic/mem", "/proc/sys/net/quic/rmem",
+		"/proc/sys/net/quic/wmem",
+	};
+	long v[3], rsv = 256, ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	long slack, pages_free, pages_limited;
+	char saved[128], buf[128];
+	unsigned int i;
+
+	(void)arg;
+	for (i = 0; i < 3; i++) {
+		if (!CHECK(ml_read(knobs[i], buf, sizeof(buf))))
+			return;
+		tap_diag("%s: %s", knobs[i], buf);
+		CHECK_EQ(sscanf(buf, "%ld %ld %ld", &v[0], &v[1], &v[2]), 3);
+		CHECK(v[0] > 0 && v[0] <= v[1] && v[1] <= v[2]);
+	}
+	if (ml_read("/proc/sys/net/core/mem_pcpu_rsv", buf, sizeof(buf)))
+		rsv = atol(buf);
+	slack = (ncpu > 0 ? ncpu : 1) * rsv;
+	if (!CHECK(ml_proto_pages() >= 0))
+		return;
+
+	ml_phase("default limits", &pages_free);
+	/* what the receiver held is in the protocol's memory */
+	CHECK(pages_free * 4096 >= (long)ML_SIZE - slack * 4096);
+
+	if (!CHECK(ml_read(knobs[0], saved, sizeof(saved))) ||
+	    !CHECK(ml_write(knobs[0], "1 1 1")))
+		return;
+	ml_phase("hard limit 1 page", &pages_limited);
+	CHECK(ml_write(knobs[0], saved));
+	/* in-order data got in, beyond what the protocol may charge */
+	CHECK(pages_limited >= 0 && pages_limited <= slack + 16);
+	tap_diag("QUIC memory with 8 MiB held: %ld pages by default, %ld pages with the hard limit at 1 (per-CPU slack %ld pages)",
+		 pages_free, pages_limited, slack);
+}
+
 static void build_list(void)
 {
 	static const struct {
@@ -1165,6 +1334,8 @@ static void build_list(void)
 		 test_flow_control_slow_reader, NULL, 90);
 	test_add("many_streams", "100000 short bidi streams in turn (QUIC_MANY_STREAMS), up to the stream limit in flight, each answered: slab memory does not grow with them",
 		 test_many_streams, NULL, 300);
+	test_add("mem_limit", "net.quic.mem/rmem/wmem: 8 MiB held by a reader is charged to the protocol; under a 1-page hard limit it still gets in, uncharged, and the transfer completes",
+		 test_mem_limit, NULL, 180);
 	test_add("slow_reader", "16 MiB in 1 MiB writes to a slower reader (64 KiB SO_RCVBUF, 4 KiB reads) through netem delay/reorder/loss: completes intact",
 		 test_slow_reader, NULL, SR_LIMIT + 120);
 }
