@@ -8,6 +8,7 @@
  * that owns what it changes.
  */
 
+#include <linux/list_sort.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
 #include <net/sock.h>
@@ -284,8 +285,51 @@ void quic_outq_add(struct sock *sk, struct quic_frame *f)
 {
 	struct quic_sock *qs = quic_sk(sk);
 
+	f->seq = qs->outq.seq++;
 	list_add_tail(&f->list, &qs->outq.frames[quic_level_space(f->level)]);
 	qs->outq.bytes += f->len;
+}
+
+static int quic_frame_seq_cmp(void *priv, const struct list_head *a,
+			      const struct list_head *b)
+{
+	const struct quic_frame *fa = list_entry(a, struct quic_frame, list);
+	const struct quic_frame *fb = list_entry(b, struct quic_frame, list);
+
+	return (s32)(fa->seq - fb->seq) > 0;
+}
+
+/**
+ * quic_outq_requeue - put frames taken from the send queue back in it
+ * @sk: the socket, locked
+ * @sp: the packet number space
+ * @frames: the frames, in any order; emptied.  outq.bytes already counts
+ *	them.
+ *
+ * Each goes back to its place by age, so the oldest data goes out first
+ * whatever path brought it back (loss, PTO, a packet not sent).  A peer
+ * whose receive buffer is full of out-of-order data refuses everything
+ * but the bytes at its read offset, and those are the oldest unacknowledged
+ * ones: sent in any other order, the refused frames would take every
+ * probe and congestion window while the gap waits behind them.
+ */
+void quic_outq_requeue(struct sock *sk, u8 sp, struct list_head *frames)
+{
+	struct list_head *pos = &quic_sk(sk)->outq.frames[sp];
+	struct list_head *head = pos;
+	struct quic_frame *f, *tmp, *q;
+
+	list_sort(NULL, frames, quic_frame_seq_cmp);
+	pos = head->next;
+	list_for_each_entry_safe(f, tmp, frames, list) {
+		while (pos != head) {
+			q = list_entry(pos, struct quic_frame, list);
+			if ((s32)(q->seq - f->seq) > 0)
+				break;
+			pos = pos->next;
+		}
+		list_move_tail(&f->list, pos);	/* before @pos */
+	}
 }
 
 void quic_outq_purge(struct sock *sk)

@@ -70,6 +70,8 @@ enum quic_frame_type {
  * @level: the packet number space it must go in (enum quic_crypto_level)
  * @queued: user data: its size is in sk_wmem_queued (quic_frame_charge())
  * @charged: and in the socket's and the protocol's memory accounting
+ * @seq: order of queueing on the connection (wraps); the send queue is
+ *	kept sorted by it, lost frames going back to their place
  */
 struct quic_frame {
 	struct list_head	list;
@@ -82,6 +84,7 @@ struct quic_frame {
 	u8			fin:1;
 	u8			queued:1;
 	u8			charged:1;
+	u32			seq;
 	u8			buf[];
 };
 
@@ -162,6 +165,7 @@ void quic_frame_free(struct sock *sk, struct quic_frame *f);
 
 /* the send queue */
 void quic_outq_add(struct sock *sk, struct quic_frame *f);
+void quic_outq_requeue(struct sock *sk, u8 sp, struct list_head *frames);
 void quic_outq_purge(struct sock *sk);
 
 #endif /* __QUIC_FRAME_H */

@@ -141,15 +141,15 @@ static unsigned int quic_output_frames(struct quic_sock *qs,
 }
 
 /* the frames of a packet that could not be sent go back to the queue */
-static void quic_output_unsent(struct quic_sock *qs, u8 sp,
+static void quic_output_unsent(struct sock *sk, u8 sp,
 			       struct quic_sent_packet *pkt)
 {
-	struct quic_frame *f, *tmp;
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_frame *f;
 
-	list_for_each_entry_safe_reverse(f, tmp, &pkt->frames, list) {
-		list_move(&f->list, &qs->outq.frames[sp]);
+	list_for_each_entry(f, &pkt->frames, list)
 		qs->outq.bytes += f->len;
-	}
+	quic_outq_requeue(sk, sp, &pkt->frames);
 	kfree(pkt);
 }
 
@@ -277,7 +277,7 @@ static int quic_output_packet(struct sock *sk, struct sk_buff *skb, u8 sp,
 				      nsg ? sg : NULL);
 	if (err) {
 		if (pkt)	/* its frames are sent again */
-			quic_output_unsent(qs, sp, pkt);
+			quic_output_unsent(sk, sp, pkt);
 		skb_trim(skb, off);
 		return err;
 	}

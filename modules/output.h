@@ -25,6 +25,7 @@ struct quic_sock;
  * output.c; recovery.c puts lost ones back.
  * @frames: queued frames (struct quic_frame), per space
  * @crypto_off: per space, the CRYPTO stream offset of the next byte queued
+ * @seq: the next frame's queueing order (struct quic_frame.seq)
  * @bytes: STREAM bytes queued, not sent
  * @unacked: STREAM bytes given by the user (sendmsg() adds them) and not
  *	yet acknowledged (recovery.c takes them off)
@@ -38,6 +39,7 @@ struct quic_sock;
 struct quic_outq {
 	struct list_head	frames[QUIC_PNSPACE_MAX];
 	u64			crypto_off[QUIC_PNSPACE_MAX];
+	u32			seq;
 	u32			bytes;
 	u32			unacked;
 	u32			crypto_unacked;

@@ -67,9 +67,9 @@ static void quic_frame_acked(struct sock *sk, struct quic_frame *f)
 	quic_frame_free(sk, f);
 }
 
-/* Free a packet acknowledged (@lost NULL) or lost: then its frames but
- * ACKs go, in their order, to the end of @lost, which the caller puts at
- * the front of the space's queue.
+/* Free a packet acknowledged (@lost NULL) or lost: then the frames to
+ * send again go to @lost, which the caller puts back in the space's queue
+ * (quic_outq_requeue()).
  */
 static void quic_packet_free(struct sock *sk, struct quic_sent_packet *pkt,
 			     struct list_head *lost)
@@ -127,8 +127,7 @@ static void quic_detect_lost(struct sock *sk, u8 sp, ktime_t now)
 		s->loss_time = ktime_add_us(pkt->sent_time, delay);
 		break;
 	}
-	/* lost frames are sent again first, oldest first */
-	list_splice(&lost, &qs->outq.frames[sp]);
+	quic_outq_requeue(sk, sp, &lost);
 	if (lost_send_time)
 		quic_cong_on_loss(&qs->cong, lost_send_time, now);
 }
@@ -323,13 +322,11 @@ void quic_rtx_fire(struct sock *sk)
 		}
 		quic_packet_free(sk, pkt, &lost);
 	}
-	/* Behind what waits already: frames declared lost before, which
-	 * may fill the gap the peer waits for while it refuses what was
-	 * in flight, and new data (RFC 9002 section 6.2.4: a probe may
-	 * carry either).  Put first, the same refused frames went out as
-	 * the probe of every PTO and the gap was never filled.
+	/* back in their place by age, behind frames declared lost before
+	 * and in front of new data (RFC 9002 section 6.2.4 lets a probe
+	 * carry either): see quic_outq_requeue()
 	 */
-	list_splice_tail(&lost, &qs->outq.frames[sp]);
+	quic_outq_requeue(sk, sp, &lost);
 	if (list_empty(&qs->outq.frames[sp])) {
 		f = quic_frame_ping(quic_space_tx_level(qs, sp), GFP_ATOMIC);
 		if (f)
