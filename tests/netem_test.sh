@@ -5,8 +5,12 @@
 # veth pair (10.77.0.1/24 <-> 10.77.0.2/24), first on a clean link, then
 # with netem on both ends:
 #	loss 5% delay 100ms reorder 25% 50% duplicate 1%
-# each direction once: the data must arrive complete and intact (checked
-# byte by byte and by SHA-256 by tests/conn_test --transfer).  Prints TAP.
+# each direction once (with NewReno and with CUBIC), then with loss that
+# hurts, each direction once:
+#	loss 30% delay 10ms			(LOSSY_SIZE bytes, 128 KiB)
+#	loss 10% delay 20ms reorder 25% 50%	(LOSSY_SIZE * 4)
+# The data must arrive complete and intact (checked byte by byte and by
+# SHA-256 by tests/conn_test --transfer).  Prints TAP.
 #
 # Runs as root in the guest (tests/guest.sh); the namespaces exist only
 # there.  NETEM_SIZE (bytes; default 1 MiB, about 35 s each way under
@@ -27,6 +31,9 @@ NS2=quic-netem-b
 SIZE=${NETEM_SIZE:-1048576}
 TMO=${NETEM_TIMEOUT:-150}
 NETEM=(loss 5% delay 100ms reorder 25% 50% duplicate 1%)
+NETEM_30=(loss 30% delay 10ms)
+NETEM_10R=(loss 10% delay 20ms reorder 25% 50%)
+LOSSY_SIZE=${NETEM_LOSSY_SIZE:-131072}
 PORT=4433
 
 n=0
@@ -78,15 +85,20 @@ setup() {
 	! $TC -n $NS2 qdisc show dev veth-b | grep -q noop
 }
 
+# impair add|change NETEM-ARGS...: the same netem on both ends
 impair() {
-	$TC -n $NS1 qdisc add dev veth-a root netem "${NETEM[@]}" &&
-	$TC -n $NS2 qdisc add dev veth-b root netem "${NETEM[@]}"
+	local op=$1
+
+	shift
+	$TC -n $NS1 qdisc "$op" dev veth-a root netem "$@" &&
+	$TC -n $NS2 qdisc "$op" dev veth-b root netem "$@"
 }
 
-# transfer DIR(up|down) DESC [CONG]: the server in NS2, the client in NS1,
-# both with congestion control CONG (reno, the default, or cubic)
+# transfer DIR(up|down) DESC [CONG [SIZE]]: the server in NS2, the client in
+# NS1, both with congestion control CONG (reno, the default, or cubic)
 transfer() {
-	local dir=$1 desc=$2 cong=${3:-reno} t0 t1 spid cpid src crc cap=
+	local dir=$1 desc=$2 cong=${3:-reno} size=${4:-$SIZE}
+	local t0 t1 spid cpid src crc cap=
 	local slog=$tmp/server.log clog=$tmp/client.log
 
 	PORT=$((PORT + 1))
@@ -100,7 +112,7 @@ transfer() {
 	fi
 	t0=$(date +%s.%N)
 	$IP netns exec $NS2 "$CT" --transfer server --addr 10.77.0.2 \
-		--port $PORT --size "$SIZE" --dir "$dir" --timeout "$TMO" \
+		--port $PORT --size "$size" --dir "$dir" --timeout "$TMO" \
 		--cong "$cong" >"$slog" 2>&1 &
 	spid=$!
 	for _ in $(seq 50); do
@@ -108,7 +120,7 @@ transfer() {
 		sleep 0.1
 	done
 	$IP netns exec $NS1 "$CT" --transfer client --addr 10.77.0.2 \
-		--port $PORT --size "$SIZE" --dir "$dir" --timeout "$TMO" \
+		--port $PORT --size "$size" --dir "$dir" --timeout "$TMO" \
 		--cong "$cong" >"$clog" 2>&1 &
 	cpid=$!
 	wait $cpid
@@ -131,10 +143,10 @@ transfer() {
 }
 
 echo "TAP version 13"
-echo "1..8"
+echo "1..14"
 
 if [ ! -x "$CT" ]; then
-	for _ in 1 2 3 4 5 6 7 8; do
+	for _ in $(seq 14); do
 		not_ok "tests/conn_test is missing (make tests)"
 	done
 	exit 1
@@ -145,7 +157,7 @@ if setup 2>"$tmp/setup.err"; then
 else
 	diag "$tmp/setup.err"
 	not_ok "two namespaces joined by veth, 10.77.0.1 <-> 10.77.0.2"
-	for _ in 2 3 4 5 6 7 8; do
+	for _ in $(seq 2 14); do
 		not_ok "skipped: no namespaces"
 	done
 	exit 1
@@ -155,7 +167,7 @@ mib=$(awk "BEGIN { printf \"%g\", $SIZE / 1048576 }")
 transfer up "clean link: $mib MiB client -> server, intact"
 transfer down "clean link: $mib MiB server -> client, intact"
 
-if impair 2>"$tmp/tc.err"; then
+if impair add "${NETEM[@]}" 2>"$tmp/tc.err"; then
 	ok "netem on both ends: ${NETEM[*]}"
 else
 	diag "$tmp/tc.err"
@@ -169,5 +181,25 @@ transfer down "netem, CUBIC (RFC 9438) on both ends: $mib MiB server -> client, 
 
 $TC -n $NS1 -s qdisc show dev veth-a | diag
 $TC -n $NS2 -s qdisc show dev veth-b | diag
+
+# loss that hurts: the handshake and the transfer get through all the same
+lossy() {
+	local size=$1 kib
+
+	shift
+	kib=$((size / 1024))
+	if impair change "$@" 2>"$tmp/tc.err"; then
+		ok "netem on both ends: $*"
+	else
+		diag "$tmp/tc.err"
+		not_ok "netem on both ends: $*"
+	fi
+	transfer up "netem $*: $kib KiB client -> server, intact" reno "$size"
+	transfer down "netem $*: $kib KiB server -> client, intact" reno "$size"
+	$TC -n $NS1 -s qdisc show dev veth-a | diag
+	$TC -n $NS2 -s qdisc show dev veth-b | diag
+}
+lossy "$LOSSY_SIZE" "${NETEM_30[@]}"
+lossy $((LOSSY_SIZE * 4)) "${NETEM_10R[@]}"
 
 [ $failed -eq 0 ]
