@@ -21,7 +21,6 @@
 #include "varint.h"
 
 #define QUIC_MAX_ACK_RANGES	64
-#define QUIC_OUTQ_CTRL_MAX	(64 * 1024)	/* queued replies to the peer */
 
 /* packet types (levels) that may carry a frame, RFC 9000 section 12.4 */
 #define QUIC_LV_I	BIT(QUIC_CRYPTO_INITIAL)
@@ -345,6 +344,7 @@ void quic_outq_purge(struct sock *sk)
 		}
 	}
 	qs->outq.bytes = 0;
+	qs->outq.path_response = NULL;
 }
 
 /**
@@ -816,24 +816,36 @@ static int quic_frame_rx_retire_cid(struct sock *sk, struct quic_rx *rx,
 				   rx->dcid_len);
 }
 
-/* RFC 9000 section 8.2.2: echo the data in a PATH_RESPONSE */
+/*
+ * RFC 9000 section 8.2.2: echo the data in a PATH_RESPONSE.  One waits in
+ * the queue at most: a challenge that comes while it waits gives it its
+ * data, so that a peer's flood of challenges costs one frame.  The
+ * challenger accepts a response to any challenge it sent, and sends them
+ * again if it gets none (section 8.2.1).
+ */
 static int quic_frame_rx_path_challenge(struct sock *sk, struct quic_rx *rx,
 					struct quic_buf *b, u8 type)
 {
-	struct quic_frame *f = NULL;
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_frame *f;
 	const u8 *data;
 
 	if (!quic_get_bytes(b, 8, &data))
 		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
-	if (quic_sk(sk)->outq.bytes < QUIC_OUTQ_CTRL_MAX)
-		f = quic_frame_alloc(9, GFP_ATOMIC);
+	f = qs->outq.path_response;
 	if (f) {
-		f->type = QUIC_FRAME_PATH_RESPONSE;
-		f->level = QUIC_CRYPTO_APP;
-		f->buf[0] = QUIC_FRAME_PATH_RESPONSE;
 		memcpy(f->buf + 1, data, 8);
-		quic_outq_add(sk, f);
+		return 0;
 	}
+	f = quic_frame_alloc(9, GFP_ATOMIC);
+	if (!f)
+		return 0;	/* the peer asks again */
+	f->type = QUIC_FRAME_PATH_RESPONSE;
+	f->level = QUIC_CRYPTO_APP;
+	f->buf[0] = QUIC_FRAME_PATH_RESPONSE;
+	memcpy(f->buf + 1, data, 8);
+	quic_outq_add(sk, f);
+	qs->outq.path_response = f;
 	return 0;
 }
 

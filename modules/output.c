@@ -128,6 +128,8 @@ static unsigned int quic_output_frames(struct quic_sock *qs,
 		}
 		list_move_tail(&f->list, &pkt->frames);
 		qs->outq.bytes -= f->len;
+		if (f == qs->outq.path_response)
+			qs->outq.path_response = NULL;
 		/* not copied: the encryption reads it from there */
 		skb_put(skb, f->len);
 		sg_set_buf(&sg[(*nsg)++], f->buf, f->len);

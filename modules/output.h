@@ -14,6 +14,7 @@
 
 struct sock;
 struct quic_sock;
+struct quic_frame;
 
 #define QUIC_TX_SG		32	/* at most 29 frames a packet */
 
@@ -26,6 +27,8 @@ struct quic_sock;
  * @frames: queued frames (struct quic_frame), per space
  * @crypto_off: per space, the CRYPTO stream offset of the next byte queued
  * @seq: the next frame's queueing order (struct quic_frame.seq)
+ * @path_response: the PATH_RESPONSE frame in @frames, not sent yet, if any
+ *	(frame.c: one waits at most)
  * @bytes: STREAM bytes queued, not sent
  * @unacked: STREAM bytes given by the user (sendmsg() adds them) and not
  *	yet acknowledged (recovery.c takes them off)
@@ -39,6 +42,7 @@ struct quic_sock;
 struct quic_outq {
 	struct list_head	frames[QUIC_PNSPACE_MAX];
 	u64			crypto_off[QUIC_PNSPACE_MAX];
+	struct quic_frame	*path_response;
 	u32			seq;
 	u32			bytes;
 	u32			unacked;

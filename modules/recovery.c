@@ -219,6 +219,8 @@ void quic_output_discard_space(struct sock *sk, u8 sp)
 	s->loss_time = 0;
 	list_for_each_entry_safe(f, ftmp, &qs->outq.frames[sp], list) {
 		list_del(&f->list);
+		if (f == qs->outq.path_response)
+			qs->outq.path_response = NULL;
 		qs->outq.bytes -= min_t(u32, qs->outq.bytes, f->len);
 		quic_frame_unacked_drop(qs, f);
 		quic_frame_free(sk, f);
