@@ -471,19 +471,44 @@ void quic_closing_start(struct sock *sk)
 	qs->conn.close_replied = 0;
 }
 
-/* Derive the next 1-RTT key generation, in process context. */
+/* Derive the next 1-RTT key generation and free discarded keys, in
+ * process context.
+ */
 void quic_key_update_work(struct work_struct *work)
 {
 	struct quic_sock *qs = container_of(work, struct quic_sock,
 					    conn.ku_work);
 	struct sock *sk = &qs->inet.sk;
+	unsigned long gone;
+	u8 level;
 
 	lock_sock(sk);
+	if (!qs->dead) {	/* else quic_destroy_sock() frees them all */
+		gone = qs->conn.keys_gone;
+		qs->conn.keys_gone = 0;
+		for_each_set_bit(level, &gone, QUIC_CRYPTO_MAX)
+			quic_crypto_free(&qs->crypto[level]);
+	}
 	if (!qs->dead &&
 	    quic_crypto_key_update_pending(&qs->crypto[QUIC_CRYPTO_APP]))
 		quic_crypto_key_update_prepare(&qs->crypto[QUIC_CRYPTO_APP]);
 	release_sock(sk);
 	sock_put(sk);
+}
+
+/**
+ * quic_keys_discard - the keys of @level will never be used again: have
+ * them freed in process context (the caller may be in softirq); the packet
+ * number space's discarded flag keeps them from use meanwhile
+ * @sk: the socket, locked
+ * @level: the crypto level
+ */
+void quic_keys_discard(struct sock *sk, u8 level)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	qs->conn.keys_gone |= BIT(level);
+	quic_key_update_schedule(sk);
 }
 
 void quic_key_update_schedule(struct sock *sk)

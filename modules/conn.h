@@ -34,8 +34,11 @@ struct sock;
  * @idle_deadline: when the idle timeout ends the connection
  * @close_deadline: the end of the closing or draining period; 0: none
  * @close_replied: when a packet in the closing period was last answered
+ * @keys_gone: BIT(level) of the levels whose keys were discarded and wait
+ *	for @ku_work to free them (crypto.h: transforms are freed in process
+ *	context, and discarding happens in softirq too)
  * @close_work: ends the linger of a closed socket
- * @ku_work: prepares the next key phase
+ * @ku_work: prepares the next key phase, frees the keys of @keys_gone
  */
 struct quic_conn {
 	u32				version;
@@ -49,6 +52,7 @@ struct quic_conn {
 					close_app:1,
 					close_recv:1,
 					used:1;	/* it had a connection */
+	u8				keys_gone;
 	struct quic_connection_close	close_local;
 	u64				close_frame;	/* the frame type
 							 * close_local.frame
@@ -68,6 +72,7 @@ void quic_conn_closed(struct sock *sk, int err);
 void quic_event_queue(struct sock *sk, u8 type, const void *data,
 		      unsigned int len);
 void quic_key_update_schedule(struct sock *sk);
+void quic_keys_discard(struct sock *sk, u8 level);
 void quic_closing_start(struct sock *sk);
 void quic_conn_handshake_complete(struct sock *sk);
 int quic_conn_rcv_handshake_done(struct sock *sk);

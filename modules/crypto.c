@@ -480,6 +480,7 @@ void quic_crypto_init(struct quic_crypto *c)
  */
 void quic_crypto_free(struct quic_crypto *c)
 {
+	might_sleep();	/* a debug kernel (DEBUG_ATOMIC_SLEEP) checks */
 	quic_crypto_dir_free(&c->tx);
 	quic_crypto_dir_free(&c->rx);
 	memzero_explicit(c, sizeof(*c));

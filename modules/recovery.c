@@ -227,7 +227,7 @@ void quic_output_discard_space(struct sock *sk, u8 sp)
 	}
 	qs->rec.pto_count = 0;
 	sk->sk_write_space(sk);
-	quic_crypto_free(&qs->crypto[sp]);
+	quic_keys_discard(sk, sp);
 }
 
 /* RFC 9002 appendix A.8: the loss or PTO deadline, 0 for none */
