@@ -1115,31 +1115,6 @@ static const struct quic_transport_param tp_big = {
 	.max_stream_data_uni = 32 * MIB,
 };
 
-static bool ml_read(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-	bool ok;
-
-	if (!f)
-		return false;
-	ok = fgets(buf, len, f) != NULL;
-	fclose(f);
-	if (ok)
-		buf[strcspn(buf, "\n")] = 0;
-	return ok;
-}
-
-static bool ml_write(const char *path, const char *val)
-{
-	FILE *f = fopen(path, "w");
-	bool ok;
-
-	if (!f)
-		return false;
-	ok = fputs(val, f) >= 0;
-	return fclose(f) == 0 && ok;
-}
-
 /* QUIC's memory column of /proc/net/protocols, in pages; -2 if none */
 static long ml_proto_pages(void)
 {
@@ -1200,8 +1175,9 @@ static void ml_phase(const char *what, long *pages)
 		msleep(50);
 	}
 	*pages = ml_proto_pages();
-	tap_diag("%s: receiver holds %u bytes (fwd_alloc %u), sender queued %llu; QUIC memory %ld pages",
-		 what, mi[SK_MEMINFO_RMEM_ALLOC], mi[SK_MEMINFO_FWD_ALLOC],
+	tap_diag("%s: after %.2f s the receiver holds %u bytes (fwd_alloc %u), sender queued %llu; QUIC memory %ld pages",
+		 what, now_s() - t0, mi[SK_MEMINFO_RMEM_ALLOC],
+		 mi[SK_MEMINFO_FWD_ALLOC],
 		 (unsigned long long)__atomic_load_n(&s.done, __ATOMIC_RELAXED),
 		 *pages);
 	CHECK(mi[SK_MEMINFO_RMEM_ALLOC] >= ML_SIZE);
@@ -1215,6 +1191,8 @@ static void ml_phase(const char *what, long *pages)
 			break;
 		msleep(20);
 	}
+	tap_diag("%s: the sender's queue empty %.2f s after the reader's end",
+		 what, now_s() - t0);
 	CHECK_EQ(mi[SK_MEMINFO_WMEM_QUEUED], 0);
 	if (CHECK(ml_meminfo(p.sfd, mi)))
 		CHECK_EQ(mi[SK_MEMINFO_RMEM_ALLOC], 0);
@@ -1234,13 +1212,13 @@ static void test_mem_limit(const void *arg)
 
 	(void)arg;
 	for (i = 0; i < 3; i++) {
-		if (!CHECK(ml_read(knobs[i], buf, sizeof(buf))))
+		if (!CHECK(file_read_line(knobs[i], buf, sizeof(buf))))
 			return;
 		tap_diag("%s: %s", knobs[i], buf);
 		CHECK_EQ(sscanf(buf, "%ld %ld %ld", &v[0], &v[1], &v[2]), 3);
 		CHECK(v[0] > 0 && v[0] <= v[1] && v[1] <= v[2]);
 	}
-	if (ml_read("/proc/sys/net/core/mem_pcpu_rsv", buf, sizeof(buf)))
+	if (file_read_line("/proc/sys/net/core/mem_pcpu_rsv", buf, sizeof(buf)))
 		rsv = atol(buf);
 	slack = (ncpu > 0 ? ncpu : 1) * rsv;
 	if (!CHECK(ml_proto_pages() >= 0))
@@ -1250,11 +1228,11 @@ static void test_mem_limit(const void *arg)
 	/* what the receiver held is in the protocol's memory */
 	CHECK(pages_free * 4096 >= (long)ML_SIZE - slack * 4096);
 
-	if (!CHECK(ml_read(knobs[0], saved, sizeof(saved))) ||
-	    !CHECK(ml_write(knobs[0], "1 1 1")))
+	if (!CHECK(file_read_line(knobs[0], saved, sizeof(saved))) ||
+	    !CHECK(file_write(knobs[0], "1 1 1")))
 		return;
 	ml_phase("hard limit 1 page", &pages_limited);
-	CHECK(ml_write(knobs[0], saved));
+	CHECK(file_write(knobs[0], saved));
 	/* in-order data got in, beyond what the protocol may charge */
 	CHECK(pages_limited >= 0 && pages_limited <= slack + 16);
 	tap_diag("QUIC memory with 8 MiB held: %ld pages by default, %ld pages with the hard limit at 1 (per-CPU slack %ld pages)",

@@ -6,6 +6,7 @@
 #define QUIC_TESTLIB_UTIL_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #define KIB		1024ULL
@@ -29,5 +30,12 @@ void pat_fill(uint64_t seed, uint64_t off, uint8_t *buf, size_t n);
 
 /* the kernel's slab memory in KiB (Slab: of /proc/meminfo), or -1 */
 long slab_kib(void);
+
+/* The first line of @path without its newline (a /proc or /sys file);
+ * false if it cannot be read.
+ */
+bool file_read_line(const char *path, char *buf, size_t len);
+/* Write @val to @path (a sysctl); false if that fails. */
+bool file_write(const char *path, const char *val);
 
 #endif /* QUIC_TESTLIB_UTIL_H */
