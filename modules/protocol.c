@@ -31,6 +31,7 @@ atomic_long_t quic_memory_allocated ____cacheline_aligned_in_smp;
 DEFINE_PER_CPU(int, quic_memory_per_cpu_fw_alloc);
 struct percpu_counter quic_sockets_allocated ____cacheline_aligned_in_smp;
 unsigned long quic_memory_pressure __read_mostly;
+int sysctl_quic_max_orphans __read_mostly = 4096;
 
 void quic_enter_memory_pressure(struct sock *sk)
 {
@@ -73,6 +74,15 @@ static struct ctl_table quic_sysctl_table[] = {
 		.procname	= "wmem",
 		.data		= &sysctl_quic_wmem,
 		.maxlen		= sizeof(sysctl_quic_wmem),
+		.mode		= 0644,
+		.proc_handler	= proc_dointvec_minmax,
+		.extra1		= &quic_zero,
+		.extra2		= &quic_int_max,
+	},
+	{
+		.procname	= "max_orphans",
+		.data		= &sysctl_quic_max_orphans,
+		.maxlen		= sizeof(sysctl_quic_max_orphans),
 		.mode		= 0644,
 		.proc_handler	= proc_dointvec_minmax,
 		.extra1		= &quic_zero,
@@ -215,6 +225,7 @@ static int quic_debugfs_socks_show(struct seq_file *m, void *v)
 
 	quic_sock_table_walk(net, quic_debugfs_sock, m);
 	seq_printf(m, "sockets: %u\n", READ_ONCE(quic_net(net)->nsocks));
+	seq_printf(m, "orphans: %d\n", atomic_read(&quic_net(net)->orphans));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(quic_debugfs_socks);

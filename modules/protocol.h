@@ -60,10 +60,13 @@ struct sock;
  *	bytes: [0] what a socket may hold under pressure, [1] its default
  *	buffer size, [2] the largest the stack would choose by itself
  *	(unused: buffers are not tuned automatically yet)
+ * @sysctl_quic_max_orphans: net.quic.max_orphans, how many closed sockets
+ *	may linger in their closing or draining period, per namespace
  */
 extern long sysctl_quic_mem[3];
 extern int sysctl_quic_rmem[3];
 extern int sysctl_quic_wmem[3];
+extern int sysctl_quic_max_orphans;
 extern atomic_long_t quic_memory_allocated;
 DECLARE_PER_CPU(int, quic_memory_per_cpu_fw_alloc);
 extern struct percpu_counter quic_sockets_allocated;

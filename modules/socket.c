@@ -136,9 +136,6 @@ static void quic_destroy_sock(struct sock *sk)
 	sk_sockets_allocated_dec(sk);
 }
 
-/* sockets in their closing or draining period after close() */
-#define QUIC_MAX_ORPHANS	4096	/* lingering sockets per namespace */
-
 static void quic_close(struct sock *sk, long timeout)
 {
 	struct quic_net *qn = quic_net(sock_net(sk));
@@ -165,7 +162,8 @@ static void quic_close(struct sock *sk, long timeout)
 	linger = (qs->conn.closing || qs->conn.draining) && deadline &&
 		 qs->paths.act.udp_sk && !sk->sk_kern_sock &&
 		 ktime_before(ktime_get(), deadline);
-	if (linger && atomic_inc_return(&qn->orphans) > QUIC_MAX_ORPHANS) {
+	if (linger && atomic_inc_return(&qn->orphans) >
+		      READ_ONCE(sysctl_quic_max_orphans)) {
 		atomic_dec(&qn->orphans);
 		linger = false;
 	}

@@ -348,6 +348,80 @@ out:
 }
 
 /*
+ * net.quic.max_orphans: at most that many closed sockets of a namespace
+ * linger in their closing period; the others are released at close().
+ * The namespace's count is read from /sys/kernel/debug/quic/sockets
+ * ("orphans: N").  Four clients close while their servers stay open; with
+ * the limit at 2, two linger; with it at 4, all four do.
+ */
+#define LL_PAIRS	4
+
+static int ll_orphans(void)
+{
+	FILE *f = fopen("/sys/kernel/debug/quic/sockets", "r");
+	char line[256];
+	int n = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "orphans: %d", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+/* the number of lingering sockets after LL_PAIRS clients close */
+static int ll_round(void)
+{
+	struct pcfg cfg = { .family = AF_INET, .hs = { .psk = 1 } };
+	struct pair p[LL_PAIRS];
+	int i, n = -1;
+	double t0;
+
+	for (i = 0; i < LL_PAIRS; i++)
+		pair_init(&p[i]);
+	/* what earlier tests left lingering ends within a few seconds */
+	t0 = now_s();
+	while (ll_orphans() != 0 && now_s() - t0 < 10)
+		msleep(100);
+	if (!CHECK_EQ(ll_orphans(), 0))
+		return -1;
+	for (i = 0; i < LL_PAIRS; i++)
+		if (!CHECK(pair_open(&p[i], &cfg)))
+			goto out;
+	for (i = 0; i < LL_PAIRS; i++) {
+		close(p[i].cfd);
+		p[i].cfd = -1;
+	}
+	n = ll_orphans();
+out:
+	for (i = 0; i < LL_PAIRS; i++)
+		pair_close(&p[i]);
+	return n;
+}
+
+static void test_linger_limit(const void *arg)
+{
+	static const char knob[] = "/proc/sys/net/quic/max_orphans";
+	char saved[32];
+	int n;
+
+	(void)arg;
+	if (!CHECK(file_read_line(knob, saved, sizeof(saved))) ||
+	    !CHECK(ll_orphans() >= 0) || !CHECK(file_write(knob, "2")))
+		return;
+	n = ll_round();
+	tap_diag("max_orphans 2: %d of %d closed clients linger", n, LL_PAIRS);
+	CHECK_EQ(n, 2);
+	CHECK(file_write(knob, "4"));
+	n = ll_round();
+	tap_diag("max_orphans 4: %d of %d closed clients linger", n, LL_PAIRS);
+	CHECK_EQ(n, LL_PAIRS);
+	CHECK(file_write(knob, saved));
+}
+
+/*
  * RFC 9001 section 5.7: the relay delivers the server's Handshake packet
  * before the Initial whose ServerHello yields the Handshake keys, then
  * drops the server's Handshake packets for 3 s.  The client keeps the
@@ -887,6 +961,8 @@ static void build_list(void)
 		 test_closing_state, NULL, 60);
 	test_add("draining_state", "after the peer's CONNECTION_CLOSE nothing more is sent, not even on close() (RFC 9000 10.2.2)",
 		 test_draining_state, NULL, 60);
+	test_add("linger_limit", "net.quic.max_orphans bounds the closed sockets that linger in their closing period (2 of 4, then 4 of 4)",
+		 test_linger_limit, NULL, 60);
 	test_add("early_packets", "a Handshake packet that arrives before the Initial that yields its keys is kept and used: the handshake completes though the server's later Handshake packets are lost for 3 s (RFC 9001 5.7)",
 		 test_early_packets, NULL, 60);
 	test_add("close_peer_recv", "close(): the peer's blocked recvmsg() returns promptly",
