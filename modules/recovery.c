@@ -230,6 +230,38 @@ void quic_output_discard_space(struct sock *sk, u8 sp)
 	quic_keys_discard(sk, sp);
 }
 
+/*
+ * RFC 9002 section 6.2.2.1: a client keeps a probe timeout armed, even
+ * with nothing in flight, until it knows the server validated its address
+ * (an acknowledgment of a Handshake packet, or the handshake confirmed):
+ * a server whose flight was lost in part may be held by its amplification
+ * limit, waiting for more bytes from the client, which would otherwise
+ * wait for the server.  Returns the deadline, from the last ack-eliciting
+ * packet sent, and in *@space the space to probe: Handshake once there are
+ * Handshake keys, else Initial (a padded Initial earns the server more
+ * credit).
+ */
+static ktime_t quic_rtx_anti_deadlock(struct quic_sock *qs, u32 pto,
+				      u8 *space)
+{
+	const struct quic_pnspace *in = &qs->space[QUIC_CRYPTO_INITIAL];
+	const struct quic_pnspace *hs = &qs->space[QUIC_CRYPTO_HANDSHAKE];
+	ktime_t base = in->last_ack_eliciting;
+
+	if (qs->conn.is_serv || qs->conn.confirmed || hs->has_acked ||
+	    qs->conn.closing || qs->conn.draining || !base)
+		return 0;
+	if (ktime_after(hs->last_ack_eliciting, base))
+		base = hs->last_ack_eliciting;
+	*space = QUIC_CRYPTO_INITIAL;
+	if (quic_crypto_tx_ready(&qs->crypto[QUIC_CRYPTO_HANDSHAKE]) &&
+	    !hs->discarded)
+		*space = QUIC_CRYPTO_HANDSHAKE;
+	else if (in->discarded)
+		return 0;
+	return ktime_add_us(base, (u64)pto << min_t(u8, qs->rec.pto_count, 16));
+}
+
 /* RFC 9002 appendix A.8: the loss or PTO deadline, 0 for none */
 static ktime_t quic_rtx_deadline(struct quic_sock *qs, u8 *space)
 {
@@ -271,6 +303,8 @@ static ktime_t quic_rtx_deadline(struct quic_sock *qs, u8 *space)
 			*space = i;
 		}
 	}
+	if (!t)
+		t = quic_rtx_anti_deadlock(qs, pto, space);
 	return t;
 }
 
