@@ -16,6 +16,13 @@
  *	n = forge_initial(&k, pkt, sizeof(pkt), dcid, 8, scid, 8, pn,
  *			  payload, plen, 1200);
  *
+ * For packets of any shape (a fuzzer's), the keys of any traffic secret
+ * of TLS_AES_128_GCM_SHA256 (forge_keys_from_secret(), and
+ * forge_next_secret() for key updates), a keyed context that protects
+ * and opens many packets (forge_aead_init(), forge_seal(), forge_open())
+ * around headers the caller writes, and varints of a chosen length
+ * (forge_put_varint()).
+ *
  * Header-only, for the test programs.
  */
 #ifndef QUIC_TESTS_FORGE_H
@@ -66,6 +73,31 @@ static inline int forge_expand_label(const uint8_t *secret, const char *label,
 }
 
 /*
+ * The packet protection keys of a 32-byte traffic secret of a SHA-256
+ * cipher suite (RFC 9001 section 5.1): the Initial secrets, and the
+ * handshake and 1-RTT ones of TLS_AES_128_GCM_SHA256, which an NSS key
+ * log (SSLKEYLOGFILE) shows.  0, or -1 when GnuTLS fails.
+ */
+static inline int forge_keys_from_secret(struct forge_keys *k,
+					 const uint8_t *secret)
+{
+	if (forge_expand_label(secret, "quic key", k->key, sizeof(k->key)) ||
+	    forge_expand_label(secret, "quic iv", k->iv, sizeof(k->iv)) ||
+	    forge_expand_label(secret, "quic hp", k->hp, sizeof(k->hp)))
+		return -1;
+	return 0;
+}
+
+/*
+ * The secret of the next key phase (RFC 9001 section 6.1): the packet
+ * keys change, the header protection key does not.  0 or -1.
+ */
+static inline int forge_next_secret(const uint8_t *secret, uint8_t *next)
+{
+	return forge_expand_label(secret, "quic ku", next, 32);
+}
+
+/*
  * The Initial keys of @dcid: the client's (@server 0) or the server's.
  * 0, or -1 when GnuTLS fails.
  */
@@ -79,12 +111,9 @@ static inline int forge_initial_keys(struct forge_keys *k, const uint8_t *dcid,
 
 	if (gnutls_hkdf_extract(GNUTLS_MAC_SHA256, &ikm, &salt, initial) ||
 	    forge_expand_label(initial, server ? "server in" : "client in",
-			       secret, sizeof(secret)) ||
-	    forge_expand_label(secret, "quic key", k->key, sizeof(k->key)) ||
-	    forge_expand_label(secret, "quic iv", k->iv, sizeof(k->iv)) ||
-	    forge_expand_label(secret, "quic hp", k->hp, sizeof(k->hp)))
+			       secret, sizeof(secret)))
 		return -1;
-	return 0;
+	return forge_keys_from_secret(k, secret);
 }
 
 /* AES-128 of one block: CBC with a zero IV over a single block is ECB */
@@ -277,6 +306,183 @@ static inline int forge_open_initial(const struct forge_keys *k, uint8_t *p,
 					 pt, &plen);
 	gnutls_aead_cipher_deinit(aead);
 	return ret ? -1 : (int)plen;
+}
+
+/* ------------------------------------------- packets of any shape */
+
+/* the shortest QUIC varint length of @v: 1, 2, 4 or 8 bytes */
+static inline size_t forge_varint_len(uint64_t v)
+{
+	return v < 0x40 ? 1 : v < 0x4000 ? 2 : v < 0x40000000 ? 4 : 8;
+}
+
+/*
+ * Write @v at @p as a varint of @len bytes (1, 2, 4 or 8; anything else:
+ * the shortest).  A longer encoding than needed is valid (RFC 9000
+ * section 16), and what a fuzzer tries; a value too large for @len keeps
+ * its low bits.  Return: the bytes written.
+ */
+static inline size_t forge_put_varint(uint8_t *p, uint64_t v, size_t len)
+{
+	size_t i;
+
+	if (len != 1 && len != 2 && len != 4 && len != 8)
+		len = forge_varint_len(v);
+	for (i = 0; i < len; i++)
+		p[len - 1 - i] = (uint8_t)(v >> (8 * i));
+	p[0] &= 0x3f;
+	p[0] |= (uint8_t)((len == 1 ? 0 : len == 2 ? 1 : len == 4 ? 2 : 3)
+			  << 6);
+	return len;
+}
+
+/* RFC 9000 appendix A.3: the packet number nearest @largest + 1 that ends
+ * in the @pn_len bytes @truncated
+ */
+static inline uint64_t forge_pn_decode(uint64_t largest, uint64_t truncated,
+				       size_t pn_len)
+{
+	uint64_t expected = largest + 1, win = 1ULL << (8 * pn_len);
+	uint64_t hwin = win / 2, cand = (expected & ~(win - 1)) | truncated;
+
+	if (cand + hwin <= expected && cand < (1ULL << 62) - win)
+		return cand + win;
+	if (cand > expected + hwin && cand >= win)
+		return cand - win;
+	return cand;
+}
+
+/*
+ * AES-128-GCM packet protection kept keyed, for programs that protect or
+ * open many packets with the same keys (a new key schedule per packet
+ * costs more than the packet).
+ */
+struct forge_aead {
+	gnutls_aead_cipher_hd_t	aead;
+	gnutls_cipher_hd_t	hp;
+	uint8_t			iv[12];
+};
+
+/* 0, or -1 (nothing to deinit) */
+static inline int forge_aead_init(struct forge_aead *a,
+				  const struct forge_keys *k)
+{
+	gnutls_datum_t key = { (unsigned char *)k->key, sizeof(k->key) };
+	gnutls_datum_t hpk = { (unsigned char *)k->hp, sizeof(k->hp) };
+	uint8_t zero[16] = { 0 };
+	gnutls_datum_t iv = { zero, sizeof(zero) };
+
+	if (gnutls_aead_cipher_init(&a->aead, GNUTLS_CIPHER_AES_128_GCM, &key))
+		return -1;
+	if (gnutls_cipher_init(&a->hp, GNUTLS_CIPHER_AES_128_CBC, &hpk, &iv)) {
+		gnutls_aead_cipher_deinit(a->aead);
+		return -1;
+	}
+	memcpy(a->iv, k->iv, sizeof(a->iv));
+	return 0;
+}
+
+static inline void forge_aead_deinit(struct forge_aead *a)
+{
+	gnutls_aead_cipher_deinit(a->aead);
+	gnutls_cipher_deinit(a->hp);
+}
+
+/* the header protection mask of @sample: one AES block, ECB as CBC with
+ * the chaining reset
+ */
+static inline int forge_aead_mask(struct forge_aead *a, const uint8_t *sample,
+				  uint8_t *mask)
+{
+	uint8_t zero[16] = { 0 };
+
+	gnutls_cipher_set_iv(a->hp, zero, sizeof(zero));
+	return gnutls_cipher_encrypt2(a->hp, sample, 16, mask, 16) ? -1 : 0;
+}
+
+/*
+ * Protect the packet at @p in place: its header is the @pn_off bytes up
+ * to the packet number, then the @pn_len bytes of @pn's low bits as the
+ * caller wrote them, then @plen bytes of frames; the AEAD tag is appended
+ * (@cap must hold it) and header protection applied to byte 0 (4 bits of
+ * a long header, 5 of a short one, by bit 7 of byte 0) and to the packet
+ * number.  Whatever the header says (its Length, its packet number
+ * length bits) is left as written: a fuzzer makes headers that lie.
+ * Return: the packet's length, or -1 (too short to sample: @pn_len +
+ * @plen must be at least 4).
+ */
+static inline int forge_seal(struct forge_aead *a, uint8_t *p, size_t cap,
+			     size_t pn_off, size_t pn_len, uint64_t pn,
+			     size_t plen)
+{
+	size_t hdr = pn_off + pn_len, clen = plen + 16, i;
+	uint8_t nonce[12], mask[16], *pt;
+	int ret;
+
+	if (hdr + plen + 16 > cap || pn_len + plen < 4 || pn_len > 4)
+		return -1;
+	memcpy(nonce, a->iv, 12);
+	for (i = 0; i < 8; i++)
+		nonce[11 - i] ^= (uint8_t)(pn >> (8 * i));
+	pt = malloc(plen ? plen : 1);
+	if (!pt)
+		return -1;
+	memcpy(pt, p + hdr, plen);
+	ret = gnutls_aead_cipher_encrypt(a->aead, nonce, sizeof(nonce), p, hdr,
+					 16, pt, plen, p + hdr, &clen);
+	free(pt);
+	if (ret || clen != plen + 16)
+		return -1;
+	if (forge_aead_mask(a, p + pn_off + 4, mask))
+		return -1;
+	p[0] ^= mask[0] & ((p[0] & 0x80) ? 0x0f : 0x1f);
+	for (i = 0; i < pn_len; i++)
+		p[pn_off + i] ^= mask[1 + i];
+	return (int)(hdr + plen + 16);
+}
+
+/*
+ * Open the packet of @len bytes at @p whose packet number starts at
+ * @pn_off, with @largest the largest packet number opened so far in its
+ * space (for RFC 9000 appendix A.3): the frames go to @pt (of @cap
+ * bytes), the unprotected byte 0 to *@first and the packet number to
+ * *@pn.  @p is left as it was, so that a caller may try other keys.
+ * Return: the plaintext length, or -1.
+ */
+static inline int forge_open(struct forge_aead *a, const uint8_t *p,
+			     size_t len, size_t pn_off, uint64_t largest,
+			     uint8_t *first, uint64_t *pn, uint8_t *pt,
+			     size_t cap)
+{
+	uint8_t hdr[64], mask[16], nonce[12];
+	size_t pn_len, hlen, plen, i;
+	uint64_t trunc = 0;
+
+	if (pn_off + 4 + 16 > len || pn_off + 4 > sizeof(hdr))
+		return -1;
+	if (forge_aead_mask(a, p + pn_off + 4, mask))
+		return -1;
+	memcpy(hdr, p, pn_off + 4);
+	hdr[0] ^= mask[0] & ((p[0] & 0x80) ? 0x0f : 0x1f);
+	pn_len = (hdr[0] & 3) + 1;
+	hlen = pn_off + pn_len;
+	if (hlen + 16 > len)
+		return -1;
+	for (i = 0; i < pn_len; i++) {
+		hdr[pn_off + i] ^= mask[1 + i];
+		trunc = (trunc << 8) | hdr[pn_off + i];
+	}
+	*pn = forge_pn_decode(largest, trunc, pn_len);
+	memcpy(nonce, a->iv, 12);
+	for (i = 0; i < 8; i++)
+		nonce[11 - i] ^= (uint8_t)(*pn >> (8 * i));
+	plen = cap;
+	if (gnutls_aead_cipher_decrypt(a->aead, nonce, sizeof(nonce), hdr,
+				       hlen, 16, p + hlen, len - hlen, pt,
+				       &plen))
+		return -1;
+	*first = hdr[0];
+	return (int)plen;
 }
 
 #endif /* QUIC_TESTS_FORGE_H */
