@@ -212,10 +212,14 @@ out=$(python3 - "$socktab" 2>&1 <<'PY'
 import socket, subprocess, sys
 path = sys.argv[1]
 def count():
+    # one line per socket, then "sockets: N" and "orphans: N"
     with open(path) as f:
         lines = f.read().splitlines()
-    n = int(lines[-1].split()[1])
-    assert len(lines) == n + 1, lines
+    tot = [l for l in lines if l.startswith("sockets: ")]
+    socks = [l for l in lines if not l.endswith(":") and ": " not in l]
+    assert len(tot) == 1, lines
+    n = int(tot[0].split()[1])
+    assert len(socks) == n, lines
     return n
 base = count()
 socks = [socket.socket(fam, socket.SOCK_DGRAM, 261)
@@ -224,7 +228,8 @@ socks[0].bind(("127.0.0.1", 0)); socks[0].listen(1)
 assert count() == base + 6, (base, count())
 other = subprocess.run(["unshare", "-n", "python3", "-c",
     "import socket; s = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM, 261)"
-    " for i in range(3)]; print(open('%s').read().splitlines()[-1])" % path],
+    " for i in range(3)]; print([l for l in open('%s').read().splitlines()"
+    " if l.startswith('sockets: ')][0])" % path],
     capture_output=True, text=True, check=True).stdout.strip()
 assert other == "sockets: 3", other
 assert count() == base + 6, (base, count())
