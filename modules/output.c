@@ -105,7 +105,8 @@ static unsigned int quic_output_frames(struct quic_sock *qs,
 				       struct sk_buff *skb, u8 sp, u8 level,
 				       unsigned int off, unsigned int room,
 				       struct quic_sent_packet *pkt,
-				       unsigned int *nsg, bool *eliciting)
+				       unsigned int *nsg, bool *eliciting,
+				       bool *path)
 {
 	struct scatterlist *sg = qs->outq.sg;
 	unsigned int left = room;
@@ -136,6 +137,9 @@ static unsigned int quic_output_frames(struct quic_sock *qs,
 		left -= f->len;
 		if (quic_frame_ack_eliciting(f->type))
 			*eliciting = true;
+		if (f->type == QUIC_FRAME_PATH_CHALLENGE ||
+		    f->type == QUIC_FRAME_PATH_RESPONSE)
+			*path = true;
 		if (left < 32)
 			break;
 	}
@@ -155,17 +159,22 @@ static void quic_output_unsent(struct sock *sk, u8 sp,
 	kfree(pkt);
 }
 
-/* Client Initials and ack-eliciting server Initials fill the datagram to
- * 1200 bytes, RFC 9000 section 14.1; otherwise pad enough for the header
- * protection sample (RFC 9001 section 5.4.2).  Returns the padding.
+/*
+ * Client Initials and ack-eliciting server Initials fill the datagram to
+ * 1200 bytes, RFC 9000 section 14.1, and so do datagrams with a
+ * PATH_CHALLENGE or PATH_RESPONSE frame (@path), sections 8.2.1 and 8.2.2
+ * (a datagram is only built with that much room, the anti-amplification
+ * limit included: quic_output_probe()); otherwise pad enough for the
+ * header protection sample (RFC 9001 section 5.4.2).  Returns the padding.
  */
 static unsigned int quic_output_pad(struct quic_sock *qs, struct sk_buff *skb,
 				    unsigned int off, unsigned int pn_off,
-				    u8 level, bool eliciting)
+				    u8 level, bool eliciting, bool path)
 {
 	unsigned int n = skb->len - off - pn_off - QUIC_PN_LEN;
 
-	if (level == QUIC_CRYPTO_INITIAL && (!qs->conn.is_serv || eliciting) &&
+	if (((level == QUIC_CRYPTO_INITIAL &&
+	      (!qs->conn.is_serv || eliciting)) || path) &&
 	    skb->len + QUIC_TAG_LEN < QUIC_MIN_UDP_PAYLOAD)
 		n = QUIC_MIN_UDP_PAYLOAD - QUIC_TAG_LEN - skb->len;
 	else if (n < 4)
@@ -217,7 +226,7 @@ static int quic_output_packet(struct sock *sk, struct sk_buff *skb, u8 sp,
 	unsigned int off = skb->len, pn_off, len_off, room, tail;
 	struct quic_sent_packet *pkt = NULL;
 	struct scatterlist *sg = qs->outq.sg;
-	bool eliciting = false, cc_ok;
+	bool eliciting = false, path = false, cc_ok;
 	unsigned int nsg = 0;
 	u64 pn = s->next_pn;
 	int ack_len = 0, err;
@@ -254,7 +263,7 @@ static int quic_output_packet(struct sock *sk, struct sk_buff *skb, u8 sp,
 			goto trim;
 		INIT_LIST_HEAD(&pkt->frames);
 		if (!quic_output_frames(qs, skb, sp, level, off, room, pkt,
-					&nsg, &eliciting)) {
+					&nsg, &eliciting, &path)) {
 			kfree(pkt);
 			pkt = NULL;
 		}
@@ -263,7 +272,7 @@ static int quic_output_packet(struct sock *sk, struct sk_buff *skb, u8 sp,
 		goto trim;
 
 	tail = skb->len;
-	quic_output_pad(qs, skb, off, pn_off, level, eliciting);
+	quic_output_pad(qs, skb, off, pn_off, level, eliciting, path);
 	if (len_off) {
 		u32 plen = skb->len - len_off - 4 + QUIC_TAG_LEN;
 
