@@ -311,7 +311,9 @@ finish() {
 	if [[ -w /sys/kernel/debug/kmemleak ]]; then
 		# kmemleak reports objects once they are 5 s old.
 		sleep 5
+		stage "kmemleak scan"
 		echo scan >/sys/kernel/debug/kmemleak
+		stage "kmemleak scanned"
 		{ echo '=== /sys/kernel/debug/kmemleak'; cat /sys/kernel/debug/kmemleak; } >>"$R/dmesg.txt"
 	fi
 	echo "$rc" >"$R/rc.tmp" && mv "$R/rc.tmp" "$R/rc"
@@ -498,6 +500,7 @@ else
 	qemu_pid=$!
 	deadline=$(($(date +%s) + timeout))
 	boot_s=
+	done_at=
 	while kill -0 "$qemu_pid" 2>/dev/null; do
 		if [[ -z $boot_s && -e $rundir/started ]]; then
 			boot_s=$(elapsed "$t0")
@@ -508,6 +511,15 @@ else
 		fi
 		if (($(date +%s) >= deadline)); then
 			timed_out=1
+			kill "$qemu_pid" 2>/dev/null || true
+			break
+		fi
+		# The guest reported its exit code and powered off: QEMU has
+		# a while to exit, then it goes (its exit is not the test).
+		if [[ -z $done_at && -e $rundir/rc ]]; then
+			done_at=$(date +%s)
+		elif [[ -n $done_at ]] && (($(date +%s) >= done_at + 30)); then
+			log "warning: QEMU still running 30 s after the guest powered off; killed it"
 			kill "$qemu_pid" 2>/dev/null || true
 			break
 		fi
@@ -527,6 +539,11 @@ total_s=$(elapsed "$t0")
 if ((timed_out)); then
 	log "error: timeout: $rel run exceeded ${timeout} s; killed QEMU. Console log tail ($console_log):"
 	tail -n 40 "$console_log" >&2 || true
+	if [[ -f $rundir/stages ]]; then
+		cp "$rundir/stages" "$logdir/$rel-stages.txt"
+		log "the guest's stages (guest uptime, s):"
+		sed 's/^/  /' "$rundir/stages" >&2
+	fi
 	exit 124
 fi
 
