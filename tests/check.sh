@@ -105,6 +105,7 @@ for t in "$top"/tests/abi_test "$top"/tests/handshake_test; do
 done
 
 # guest suite, per kernel
+declare -A took=()
 for r in "${rels[@]}"; do
 	echo "# === guest $r ==="
 	out=$logs/guest-$r.tap
@@ -120,7 +121,8 @@ for r in "${rels[@]}"; do
 	rc=$?
 	cat "$out"
 	tap_count "$out"
-	echo "# $r: guest run took $(( $(date +%s) - t0 )) s, exit $rc"
+	took[$r]="$(( $(date +%s) - t0 )) s, exit $rc"
+	echo "# $r: guest run took ${took[$r]}"
 	if [ $rc -ge 124 ] || grep -qE 'kernel splat|unload failed' "$err"; then
 		cat "$err"
 		result FAIL "$r: guest ran to the end, no kernel splat, quic.ko unloaded"
@@ -133,6 +135,13 @@ for r in "${rels[@]}"; do
 	fi
 done
 
+# Where the time went, at the end where a truncated log still shows it.
+for r in "${rels[@]}"; do
+	out=$logs/guest-$r.tap
+	[ -f "$out" ] || continue
+	echo "# $r (${took[$r]:-?}): $(sed -n 's|^# tests/\(.*\) took \([0-9]*\) s$|\1 \2|p' "$out" |
+		sort -k2,2nr | awk '{ printf "%s%s %s s", (NR > 1 ? ", " : ""), $1, $2 }')"
+done
 echo "# make check took $(( $(date +%s) - start )) s"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
