@@ -28,7 +28,9 @@
  *
  * QUIC_TEST_VERBOSE=1 (or -v) shows libquic's log on stderr;
  * QUIC_MANY_STREAMS=N sets the number of streams of many_streams (100000;
- * in the guest: tests/vm/run.sh -e QUIC_MANY_STREAMS=N).
+ * in the guest: tests/vm/run.sh -e QUIC_MANY_STREAMS=N); QUIC_TEST_SHRINK=N
+ * divides the sizes of the big transfers (64 MiB, small_writes,
+ * slow_reader) by N, as the guest suite does on the debug kernel.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -37,6 +39,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -208,7 +211,7 @@ static void test_small_writes(const void *arg)
 	struct quic_config nodelay = { .stream_data_nodelay = 1 };
 	struct pcfg cfg = { .family = AF_INET, .hs = { .psk = 1 },
 			    .tmo_ms = 30000, .conf_c = arg ? &nodelay : NULL };
-	uint64_t size = arg ? 2 * MIB : 16 * MIB;
+	uint64_t size = (arg ? 2 * MIB : 16 * MIB) / test_shrink();
 	struct xfer us = { .sid = 0, .size = size, .seed = 5, .chunk = 1024,
 			   .open_flags = MSG_STREAM_NEW };
 	struct xfer ur = { .sid = 0, .size = size, .seed = 5, .chunk = 1024 };
@@ -1027,9 +1030,9 @@ static void test_slow_reader(const void *arg)
 {
 	struct pcfg cfg = { .family = AF_INET, .hs = { .psk = 1 },
 			    .tmo_ms = 60000 };
-	struct xfer s = { .sid = 0, .size = SR_SIZE, .seed = 9,
+	struct xfer s = { .sid = 0, .size = SR_SIZE / test_shrink(), .seed = 9,
 			  .chunk = SR_WRITE, .open_flags = MSG_STREAM_NEW };
-	struct slow_rd rd = { .x = { .sid = 0, .size = SR_SIZE, .seed = 9,
+	struct slow_rd rd = { .x = { .sid = 0, .size = s.size, .seed = 9,
 				     .chunk = SR_READ },
 			      .pause_us = SR_PAUSE_US };
 	struct sr_mon m = { .r = &rd.x };
@@ -1073,7 +1076,7 @@ static void test_slow_reader(const void *arg)
 	xfer_check("client->server", &s, &rd.x);
 	CHECK(!m.timed_out);
 	tap_diag("%.1f s for %llu MiB (%.2f MB/s); reads of %llu bytes, %d us pause after each",
-		 now_s() - m.t0, SR_SIZE / MIB,
+		 now_s() - m.t0, s.size / MIB,
 		 (double)rd.x.done / (now_s() - m.t0) / 1e6,
 		 SR_READ, SR_PAUSE_US);
 	if (m.samples)
@@ -1239,6 +1242,24 @@ static void test_mem_limit(const void *arg)
 		 pages_free, pages_limited, slack);
 }
 
+/* a TAP description made at run time; it lives as long as the program */
+static __attribute__((format(printf, 1, 2))) const char *
+descf(const char *fmt, ...)
+{
+	va_list ap;
+	char *d;
+
+	va_start(ap, fmt);
+	if (vasprintf(&d, fmt, ap) < 0)
+		d = NULL;
+	va_end(ap);
+	if (!d) {
+		perror("conn_test: vasprintf");
+		exit(1);
+	}
+	return d;
+}
+
 static void build_list(void)
 {
 	static const struct {
@@ -1252,6 +1273,7 @@ static void build_list(void)
 		  GNUTLS_CIPHER_CHACHA20_POLY1305 },
 	};
 	static char names[16][64], descs[16][160];
+	unsigned int shrink = test_shrink();
 	int f, c, k, i = 0;
 
 	test_add("appendix_a", "Appendix A sample: streams 0 and 2 interleaved with FIN, answer on stream 1 with FIN and MSG_EOR",
@@ -1284,18 +1306,27 @@ static void build_list(void)
 					 &xcases[i], 90);
 				i++;
 			}
+	/* the big ones are smaller where QUIC_TEST_SHRINK says so */
 	xcases[16] = (struct xfer_case){ AF_INET, "AES-128-GCM",
-		GNUTLS_CIPHER_AES_128_GCM, 0, 64 * MIB, 1, 0 };
-	test_add("xfer_64m_v4_aes128gcm_cert", "64 MiB client->server, IPv4, AES-128-GCM, X.509: SHA-256 matches",
+		GNUTLS_CIPHER_AES_128_GCM, 0, 64 * MIB / shrink, 1, 0 };
+	test_add("xfer_64m_v4_aes128gcm_cert",
+		 descf("%u MiB client->server, IPv4, AES-128-GCM, X.509: SHA-256 matches",
+		       64 / shrink),
 		 test_transfer, &xcases[16], 240);
 	xcases[17] = (struct xfer_case){ AF_INET6, "CHACHA20-POLY1305",
-		GNUTLS_CIPHER_CHACHA20_POLY1305, 1, 64 * MIB, 0, 0 };
-	test_add("xfer_64m_v6_chacha20_psk", "64 MiB server->client, IPv6, ChaCha20-Poly1305, PSK: SHA-256 matches",
+		GNUTLS_CIPHER_CHACHA20_POLY1305, 1, 64 * MIB / shrink, 0, 0 };
+	test_add("xfer_64m_v6_chacha20_psk",
+		 descf("%u MiB server->client, IPv6, ChaCha20-Poly1305, PSK: SHA-256 matches",
+		       64 / shrink),
 		 test_transfer, &xcases[17], 240);
 
-	test_add("small_writes", "16 MiB each way at once in 1 KiB writes and reads (coalesced into full packets): SHA-256 matches",
+	test_add("small_writes",
+		 descf("%u KiB each way at once in 1 KiB writes and reads (coalesced into full packets): SHA-256 matches",
+		       16384 / shrink),
 		 test_small_writes, NULL, 240);
-	test_add("small_writes_nodelay", "2 MiB each way in 1 KiB writes with config.stream_data_nodelay (a packet a write): SHA-256 matches",
+	test_add("small_writes_nodelay",
+		 descf("%u KiB each way in 1 KiB writes with config.stream_data_nodelay (a packet a write): SHA-256 matches",
+		       2048 / shrink),
 		 test_small_writes, "nodelay", 240);
 
 	test_add("streams_100", "100 client bidi streams open at once, written in halves, echoed by the server on each",
@@ -1314,7 +1345,9 @@ static void build_list(void)
 		 test_many_streams, NULL, 300);
 	test_add("mem_limit", "net.quic.mem/rmem/wmem: 8 MiB held by a reader is charged to the protocol; under a 1-page hard limit it still gets in, uncharged, and the transfer completes",
 		 test_mem_limit, NULL, 180);
-	test_add("slow_reader", "16 MiB in 1 MiB writes to a slower reader (64 KiB SO_RCVBUF, 4 KiB reads) through netem delay/reorder/loss: completes intact",
+	test_add("slow_reader",
+		 descf("%u KiB in 1 MiB writes to a slower reader (64 KiB SO_RCVBUF, 4 KiB reads) through netem delay/reorder/loss: completes intact",
+		       (unsigned int)(SR_SIZE / KIB) / shrink),
 		 test_slow_reader, NULL, SR_LIMIT + 120);
 }
 

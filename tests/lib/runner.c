@@ -49,6 +49,14 @@ void test_add(const char *name, const char *desc,
 	tests[ntests++] = (struct ctest){ name, desc, fn, arg, timeout };
 }
 
+unsigned int test_shrink(void)
+{
+	const char *v = getenv("QUIC_TEST_SHRINK");
+	long n = v ? strtol(v, NULL, 10) : 1;
+
+	return n > 1 && n <= 1024 ? (unsigned int)n : 1;
+}
+
 static int (*setup_fn)(void);
 
 void runner_setup(int (*fn)(void))

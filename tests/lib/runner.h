@@ -19,11 +19,20 @@
 /*
  * Register a test: @fn(@arg) runs in a child and is killed after
  * @timeout seconds, times QUIC_TIMEOUT_SCALE when that is set (the
- * guest suite sets it on slow debug kernels).  The TAP description is "@name: @desc"; @name and
- * @desc must outlive the run.
+ * guest suite sets it on slow debug kernels).  The TAP description is
+ * "@name: @desc"; @name and @desc must outlive the run.
  */
 void test_add(const char *name, const char *desc,
 	      void (*fn)(const void *arg), const void *arg, int timeout);
+
+/*
+ * The factor by which tests that move much data move less of it: the
+ * value of QUIC_TEST_SHRINK, 1 when unset.  The guest suite sets it on a
+ * debug kernel, where the checking (KASAN, lockdep, kmemleak) is the point
+ * and volume only costs time; a test that shrinks says so in its TAP
+ * description.
+ */
+unsigned int test_shrink(void);
 
 /*
  * The program's own setup: @fn runs once, in the runner, after creds.h's
