@@ -84,10 +84,26 @@ bool quic_rcv_append(struct sock *sk, struct sk_buff *skb)
 	return true;
 }
 
-/* in-order data taken beyond the protocol's limit (quic_rmem_charge()) */
+/* data counted in sk_rmem_alloc only (quic_rmem_own()) */
 static void quic_rfree_forced(struct sk_buff *skb)
 {
 	atomic_sub(skb->truesize, &skb->sk->sk_rmem_alloc);
+}
+
+/**
+ * quic_rmem_own - make @sk the owner of @skb, counted in its sk_rmem_alloc
+ * only: for a listener's pending requests, queued from softirq while the
+ * user may own the listener (sk_forward_alloc is not safe to change then);
+ * their number and bytes are bounded by the listener (listen.c)
+ * @sk: the socket, bh-locked
+ * @skb: not owned yet
+ */
+void quic_rmem_own(struct sock *sk, struct sk_buff *skb)
+{
+	skb_orphan(skb);
+	skb->sk = sk;
+	skb->destructor = quic_rfree_forced;
+	atomic_add(skb->truesize, &sk->sk_rmem_alloc);
 }
 
 /**
@@ -113,27 +129,8 @@ bool quic_rmem_charge(struct sock *sk, struct sk_buff *skb, bool force)
 	}
 	if (!force)
 		return false;
-	skb_orphan(skb);
-	skb->sk = sk;
-	skb->destructor = quic_rfree_forced;
-	atomic_add(skb->truesize, &sk->sk_rmem_alloc);
+	quic_rmem_own(sk, skb);
 	return true;
-}
-
-/**
- * quic_rmem_own - make @sk the owner of @skb, counted in its sk_rmem_alloc
- * only: for a listener's pending requests, queued from softirq while the
- * user may own the listener (sk_forward_alloc is not safe to change then);
- * their number and bytes are bounded by the listener (listen.c)
- * @sk: the socket, bh-locked
- * @skb: not owned yet
- */
-void quic_rmem_own(struct sock *sk, struct sk_buff *skb)
-{
-	skb_orphan(skb);
-	skb->sk = sk;
-	skb->destructor = quic_rfree_forced;
-	atomic_add(skb->truesize, &sk->sk_rmem_alloc);
 }
 
 /* queue an in-order chunk, already charged, for the reader */
