@@ -300,6 +300,7 @@ static int __init quic_init(void)
 	err = proto_register(&quic_prot, 1);
 	if (err)
 		goto err_proto;
+	quic6_prot_init();
 	err = proto_register(&quic6_prot, 1);
 	if (err)
 		goto err_proto6;

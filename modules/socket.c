@@ -1100,36 +1100,23 @@ struct proto quic_prot = {
 	.obj_size	= sizeof(struct quic_sock),
 };
 
-struct proto quic6_prot = {
-	.name		= "QUICv6",
-	.owner		= THIS_MODULE,
-	.init		= quic_init_sock,
-	.destroy	= quic_destroy_sock,
-	.close		= quic_close,
-	.bind		= quic_bind,
-	.setsockopt	= quic_setsockopt,
-	.getsockopt	= quic_getsockopt,
-	.sendmsg	= quic_sendmsg,
-	.recvmsg	= quic_recvmsg,
-	.connect	= quic_connect,
-	.backlog_rcv	= quic_backlog_rcv,
-	.release_cb	= quic_release_cb,
-	.hash		= quic_hash,
-	.unhash		= quic_unhash,
-	.no_autobind	= true,
-	.memory_allocated = &quic_memory_allocated,
-	.per_cpu_fw_alloc = &quic_memory_per_cpu_fw_alloc,
-	.sockets_allocated = &quic_sockets_allocated,
-	.memory_pressure = &quic_memory_pressure,
-	.enter_memory_pressure = quic_enter_memory_pressure,
-	.sysctl_mem	= sysctl_quic_mem,
-	.sysctl_rmem	= sysctl_quic_rmem,
-	.sysctl_wmem	= sysctl_quic_wmem,
-	.obj_size	= sizeof(struct quic6_sock),
+struct proto quic6_prot;
+
+/**
+ * quic6_prot_init - make quic6_prot: quic_prot with IPv6's name and size
+ *
+ * One table of methods and memory limits for both families, as mptcp
+ * does: the two cannot drift apart.  Called before proto_register().
+ */
+void quic6_prot_init(void)
+{
+	quic6_prot = quic_prot;
+	strscpy(quic6_prot.name, "QUICv6", sizeof(quic6_prot.name));
+	quic6_prot.obj_size = sizeof(struct quic6_sock);
 #ifdef QUIC_HAVE_IPV6_PINFO_OFFSET
-	.ipv6_pinfo_offset = offsetof(struct quic6_sock, inet6),
+	quic6_prot.ipv6_pinfo_offset = offsetof(struct quic6_sock, inet6);
 #endif
-};
+}
 
 const struct proto_ops quic_proto_ops = {
 	.family		= PF_INET,

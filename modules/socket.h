@@ -121,6 +121,7 @@ static inline struct quic_sock *quic_sk(const struct sock *sk)
 
 extern struct proto quic_prot;
 extern struct proto quic6_prot;
+void quic6_prot_init(void);
 extern const struct proto_ops quic_proto_ops;
 extern const struct proto_ops quic6_proto_ops;
 
