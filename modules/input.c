@@ -118,8 +118,8 @@ void quic_rmem_own(struct sock *sk, struct sk_buff *skb)
  *	by force; and QUIC cannot, as TCP may, drop out-of-order data it
  *	acknowledged to make room for it.
  *
- * Return: false when refused: the caller drops @skb, or leaves its packet
- * unacknowledged.
+ * Return: false when refused (counted in sk_drops, SO_MEMINFO's drops): the
+ * caller drops @skb, or leaves its packet unacknowledged.
  */
 bool quic_rmem_charge(struct sock *sk, struct sk_buff *skb, bool force)
 {
@@ -127,8 +127,10 @@ bool quic_rmem_charge(struct sock *sk, struct sk_buff *skb, bool force)
 		skb_set_owner_r(skb, sk);
 		return true;
 	}
-	if (!force)
+	if (!force) {
+		sk_drops_add(sk, skb);
 		return false;
+	}
 	quic_rmem_own(sk, skb);
 	return true;
 }
@@ -549,6 +551,7 @@ int quic_udp_rcv(struct sock *usk, struct sk_buff *skb)
 		quic_rcv_datagram(sk, skb);
 	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
 				  READ_ONCE(sk->sk_sndbuf))) {
+		sk_drops_add(sk, skb);
 		kfree_skb(skb);
 	} else if (!sock_owned_by_user(sk)) {
 		quic_wake_waiters(sk);	/* it processes the backlog */

@@ -458,6 +458,7 @@ int quic_stream_recv(struct sock *sk, struct quic_stream *st,
 	    (skb_queue_len(&st->reorder) >= QUIC_STREAM_REORDER_MAX ||
 	     atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
 	     READ_ONCE(sk->sk_rcvbuf))) {
+		sk_drops_add(sk, skb);
 		kfree_skb(skb);
 		return -EAGAIN;
 	}

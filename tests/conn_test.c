@@ -34,6 +34,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <pthread.h>
@@ -1145,14 +1146,17 @@ static bool ml_meminfo(int fd, uint32_t *mi)
 	return !getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mi, &len);
 }
 
-/* one transfer; *@pages: the memory column with all of it held */
-static void ml_phase(const char *what, long *pages)
+/* one transfer of @size bytes; *@pages: the memory column with all of it
+ * held; *@drops: the receiver's SO_MEMINFO drops at the end
+ */
+static void ml_phase(const char *what, uint64_t size, long *pages,
+		     uint32_t *drops)
 {
 	struct pcfg cfg = { .family = AF_INET, .hs = { .psk = 1 },
 			    .tp_s = &tp_big, .tmo_ms = 60000 };
-	struct xfer s = { .size = ML_SIZE, .seed = 11, .sid = 0,
+	struct xfer s = { .size = size, .seed = 11, .sid = 0,
 			  .open_flags = MSG_STREAM_NEW, .chunk = 64 * KIB };
-	struct xfer r = { .size = ML_SIZE, .seed = 11, .sid = 0,
+	struct xfer r = { .size = size, .seed = 11, .sid = 0,
 			  .chunk = 64 * KIB };
 	uint32_t mi[SK_MEMINFO_VARS] = { 0 };
 	double t0;
@@ -1160,6 +1164,7 @@ static void ml_phase(const char *what, long *pages)
 	struct pair p;
 
 	*pages = -1;
+	*drops = 0;
 	if (!pair_open(&p, &cfg)) {
 		CHECK_EQ(p.cret, 0);
 		CHECK_EQ(p.sret, 0);
@@ -1173,7 +1178,7 @@ static void ml_phase(const char *what, long *pages)
 	t0 = now_s();
 	while (now_s() - t0 < 30 * env_int("QUIC_TIMEOUT_SCALE", 1, 1)) {
 		if (ml_meminfo(p.sfd, mi) &&
-		    mi[SK_MEMINFO_RMEM_ALLOC] >= ML_SIZE)
+		    mi[SK_MEMINFO_RMEM_ALLOC] >= size)
 			break;
 		msleep(50);
 	}
@@ -1183,7 +1188,7 @@ static void ml_phase(const char *what, long *pages)
 		 mi[SK_MEMINFO_FWD_ALLOC],
 		 (unsigned long long)__atomic_load_n(&s.done, __ATOMIC_RELAXED),
 		 *pages);
-	CHECK(mi[SK_MEMINFO_RMEM_ALLOC] >= ML_SIZE);
+	CHECK(mi[SK_MEMINFO_RMEM_ALLOC] >= size);
 	xfer_recv_main(&r);
 	pthread_join(ts, NULL);
 	xfer_check(what, &s, &r);
@@ -1197,8 +1202,10 @@ static void ml_phase(const char *what, long *pages)
 	tap_diag("%s: the sender's queue empty %.2f s after the reader's end",
 		 what, now_s() - t0);
 	CHECK_EQ(mi[SK_MEMINFO_WMEM_QUEUED], 0);
-	if (CHECK(ml_meminfo(p.sfd, mi)))
+	if (CHECK(ml_meminfo(p.sfd, mi))) {
 		CHECK_EQ(mi[SK_MEMINFO_RMEM_ALLOC], 0);
+		*drops = mi[SK_MEMINFO_DROPS];
+	}
 	pair_close(&p);
 }
 
@@ -1212,6 +1219,7 @@ static void test_mem_limit(const void *arg)
 	long slack, pages_free, pages_limited;
 	char saved[128], buf[128];
 	unsigned int i;
+	uint32_t drops;
 
 	(void)arg;
 	for (i = 0; i < 3; i++) {
@@ -1227,19 +1235,62 @@ static void test_mem_limit(const void *arg)
 	if (!CHECK(ml_proto_pages() >= 0))
 		return;
 
-	ml_phase("default limits", &pages_free);
+	ml_phase("default limits", ML_SIZE, &pages_free, &drops);
 	/* what the receiver held is in the protocol's memory */
 	CHECK(pages_free * 4096 >= (long)ML_SIZE - slack * 4096);
 
 	if (!CHECK(file_read_line(knobs[0], saved, sizeof(saved))) ||
 	    !CHECK(file_write(knobs[0], "1 1 1")))
 		return;
-	ml_phase("hard limit 1 page", &pages_limited);
+	ml_phase("hard limit 1 page", ML_SIZE, &pages_limited, &drops);
 	CHECK(file_write(knobs[0], saved));
 	/* in-order data got in, beyond what the protocol may charge */
 	CHECK(pages_limited >= 0 && pages_limited <= slack + 16);
 	tap_diag("QUIC memory with 8 MiB held: %ld pages by default, %ld pages with the hard limit at 1 (per-CPU slack %ld pages)",
 		 pages_free, pages_limited, slack);
+}
+
+/*
+ * The refusals: under a one-page hard limit, over a link that reorders
+ * (netem with jitter on the lo of a namespace of the test's own), the
+ * receiver takes in-order data and refuses what leaves a gap, which then
+ * goes unacknowledged and is sent again: the refusals show in SO_MEMINFO's
+ * drops, the protocol's memory stays at its slack, and the transfer
+ * completes intact while nobody reads, then when the reader reads.
+ */
+#define MR_NETEM	"delay 5ms 2ms"
+
+static void test_mem_refuse(const void *arg)
+{
+	const char *knob = "/proc/sys/net/quic/mem";
+	long rsv = 256, ncpu = sysconf(_SC_NPROCESSORS_ONLN), pages, slack;
+	uint64_t size = 2 * MIB / test_shrink();
+	char saved[128], buf[128];
+	uint32_t drops;
+	int fd;
+
+	(void)arg;
+	if (file_read_line("/proc/sys/net/core/mem_pcpu_rsv", buf, sizeof(buf)))
+		rsv = atol(buf);
+	slack = (ncpu > 0 ? ncpu : 1) * rsv;
+	/* the knob lives in the initial namespace: opened before leaving
+	 * it, so that the limit can be put back from the test's own
+	 */
+	REQUIRE(file_read_line(knob, saved, sizeof(saved)));
+	REQUIRE_SYS(fd = open(knob, O_WRONLY | O_CLOEXEC));
+	REQUIRE_SYS(unshare(CLONE_NEWNET));
+	if (!CHECK(sh("/sbin/ip link set lo up")) ||
+	    !CHECK(sh("/sbin/tc qdisc add dev lo root netem " MR_NETEM)) ||
+	    !CHECK_SYS(pwrite(fd, "1 1 1", 5, 0)))
+		goto out;
+	ml_phase("hard limit 1 page, " MR_NETEM, size, &pages, &drops);
+	tap_diag("%llu KiB: %u packets' data refused; QUIC memory %ld pages with all of it held (slack %ld)",
+		 (unsigned long long)(size / KIB), drops, pages, slack);
+	CHECK(drops > 0);
+	CHECK(pages >= 0 && pages <= slack + 16);
+out:
+	CHECK_SYS(pwrite(fd, saved, strlen(saved), 0));
+	close(fd);
 }
 
 /* a TAP description made at run time; it lives as long as the program */
@@ -1345,6 +1396,10 @@ static void build_list(void)
 		 test_many_streams, NULL, 300);
 	test_add("mem_limit", "net.quic.mem/rmem/wmem: 8 MiB held by a reader is charged to the protocol; under a 1-page hard limit it still gets in, uncharged, and the transfer completes",
 		 test_mem_limit, NULL, 180);
+	test_add("mem_refuse",
+		 descf("under a 1-page net.quic.mem, over a reordering link: out-of-order data is refused (SO_MEMINFO drops) and sent again, %u KiB complete intact",
+		       2048 / shrink),
+		 test_mem_refuse, NULL, 180);
 	test_add("slow_reader",
 		 descf("%u KiB in 1 MiB writes to a slower reader (64 KiB SO_RCVBUF, 4 KiB reads) through netem delay/reorder/loss: completes intact",
 		       (unsigned int)(SR_SIZE / KIB) / shrink),
