@@ -362,17 +362,7 @@ out:
 
 static int ll_orphans(void)
 {
-	FILE *f = fopen("/sys/kernel/debug/quic/sockets", "r");
-	char line[256];
-	int n = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "orphans: %d", &n) == 1)
-			break;
-	fclose(f);
-	return n;
+	return (int)file_field("/sys/kernel/debug/quic/sockets", "orphans:");
 }
 
 /* the number of lingering sockets after LL_PAIRS clients close */

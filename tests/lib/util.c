@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -91,6 +92,28 @@ bool file_read_line(const char *path, char *buf, size_t len)
 	if (ok)
 		buf[strcspn(buf, "\n")] = 0;
 	return ok;
+}
+
+long file_field(const char *path, const char *key)
+{
+	FILE *f = fopen(path, "r");
+	size_t klen = strlen(key);
+	char line[512], *end;
+	long v = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, key, klen))
+			continue;
+		errno = 0;
+		v = strtol(line + klen, &end, 10);
+		if (errno || end == line + klen)
+			v = -1;
+		break;
+	}
+	fclose(f);
+	return v;
 }
 
 bool file_write(const char *path, const char *val)

@@ -37,5 +37,11 @@ long slab_kib(void);
 bool file_read_line(const char *path, char *buf, size_t len);
 /* Write @val to @path (a sysctl); false if that fails. */
 bool file_write(const char *path, const char *val);
+/*
+ * The number after @key on the first line of @path that starts with it
+ * (a "key: value" table such as /sys/kernel/debug/quic/sockets, whose
+ * key is then "sockets:"); -1 if there is none.
+ */
+long file_field(const char *path, const char *key);
 
 #endif /* QUIC_TESTLIB_UTIL_H */
