@@ -33,7 +33,7 @@ TEST_BINS	:= $(TEST_SRCS:.c=)
 TESTLIB_SRCS	:= $(wildcard $(TOP)/tests/lib/*.c)
 TESTLIB_OBJS	:= $(TESTLIB_SRCS:.c=.o)
 TESTLIB_HDRS	:= $(wildcard $(TOP)/tests/lib/*.h) $(TOP)/tests/tap.h \
-		   $(TOP)/tests/certs.h
+		   $(TOP)/tests/certs.h $(TOP)/tests/forge.h
 TESTLIB		:= $(TOP)/tests/lib/libtest.a
 TESTLIB_USERS	:= $(addprefix $(TOP)/tests/,conn_test close_test \
 		     hostile_test poll_test socket_test handshake_test \

@@ -23,11 +23,16 @@
  * around headers the caller writes, and varints of a chosen length
  * (forge_put_varint()).
  *
+ * For the frames inside: the frame types of RFC 9000 section 19 and RFC
+ * 9221 (F_*), and a bounded byte writer (struct wb: wb_bytes(), wb_u8(),
+ * wb_zero(), wb_varint_len()).
+ *
  * Header-only, for the test programs.
  */
 #ifndef QUIC_TESTS_FORGE_H
 #define QUIC_TESTS_FORGE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -483,6 +488,95 @@ static inline int forge_open(struct forge_aead *a, const uint8_t *p,
 		return -1;
 	*first = hdr[0];
 	return (int)plen;
+}
+
+/* ------------------------------------------------------------ frames */
+
+#define VARINT_MAX		((1ULL << 62) - 1)
+
+/* RFC 9000 section 19 frame types, and RFC 9221 DATAGRAM */
+#define F_PADDING		0x00
+#define F_PING			0x01
+#define F_ACK			0x02
+#define F_ACK_ECN		0x03
+#define F_RESET_STREAM		0x04
+#define F_STOP_SENDING		0x05
+#define F_CRYPTO		0x06
+#define F_NEW_TOKEN		0x07
+#define F_STREAM		0x08	/* to 0x0f: OFF 0x04, LEN 0x02, FIN 0x01 */
+#define F_MAX_DATA		0x10
+#define F_MAX_STREAM_DATA	0x11
+#define F_MAX_STREAMS_BIDI	0x12
+#define F_MAX_STREAMS_UNI	0x13
+#define F_DATA_BLOCKED		0x14
+#define F_STREAM_DATA_BLOCKED	0x15
+#define F_STREAMS_BLOCKED_BIDI	0x16
+#define F_STREAMS_BLOCKED_UNI	0x17
+#define F_NEW_CONNECTION_ID	0x18
+#define F_RETIRE_CONNECTION_ID	0x19
+#define F_PATH_CHALLENGE	0x1a
+#define F_PATH_RESPONSE		0x1b
+#define F_CONNECTION_CLOSE	0x1c
+#define F_CONNECTION_CLOSE_APP	0x1d
+#define F_HANDSHAKE_DONE	0x1e
+#define F_DATAGRAM		0x30
+#define F_DATAGRAM_LEN		0x31
+
+/*
+ * A bounded byte writer, for frames: what does not fit is cut, and the
+ * writer remembers it was (a fuzzer's frame that ends early is one of its
+ * mutations anyway; a test checks @full or sizes its buffer).
+ *
+ *	uint8_t pl[64];
+ *	struct wb w = { .p = pl, .cap = sizeof(pl) };
+ *
+ *	wb_u8(&w, F_RETIRE_CONNECTION_ID);
+ *	wb_varint_len(&w, seq, 0);
+ */
+struct wb {
+	uint8_t	*p;
+	size_t	len, cap;
+	bool	full;
+};
+
+static inline void wb_bytes(struct wb *w, const void *d, size_t n)
+{
+	if (!n)
+		return;
+	if (w->len + n > w->cap) {
+		n = w->cap - w->len;
+		w->full = true;
+	}
+	memcpy(w->p + w->len, d, n);
+	w->len += n;
+}
+
+static inline void wb_u8(struct wb *w, uint8_t v)
+{
+	wb_bytes(w, &v, 1);
+}
+
+static inline void wb_zero(struct wb *w, size_t n)
+{
+	if (w->len + n > w->cap) {
+		n = w->cap - w->len;
+		w->full = true;
+	}
+	memset(w->p + w->len, 0, n);
+	w->len += n;
+}
+
+/* a varint in @len bytes (0: the shortest; see forge_put_varint()) */
+static inline void wb_varint_len(struct wb *w, uint64_t v, size_t len)
+{
+	uint8_t b[8];
+
+	wb_bytes(w, b, forge_put_varint(b, v, len));
+}
+
+static inline size_t wb_room(const struct wb *w)
+{
+	return w->cap - w->len;
 }
 
 #endif /* QUIC_TESTS_FORGE_H */

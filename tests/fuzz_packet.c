@@ -62,10 +62,7 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <linux/filter.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -223,8 +220,6 @@ static void rnd_fill(struct rng *r, uint8_t *p, size_t n)
 	}
 }
 
-#define VARINT_MAX	((1ULL << 62) - 1)
-
 /* the values where a decoder's arithmetic and limits break */
 static const uint64_t edge_values[] = {
 	0, 1, 2, 7, 8, 63, 64, 255, 256, 1199, 1200, 1500, 16383, 16384,
@@ -256,42 +251,9 @@ static uint64_t vedge(struct rng *r)
 
 /* ------------------------------------------------- a bounded writer */
 
-/* What does not fit is cut, and the writer remembers it was: a frame
- * that ends early is one of the mutations anyway.
+/* struct wb and its plain writes are in tests/forge.h; here what is
+ * random
  */
-struct wb {
-	uint8_t	*p;
-	size_t	len, cap;
-	bool	full;
-};
-
-static void wb_bytes(struct wb *w, const void *d, size_t n)
-{
-	if (!n)
-		return;
-	if (w->len + n > w->cap) {
-		n = w->cap - w->len;
-		w->full = true;
-	}
-	memcpy(w->p + w->len, d, n);
-	w->len += n;
-}
-
-static void wb_u8(struct wb *w, uint8_t v)
-{
-	wb_bytes(w, &v, 1);
-}
-
-static void wb_zero(struct wb *w, size_t n)
-{
-	if (w->len + n > w->cap) {
-		n = w->cap - w->len;
-		w->full = true;
-	}
-	memset(w->p + w->len, 0, n);
-	w->len += n;
-}
-
 static void wb_rand(struct wb *w, struct rng *r, size_t n)
 {
 	if (w->len + n > w->cap) {
@@ -300,14 +262,6 @@ static void wb_rand(struct wb *w, struct rng *r, size_t n)
 	}
 	rnd_fill(r, w->p + w->len, n);
 	w->len += n;
-}
-
-/* a varint in @len bytes (0: the shortest) */
-static void wb_varint_len(struct wb *w, uint64_t v, size_t len)
-{
-	uint8_t b[8];
-
-	wb_bytes(w, b, forge_put_varint(b, v, len));
 }
 
 /* a varint, now and then in a longer encoding than needed (valid) */
@@ -324,40 +278,7 @@ static void wb_v(struct wb *w, struct rng *r, uint64_t v)
 	wb_varint_len(w, v, len);
 }
 
-static size_t wb_room(const struct wb *w)
-{
-	return w->cap - w->len;
-}
-
 /* ======================================================== frames */
-
-/* RFC 9000 section 19 frame types, and RFC 9221 DATAGRAM */
-#define F_PADDING		0x00
-#define F_PING			0x01
-#define F_ACK			0x02
-#define F_ACK_ECN		0x03
-#define F_RESET_STREAM		0x04
-#define F_STOP_SENDING		0x05
-#define F_CRYPTO		0x06
-#define F_NEW_TOKEN		0x07
-#define F_STREAM		0x08	/* to 0x0f: OFF 0x04, LEN 0x02, FIN 0x01 */
-#define F_MAX_DATA		0x10
-#define F_MAX_STREAM_DATA	0x11
-#define F_MAX_STREAMS_BIDI	0x12
-#define F_MAX_STREAMS_UNI	0x13
-#define F_DATA_BLOCKED		0x14
-#define F_STREAM_DATA_BLOCKED	0x15
-#define F_STREAMS_BLOCKED_BIDI	0x16
-#define F_STREAMS_BLOCKED_UNI	0x17
-#define F_NEW_CONNECTION_ID	0x18
-#define F_RETIRE_CONNECTION_ID	0x19
-#define F_PATH_CHALLENGE	0x1a
-#define F_PATH_RESPONSE		0x1b
-#define F_CONNECTION_CLOSE	0x1c
-#define F_CONNECTION_CLOSE_APP	0x1d
-#define F_HANDSHAKE_DONE	0x1e
-#define F_DATAGRAM		0x30
-#define F_DATAGRAM_LEN		0x31
 
 /* What the server was told in our transport parameters (1-RTT mode):
  * the sane frames stay inside it.
@@ -1302,49 +1223,7 @@ static unsigned long kernel_taint(void)
 /* QUIC sockets of this namespace (quic.ko's debugfs), or -1 if unknown */
 static long quic_sockets(void)
 {
-	char line[256];
-	long v = -1;
-	FILE *f = fopen("/sys/kernel/debug/quic/sockets", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		sscanf(line, "sockets: %ld", &v);
-	fclose(f);
-	return v;
-}
-
-/*
- * The slab memory in use: first every cache gives back its empty slabs
- * (SLUB keeps some on its partial lists after a burst of frees, which
- * would look like a leak of up to a few MiB), then Slab: of
- * /proc/meminfo.
- */
-static long slab_in_use_kib(void)
-{
-	static const char dir[] = "/sys/kernel/slab";
-	char path[512];
-	struct dirent *e;
-	DIR *d = opendir(dir);
-	int fd;
-
-	if (d) {
-		while ((e = readdir(d))) {
-			if (e->d_name[0] == '.')
-				continue;
-			snprintf(path, sizeof(path), "%s/%s/shrink", dir,
-				 e->d_name);
-			fd = open(path, O_WRONLY);
-			if (fd < 0)
-				continue;
-			/* a cache that cannot shrink says so: no matter */
-			if (write(fd, "1", 1) < 0)
-				errno = 0;
-			close(fd);
-		}
-		closedir(d);
-	}
-	return slab_kib();
+	return file_field("/sys/kernel/debug/quic/sockets", "sockets:");
 }
 
 /* what a mode measures before it starts */
@@ -2106,185 +1985,10 @@ static void test_initial(const void *arg)
 
 /* ======================================================= 1-RTT mode */
 
-/* --------------------------------------------------- the key log */
-
-/* GnuTLS's NSS key log (SSLKEYLOGFILE), read from where we left it */
-struct keylog {
-	char	path[300];
-	long	off;
-};
-
-static int unhex(const char *s, uint8_t *out, size_t n)
-{
-	unsigned int v;
-	size_t i;
-
-	if (strlen(s) != 2 * n)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (sscanf(s + 2 * i, "%2x", &v) != 1)
-			return -1;
-		out[i] = (uint8_t)v;
-	}
-	return 0;
-}
-
-/*
- * The 1-RTT secrets of the newest connection in the lines written since
- * the last call; both ends of our connections are in this process, so
- * each secret is there twice.  0, or -1 when they are not (yet) there.
+/* the key log, the raw sockets, onertt_seal() and the isolation of the
+ * real client (onertt_isolate_packet()):
+ * tests/lib/onertt.h
  */
-static int keylog_read(struct keylog *kl, uint8_t *csec, uint8_t *ssec)
-{
-	struct {
-		char	cr[80];
-		uint8_t	c[32], s[32];
-		bool	hc, hs;
-	} e[8];
-	char line[512], label[64], cr[80], sec[160];
-	int ne = 0, i, found = -1;
-	long end;
-	FILE *f;
-
-	f = fopen(kl->path, "r");
-	if (!f)
-		return -1;
-	if (fseek(f, kl->off, SEEK_SET)) {
-		fclose(f);
-		return -1;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%63s %79s %159s", label, cr, sec) != 3)
-			continue;
-		if (strcmp(label, "CLIENT_TRAFFIC_SECRET_0") &&
-		    strcmp(label, "SERVER_TRAFFIC_SECRET_0"))
-			continue;
-		for (i = 0; i < ne && strcmp(e[i].cr, cr); i++)
-			;
-		if (i == ne) {
-			if (ne == 8)
-				continue;
-			memset(&e[ne], 0, sizeof(e[ne]));
-			snprintf(e[ne].cr, sizeof(e[ne].cr), "%s", cr);
-			ne++;
-		}
-		if (label[0] == 'C' && !unhex(sec, e[i].c, 32))
-			e[i].hc = true;
-		else if (label[0] == 'S' && !unhex(sec, e[i].s, 32))
-			e[i].hs = true;
-	}
-	end = ftell(f);
-	fclose(f);
-	for (i = 0; i < ne; i++)
-		if (e[i].hc && e[i].hs)
-			found = i;
-	if (found < 0)
-		return -1;
-	memcpy(csec, e[found].c, 32);
-	memcpy(ssec, e[found].s, 32);
-	kl->off = end;
-	return 0;
-}
-
-/* ------------------------------------ raw sockets: send and listen */
-
-/* IPv4 datagrams with our own IP and UDP headers: from any port */
-struct spoof {
-	int		fd;
-	uint16_t	sport, dport;
-};
-
-static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		sum += (uint32_t)(p[n - 1] << 8);
-	return sum;
-}
-
-static int spoof_send(const struct spoof *sp, const uint8_t *p, size_t n)
-{
-	static uint8_t buf[28 + BIGBUF];
-	struct sockaddr_in dst = { .sin_family = AF_INET };
-	size_t ulen = 8 + n;
-	uint8_t pseudo[12];
-	uint32_t sum;
-
-	if (n > BIGBUF)
-		return -1;
-	dst.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	memset(buf, 0, 28);
-	buf[0] = 0x45;			/* IPv4, 20-byte header */
-	buf[2] = (uint8_t)((20 + ulen) >> 8);
-	buf[3] = (uint8_t)(20 + ulen);
-	buf[8] = 64;			/* TTL */
-	buf[9] = IPPROTO_UDP;
-	memcpy(buf + 12, &dst.sin_addr, 4);	/* from 127.0.0.1 */
-	memcpy(buf + 16, &dst.sin_addr, 4);
-	buf[20] = (uint8_t)(sp->sport >> 8);
-	buf[21] = (uint8_t)sp->sport;
-	buf[22] = (uint8_t)(sp->dport >> 8);
-	buf[23] = (uint8_t)sp->dport;
-	buf[24] = (uint8_t)(ulen >> 8);
-	buf[25] = (uint8_t)ulen;
-	memcpy(buf + 28, p, n);
-	/* the UDP checksum over the pseudo header, as a real sender's */
-	memcpy(pseudo, buf + 12, 8);
-	pseudo[8] = 0;
-	pseudo[9] = IPPROTO_UDP;
-	pseudo[10] = (uint8_t)(ulen >> 8);
-	pseudo[11] = (uint8_t)ulen;
-	sum = csum_add(csum_add(0, pseudo, 12), buf + 20, ulen);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	sum = ~sum & 0xffff;
-	if (!sum)
-		sum = 0xffff;
-	buf[26] = (uint8_t)(sum >> 8);
-	buf[27] = (uint8_t)sum;
-	/* the kernel fills in the IP checksum and ID (IP_HDRINCL) */
-	return sendto(sp->fd, buf, 28 + ulen, 0, (struct sockaddr *)&dst,
-		      sizeof(dst)) == (ssize_t)(28 + ulen) ? 0 : -1;
-}
-
-/*
- * A raw socket that gets a copy of each UDP datagram the server sends
- * (source port @sport), IP header first: a BPF filter leaves the rest
- * (our own flood among it) in the kernel.  The fd, or -1.
- */
-static int sniff_open(uint16_t sport)
-{
-	struct sock_filter code[] = {
-		BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),	/* X: IP header */
-		BPF_STMT(BPF_LD | BPF_H | BPF_IND, 0),	/* UDP source */
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, sport, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, 0xffff),
-		BPF_STMT(BPF_RET | BPF_K, 0),
-	};
-	struct sock_fprog prog = {
-		.len = sizeof(code) / sizeof(code[0]), .filter = code,
-	};
-	int fd, size = 16 << 20;
-	uint8_t buf[2048];
-
-	fd = socket(AF_INET, SOCK_RAW, IPPROTO_UDP);
-	if (fd < 0)
-		return -1;
-	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
-		       sizeof(prog)) || set_nonblock(fd, 1)) {
-		close(fd);
-		return -1;
-	}
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)))
-		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-	/* what came before the filter */
-	while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT) >= 0)
-		;
-	return fd;
-}
 
 /* ------------------------------------------------ one connection */
 
@@ -2300,12 +2004,6 @@ static int sniff_open(uint16_t sport)
  */
 #define WILD_BATCHES	48
 #define KU_EVERY	500	/* packets per key phase, at least */
-
-/* the packet numbers that move the server's expectations out of the
- * client's reach (see conn_start())
- */
-#define PN_JUMP1	((1ULL << 31) - 4096)
-#define PN_JUMP2	((1ULL << 32) - 8192)
 
 struct conn {
 	int			cfd, sfd;
@@ -2359,18 +2057,6 @@ struct conn {
 	bool			cc_ok;
 	struct quic_connection_close cc;
 };
-
-static const char *const err_names[] = {
-	"NO_ERROR", "INTERNAL_ERROR", "CONNECTION_REFUSED",
-	"FLOW_CONTROL_ERROR", "STREAM_LIMIT_ERROR", "STREAM_STATE_ERROR",
-	"FINAL_SIZE_ERROR", "FRAME_ENCODING_ERROR",
-	"TRANSPORT_PARAMETER_ERROR", "CONNECTION_ID_LIMIT_ERROR",
-	"PROTOCOL_VIOLATION", "INVALID_TOKEN", "APPLICATION_ERROR",
-	"CRYPTO_BUFFER_EXCEEDED", "KEY_UPDATE_ERROR", "AEAD_LIMIT_REACHED",
-	"NO_VIABLE_PATH",
-};
-
-#define N_ERRS	(sizeof(err_names) / sizeof(err_names[0]))
 
 /* the whole mode */
 struct onertt {
@@ -2641,55 +2327,31 @@ static void server_short(struct onertt *o, const uint8_t *p, size_t n)
 static void server_datagram(struct onertt *o, const uint8_t *p, size_t n)
 {
 	struct conn *c = &o->c;
-	size_t at = 0, i, dl, sl;
-	uint64_t v;
+	const uint8_t *scid = NULL;
+	size_t dl = 0, sl = 0;
+	long at;
 
 	c->srv_dgrams++;
-	while (at < n) {
-		if (!(p[at] & 0x80)) {
-			server_short(o, p + at, n - at);
-			return;
-		}
-		i = at + 5;
-		if (i >= n || p[i] > 20 || i + 1 + p[i] >= n)
-			return;
-		dl = p[i];
-		sl = p[i + 1 + dl];
-		if (sl > 20 || i + 2 + dl + sl > n)
-			return;
-		if (!c->have_cids && sl) {
-			c->ccid_len = dl;
-			/* the server's first ID: sequence 0 */
-			cid_learn(&c->cs, &o->f.cid, 0, 0, p + i + 2 + dl, sl);
-			c->cs.cur = 0;
-			c->have_cids = true;
-		}
-		i += 2 + dl + sl;
-		if (!((p[at] >> 4) & 3) && (forge_varint(p, n, &i, &v) ||
-					     v > n - i))
-			return;		/* an Initial's token */
-		if (!((p[at] >> 4) & 3))
-			i += v;
-		if (forge_varint(p, n, &i, &v) || v > n - i)
-			return;
-		at = i + v;
+	at = dgram_short(p, n, c->have_cids ? NULL : &dl, &scid, &sl);
+	if (sl) {
+		c->ccid_len = dl;
+		/* the server's first ID: sequence 0 */
+		cid_learn(&c->cs, &o->f.cid, 0, 0, scid, sl);
+		c->cs.cur = 0;
+		c->have_cids = true;
 	}
+	if (at >= 0)
+		server_short(o, p + at, n - (size_t)at);
 }
 
 /* everything the server sent since the last look */
 static void sniff_drain(struct onertt *o)
 {
-	uint8_t buf[66000];
-	size_t ihl;
+	uint8_t buf[66000], *p;
 	ssize_t n;
 
-	while ((n = recv(o->snf, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
-		ihl = (size_t)(buf[0] & 0x0f) * 4;
-		if ((size_t)n < ihl + 8 ||
-		    (buf[ihl + 2] << 8 | buf[ihl + 3]) != o->c.cport)
-			continue;
-		server_datagram(o, buf + ihl + 8, (size_t)n - ihl - 8);
-	}
+	while ((n = sniff_recv(o->snf, o->c.cport, buf, sizeof(buf), &p)) >= 0)
+		server_datagram(o, p, (size_t)n);
 }
 
 /* the application reads what the connection got (its windows move);
@@ -2732,23 +2394,11 @@ static int seal_short(struct conn *c, const struct conn_state *cs,
 		      const uint8_t *pl, size_t plen, uint8_t *out, size_t cap)
 {
 	const struct srv_cid *id = cid_cur(cs);
-	size_t pn_off, i, body = plen;
 
 	if (!id)
 		return -1;
-	pn_off = 1 + id->len;
-	if (pn_off + pn_len + plen + 4 + 16 > cap)
-		return -1;
-	out[0] = first;
-	memcpy(out + 1, id->id, id->len);
-	for (i = 0; i < pn_len; i++)
-		out[pn_off + i] = (uint8_t)(pn >> (8 * (pn_len - 1 - i)));
-	memcpy(out + pn_off + pn_len, pl, plen);
-	if (pn_len + body < 4) {	/* PADDING: room for the sample */
-		memset(out + pn_off + pn_len + body, 0, 4 - pn_len - body);
-		body = 4 - pn_len;
-	}
-	return forge_seal(&c->ca, out, cap, pn_off, pn_len, pn, body);
+	return onertt_seal(&c->ca, first, id->id, id->len, pn, pn_len, pl,
+			   plen, out, cap);
 }
 
 /* byte 0: our key phase, a spin bit of no meaning, the PN length */
@@ -3101,32 +2751,29 @@ static void conn_end(struct onertt *o)
  * kernel socket) is still there, and it would end the connection as soon
  * as the server acknowledges packet numbers it never sent (RFC 9000
  * section 13.1), with a CONNECTION_CLOSE the server would accept.  So two
- * packets of PADDING (which elicit no ACK) first move the server's
- * largest packet number past 2^32 - the most a 4-byte packet number can
- * jump at a time is under 2^31: from then on the client's own packets
- * decode to other numbers and fail to open, and the server hears only
- * us.  Then the control: a message on stream 0 that the application
+ * packets of PADDING first move the server's largest packet number out
+ * of the client's reach (onertt_isolate_packet()), and the server hears
+ * only us.  Then the control: a message on stream 0 that the application
  * must read, proof that our packets get through.
  */
 static void conn_start(struct onertt *o)
 {
 	static const char ctl[] = "fuzz control";
 	struct conn *c = &o->c;
-	uint8_t pl[64], out[256];
+	const struct srv_cid *id = cid_cur(&c->cs);
+	uint8_t pl[64], out[256], first;
 	struct wb w = { .p = pl, .cap = sizeof(pl) };
 	char msg[40];
 	double t0;
-	int n;
+	int n, i;
 
-	memset(pl, 0, sizeof(pl));
-	n = seal_short(c, &c->cs, short_first(c, &o->f.r, 4), PN_JUMP1, 4, pl,
-		       20, out, sizeof(out));
-	if (n > 0)
-		send_dgram(o, out, (size_t)n);
-	n = seal_short(c, &c->cs, short_first(c, &o->f.r, 4), PN_JUMP2, 4, pl,
-		       20, out, sizeof(out));
-	if (n > 0)
-		send_dgram(o, out, (size_t)n);
+	for (i = 0; i < 2; i++) {
+		first = short_first(c, &o->f.r, 4);
+		n = id ? onertt_isolate_packet(&c->ca, first, id->id, id->len,
+					       i, out, sizeof(out)) : -1;
+		if (n > 0)
+			send_dgram(o, out, (size_t)n);
+	}
 	c->pn_base = c->pn_next = PN_JUMP2 + 1;
 	c->cgen_pn = c->pn_base;
 
@@ -3403,11 +3050,9 @@ static void test_onertt(const void *arg)
 	};
 	uint64_t planned, seed = fuzz_seed();
 	struct onertt *o = calloc(1, sizeof(*o));
-	const char *env = getenv("SSLKEYLOGFILE");
 	struct health h0;
 	double secs, t0, dt;
 	bool wild;
-	FILE *f;
 	int i;
 
 	(void)arg;
@@ -3421,20 +3066,7 @@ static void test_onertt(const void *arg)
 	/* GnuTLS reads SSLKEYLOGFILE before its first secret in this
 	 * process: set it now unless the caller did
 	 */
-	if (env && *env) {
-		snprintf(o->kl.path, sizeof(o->kl.path), "%s", env);
-		f = fopen(env, "a");
-
-		if (f) {
-			fseek(f, 0, SEEK_END);
-			o->kl.off = ftell(f);
-			fclose(f);
-		}
-	} else {
-		snprintf(o->kl.path, sizeof(o->kl.path), "%s/keylog",
-			 creds.dir);
-		setenv("SSLKEYLOGFILE", o->kl.path, 1);
-	}
+	keylog_setup(&o->kl, "keylog");
 	health_before(&h0);
 	REQUIRE_SYS(server_start(&o->s, &tp, 16, TMO_MS));
 	o->sp.dport = o->s.port;

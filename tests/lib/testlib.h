@@ -4,6 +4,7 @@
  * in each: one header per file of tests/lib/, all included here.
  *
  *	util.h		now_s(), msleep(), hex(), KIB/MIB, slab_kib(),
+ *			slab_in_use_kib() (empty slabs given back first),
  *			pat_fill(): the test data, byte N of stream SEED,
  *			at any offset
  *	net.h		struct addr, mkaddr(), parse_addr(), local_port(),
@@ -25,8 +26,16 @@
  *			runner_main() (-v, -l, -t GLOB; a child and a time
  *			limit per test; TAP with the plan); libquic's log
  *			kept for checks: log_keep(), log_has()
+ *	onertt.h	forged 1-RTT packets in a live connection of our
+ *			own client and server: the key log (keylog_setup(),
+ *			keylog_read()), raw sockets that send as the client
+ *			(spoof_send()) and listen to the server
+ *			(sniff_open(), sniff_recv(), dgram_short()),
+ *			onertt_seal(), onertt_isolate() (the real client
+ *			cut off), the transport error names (err_name())
  *
- * The forged Initial packets of attack tests are in tests/forge.h, the
+ * The forged Initial packets of attack tests, the frame types and a byte
+ * writer are in tests/forge.h (which onertt.h includes), the
  * certificate maker in tests/certs.h, the checks in tests/tap.h (whose
  * state is one per program, so that the checks of these helpers count
  * for the test that calls them).
@@ -62,5 +71,6 @@
 #include "pair.h"
 #include "xfer.h"
 #include "runner.h"
+#include "onertt.h"
 
 #endif /* QUIC_TESTLIB_H */

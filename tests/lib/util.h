@@ -31,6 +31,13 @@ void pat_fill(uint64_t seed, uint64_t off, uint8_t *buf, size_t n);
 /* the kernel's slab memory in KiB (Slab: of /proc/meminfo), or -1 */
 long slab_kib(void);
 
+/*
+ * The slab memory in use: first every cache gives back its empty slabs
+ * (SLUB keeps some on its partial lists after a burst of frees, which
+ * would look like a leak of up to a few MiB), then slab_kib().  Root.
+ */
+long slab_in_use_kib(void);
+
 /* The first line of @path without its newline (a /proc or /sys file);
  * false if it cannot be read.
  */
