@@ -11,6 +11,7 @@
  * and loss (slow_reader).  The other connection tests: close_test (close,
  * shutdown, closing and draining, idle timeout, keepalive), hostile_test
  * (bad credentials, bad datagrams, forged Initials, Version Negotiation),
+ * attack_test (hostile 1-RTT frames in an established connection),
  * poll_test (poll, epoll, non-blocking handshakes).
  *
  * Runs as root in a guest with quic.ko loaded; prints TAP (tests/tap.h),

@@ -14,6 +14,7 @@ TESTS=(
 	tests/socket_test
 	tests/conn_test
 	tests/hostile_test
+	tests/attack_test
 	tests/poll_test
 	tests/close_test	# its shutdown tests after every other connection test
 	tests/fuzz_syscall
@@ -28,8 +29,9 @@ TIMEOUT=300	# seconds per test program, unless TIMEOUTS says otherwise;
 		# times QUIC_TIMEOUT_SCALE (a debug kernel is slower)
 # conn_test, hostile_test, poll_test and close_test take about 100, 70, 2
 # and 25 s; each limit leaves room for the longest test of the program to
-# time out (240, 120, 90 and 90 s) on top of the rest.  fuzz_packet's two
-# modes take about a minute together.
+# time out (240, 120, 90 and 90 s) on top of the rest.  attack_test takes
+# about 15 s: the default leaves room for its longest limit (240 s).
+# fuzz_packet's two modes take about a minute together.
 declare -A TIMEOUTS=([tests/conn_test]=400 [tests/hostile_test]=240
 		     [tests/poll_test]=120 [tests/close_test]=180
 		     [tests/netem_test.sh]=600 [tests/fuzz_syscall]=240
