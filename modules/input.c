@@ -502,6 +502,29 @@ static void quic_wake_waiters(struct sock *sk)
 	rcu_read_unlock();
 }
 
+/*
+ * A datagram for a socket its user holds waits in the backlog, bounded by
+ * its own bytes (the receive and send buffers' worth).  Unlike
+ * sk_add_backlog(), what the receive queues hold does not count: whether
+ * data gets in is for quic_rmem_charge() to decide once the packet is
+ * opened, which always takes the data at the read offset (and ACKs);
+ * refused here while a slow reader holds much, the retransmission that
+ * fills the gap was lost as often as it came, and the probe timeout's
+ * backoff grew past any reader's patience (seen under load).
+ */
+static int quic_add_backlog(struct sock *sk, struct sk_buff *skb)
+{
+	u32 limit = READ_ONCE(sk->sk_rcvbuf) + READ_ONCE(sk->sk_sndbuf);
+
+	if (sk->sk_backlog.len + skb->truesize > limit)
+		return -ENOBUFS;
+	if (skb_pfmemalloc(skb) && !sock_flag(sk, SOCK_MEMALLOC))
+		return -ENOMEM;
+	__sk_add_backlog(sk, skb);
+	sk->sk_backlog.len += skb->truesize;
+	return 0;
+}
+
 /**
  * quic_udp_rcv - encap_rcv of the UDP tunnel sockets
  * @usk: the UDP socket
@@ -549,8 +572,7 @@ int quic_udp_rcv(struct sock *usk, struct sk_buff *skb)
 		kfree_skb(skb);
 	} else if (!sock_owned_by_user(sk) && !quic_sk(sk)->inq.waiters) {
 		quic_rcv_datagram(sk, skb);
-	} else if (sk_add_backlog(sk, skb, READ_ONCE(sk->sk_rcvbuf) +
-				  READ_ONCE(sk->sk_sndbuf))) {
+	} else if (quic_add_backlog(sk, skb)) {
 		sk_drops_add(sk, skb);
 		kfree_skb(skb);
 	} else if (!sock_owned_by_user(sk)) {
