@@ -384,6 +384,13 @@ void quic_idle_arm(struct sock *sk)
 	if (qs->conn.tp_ext_recv && qs->params.remote.max_idle_timeout &&
 	    (!idle || qs->params.remote.max_idle_timeout < idle))
 		idle = qs->params.remote.max_idle_timeout;
+	/* RFC 9000 section 10.1: never less than three probe timeouts, so
+	 * that a path whose RTT grows (a loaded host, a queue) is probed
+	 * before it is given up
+	 */
+	if (idle)
+		idle = max_t(u32, idle, 3 * (quic_rtx_pto(qs) +
+					     qs->params.remote.max_ack_delay));
 	qs->conn.idle_deadline = idle ? ktime_add_us(ktime_get(), idle) : 0;
 	if (ka && (!idle || ka < idle))
 		idle = ka;

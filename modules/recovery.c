@@ -262,6 +262,19 @@ static ktime_t quic_rtx_anti_deadlock(struct quic_sock *qs, u32 pto,
 	return ktime_add_us(base, (u64)pto << min_t(u8, qs->rec.pto_count, 16));
 }
 
+/**
+ * quic_rtx_pto - the probe timeout without its backoff, RFC 9002 6.2.1
+ * @qs: the socket
+ *
+ * Return: smoothed_rtt + max(4 * rttvar, kGranularity), in microseconds;
+ * the 1-RTT space adds the peer's max_ack_delay.
+ */
+u32 quic_rtx_pto(const struct quic_sock *qs)
+{
+	return qs->rec.smoothed_rtt +
+	       max_t(u32, 4 * qs->rec.rttvar, QUIC_GRANULARITY);
+}
+
 /* RFC 9002 appendix A.8: the loss or PTO deadline, 0 for none */
 static ktime_t quic_rtx_deadline(struct quic_sock *qs, u8 *space)
 {
@@ -282,8 +295,7 @@ static ktime_t quic_rtx_deadline(struct quic_sock *qs, u8 *space)
 	/* the earliest of the spaces' probe timeouts; 1-RTT ones only
 	 * once the handshake is complete, with the peer's max_ack_delay
 	 */
-	pto = qs->rec.smoothed_rtt +
-	      max_t(u32, 4 * qs->rec.rttvar, QUIC_GRANULARITY);
+	pto = quic_rtx_pto(qs);
 	for (i = 0; i < QUIC_PNSPACE_MAX; i++) {
 		const struct quic_pnspace *s = &qs->space[i];
 		u64 d = pto;

@@ -11,6 +11,7 @@
 struct sock;
 struct quic_range;
 struct quic_sent_packet;
+struct quic_sock;
 
 #define QUIC_PKT_THRESHOLD	3	/* RFC 9002 kPacketThreshold */
 #define QUIC_GRANULARITY	1000	/* us, kGranularity */
@@ -43,6 +44,7 @@ void quic_output_ack_recv(struct sock *sk, u8 space, u64 largest,
 void quic_output_discard_space(struct sock *sk, u8 space);
 void quic_timer_reset(struct sock *sk);
 void quic_rtx_fire(struct sock *sk);
+u32 quic_rtx_pto(const struct quic_sock *qs);
 void quic_recovery_init(struct quic_recovery *r, u32 initial_rtt);
 void quic_recovery_on_sent(struct sock *sk, u8 sp,
 			   struct quic_sent_packet *pkt, ktime_t now);
