@@ -204,18 +204,47 @@ int quic_sock_table_walk(struct net *net,
 
 /*
  * /sys/kernel/debug/quic/sockets: the reader's namespace's sockets, one
- * line each (state, family, local and peer port), then their count.  For
- * tests and debugging; the operators' interface is to come.
+ * line each (state, family, local and peer port, then key=value fields:
+ * recovery, queues, timers in microseconds from now), then their count.
+ * For tests and debugging; the operators' interface is to come.
  */
 static struct dentry *quic_debugfs;
 
+/* in microseconds from now: 0 when not armed, 1 when due */
+static long quic_debugfs_timer_us(const struct timer_list *t)
+{
+	long d = (long)(READ_ONCE(t->expires) - jiffies);
+
+	if (!timer_pending(t))
+		return 0;
+	return d > 0 ? (long)jiffies_to_usecs(d) : 1;
+}
+
 static int quic_debugfs_sock(struct sock *sk, void *arg)
 {
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_timers *ts = &qs->timers;
 	struct seq_file *m = arg;
 
-	seq_printf(m, "%pK %u %u %u %u\n", sk, sk->sk_state, sk->sk_family,
+	/* read without the socket's lock: a snapshot for debugging, fields
+	 * may be mid-update; the table's lock keeps the socket alive
+	 */
+	seq_printf(m, "%pK %u %u %u %u", sk, sk->sk_state, sk->sk_family,
 		   ntohs(inet_sk(sk)->inet_sport),
 		   ntohs(inet_sk(sk)->inet_dport));
+	seq_printf(m, " inflight=%u cwnd=%u srtt=%u rttvar=%u pto=%u outq=%u unacked=%u wq=%d rm=%d drops=%d",
+		   READ_ONCE(qs->rec.in_flight), READ_ONCE(qs->cong.cwnd),
+		   READ_ONCE(qs->rec.smoothed_rtt), READ_ONCE(qs->rec.rttvar),
+		   READ_ONCE(qs->rec.pto_count), READ_ONCE(qs->outq.bytes),
+		   READ_ONCE(qs->outq.unacked), READ_ONCE(sk->sk_wmem_queued),
+		   atomic_read(&sk->sk_rmem_alloc), atomic_read(&sk->sk_drops));
+	seq_printf(m, " idle=%ld rtx=%ld ack=%ld pace=%lld deferred=%#lx owned=%d\n",
+		   quic_debugfs_timer_us(&ts->t[QUIC_TIMER_IDLE]),
+		   quic_debugfs_timer_us(&ts->t[QUIC_TIMER_RTX]),
+		   quic_debugfs_timer_us(&ts->t[QUIC_TIMER_ACK]),
+		   hrtimer_is_queued(&ts->pace) ?
+		   ktime_us_delta(hrtimer_get_expires(&ts->pace), ktime_get()) :
+		   0LL, READ_ONCE(ts->deferred), sock_owned_by_user_nocheck(sk));
 	return 0;
 }
 
