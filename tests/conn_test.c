@@ -222,6 +222,7 @@ static void test_small_writes(const void *arg)
 	struct xfer dr = { .sid = 1, .size = size, .seed = 6, .chunk = 1024 };
 	struct quic_config got = {};
 	socklen_t len = sizeof(got);
+	struct xfer_watch w;
 	pthread_t t[4];
 	struct pair p;
 
@@ -234,10 +235,12 @@ static void test_small_writes(const void *arg)
 	pthread_create(&t[1], NULL, xfer_recv_main, &ur);
 	pthread_create(&t[2], NULL, xfer_send_main, &ds);
 	pthread_create(&t[3], NULL, xfer_recv_main, &dr);
+	xfer_watch_start(&w, "small writes", 4, &us, &ur, &ds, &dr);
 	pthread_join(t[0], NULL);
 	pthread_join(t[1], NULL);
 	pthread_join(t[2], NULL);
 	pthread_join(t[3], NULL);
+	xfer_watch_stop(&w);
 	xfer_check("client->server", &us, &ur);
 	xfer_check("server->client", &ds, &dr);
 	pair_close(&p);
@@ -1042,6 +1045,7 @@ static void test_slow_reader(const void *arg)
 	int rcvbuf = SR_RCVBUF, got = 0;
 	char cmd[256];
 	socklen_t len = sizeof(got);
+	struct xfer_watch w;
 	pthread_t ts, tr, tm;
 	long slab0;
 	struct pair p;
@@ -1071,8 +1075,10 @@ static void test_slow_reader(const void *arg)
 	pthread_create(&tm, NULL, sr_monitor, &m);
 	pthread_create(&tr, NULL, slow_recv_main, &rd);
 	pthread_create(&ts, NULL, xfer_send_main, &s);
+	xfer_watch_start(&w, "slow reader", 2, &s, &rd.x);
 	pthread_join(ts, NULL);
 	pthread_join(tr, NULL);
+	xfer_watch_stop(&w);
 	__atomic_store_n(&m.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(tm, NULL);
 	xfer_check("client->server", &s, &rd.x);
@@ -1160,6 +1166,7 @@ static void ml_phase(const char *what, uint64_t size, long *pages,
 	struct xfer r = { .size = size, .seed = 11, .sid = 0,
 			  .chunk = 64 * KIB };
 	uint32_t mi[SK_MEMINFO_VARS] = { 0 };
+	struct xfer_watch w;
 	double t0;
 	pthread_t ts;
 	struct pair p;
@@ -1176,6 +1183,7 @@ static void ml_phase(const char *what, uint64_t size, long *pages,
 	r.fd = p.sfd;
 	pthread_create(&ts, NULL, xfer_send_main, &s);
 	/* all of it arrives, though nobody reads */
+	xfer_watch_start(&w, what, 1, &s);
 	t0 = now_s();
 	while (now_s() - t0 < 30 * env_int("QUIC_TIMEOUT_SCALE", 1, 1)) {
 		if (ml_meminfo(p.sfd, mi) &&
@@ -1190,8 +1198,11 @@ static void ml_phase(const char *what, uint64_t size, long *pages,
 		 (unsigned long long)__atomic_load_n(&s.done, __ATOMIC_RELAXED),
 		 *pages);
 	CHECK(mi[SK_MEMINFO_RMEM_ALLOC] >= size);
+	xfer_watch_stop(&w);
+	xfer_watch_start(&w, what, 2, &s, &r);
 	xfer_recv_main(&r);
 	pthread_join(ts, NULL);
+	xfer_watch_stop(&w);
 	xfer_check(what, &s, &r);
 	/* everything read, everything acknowledged: nothing is charged */
 	t0 = now_s();
@@ -1501,6 +1512,8 @@ static int transfer_connect(int server, const char *ip, int port, int tmo,
 	if (ret) {
 		printf("# %s: handshake failed: %d (%s) after %.2f s\n",
 		       side(server), ret, strerror(-ret), now_s() - t0);
+		xfer_sockets_diag(server ? "server: after the failed handshake" :
+				  "client: after the failed handshake");
 		return -1;
 	}
 	printf("# %s: handshake took %.2f s\n", side(server), now_s() - t0);
@@ -1511,13 +1524,17 @@ static int transfer_connect(int server, const char *ip, int port, int tmo,
 /* send @x, then wait for the receiver's word that all arrived; 0 or 1 */
 static int transfer_send(struct xfer *x, int server)
 {
+	struct xfer_watch w;
 	char ack[8], hs_hex[65];
 	uint32_t flags = 0;
 	int64_t sid = -1;
 	ssize_t r;
 
 	x->open_flags = server ? 0 : MSG_STREAM_NEW;
+	xfer_watch_start(&w, server ? "server: sending" : "client: sending",
+			 1, x);
 	xfer_send_main(x);
+	xfer_watch_stop(&w);
 	if (x->err) {
 		printf("# %s: sending stopped at %llu: %s\n", side(server),
 		       (unsigned long long)x->done,
@@ -1541,11 +1558,15 @@ static int transfer_send(struct xfer *x, int server)
 /* receive @x and check it, then acknowledge it; 0 or 1 */
 static int transfer_recv(struct xfer *x, int server)
 {
+	struct xfer_watch w;
 	char ack[8], hs_hex[65];
 	uint32_t flags = 0;
 	int64_t sid = -1;
 
+	xfer_watch_start(&w, server ? "server: receiving" :
+			 "client: receiving", 1, x);
 	xfer_recv_main(x);
+	xfer_watch_stop(&w);
 	hex(x->hash, 32, hs_hex);
 	if (x->err || x->done != x->size || !x->fin || x->bad_off >= 0) {
 		printf("# %s: received %llu of %llu bytes, fin %d, first bad byte %lld: %s\n",

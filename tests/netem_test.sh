@@ -94,6 +94,16 @@ impair() {
 	$TC -n $NS2 qdisc "$op" dev veth-b root netem "$@"
 }
 
+# in_ns NS CMD...: CMD in namespace NS's network, not through "ip netns
+# exec", whose private /sys hides debugfs: a stalled transfer's report
+# shows the namespace's sockets from /sys/kernel/debug/quic/sockets
+in_ns() {
+	local ns=$1
+
+	shift
+	nsenter --net=/run/netns/"$ns" "$@"
+}
+
 # transfer DIR(up|down) DESC [CONG [SIZE]]: the server in NS2, the client in
 # NS1, both with congestion control CONG (reno, the default, or cubic)
 transfer() {
@@ -111,7 +121,7 @@ transfer() {
 		sleep 1
 	fi
 	t0=$(date +%s.%N)
-	$IP netns exec $NS2 "$CT" --transfer server --addr 10.77.0.2 \
+	in_ns $NS2 "$CT" --transfer server --addr 10.77.0.2 \
 		--port $PORT --size "$size" --dir "$dir" --timeout "$TMO" \
 		--cong "$cong" >"$slog" 2>&1 &
 	spid=$!
@@ -119,7 +129,7 @@ transfer() {
 		grep -q listening "$slog" && break
 		sleep 0.1
 	done
-	$IP netns exec $NS1 "$CT" --transfer client --addr 10.77.0.2 \
+	in_ns $NS1 "$CT" --transfer client --addr 10.77.0.2 \
 		--port $PORT --size "$size" --dir "$dir" --timeout "$TMO" \
 		--cong "$cong" >"$clog" 2>&1 &
 	cpid=$!

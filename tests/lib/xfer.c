@@ -6,6 +6,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -196,6 +198,103 @@ bool xfer_check(const char *what, const struct xfer *s, const struct xfer *r)
 	return ok;
 }
 
+static int xfer_env_int(const char *name, int def)
+{
+	const char *v = getenv(name);
+	int n = v ? atoi(v) : 0;
+
+	return n > 0 ? n : def;
+}
+
+void xfer_sockets_diag(const char *why)
+{
+	const char *path = "/sys/kernel/debug/quic/sockets";
+	char line[1024];
+	FILE *f = fopen(path, "r");
+
+	tap_diag("%s; %s:", why, path);
+	if (!f) {
+		tap_diag("    (cannot read it: %s)", strerror(errno));
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		tap_diag("    %s", line);
+	}
+	fclose(f);
+}
+
+static void *xfer_watch_main(void *p)
+{
+	struct xfer_watch *w = p;
+	double delay = xfer_env_int("QUIC_STALL_SECS", 5) *
+		       xfer_env_int("QUIC_TIMEOUT_SCALE", 1);
+	double since = now_s(), next = delay;
+	uint64_t last = UINT64_MAX, sum;
+	int i, open, dumps = 0;
+
+	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
+		msleep(100);
+		sum = 0;
+		open = 0;
+		for (i = 0; i < w->n; i++) {
+			uint64_t d = __atomic_load_n(&w->x[i]->done,
+						     __ATOMIC_RELAXED);
+
+			sum += d;
+			open |= d < w->x[i]->size &&
+				!__atomic_load_n(&w->x[i]->err,
+						 __ATOMIC_RELAXED);
+		}
+		if (sum != last || !open) {
+			last = sum;
+			since = now_s();
+			next = delay;
+			continue;
+		}
+		if (dumps < 4 && now_s() - since >= next) {
+			char why[256];
+
+			snprintf(why, sizeof(why),
+				 "%s: no progress for %.0f s at %llu bytes",
+				 w->what, now_s() - since,
+				 (unsigned long long)sum);
+			xfer_sockets_diag(why);
+			dumps++;
+			next *= 2;
+		}
+	}
+	return NULL;
+}
+
+void xfer_watch_start(struct xfer_watch *w, const char *what, int n, ...)
+{
+	va_list ap;
+	int i;
+
+	w->n = 0;
+	w->what = what;
+	w->stop = 0;
+	va_start(ap, n);
+	for (i = 0; i < n && i < 4; i++) {
+		const struct xfer *x = va_arg(ap, const struct xfer *);
+
+		if (x)
+			w->x[w->n++] = x;
+	}
+	va_end(ap);
+	if (pthread_create(&w->thread, NULL, xfer_watch_main, w))
+		w->n = -1;
+}
+
+void xfer_watch_stop(struct xfer_watch *w)
+{
+	if (w->n < 0)
+		return;
+	__atomic_store_n(&w->stop, 1, __ATOMIC_RELEASE);
+	pthread_join(w->thread, NULL);
+}
+
 /* One transfer on the pair: @up client->server (stream 0), else
  * server->client (stream 1); both run at once when @both.
  */
@@ -209,6 +308,7 @@ void pair_transfer(struct pair *p, uint64_t size, int up, int both)
 	struct xfer dr = { .fd = p->cfd, .sid = 1, .size = size, .seed = 22 };
 	pthread_t t[4];
 	int run_up = up || both, run_down = !up || both;
+	struct xfer_watch w;
 
 	if (run_up) {
 		pthread_create(&t[0], NULL, xfer_send_main, &us);
@@ -218,14 +318,20 @@ void pair_transfer(struct pair *p, uint64_t size, int up, int both)
 		pthread_create(&t[2], NULL, xfer_send_main, &ds);
 		pthread_create(&t[3], NULL, xfer_recv_main, &dr);
 	}
+	xfer_watch_start(&w, "pair_transfer", 4, run_up ? &us : NULL,
+			 run_up ? &ur : NULL, run_down ? &ds : NULL,
+			 run_down ? &dr : NULL);
 	if (run_up) {
 		pthread_join(t[0], NULL);
 		pthread_join(t[1], NULL);
-		xfer_check("client->server", &us, &ur);
 	}
 	if (run_down) {
 		pthread_join(t[2], NULL);
 		pthread_join(t[3], NULL);
-		xfer_check("server->client", &ds, &dr);
 	}
+	xfer_watch_stop(&w);
+	if (run_up)
+		xfer_check("client->server", &us, &ur);
+	if (run_down)
+		xfer_check("server->client", &ds, &dr);
 }

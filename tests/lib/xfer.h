@@ -6,6 +6,7 @@
 #ifndef QUIC_TESTLIB_XFER_H
 #define QUIC_TESTLIB_XFER_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -51,5 +52,30 @@ bool xfer_check(const char *what, const struct xfer *s, const struct xfer *r);
  * server->client (stream 1); both run at once when @both.
  */
 void pair_transfer(struct pair *p, uint64_t size, int up, int both);
+
+/*
+ * A watcher of transfers in progress, for the failures a CI log must
+ * explain: when none of its transfers moves for QUIC_STALL_SECS seconds
+ * (default 5, times QUIC_TIMEOUT_SCALE) while one is unfinished, the
+ * socket table of /sys/kernel/debug/quic/sockets (what each connection
+ * waits for) goes to the TAP diagnostics; again after twice the delay,
+ * four times at most while the stall lasts.  Silent otherwise.
+ */
+struct xfer_watch {
+	const struct xfer	*x[4];
+	int			n;
+	const char		*what;
+	pthread_t		thread;
+	int			stop;
+};
+
+/* @why, then the socket table of the caller's namespace, as TAP
+ * diagnostics
+ */
+void xfer_sockets_diag(const char *why);
+
+/* Watch @n (1 to 4) transfers, NULL ones skipped; @what names them. */
+void xfer_watch_start(struct xfer_watch *w, const char *what, int n, ...);
+void xfer_watch_stop(struct xfer_watch *w);
 
 #endif /* QUIC_TESTLIB_XFER_H */
