@@ -38,6 +38,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -1556,12 +1557,16 @@ static int transfer_send(struct xfer *x, int server)
 }
 
 /* receive @x and check it, then acknowledge it; 0 or 1 */
-static int transfer_recv(struct xfer *x, int server)
+static int transfer_recv(struct xfer *x, int server, int tmo)
 {
+	uint32_t mi[SK_MEMINFO_VARS] = { 0 };
+	socklen_t len = sizeof(mi);
 	struct xfer_watch w;
 	char ack[8], hs_hex[65];
+	struct pollfd pfd;
 	uint32_t flags = 0;
 	int64_t sid = -1;
+	double t0;
 
 	xfer_watch_start(&w, server ? "server: receiving" :
 			 "client: receiving", 1, x);
@@ -1584,12 +1589,24 @@ static int transfer_recv(struct xfer *x, int server)
 		perror("ack");
 		return 1;
 	}
-	/* let the acknowledgment reach the sender, which closes; not for
-	 * long: its CONNECTION_CLOSE may be lost, and only the idle timeout
-	 * (the whole time limit, set_idle()) would end the wait
+	/* close only once the acknowledgment reached the sender (nothing
+	 * left unacknowledged in sk_wmem_queued), or the sender closed:
+	 * a close before would take the word with it.  Not waiting for the
+	 * sender's CONNECTION_CLOSE alone, which may be lost: then only the
+	 * idle timeout (the whole time limit, set_idle()) would end it.
 	 */
-	set_timeouts(x->fd, 10000);
-	quic_recvmsg(x->fd, ack, sizeof(ack), &sid, &flags);
+	t0 = now_s();
+	pfd.fd = x->fd;
+	pfd.events = POLLIN;
+	while (now_s() - t0 < tmo) {
+		if (!getsockopt(x->fd, SOL_SOCKET, SO_MEMINFO, mi, &len) &&
+		    !mi[SK_MEMINFO_WMEM_QUEUED])
+			break;
+		if (poll(&pfd, 1, 50) == 1) {
+			quic_recvmsg(x->fd, ack, sizeof(ack), &sid, &flags);
+			break;
+		}
+	}
 	return 0;
 }
 
@@ -1625,7 +1642,7 @@ static int transfer_main(int server, const char *ip, int port,
 			return 1;
 		}
 	}
-	ret = sender ? transfer_send(&x, server) : transfer_recv(&x, server);
+	ret = sender ? transfer_send(&x, server) : transfer_recv(&x, server, tmo);
 	if (ret)
 		return ret;
 	fflush(stdout);
