@@ -225,6 +225,11 @@ static int quic_debugfs_sock(struct sock *sk, void *arg)
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_timers *ts = &qs->timers;
 	struct seq_file *m = arg;
+	static const u8 sp[QUIC_PNSPACE_MAX] = {
+		QUIC_CRYPTO_INITIAL, QUIC_CRYPTO_HANDSHAKE, QUIC_CRYPTO_APP,
+	};
+	char keys[4 * QUIC_PNSPACE_MAX];
+	int i;
 
 	/* read without the socket's lock: a snapshot for debugging, fields
 	 * may be mid-update; the table's lock keeps the socket alive
@@ -238,6 +243,22 @@ static int quic_debugfs_sock(struct sock *sk, void *arg)
 		   READ_ONCE(qs->rec.pto_count), READ_ONCE(qs->outq.bytes),
 		   READ_ONCE(qs->outq.unacked), READ_ONCE(sk->sk_wmem_queued),
 		   atomic_read(&sk->sk_rmem_alloc), atomic_read(&sk->sk_drops));
+	/* per space, Initial, Handshake, 1-RTT: receive and send keys
+	 * ("r", "t"), discarded ("d"); the CRYPTO bytes taken in order
+	 */
+	for (i = 0; i < QUIC_PNSPACE_MAX; i++) {
+		const struct quic_crypto *c = &qs->crypto[sp[i]];
+
+		keys[4 * i] = quic_crypto_rx_ready(c) ? 'r' : '-';
+		keys[4 * i + 1] = quic_crypto_tx_ready(c) ? 't' : '-';
+		keys[4 * i + 2] = qs->space[sp[i]].discarded ? 'd' : '-';
+		keys[4 * i + 3] = i + 1 < QUIC_PNSPACE_MAX ? '/' : 0;
+	}
+	seq_printf(m, " keys=%s crypto_in=%llu/%llu/%llu early=%u hs=%u%u",
+		   keys, qs->inq.crypto_off[sp[0]], qs->inq.crypto_off[sp[1]],
+		   qs->inq.crypto_off[sp[2]],
+		   skb_queue_len_lockless(&qs->inq.early),
+		   qs->conn.handshake_done, qs->conn.confirmed);
 	seq_printf(m, " idle=%ld rtx=%ld ack=%ld pace=%lld deferred=%#lx owned=%d\n",
 		   quic_debugfs_timer_us(&ts->t[QUIC_TIMER_IDLE]),
 		   quic_debugfs_timer_us(&ts->t[QUIC_TIMER_RTX]),
