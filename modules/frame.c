@@ -207,6 +207,7 @@ struct quic_frame *quic_frame_alloc(unsigned int len, gfp_t gfp)
 	f->fin = 0;
 	f->queued = 0;
 	f->charged = 0;
+	f->dup = 0;
 	return f;
 }
 

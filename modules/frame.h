@@ -70,6 +70,8 @@ enum quic_frame_type {
  * @level: the packet number space it must go in (enum quic_crypto_level)
  * @queued: user data: its size is in sk_wmem_queued (quic_frame_charge())
  * @charged: and in the socket's and the protocol's memory accounting
+ * @dup: a copy that made a probe's second datagram (quic_rtx_fire()):
+ *	freed once acknowledged or lost, never counted as the user's
  * @seq: order of queueing on the connection (wraps); the send queue is
  *	kept sorted by it, lost frames going back to their place
  */
@@ -84,6 +86,7 @@ struct quic_frame {
 	u8			fin:1;
 	u8			queued:1;
 	u8			charged:1;
+	u8			dup:1;
 	u32			seq;
 	u8			buf[];
 };

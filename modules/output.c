@@ -164,7 +164,7 @@ static void quic_output_unsent(struct sock *sk, u8 sp,
  * 1200 bytes, RFC 9000 section 14.1, and so do datagrams with a
  * PATH_CHALLENGE or PATH_RESPONSE frame (@path), sections 8.2.1 and 8.2.2
  * (a datagram is only built with that much room, the anti-amplification
- * limit included: quic_output_probe()); otherwise pad enough for the
+ * limit included: quic_output_send()); otherwise pad enough for the
  * header protection sample (RFC 9001 section 5.4.2).  Returns the padding.
  */
 static unsigned int quic_output_pad(struct quic_sock *qs, struct sk_buff *skb,
@@ -356,12 +356,11 @@ static bool quic_pace_wait(struct sock *sk, ktime_t now)
 	return true;
 }
 
-/**
- * quic_output_probe - send from the spaces in order until nothing is left
- * @sk: the socket, locked
- * @probe: a PTO probe may exceed the congestion window
+/* Send from the spaces in order until nothing is left, or @max datagrams;
+ * @probe: the first may exceed the congestion window (a PTO probe).
+ * Returns the datagrams sent.
  */
-void quic_output_probe(struct sock *sk, bool probe)
+static int quic_output_send(struct sock *sk, bool probe, int max_dgrams)
 {
 	static const u8 order[] = {
 		QUIC_CRYPTO_INITIAL, QUIC_CRYPTO_HANDSHAKE, QUIC_CRYPTO_APP,
@@ -375,10 +374,10 @@ void quic_output_probe(struct sock *sk, bool probe)
 	if (!qs->paths.act.udp_sk || sk->sk_state == QUIC_SS_LISTENING ||
 	    qs->conn.draining ||
 	    qs->dead || !quic_cid_active(&qs->cids.dcids))
-		return;
+		return 0;
 	/* once closed, only CONNECTION_CLOSE goes out (quic_output_close) */
 	if (sk->sk_state == QUIC_SS_CLOSED && !qs->conn.closing)
-		return;
+		return 0;
 	quic_output_update_mss(sk);
 
 	do {
@@ -422,15 +421,28 @@ void quic_output_probe(struct sock *sk, bool probe)
 		quic_pace_sent(qs, skb->len, now);
 		quic_path_xmit(sk, &qs->paths.act, skb);
 		probe = false;
-	} while (++loops < 1024);
+	} while (++loops < max_dgrams);
 
 	/* even when nothing left (cwnd): losses just declared need the timer */
 	quic_timer_reset(sk);
+	return loops;
 }
 
 void quic_output(struct sock *sk)
 {
-	quic_output_probe(sk, false);
+	quic_output_send(sk, false, 1024);
+}
+
+/**
+ * quic_output_probe - send one datagram, outside the congestion window
+ * @sk: the socket, locked
+ *
+ * Return: 1 if it went, 0 if there was nothing to send or no room
+ * (amplification limit).
+ */
+int quic_output_probe(struct sock *sk)
+{
+	return quic_output_send(sk, true, 1);
 }
 
 /**
@@ -455,7 +467,7 @@ void quic_output_close(struct sock *sk)
 	}
 	if (quic_frame_queue_close(sk))
 		return;
-	quic_output_probe(sk, true);
+	quic_output_probe(sk);
 	quic_outq_purge(sk);	/* what could not go (amplification limit) */
 	quic_timer_stop(sk, QUIC_TIMER_RTX);
 }

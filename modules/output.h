@@ -52,7 +52,7 @@ struct quic_outq {
 };
 
 void quic_output(struct sock *sk);
-void quic_output_probe(struct sock *sk, bool probe);
+int quic_output_probe(struct sock *sk);
 u8 quic_space_tx_level(struct quic_sock *qs, u8 sp);
 void quic_ack_fire(struct sock *sk);
 void quic_output_close(struct sock *sk);

@@ -51,13 +51,19 @@ static void quic_frame_unacked_drop(struct quic_sock *qs,
 	u32 *n = f->type == QUIC_FRAME_CRYPTO ? &qs->outq.crypto_unacked :
 						&qs->outq.unacked;
 
-	*n -= min_t(u32, *n, f->data_len);
+	if (!f->dup)
+		*n -= min_t(u32, *n, f->data_len);
 }
 
 static void quic_frame_acked(struct sock *sk, struct quic_frame *f)
 {
 	struct quic_sock *qs = quic_sk(sk);
 
+	/* a probe's copy: its original answers for what it carries */
+	if (f->dup) {
+		quic_frame_free(sk, f);
+		return;
+	}
 	if (f->stream_id >= 0)
 		quic_stream_acked(sk, f->stream_id);
 	else if (f->type == QUIC_FRAME_NEW_CONNECTION_ID ||
@@ -83,7 +89,7 @@ static void quic_packet_free(struct sock *sk, struct quic_sent_packet *pkt,
 			quic_frame_acked(sk, f);
 			continue;
 		}
-		if (!quic_frame_retransmitted(f->type)) {
+		if (!quic_frame_retransmitted(f->type) || f->dup) {
 			quic_frame_free(sk, f);
 			continue;
 		}
@@ -336,15 +342,78 @@ void quic_timer_reset(struct sock *sk)
 							ktime_get()), 0)) + 1);
 }
 
+/* a space's packets in flight go back to its queue, to be sent again */
+static void quic_rtx_requeue(struct sock *sk, u8 sp)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_pnspace *s = &qs->space[sp];
+	struct quic_sent_packet *pkt, *tmp;
+	LIST_HEAD(lost);
+
+	list_for_each_entry_safe(pkt, tmp, &s->sent, list) {
+		list_del(&pkt->list);
+		if (pkt->in_flight) {
+			qs->rec.in_flight -= min(qs->rec.in_flight, pkt->size);
+			s->ack_eliciting_in_flight--;
+		}
+		quic_packet_free(sk, pkt, &lost);
+	}
+	/* back in their place by age, behind frames declared lost before
+	 * and in front of new data (RFC 9002 section 6.2.4 lets a probe
+	 * carry either): see quic_outq_requeue()
+	 */
+	quic_outq_requeue(sk, sp, &lost);
+}
+
+/*
+ * RFC 9002 section 6.2.4: a PTO may send two datagrams, so that the loss
+ * of one does not cost another backoff.  The second is a copy of the
+ * first's frames (the ClientHello, the ServerHello, a PING, the oldest
+ * data), whatever else is queued: with 30% loss, 9% of the probes then
+ * wait a doubled timeout instead of 30%.  The copies are never sent
+ * again, and their acknowledgment counts for nothing but the packet's:
+ * the originals answer for the data.  Each goes at the head of its
+ * space's queue, so that the copies make the next datagram.
+ */
+static void quic_rtx_second_probe(struct sock *sk, ktime_t since)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_sent_packet *pkt;
+	struct quic_frame *f, *c;
+	int i;
+
+	for (i = 0; i < QUIC_PNSPACE_MAX; i++) {
+		struct quic_pnspace *s = &qs->space[i];
+		LIST_HEAD(copies);
+
+		if (list_empty(&s->sent))
+			continue;
+		pkt = list_last_entry(&s->sent, struct quic_sent_packet, list);
+		if (!pkt->ack_eliciting || ktime_before(pkt->sent_time, since))
+			continue;
+		list_for_each_entry(f, &pkt->frames, list) {
+			c = kmemdup(f, sizeof(*f) + f->len, GFP_ATOMIC);
+			if (!c)
+				break;
+			c->queued = 0;
+			c->charged = 0;
+			c->dup = 1;
+			list_add_tail(&c->list, &copies);
+			qs->outq.bytes += c->len;
+		}
+		list_splice(&copies, &qs->outq.frames[i]);
+	}
+	quic_output_probe(sk);
+}
+
 void quic_rtx_fire(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
-	struct quic_sent_packet *pkt, *tmp;
+	ktime_t now = ktime_get(), t;
 	struct quic_pnspace *s;
 	struct quic_frame *f;
-	ktime_t now = ktime_get(), t;
-	LIST_HEAD(lost);
 	u8 sp = 0;
+	int i;
 
 	t = quic_rtx_deadline(qs, &sp);
 	if (!t)
@@ -360,28 +429,27 @@ void quic_rtx_fire(struct sock *sk)
 		return;
 	}
 
-	/* PTO: resend what is in flight in this space as probes */
-	qs->rec.pto_count++;
-	list_for_each_entry_safe(pkt, tmp, &s->sent, list) {
-		list_del(&pkt->list);
-		if (pkt->in_flight) {
-			qs->rec.in_flight -= min(qs->rec.in_flight, pkt->size);
-			s->ack_eliciting_in_flight--;
-		}
-		quic_packet_free(sk, pkt, &lost);
-	}
-	/* back in their place by age, behind frames declared lost before
-	 * and in front of new data (RFC 9002 section 6.2.4 lets a probe
-	 * carry either): see quic_outq_requeue()
+	/* PTO: what this space has in flight goes again as probes, and
+	 * so does that of the other spaces with data in flight (RFC 9002
+	 * section 6.2.4, SHOULD): the peer may have the keys of only one
+	 * of them, as a client that lost the ServerHello and keeps the
+	 * server's Handshake packets it cannot read.  Probing the spaces
+	 * by turns instead left the ServerHello to every other, doubled,
+	 * timeout: handshakes of minutes under 30% loss.
 	 */
-	quic_outq_requeue(sk, sp, &lost);
+	qs->rec.pto_count++;
+	for (i = 0; i < QUIC_PNSPACE_MAX; i++)
+		if (i == sp || (qs->space[i].ack_eliciting_in_flight &&
+				!qs->space[i].discarded))
+			quic_rtx_requeue(sk, i);
 	if (list_empty(&qs->outq.frames[sp])) {
 		f = quic_frame_ping(quic_space_tx_level(qs, sp), GFP_ATOMIC);
 		if (f)
 			quic_outq_add(sk, f);
 	}
-	quic_output_probe(sk, true);
-	quic_timer_reset(sk);
+	if (quic_output_probe(sk))
+		quic_rtx_second_probe(sk, now);
+	quic_output(sk);	/* the rest, as the window allows */
 }
 
 /* before the first RTT sample, RFC 9002 section 5.3 */

@@ -101,6 +101,22 @@ struct relay {
 	 */
 	double		drop_hs_secs, drop_hs_until;
 	int		hs_dropped;
+	/* drop the server's first drop_sh datagrams that carry its
+	 * ServerHello (an Initial with CRYPTO data, read with the Initial
+	 * keys of the client's first DCID)
+	 */
+	int		drop_sh, sh_dropped, sh_passed;
+	uint8_t		dcid[20];
+	size_t		dcid_len;
+	/* with drop_sh: the server's datagrams, for the report */
+	struct {
+		double	t;
+		int	len;
+		char	what;	/* 'S' ServerHello, 'H' Handshake, '.' */
+		char	dropped;
+	}		log[48];
+	int		nlog;
+	double		t0, sh_first, sh_through;
 	uint8_t		held[4][2048];
 	size_t		held_len[4];
 	int		nheld;
@@ -173,6 +189,46 @@ static void relay_send_hs_first(struct relay *r, const uint8_t *buf, size_t n,
 	r->nheld = 0;
 }
 
+/* whether the first packet of the server datagram @p is an Initial that
+ * carries CRYPTO data, under the Initial keys of the client's DCID
+ */
+static bool relay_has_sh(const struct relay *r, const uint8_t *p, size_t n)
+{
+	static uint8_t copy[2048], pt[2048];
+	struct forge_keys k;
+	uint64_t v, ranges;
+	size_t i = 0, j;
+	int len;
+
+	if (!r->dcid_len || n > sizeof(copy) || (p[0] & 0xb0) != 0x80 ||
+	    forge_initial_keys(&k, r->dcid, r->dcid_len, 1))
+		return false;
+	memcpy(copy, p, n);		/* opened in place */
+	len = forge_open_initial(&k, copy, n, pt, sizeof(pt));
+	while (len > 0 && i < (size_t)len) {
+		switch (pt[i++]) {
+		case 0x00:		/* PADDING */
+		case 0x01:		/* PING */
+			continue;
+		case 0x06:		/* CRYPTO */
+			return true;
+		case 0x02:		/* ACK: largest, delay, count, first */
+			if (forge_varint(pt, (size_t)len, &i, &v) ||
+			    forge_varint(pt, (size_t)len, &i, &v) ||
+			    forge_varint(pt, (size_t)len, &i, &ranges) ||
+			    forge_varint(pt, (size_t)len, &i, &v))
+				return false;
+			for (j = 0; j < 2 * ranges; j++)
+				if (forge_varint(pt, (size_t)len, &i, &v))
+					return false;
+			continue;
+		default:
+			return false;
+		}
+	}
+	return false;
+}
+
 static void *relay_main(void *p)
 {
 	struct relay *r = p;
@@ -192,6 +248,12 @@ static void *relay_main(void *p)
 			clen = sizeof(cli);
 			n = recvfrom(r->cfd, buf, sizeof(buf), 0,
 				     (struct sockaddr *)&cli, &clen);
+			/* the client's first Initial: its DCID */
+			if (n > 6 && !r->dcid_len && (buf[0] & 0xb0) == 0x80 &&
+			    buf[5] <= sizeof(r->dcid) && 6 + buf[5] <= n) {
+				memcpy(r->dcid, buf + 6, buf[5]);
+				r->dcid_len = buf[5];
+			}
 			if (n > 0 && send(r->sfd, buf, (size_t)n, 0) == n)
 				r->c2s++;
 		}
@@ -202,6 +264,28 @@ static void *relay_main(void *p)
 			if (r->drop_s2c) {
 				r->s2c_dropped++;
 				continue;
+			}
+			if (r->drop_sh) {
+				bool sh = relay_has_sh(r, buf, (size_t)n);
+				bool drop = sh && r->sh_dropped < r->drop_sh;
+
+				if (r->nlog < (int)(sizeof(r->log) / sizeof(r->log[0]))) {
+					r->log[r->nlog].t = now_s() - r->t0;
+					r->log[r->nlog].len = (int)n;
+					r->log[r->nlog].what = sh ? 'S' :
+						has_handshake_packet(buf,
+								     (size_t)n) ?
+						'H' : '.';
+					r->log[r->nlog++].dropped = drop;
+				}
+				if (sh && !r->sh_dropped && !r->sh_passed)
+					r->sh_first = now_s() - r->t0;
+				if (drop) {
+					r->sh_dropped++;
+					continue;
+				}
+				if (sh && !r->sh_passed++)
+					r->sh_through = now_s() - r->t0;
 			}
 			if (r->reorder_s2c &&
 			    has_handshake_packet(buf, (size_t)n)) {
@@ -443,6 +527,63 @@ static void test_early_packets(const void *arg)
 out:
 	relay_stop(&rp.r);
 	pair_close(&rp.p);
+}
+
+/*
+ * RFC 9002 section 6.2.4: a probe timeout resends what every space has in
+ * flight, not only the space whose timer expired.  The relay loses the
+ * server's first three datagrams with its ServerHello: the first flight's
+ * and the first PTO's two (~1 s).  The client, without Handshake keys,
+ * keeps the server's Handshake packets it cannot read; the ServerHello
+ * must come with the next PTO (~3 s), not with the one after (~7 s),
+ * which probing the spaces by turns gave.
+ */
+static void test_lost_server_hello(const void *arg)
+{
+	struct pcfg cfg = { .family = AF_INET, .hs = { .psk = 1 } };
+	struct cli_arg c = { .cfg = &cfg, .fd = -1 };
+	struct relay_pair rp;
+	struct pair *p = &rp.p;
+	pthread_t th;
+	int i;
+
+	(void)arg;
+	pair_init(p);
+	p->lfd = relay_listener(&p->port);
+	if (!CHECK(p->lfd >= 0) || !CHECK(relay_start(&rp.r, p->port))) {
+		pair_close(p);
+		return;
+	}
+	rp.r.drop_sh = 3;
+	rp.r.t0 = now_s();
+	c.port = rp.r.port;
+	REQUIRE(!pthread_create(&th, NULL, cli_main, &c));
+	p->sfd = accept(p->lfd, NULL, NULL);
+	if (CHECK_SYS(p->sfd)) {
+		set_timeouts(p->sfd, TMO_MS);
+		p->sret = handshake(p->sfd, 1, &cfg.hs, &p->scipher);
+	}
+	pthread_join(th, NULL);
+	p->cfd = c.fd;
+	tap_diag("client handshake %d after %.2f s; ServerHello datagrams dropped %d, passed %d, the first through %.2f s after the first",
+		 c.ret, c.secs, rp.r.sh_dropped, rp.r.sh_passed,
+		 rp.r.sh_through - rp.r.sh_first);
+	CHECK_EQ(c.ret, 0);
+	CHECK_EQ(p->sret, 0);
+	CHECK_EQ(rp.r.sh_dropped, 3);
+	CHECK(rp.r.sh_passed >= 1);
+	/* the server's PTOs at ~1 s and ~3 s after its first flight (no
+	 * RTT sample yet); by turns, the next ServerHello would go at ~7 s
+	 */
+	if (!CHECK(rp.r.sh_through - rp.r.sh_first < 5.0) || c.ret)
+		for (i = 0; i < rp.r.nlog; i++)
+			tap_diag("  server datagram at %.2f s: %d bytes, %s%s",
+				 rp.r.log[i].t, rp.r.log[i].len,
+				 rp.r.log[i].what == 'S' ? "ServerHello" :
+				 rp.r.log[i].what == 'H' ? "Handshake" :
+				 "other", rp.r.log[i].dropped ? ", dropped" : "");
+	relay_stop(&rp.r);
+	pair_close(p);
 }
 
 /*
@@ -959,6 +1100,8 @@ static void build_list(void)
 		 test_linger_limit, NULL, 60);
 	test_add("early_packets", "a Handshake packet that arrives before the Initial that yields its keys is kept and used: the handshake completes though the server's later Handshake packets are lost for 3 s (RFC 9001 5.7)",
 		 test_early_packets, NULL, 60);
+	test_add("lost_server_hello", "the server's first 3 datagrams with its ServerHello are lost: the next PTO resends it with the Handshake data (RFC 9002 6.2.4): it gets through within 5 s of the first, the handshake completes",
+		 test_lost_server_hello, NULL, 60);
 	test_add("close_peer_recv", "close(): the peer's blocked recvmsg() returns promptly",
 		 test_close_peer_recv, NULL, 60);
 	test_add("close_in_handshake_client", "the client closes after its ClientHello: the server's handshake fails promptly with ECONNRESET",

@@ -1032,6 +1032,126 @@ out:
 		close(acc[1]);
 }
 
+/*
+ * RFC 9002 section 6.2.4: when what a probe timeout resends fits in one
+ * datagram, a copy goes in a second, so that one loss does not cost a
+ * doubled timeout (under 30% loss each way, handshakes waited minutes
+ * without it).  A genuine client towards a plain UDP socket that never
+ * answers: its ClientHello at once, then a pair of datagrams at each PTO
+ * (~1 s, ~3 s), each a 1200-byte Initial of the connection whose CRYPTO
+ * frame is the first datagram's, byte for byte.
+ */
+#define PP_BURSTS	3
+
+/* the first CRYPTO frame of the client Initial @p (@n bytes): its offset
+ * and its data's span in @pt; false when the datagram does not open
+ */
+static bool pp_crypto(uint8_t *p, size_t n, const uint8_t *dcid,
+		      size_t dcid_len, uint8_t *pt, size_t cap, uint64_t *off,
+		      size_t *at, uint64_t *len)
+{
+	struct forge_keys k;
+	size_t i = 0;
+	int plen;
+
+	if (forge_initial_keys(&k, dcid, dcid_len, 0))
+		return false;
+	plen = forge_open_initial(&k, p, n, pt, cap);
+	if (plen < 0)
+		return false;
+	while (i < (size_t)plen && (pt[i] == 0x00 || pt[i] == 0x01))
+		i++;			/* PADDING, PING */
+	if (i >= (size_t)plen || pt[i++] != 0x06 ||
+	    forge_varint(pt, (size_t)plen, &i, off) ||
+	    forge_varint(pt, (size_t)plen, &i, len) ||
+	    *len > (size_t)plen - i)
+		return false;
+	*at = i;
+	return true;
+}
+
+static void test_pto_pairs(const void *arg)
+{
+	static uint8_t first[AMP_DGRAM_MAX], buf[AMP_DGRAM_MAX];
+	static uint8_t pt0[AMP_DGRAM_MAX], pt[AMP_DGRAM_MAX];
+	const struct hs_cfg hs = { .libquic = 1 };
+	struct addr a = mkaddr(AF_INET, NULL, 0);
+	int u, fd, bursts = 0, size[PP_BURSTS] = { 0 }, copies = 0;
+	double t0 = 0, last = 0, at[PP_BURSTS] = { 0 }, t;
+	uint64_t off0 = 0, len0 = 0, off, len;
+	size_t n0 = 0, i0 = 0, i;
+	struct pollfd pfd;
+	pid_t pid = -1;
+	ssize_t n;
+
+	(void)arg;
+	u = socket(AF_INET, SOCK_DGRAM, 0);
+	REQUIRE_SYS(u);
+	if (!CHECK_SYS(bind(u, &a.sa, a.len)))
+		goto out;
+	pid = amp_fork();
+	if (!CHECK_SYS(pid))
+		goto out;
+	if (!pid) {
+		fd = client_socket(AF_INET, NULL, 20000,
+				   (uint16_t)local_port(u));
+		if (fd >= 0)
+			handshake(fd, 0, &hs, NULL);
+		_exit(0);
+	}
+	pfd.fd = u;
+	pfd.events = POLLIN;
+	/* bursts: datagrams less than 300 ms apart; a PTO is >= 1 s */
+	for (;;) {
+		/* the last burst ends with 300 ms of quiet */
+		if (poll(&pfd, 1, bursts == PP_BURSTS ? 300 : 10000) != 1)
+			break;
+		n = recv(u, bursts ? buf : first, AMP_DGRAM_MAX, 0);
+		if (n <= 0)
+			break;
+		t = now_s();
+		if (!bursts) {
+			t0 = t;
+			n0 = (size_t)n;
+			if (!CHECK(n >= 1200 && first[5] <= 20 &&
+				   pp_crypto(first, n0, first + 6, first[5],
+					     pt0, sizeof(pt0), &off0, &i0,
+					     &len0)))
+				goto out;
+			at[0] = 0;
+			size[0] = 1;
+			bursts = 1;
+			last = t;
+			continue;
+		}
+		if (t - last > 0.3) {
+			if (bursts == PP_BURSTS)
+				break;
+			at[bursts++] = t - t0;
+		}
+		size[bursts - 1]++;
+		last = t;
+		/* first[] was unmasked in place: its DCID is intact */
+		if (n >= 1200 &&
+		    pp_crypto(buf, (size_t)n, first + 6, first[5], pt,
+			      sizeof(pt), &off, &i, &len) &&
+		    off == off0 && len == len0 && !memcmp(pt + i, pt0 + i0, len))
+			copies++;
+	}
+	tap_diag("ClientHello in a %zu-byte datagram (CRYPTO at %llu, %llu bytes); then bursts at %.2f s (%d datagrams), %.2f s (%d); %d datagrams of the same ClientHello",
+		 n0, (unsigned long long)off0, (unsigned long long)len0,
+		 at[1], size[1], at[2], size[2], copies);
+	CHECK_EQ(bursts, PP_BURSTS);
+	CHECK_EQ(size[0], 1);
+	CHECK_EQ(size[1], 2);
+	CHECK_EQ(size[2], 2);
+	CHECK_EQ(copies, 4);
+	CHECK_EQ(off0, 0);
+out:
+	amp_reap(pid);
+	close(u);
+}
+
 static void build_list(void)
 {
 	test_add("bad_psk", "wrong PSK: both handshakes fail promptly, the server with EKEYREJECTED",
@@ -1058,6 +1178,8 @@ static void build_list(void)
 		 test_version_negotiation, NULL, 30);
 	test_add("amp_bytes", "a server with a ~10 KB certificate gets one genuine client Initial, replayed from a plain UDP socket that never answers: it sends back at least 1200 bytes and at most 3 times the bytes received (RFC 9000 section 8.1), also on loopback where one datagram could carry ~64 KiB",
 		 test_amp_bytes, NULL, 60);
+	test_add("pto_pairs", "a client whose Initials go unanswered: the ClientHello, then two datagrams at each PTO (RFC 9002 section 6.2.4), each carrying the same ClientHello",
+		 test_pto_pairs, NULL, 60);
 	test_add("request_queue", "3000 forged clients (one valid Initial each) at a listener that never accepts, 64 KiB receive buffer, 1.5 s idle timeout: slab grows by under 2 MiB, under 1 MiB once the requests expire, and accept() still works",
 		 test_request_queue, NULL, 60);
 }
