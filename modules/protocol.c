@@ -19,8 +19,10 @@
 #include "cong.h"
 #include "connid.h"
 #include "crypto.h"
+#include "frame.h"
 #include "protocol.h"
 #include "socket.h"
+#include "stream.h"
 
 unsigned int quic_net_id __read_mostly;
 
@@ -220,6 +222,62 @@ static long quic_debugfs_timer_us(const struct timer_list *t)
 	return d > 0 ? (long)jiffies_to_usecs(d) : 1;
 }
 
+/* the first STREAM frame of @l (frames linked by their list member) */
+static void quic_debugfs_frames(struct seq_file *m, const char *name,
+				struct list_head *l)
+{
+	struct quic_frame *f;
+
+	list_for_each_entry(f, l, list) {
+		if (f->stream_id < 0)
+			continue;
+		seq_printf(m, " %s=%lld:%llu+%u", name, f->stream_id, f->offset,
+			   f->data_len);
+		return;
+	}
+	seq_printf(m, " %s=-", name);
+}
+
+/*
+ * What only the socket's lock keeps still: the oldest STREAM data queued
+ * and in flight (sender), the first two streams' receive state.  Taken
+ * with a trylock of the socket's spinlock, never waited for (the table's
+ * lock is held): "busy" when the socket is in use.
+ */
+static void quic_debugfs_locked(struct seq_file *m, struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_pnspace *s = &qs->space[QUIC_CRYPTO_APP];
+	struct quic_sent_packet *pkt;
+	struct quic_stream *st;
+	s64 id;
+
+	if (!spin_trylock(&sk->sk_lock.slock))
+		goto busy;
+	if (sock_owned_by_user_nocheck(sk)) {
+		spin_unlock(&sk->sk_lock.slock);
+		goto busy;
+	}
+	quic_debugfs_frames(m, "queued", &qs->outq.frames[QUIC_CRYPTO_APP]);
+	pkt = list_first_entry_or_null(&s->sent, struct quic_sent_packet,
+				       list);
+	if (pkt)
+		seq_printf(m, " oldest_pn=%llu", pkt->pn);
+	quic_debugfs_frames(m, "oldest", pkt ? &pkt->frames : &s->sent);
+	for (id = 0; id < 2; id++) {
+		st = quic_stream_find(&qs->streams, id);
+		if (st)
+			seq_printf(m, " st%lld=rcv:%llu/%llu/%u,snd:%llu/%llu/%u",
+				   id, st->recv_offset, st->recv_highest,
+				   skb_queue_len(&st->reorder), st->send_offset,
+				   st->send_acked, st->send_inflight);
+	}
+	spin_unlock(&sk->sk_lock.slock);
+	return;
+busy:
+	seq_puts(m, " locked=busy");
+}
+
 static int quic_debugfs_sock(struct sock *sk, void *arg)
 {
 	struct quic_sock *qs = quic_sk(sk);
@@ -259,6 +317,7 @@ static int quic_debugfs_sock(struct sock *sk, void *arg)
 		   qs->inq.crypto_off[sp[2]],
 		   skb_queue_len_lockless(&qs->inq.early),
 		   qs->conn.handshake_done, qs->conn.confirmed);
+	quic_debugfs_locked(m, sk);
 	seq_printf(m, " idle=%ld rtx=%ld ack=%ld pace=%lld deferred=%#lx owned=%d\n",
 		   quic_debugfs_timer_us(&ts->t[QUIC_TIMER_IDLE]),
 		   quic_debugfs_timer_us(&ts->t[QUIC_TIMER_RTX]),
