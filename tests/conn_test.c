@@ -1166,9 +1166,10 @@ static void ml_phase(const char *what, uint64_t size, long *pages,
 			  .open_flags = MSG_STREAM_NEW, .chunk = 64 * KIB };
 	struct xfer r = { .size = size, .seed = 11, .sid = 0,
 			  .chunk = 64 * KIB };
-	uint32_t mi[SK_MEMINFO_VARS] = { 0 };
+	uint32_t mi[SK_MEMINFO_VARS] = { 0 }, held = 0;
+	double t0, since = now_s();
 	struct xfer_watch w;
-	double t0;
+	bool dumped = false;
 	pthread_t ts;
 	struct pair p;
 
@@ -1190,6 +1191,15 @@ static void ml_phase(const char *what, uint64_t size, long *pages,
 		if (ml_meminfo(p.sfd, mi) &&
 		    mi[SK_MEMINFO_RMEM_ALLOC] >= size)
 			break;
+		/* what the receiver holds stopped growing: why */
+		if (mi[SK_MEMINFO_RMEM_ALLOC] != held) {
+			held = mi[SK_MEMINFO_RMEM_ALLOC];
+			since = now_s();
+		} else if (!dumped && now_s() - since >
+			   5 * env_int("QUIC_TIMEOUT_SCALE", 1, 1)) {
+			xfer_sockets_diag("the receiver's memory stopped growing");
+			dumped = true;
+		}
 		msleep(50);
 	}
 	*pages = ml_proto_pages();

@@ -14,6 +14,7 @@
 #include "pair.h"
 #include "net.h"
 #include "util.h"
+#include "xfer.h"
 
 int listener(int family, const struct quic_transport_param *tp,
 	     int backlog, int tmo_ms, uint16_t *port)
@@ -116,6 +117,9 @@ bool pair_open(struct pair *p, const struct pcfg *cfg)
 		t0 = now_s();
 		p->sret = handshake(p->sfd, 1, &cfg->hs, &p->scipher);
 		p->stime = now_s() - t0;
+		/* a handshake that stalled: what each side waited for */
+		if (p->sret == -ETIMEDOUT)
+			xfer_sockets_diag("server handshake timed out");
 		if (p->sret) {
 			close(p->sfd);
 			p->sfd = -1;
