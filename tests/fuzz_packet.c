@@ -3119,8 +3119,11 @@ static void test_onertt(const void *arg)
 					 (unsigned long long)o->c.dgrams);
 			conn_end(o);
 		} else if (o->c.since_ack >= 8 * BATCH && !stall_wait(o)) {
-			if (o->stalled++ < 5)
+			if (o->stalled++ < 5) {
 				stall_diag(o);
+				/* the server's side of it */
+				xfer_sockets_diag("1rtt: the stalled connection's server");
+			}
 			o->stalled_sane += !o->c.wild_sent;
 			conn_end(o);
 		} else if (o->c.dgrams >= CONN_MAX) {
