@@ -212,6 +212,27 @@ struct quic_frame *quic_frame_alloc(unsigned int len, gfp_t gfp)
 }
 
 /**
+ * quic_frame_copy - a copy of @f for a probe's second datagram
+ * @f: the frame
+ * @gfp: allocation flags
+ *
+ * Return: the copy, marked @dup and counted nowhere (its original is),
+ * or NULL when out of memory.
+ */
+struct quic_frame *quic_frame_copy(const struct quic_frame *f, gfp_t gfp)
+{
+	struct quic_frame *c = kmemdup(f, struct_size(f, buf, f->len), gfp);
+
+	if (!c)
+		return NULL;
+	INIT_LIST_HEAD(&c->list);
+	c->queued = 0;
+	c->charged = 0;
+	c->dup = 1;
+	return c;
+}
+
+/**
  * quic_frame_charge - count user data @f holds in the socket's send
  * memory
  * @sk: the socket, locked

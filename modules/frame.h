@@ -124,6 +124,7 @@ int quic_frame_process(struct sock *sk, struct quic_rx *rx,
 
 /* encoders */
 struct quic_frame *quic_frame_alloc(unsigned int len, gfp_t gfp);
+struct quic_frame *quic_frame_copy(const struct quic_frame *f, gfp_t gfp);
 struct quic_frame *quic_frame_build(u8 level, gfp_t gfp, u8 type,
 				    unsigned int nvals, const u64 *vals);
 struct quic_frame *quic_frame_ping(u8 level, gfp_t gfp);

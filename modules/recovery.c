@@ -392,12 +392,9 @@ static void quic_rtx_second_probe(struct sock *sk, ktime_t since)
 		if (!pkt->ack_eliciting || ktime_before(pkt->sent_time, since))
 			continue;
 		list_for_each_entry(f, &pkt->frames, list) {
-			c = kmemdup(f, sizeof(*f) + f->len, GFP_ATOMIC);
+			c = quic_frame_copy(f, GFP_ATOMIC);
 			if (!c)
 				break;
-			c->queued = 0;
-			c->charged = 0;
-			c->dup = 1;
 			list_add_tail(&c->list, &copies);
 			qs->outq.bytes += c->len;
 		}
