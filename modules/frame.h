@@ -152,6 +152,12 @@ static inline u32 quic_frame_truesize(u32 len)
 	return sizeof(struct quic_frame) + len;
 }
 
+/* STREAM or CRYPTO data: what the peer takes in order of offset */
+static inline bool quic_frame_is_data(const struct quic_frame *f)
+{
+	return f->stream_id >= 0 || f->type == QUIC_FRAME_CRYPTO;
+}
+
 /* the most a STREAM or CRYPTO frame's header takes: type, three varints */
 #define QUIC_FRAME_DATA_HDR_MAX	(1 + 3 * 8)
 /* handshake bytes a CRYPTO frame carries */

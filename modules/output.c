@@ -100,6 +100,14 @@ static bool quic_nagle_hold(struct quic_sock *qs)
 /* Move the queued frames of space @sp that fit in @room into @pkt, and
  * their buffers into the scatterlist after the header's entry.  Returns
  * the bytes taken; sets *@nsg and *@eliciting.
+ *
+ * Stream and CRYPTO data keep the queue's order: once one such frame
+ * does not fit, none queued behind it joins the packet.  A receiver
+ * whose buffer is full takes only the bytes at its read offset, and
+ * leaves a packet with anything beyond them unacknowledged; a probe that
+ * passed over the frame filling the gap for smaller ones behind it was
+ * refused at every timeout, the same frames each time, until the
+ * connection died (seen with a reader that held 8 MiB).
  */
 static unsigned int quic_output_frames(struct quic_sock *qs,
 				       struct sk_buff *skb, u8 sp, u8 level,
@@ -111,12 +119,21 @@ static unsigned int quic_output_frames(struct quic_sock *qs,
 	struct scatterlist *sg = qs->outq.sg;
 	unsigned int left = room;
 	struct quic_frame *f, *tmp;
+	bool data_held = false;
 
 	list_for_each_entry_safe(f, tmp, &qs->outq.frames[sp], list) {
-		if (f->len > left)
-			continue;
 		if (f->level != level && f->level != sp)
 			continue;
+		if (quic_frame_is_data(f)) {
+			if (data_held)
+				continue;
+			if (f->len > left) {
+				data_held = true;
+				continue;
+			}
+		} else if (f->len > left) {
+			continue;
+		}
 		/* room for the header's entry, this frame's and the
 		 * padding's
 		 */
