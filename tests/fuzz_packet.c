@@ -334,6 +334,11 @@ struct conn_state {
 	struct ostream	uni[NSTREAMS];
 	uint64_t	ncid_seq;	/* our next NEW_CONNECTION_ID */
 	bool		ncid_stop;	/* a wild one took the sequence space */
+	/* a sane NEW_CONNECTION_ID waits for the ACK of what the server
+	 * sent since the last one (its RETIRE_CONNECTION_ID among it)
+	 */
+	bool		ncid_wait;
+	uint64_t	ncid_srv_largest;	/* srv_largest at the last */
 };
 
 /* what the generator did with the server's connection IDs */
@@ -535,6 +540,12 @@ static void gen_ack(struct fz *f, struct wb *w, uint8_t type)
 		first = below(r, 1 + min64(largest - cs->srv_first, 64));
 	else
 		first = min64(largest - cs->srv_first, 1000);
+	/* the server answered our last NEW_CONNECTION_ID, and this
+	 * acknowledges its answer: the next one may go
+	 */
+	if (largest > cs->ncid_srv_largest && first >= largest -
+	    cs->ncid_srv_largest)
+		cs->ncid_wait = false;
 	smallest = largest - first;
 	while (n < 8 && first < 64 && one_in(r, 2)) {
 		gap = below(r, 8);
@@ -698,6 +709,14 @@ static void gen_crypto(struct fz *f, struct wb *w)
  * active (the server's limit is SRV_CID_LIMIT), and are 8 bytes long
  * like the kernel's own.  A wild one the server may have taken moves the
  * numbering past it; past the end of the sequence space, no more.
+ *
+ * Each sane one makes the server retire one of ours, and the server
+ * bounds the retirements not yet acknowledged (at twice its limit: a
+ * peer that churns faster than it acknowledges is a CONNECTION_ID_LIMIT
+ * error).  So a sane one goes only once a sane ACK covered what the
+ * server sent after the one before; until then, a PING.  Sixteen in a
+ * row with no such ACK between them closed a connection (seed
+ * 0xe8a37f85159961a3).
  */
 static void gen_new_cid(struct fz *f, struct wb *w, size_t start)
 {
@@ -722,11 +741,13 @@ static void gen_new_cid(struct fz *f, struct wb *w, size_t start)
 		}
 		return;
 	}
-	if (cs->ncid_stop) {
+	if (cs->ncid_stop || cs->ncid_wait) {
 		w->len = start;
 		wb_u8(w, F_PING);
 		return;
 	}
+	cs->ncid_wait = true;
+	cs->ncid_srv_largest = cs->srv_largest;
 	seq = ++cs->ncid_seq;
 	prior = seq > 2 ? seq - 2 : 0;
 	wb_v(w, r, seq);
