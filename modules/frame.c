@@ -370,6 +370,52 @@ void quic_outq_purge(struct sock *sk)
 }
 
 /**
+ * quic_outq_drop_stream - the STREAM frames of stream @id not sent yet
+ * leave the queue (the stream was reset)
+ * @sk: the socket, locked
+ * @id: the stream
+ *
+ * Return: how many.
+ */
+unsigned int quic_outq_drop_stream(struct sock *sk, s64 id)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_frame *f, *tmp;
+	unsigned int n = 0;
+
+	list_for_each_entry_safe(f, tmp, &qs->outq.frames[QUIC_CRYPTO_APP],
+				 list) {
+		if (f->stream_id != id)
+			continue;
+		list_del(&f->list);
+		qs->outq.bytes -= min_t(u32, qs->outq.bytes, f->len);
+		if (!f->dup) {
+			qs->outq.unacked -= min_t(u32, qs->outq.unacked,
+						  f->data_len);
+			n++;
+		}
+		quic_frame_free(sk, f);
+	}
+	return n;
+}
+
+/**
+ * quic_frame_stream_of - the stream a RESET_STREAM frame we built is for
+ * @f: the frame
+ *
+ * Return: the stream ID, or -1 for another frame.
+ */
+s64 quic_frame_stream_of(const struct quic_frame *f)
+{
+	struct quic_buf b = { .p = f->buf + 1, .left = f->len - 1 };
+	u64 id;
+
+	if (f->type != QUIC_FRAME_RESET_STREAM || !quic_get_varint(&b, &id))
+		return -1;
+	return id;
+}
+
+/**
  * quic_frame_queue_crypto - queue handshake bytes from user space as
  * CRYPTO frames, counted in the socket's send memory
  * @sk: the socket, locked
@@ -691,7 +737,7 @@ static int quic_frame_rx_reset_stream(struct sock *sk, struct quic_rx *rx,
 	if (!quic_get_varint(b, &id) || !quic_get_varint(b, &errcode) ||
 	    !quic_get_varint(b, &final))
 		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
-	return quic_stream_rcv_reset(sk, id, final);
+	return quic_stream_rcv_reset(sk, id, errcode, final);
 }
 
 /* RFC 9000 section 19.5 */
@@ -702,7 +748,7 @@ static int quic_frame_rx_stop_sending(struct sock *sk, struct quic_rx *rx,
 
 	if (!quic_get_varint(b, &id) || !quic_get_varint(b, &errcode))
 		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
-	return quic_stream_rcv_stop_sending(sk, id);
+	return quic_stream_rcv_stop_sending(sk, id, errcode);
 }
 
 /* RFC 9000 section 19.6 */

@@ -177,5 +177,7 @@ void quic_frame_free(struct sock *sk, struct quic_frame *f);
 void quic_outq_add(struct sock *sk, struct quic_frame *f);
 void quic_outq_requeue(struct sock *sk, u8 sp, struct list_head *frames);
 void quic_outq_purge(struct sock *sk);
+unsigned int quic_outq_drop_stream(struct sock *sk, s64 id);
+s64 quic_frame_stream_of(const struct quic_frame *f);
 
 #endif /* __QUIC_FRAME_H */

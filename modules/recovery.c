@@ -66,6 +66,8 @@ static void quic_frame_acked(struct sock *sk, struct quic_frame *f)
 	}
 	if (f->stream_id >= 0)
 		quic_stream_acked(sk, f->stream_id);
+	else if (f->type == QUIC_FRAME_RESET_STREAM)
+		quic_stream_reset_acked(sk, quic_frame_stream_of(f));
 	else if (f->type == QUIC_FRAME_NEW_CONNECTION_ID ||
 		 f->type == QUIC_FRAME_RETIRE_CONNECTION_ID)
 		quic_conn_cid_frame_acked(sk, f->type);
@@ -90,6 +92,13 @@ static void quic_packet_free(struct sock *sk, struct quic_sent_packet *pkt,
 			continue;
 		}
 		if (!quic_frame_retransmitted(f->type) || f->dup) {
+			quic_frame_free(sk, f);
+			continue;
+		}
+		/* the data of a stream reset since is not sent again */
+		if (f->stream_id >= 0 &&
+		    quic_stream_frame_lost(sk, f->stream_id)) {
+			quic_frame_unacked_drop(qs, f);
 			quic_frame_free(sk, f);
 			continue;
 		}

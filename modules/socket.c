@@ -548,14 +548,34 @@ static bool quic_cond_stream_limit(struct sock *sk, const void *arg)
 	return ((u64)id >> 2) < quic_sk(sk)->streams.local[uni].max;
 }
 
-/* buffer room and flow control credit to send on stream @arg */
+/* stream *@arg's sending part was reset, or the stream is gone: a sender
+ * asleep on it wakes to fail (the socket lock was let go: looked up by ID)
+ */
+static struct quic_stream *quic_send_stream_find(struct sock *sk,
+						 const void *arg, int *err)
+{
+	struct quic_stream *st;
+
+	st = quic_stream_find(&quic_sk(sk)->streams, *(const s64 *)arg);
+	if (st && st->send_state < QUIC_STREAM_SEND_STATE_RESET_SENT)
+		return st;
+	/* reset on the peer's STOP_SENDING; or by the application */
+	*err = st && st->stop_rcvd ? -ECONNRESET : -EINVAL;
+	return NULL;
+}
+
+/* buffer room and flow control credit to send on stream *@arg, or an
+ * end to the wait: the stream was reset
+ */
 static bool quic_cond_send_room(struct sock *sk, const void *arg)
 {
-	const struct quic_stream *st = arg;
 	struct quic_sock *qs = quic_sk(sk);
+	struct quic_stream *st;
+	int err;
 
-	return quic_sndbuf_room(sk) && st->send_offset < st->send_max &&
-	       qs->streams.send_data < qs->streams.send_max_data;
+	st = quic_send_stream_find(sk, arg, &err);
+	return !st || (quic_sndbuf_room(sk) && st->send_offset < st->send_max &&
+		       qs->streams.send_data < qs->streams.send_max_data);
 }
 
 /*
@@ -629,11 +649,20 @@ static int quic_send_stream(struct sock *sk, struct msghdr *msg, size_t len,
 		st->send_state = QUIC_STREAM_SEND_STATE_SEND;
 
 	while (copied < len || (fin && !copied && !len)) {
-		if (!quic_cond_send_room(sk, st)) {
+		/* the lock may have been let go: the stream may be reset */
+		st = quic_send_stream_find(sk, &sinfo->stream_id, &err);
+		if (!st)
+			goto out;
+		if (!quic_cond_send_room(sk, &sinfo->stream_id)) {
 			quic_stream_send_blocked(sk, st);
 			quic_output(sk);
 		}
-		err = quic_wait(sk, timeo, quic_cond_send_room, st);
+		err = quic_wait(sk, timeo, quic_cond_send_room,
+				&sinfo->stream_id);
+		if (!err) {
+			st = quic_send_stream_find(sk, &sinfo->stream_id,
+						   &err);
+		}
 		if (err) {
 			if (err == -EAGAIN && !len)
 				break;

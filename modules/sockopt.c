@@ -19,6 +19,7 @@
 #include "socket.h"
 #include "sockopt.h"
 #include "tparam.h"
+#include "varint.h"
 
 /* What we announce unless the application says otherwise (see abi). */
 static const struct quic_transport_param quic_default_local_param = {
@@ -385,6 +386,24 @@ static int quic_sock_set_close(struct sock *sk, sockptr_t optval,
 	return 0;
 }
 
+/* QUIC_SOCKOPT_STREAM_RESET and QUIC_SOCKOPT_STREAM_STOP_SENDING */
+static int quic_sock_stream_errinfo(struct sock *sk, sockptr_t optval,
+				    unsigned int optlen, bool reset)
+{
+	struct quic_errinfo e;
+
+	if (optlen < sizeof(e))
+		return -EINVAL;
+	if (copy_from_sockptr(&e, optval, sizeof(e)))
+		return -EFAULT;
+	if (e.stream_id < 0 || (u64)e.stream_id > QUIC_VARINT_MAX)
+		return -EINVAL;
+	if (sk->sk_state != QUIC_SS_ESTABLISHED)
+		return -ENOTCONN;
+	return reset ? quic_stream_reset(sk, e.stream_id, e.errcode) :
+		       quic_stream_stop_sending(sk, e.stream_id, e.errcode);
+}
+
 static int quic_sock_key_update(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
@@ -449,6 +468,12 @@ int quic_do_setsockopt(struct sock *sk, int optname, sockptr_t optval,
 		break;
 	case QUIC_SOCKOPT_KEY_UPDATE:
 		err = quic_sock_key_update(sk);
+		break;
+	case QUIC_SOCKOPT_STREAM_RESET:
+		err = quic_sock_stream_errinfo(sk, optval, optlen, true);
+		break;
+	case QUIC_SOCKOPT_STREAM_STOP_SENDING:
+		err = quic_sock_stream_errinfo(sk, optval, optlen, false);
 		break;
 	default:
 		err = -ENOPROTOOPT;

@@ -152,20 +152,41 @@ static struct quic_stream *quic_stream_open(struct sock *sk, s64 id)
 	return st;
 }
 
-/* @st is done with when its sending part is acknowledged in full and its
- * receiving part read in full: it leaves the table
+/* the STREAM_UPDATE event (when enabled): @st's part entered @state */
+static void quic_stream_update(struct sock *sk, struct quic_stream *st,
+			       u8 state, u64 errcode, u64 finalsz)
+{
+	struct quic_stream_update u = {
+		.id = st->id,
+		.state = state,
+		.errcode = (u32)errcode,	/* the ABI's width */
+		.finalsz = finalsz,
+	};
+
+	quic_event_queue(sk, QUIC_EVENT_STREAM_UPDATE, &u, sizeof(u));
+}
+
+/* @st is done with when its sending part is acknowledged in full, or its
+ * reset is, and its receiving part was read in full, or reset by the
+ * peer (what was delivered before the reset stays readable, counted
+ * without the stream): it leaves the table.  Only then may the peer open
+ * another in its place, if it opened it: the streams held stay within
+ * the limits, whatever the peer leaves unfinished.
  */
 static void quic_stream_try_release(struct sock *sk, struct quic_stream *st)
 {
 	struct quic_stream_table *t = &quic_sk(sk)->streams;
 
-	if (st->send_state != QUIC_STREAM_SEND_STATE_RECVD ||
-	    st->recv_state != QUIC_STREAM_RECV_STATE_READ)
+	if ((st->send_state != QUIC_STREAM_SEND_STATE_RECVD &&
+	     st->send_state != QUIC_STREAM_SEND_STATE_RESET_RECVD) ||
+	    (st->recv_state != QUIC_STREAM_RECV_STATE_READ &&
+	     st->recv_state < QUIC_STREAM_RECV_STATE_RESET_RECVD))
 		return;
 	xa_erase_bh(&t->xa, st->id);
 	if (t->last == st)
 		WRITE_ONCE(t->last, NULL);
 	t->count--;
+	quic_stream_peer_done(sk, st);
 	quic_stream_free(st);
 }
 
@@ -185,8 +206,141 @@ void quic_stream_acked(struct sock *sk, s64 id)
 	if (!st->send_inflight &&
 	    st->send_state == QUIC_STREAM_SEND_STATE_SENT) {
 		st->send_state = QUIC_STREAM_SEND_STATE_RECVD;
+		quic_stream_update(sk, st, QUIC_STREAM_SEND_STATE_RECVD, 0,
+				   st->send_offset);
 		quic_stream_try_release(sk, st);
 	}
+}
+
+/**
+ * quic_stream_frame_lost - a STREAM frame of stream @id was lost: is it
+ * to be sent again?
+ * @sk: the socket, locked
+ * @id: the stream
+ *
+ * RFC 9000 section 3.3: once a RESET_STREAM is sent, the stream's data is
+ * not sent again.
+ *
+ * Return: true when the frame is to be dropped (its stream reset, or
+ * gone), and it no longer counts as in flight.
+ */
+bool quic_stream_frame_lost(struct sock *sk, s64 id)
+{
+	struct quic_stream *st = quic_stream_find(&quic_sk(sk)->streams, id);
+
+	if (!st)
+		return true;
+	if (st->send_state < QUIC_STREAM_SEND_STATE_RESET_SENT)
+		return false;
+	if (st->send_inflight)
+		st->send_inflight--;
+	return true;
+}
+
+/* Abandon @st's sending part: what is queued goes, RESET_STREAM with the
+ * final size (all the stream data counted against flow control, sent or
+ * not: so the peer counts it too) goes out, RFC 9000 sections 3.1 and
+ * 19.4.  -ENOMEM: nothing changed.
+ */
+static int quic_stream_do_reset(struct sock *sk, struct quic_stream *st,
+				u64 errcode, gfp_t gfp)
+{
+	u64 v[3] = { st->id, errcode, st->send_offset };
+	struct quic_frame *f;
+
+	f = quic_frame_build(QUIC_CRYPTO_APP, gfp, QUIC_FRAME_RESET_STREAM, 3,
+			     v);
+	if (!f)
+		return -ENOMEM;
+	st->send_inflight -= min(st->send_inflight,
+				 quic_outq_drop_stream(sk, st->id));
+	st->send_state = QUIC_STREAM_SEND_STATE_RESET_SENT;
+	st->send_errcode = errcode;
+	quic_outq_add(sk, f);
+	sk->sk_write_space(sk);
+	return 0;
+}
+
+/**
+ * quic_stream_reset - QUIC_SOCKOPT_STREAM_RESET: abandon the sending part
+ * of stream @id
+ * @sk: the socket, locked
+ * @id: the stream
+ * @errcode: the application's error code
+ *
+ * A stream whose sending part is done with (all acknowledged, or reset
+ * already) is left as it is.
+ *
+ * Return: 0; -EINVAL for a stream we have no sending part of (the peer's
+ * unidirectional streams, streams not open); -ENOMEM.
+ */
+int quic_stream_reset(struct sock *sk, s64 id, u64 errcode)
+{
+	struct quic_stream *st;
+	int err;
+
+	st = quic_stream_find(&quic_sk(sk)->streams, id);
+	if (!st || (!quic_stream_is_local(sk, id) && quic_stream_is_uni(id)))
+		return -EINVAL;
+	if (st->send_state >= QUIC_STREAM_SEND_STATE_RECVD)
+		return 0;
+	err = quic_stream_do_reset(sk, st, errcode, GFP_KERNEL);
+	if (!err)
+		quic_output(sk);
+	return err;
+}
+
+/**
+ * quic_stream_reset_acked - the peer acknowledged our RESET_STREAM for
+ * stream @id: the sending part is over (Reset Recvd)
+ * @sk: the socket, locked
+ * @id: the stream
+ */
+void quic_stream_reset_acked(struct sock *sk, s64 id)
+{
+	struct quic_stream *st = quic_stream_find(&quic_sk(sk)->streams, id);
+
+	if (!st || st->send_state != QUIC_STREAM_SEND_STATE_RESET_SENT)
+		return;
+	st->send_state = QUIC_STREAM_SEND_STATE_RESET_RECVD;
+	quic_stream_update(sk, st, QUIC_STREAM_SEND_STATE_RESET_RECVD,
+			   st->send_errcode, st->send_offset);
+	quic_stream_try_release(sk, st);
+}
+
+/**
+ * quic_stream_stop_sending - QUIC_SOCKOPT_STREAM_STOP_SENDING: ask the
+ * peer to stop sending on stream @id (RFC 9000 section 3.5)
+ * @sk: the socket, locked
+ * @id: the stream
+ * @errcode: the application's error code
+ *
+ * Once per stream; not for a stream whose data all arrived, or that the
+ * peer reset.  What arrives until the peer resets the stream is still
+ * delivered.
+ *
+ * Return: 0; -EINVAL for a stream we have no receiving part of (our
+ * unidirectional streams, streams not open); -ENOMEM.
+ */
+int quic_stream_stop_sending(struct sock *sk, s64 id, u64 errcode)
+{
+	struct quic_stream *st;
+	struct quic_frame *f;
+	u64 v[2] = { id, errcode };
+
+	st = quic_stream_find(&quic_sk(sk)->streams, id);
+	if (!st || (quic_stream_is_local(sk, id) && quic_stream_is_uni(id)))
+		return -EINVAL;
+	if (st->stop_sent || st->recv_state >= QUIC_STREAM_RECV_STATE_RECVD)
+		return 0;
+	f = quic_frame_build(QUIC_CRYPTO_APP, GFP_KERNEL,
+			     QUIC_FRAME_STOP_SENDING, 2, v);
+	if (!f)
+		return -ENOMEM;
+	st->stop_sent = 1;
+	quic_outq_add(sk, f);
+	quic_output(sk);
+	return 0;
 }
 
 /**
@@ -199,7 +353,6 @@ void quic_stream_read_all(struct sock *sk, struct quic_stream *st)
 {
 	st->fin_read = 1;
 	st->recv_state = QUIC_STREAM_RECV_STATE_READ;
-	quic_stream_peer_done(sk, st);
 	quic_stream_try_release(sk, st);
 }
 
@@ -243,21 +396,23 @@ struct quic_stream *quic_stream_get_recv(struct sock *sk, s64 id, int *err)
 }
 
 /**
- * quic_stream_rcv_reset - check a RESET_STREAM (RFC 9000 section 19.4)
- * and take its final size
+ * quic_stream_rcv_reset - a RESET_STREAM (RFC 9000 section 19.4): check
+ * it, and end the receiving part
  * @sk: the socket, locked
  * @id: the stream
+ * @errcode: the peer's application error code
  * @final: the final size it gives
  *
  * A stream we only send on is a STREAM_STATE_ERROR; one beyond the
  * limit a STREAM_LIMIT_ERROR; a final size that differs from one known,
  * or lies below data received, a FINAL_SIZE_ERROR (section 4.5); one
  * beyond the stream's or the connection's credit a FLOW_CONTROL_ERROR.
- * What the reader is told of the reset is left to the stream API.
+ * The reader is told with the STREAM_UPDATE event, behind the data
+ * delivered before.
  *
  * Return: 0 or a transport error code.
  */
-int quic_stream_rcv_reset(struct sock *sk, s64 id, u64 final)
+int quic_stream_rcv_reset(struct sock *sk, s64 id, u64 errcode, u64 final)
 {
 	struct quic_stream_table *t = &quic_sk(sk)->streams;
 	struct quic_stream *st;
@@ -280,36 +435,66 @@ int quic_stream_rcv_reset(struct sock *sk, s64 id, u64 final)
 	}
 	st->final_known = 1;
 	st->final_size = final;
-	if (st->recv_state == QUIC_STREAM_RECV_STATE_RECV)
-		st->recv_state = QUIC_STREAM_RECV_STATE_SIZE_KNOWN;
+	/* all the data arrived already: the reader has it all (section
+	 * 3.2 leaves the choice); or reset before
+	 */
+	if (st->recv_state >= QUIC_STREAM_RECV_STATE_RECVD)
+		return 0;
+	/* Reset Recvd: what waits behind a gap goes; what was delivered
+	 * stays readable.  The bytes up to the final size that the reader
+	 * will never see are given back to the connection's window.
+	 */
+	st->recv_state = QUIC_STREAM_RECV_STATE_RESET_RECVD;
+	st->recv_errcode = errcode;
+	__skb_queue_purge(&st->reorder);
+	quic_stream_consumed(sk, NULL, final - st->recv_offset);
+	quic_stream_update(sk, st, QUIC_STREAM_RECV_STATE_RESET_RECVD, errcode,
+			   final);
+	quic_stream_try_release(sk, st);
 	return 0;
 }
 
 /**
- * quic_stream_rcv_stop_sending - check a STOP_SENDING (RFC 9000 section
- * 19.5)
+ * quic_stream_rcv_stop_sending - a STOP_SENDING (RFC 9000 section 19.5):
+ * check it, and answer with RESET_STREAM
  * @sk: the socket, locked
  * @id: the stream
+ * @errcode: the peer's application error code, which the reset carries
  *
  * A stream we only receive on, or one of ours not opened yet, is a
  * STREAM_STATE_ERROR; a peer's stream beyond the limit a
- * STREAM_LIMIT_ERROR.  The answer (RESET_STREAM) is left to the stream
- * API.
+ * STREAM_LIMIT_ERROR.  Repeated, it changes nothing: the stream was reset
+ * at the first.
  *
- * Return: 0 or a transport error code.
+ * Return: 0, a transport error code, or -EAGAIN when out of memory (the
+ * packet is not acknowledged).
  */
-int quic_stream_rcv_stop_sending(struct sock *sk, s64 id)
+int quic_stream_rcv_stop_sending(struct sock *sk, s64 id, u64 errcode)
 {
 	struct quic_stream_limits *l = quic_stream_limits(sk, id);
-	int err;
+	struct quic_stream *st;
+	int err = 0;
 
-	if (quic_stream_is_local(sk, id))
-		return quic_stream_idx(id) < l->next ? 0 :
-		       QUIC_TRANSPORT_ERROR_STREAM_STATE;
-	if (quic_stream_is_uni(id))
-		return QUIC_TRANSPORT_ERROR_STREAM_STATE;
-	quic_stream_get_recv(sk, id, &err);	/* opens it */
-	return err;
+	if (quic_stream_is_local(sk, id)) {
+		if (quic_stream_idx(id) >= l->next)
+			return QUIC_TRANSPORT_ERROR_STREAM_STATE;
+		st = quic_stream_find(&quic_sk(sk)->streams, id);
+	} else {
+		if (quic_stream_is_uni(id))
+			return QUIC_TRANSPORT_ERROR_STREAM_STATE;
+		st = quic_stream_get_recv(sk, id, &err);	/* opens it */
+	}
+	/* section 3.5: answered with RESET_STREAM, the same error code,
+	 * unless all the data was acknowledged or the stream reset already
+	 */
+	if (!st || st->send_state >= QUIC_STREAM_SEND_STATE_RECVD)
+		return err;
+	if (quic_stream_do_reset(sk, st, errcode, GFP_ATOMIC))
+		return -EAGAIN;	/* unacknowledged: the peer sends it again */
+	st->stop_rcvd = 1;
+	quic_stream_update(sk, st, QUIC_STREAM_SEND_STATE_RESET_SENT, errcode,
+			   st->send_offset);
+	return 0;
 }
 
 /**
@@ -336,9 +521,15 @@ struct quic_stream *quic_stream_get_send(struct sock *sk, s64 id, u32 flags,
 		return NULL;
 	st = quic_stream_find(&qs->streams, id);
 	if (st) {
-		if (st->send_state >= QUIC_STREAM_SEND_STATE_SENT)
-			return NULL;
-		return st;
+		if (st->send_state < QUIC_STREAM_SEND_STATE_SENT)
+			return st;
+		/* reset on the peer's STOP_SENDING; else finished, or
+		 * reset by the application
+		 */
+		if (st->send_state >= QUIC_STREAM_SEND_STATE_RESET_SENT &&
+		    st->stop_rcvd)
+			*err = -ECONNRESET;
+		return NULL;
 	}
 	if (!quic_stream_is_local(sk, id)) {
 		*err = -EINVAL;	/* the peer opens its own streams */
@@ -386,8 +577,12 @@ static void quic_stream_deliver(struct sock *sk, struct quic_stream *st)
 		if (!quic_rcv_append(sk, skb))
 			__skb_queue_tail(&sk->sk_receive_queue, skb);
 	}
-	if (st->fin_queued && st->recv_state < QUIC_STREAM_RECV_STATE_RECVD)
+	if (st->fin_queued && st->recv_state < QUIC_STREAM_RECV_STATE_RECVD) {
 		st->recv_state = QUIC_STREAM_RECV_STATE_RECVD;
+		/* behind the data, in the receive queue */
+		quic_stream_update(sk, st, QUIC_STREAM_RECV_STATE_RECVD, 0,
+				   st->final_size);
+	}
 }
 
 /**
@@ -424,8 +619,14 @@ int quic_stream_recv(struct sock *sk, struct quic_stream *st,
 		}
 		st->final_known = 1;
 		st->final_size = end;
-		if (st->recv_state == QUIC_STREAM_RECV_STATE_RECV)
+		if (st->recv_state == QUIC_STREAM_RECV_STATE_RECV) {
 			st->recv_state = QUIC_STREAM_RECV_STATE_SIZE_KNOWN;
+			/* the draft tells of it when the end comes early */
+			if (off > st->recv_offset)
+				quic_stream_update(sk, st,
+						   QUIC_STREAM_RECV_STATE_SIZE_KNOWN,
+						   0, end);
+		}
 	}
 	/* section 4.1: flow control limits */
 	if (end > st->recv_max) {
@@ -488,7 +689,7 @@ err:
  * @st: the stream, or NULL for connection-level accounting only
  * @len: bytes read
  */
-void quic_stream_consumed(struct sock *sk, struct quic_stream *st, u32 len)
+void quic_stream_consumed(struct sock *sk, struct quic_stream *st, u64 len)
 {
 	struct quic_stream_table *t = &quic_sk(sk)->streams;
 
@@ -513,9 +714,9 @@ void quic_stream_consumed(struct sock *sk, struct quic_stream *st, u32 len)
 }
 
 /**
- * quic_stream_peer_done - a stream the peer opened was read to its end:
- * let the peer open another (MAX_STREAMS), in batches of half the initial
- * limit, RFC 9000 section 4.6
+ * quic_stream_peer_done - a stream the peer opened is closed (both parts
+ * over, the stream freed): let the peer open another (MAX_STREAMS), in
+ * batches of half the initial limit, RFC 9000 section 4.6
  * @sk: the socket, locked
  * @st: the stream
  */
@@ -556,7 +757,8 @@ void quic_streams_rcv_max_data(struct sock *sk, u64 max)
 
 /**
  * quic_stream_rcv_max_data - the peer raised a stream's limit
- * (MAX_STREAM_DATA, RFC 9000 section 19.10)
+ * (MAX_STREAM_DATA, RFC 9000 section 19.10); the STREAM_MAX_DATA event
+ * when the old limit held the stream up
  * @sk: the socket, locked
  * @id: the stream; one we do not know (closed, or never opened) is ignored
  * @max: the new limit
@@ -564,9 +766,18 @@ void quic_streams_rcv_max_data(struct sock *sk, u64 max)
 void quic_stream_rcv_max_data(struct sock *sk, s64 id, u64 max)
 {
 	struct quic_stream *st = quic_stream_find(&quic_sk(sk)->streams, id);
+	struct quic_stream_max_data ev;
 
 	if (!st || max <= st->send_max)
 		return;
+	/* the STREAM_MAX_DATA event: a stream its limit held up may go on */
+	if (st->send_offset >= st->send_max &&
+	    st->send_state < QUIC_STREAM_SEND_STATE_SENT) {
+		ev.id = id;
+		ev.max_data = max;
+		quic_event_queue(sk, QUIC_EVENT_STREAM_MAX_DATA, &ev,
+				 sizeof(ev));
+	}
 	st->send_max = max;
 	sk->sk_write_space(sk);
 }

@@ -23,6 +23,10 @@ struct sock;
  * @recv_max: the limit we advertised (MAX_STREAM_DATA)
  * @recv_window: how far ahead of @recv_offset we let the peer send
  * @final_size: the stream's size once known (FIN or RESET_STREAM)
+ * @send_errcode: the application error code of the RESET_STREAM we sent
+ * @recv_errcode: that of the RESET_STREAM the peer sent
+ * @stop_sent: we asked the peer to stop sending (STOP_SENDING)
+ * @stop_rcvd: the peer asked us to, and our sending part was reset for it
  * @reorder: data received past @recv_offset, ascending offsets, charged
  *	to the socket's receive memory
  * @rcu: freed after a grace period: poll() looks at the last stream
@@ -50,7 +54,11 @@ struct quic_stream {
 	u8			recv_state;	/* QUIC_STREAM_RECV_STATE_* */
 	u8			final_known:1,
 				fin_read:1,
-				fin_queued:1;
+				fin_queued:1,
+				stop_sent:1,
+				stop_rcvd:1;
+	u64			send_errcode;
+	u64			recv_errcode;
 	struct sk_buff_head	reorder;
 };
 
@@ -74,7 +82,9 @@ struct quic_stream_limits {
  * flow control (RFC 9000 section 4.1), which their data is counted in
  * @xa: the streams that are open, by ID.  A stream leaves it, and is
  *	freed, once both its parts are in a terminal state: sending data
- *	all acknowledged, receiving data all read (RFC 9000 section 3).
+ *	all acknowledged or its reset acknowledged, receiving data all read
+ *	or reset by the peer (RFC 9000 section 3); only then does a stream
+ *	of the peer's count as closed for MAX_STREAMS.
  *	Opening a stream opens the lower-numbered ones of its type (section
  *	3.2): they are created with it, so that an ID below the type's
  *	@next that is not in @xa is a closed stream, whose late frames are
@@ -120,10 +130,14 @@ struct quic_stream *quic_stream_get_send(struct sock *sk, s64 id,
 					 u32 flags, int *err);
 int quic_stream_recv(struct sock *sk, struct quic_stream *st,
 		     struct sk_buff *skb);
-int quic_stream_rcv_reset(struct sock *sk, s64 id, u64 final);
-int quic_stream_rcv_stop_sending(struct sock *sk, s64 id);
+int quic_stream_rcv_reset(struct sock *sk, s64 id, u64 errcode, u64 final);
+int quic_stream_rcv_stop_sending(struct sock *sk, s64 id, u64 errcode);
+int quic_stream_reset(struct sock *sk, s64 id, u64 errcode);
+int quic_stream_stop_sending(struct sock *sk, s64 id, u64 errcode);
+void quic_stream_reset_acked(struct sock *sk, s64 id);
+bool quic_stream_frame_lost(struct sock *sk, s64 id);
 void quic_stream_consumed(struct sock *sk, struct quic_stream *st,
-			  u32 len);
+			  u64 len);
 void quic_stream_peer_done(struct sock *sk, struct quic_stream *st);
 void quic_stream_send_blocked(struct sock *sk, struct quic_stream *st);
 void quic_streams_open_blocked(struct sock *sk, bool uni);
