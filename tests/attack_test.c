@@ -39,6 +39,16 @@
  *				data received: FINAL_SIZE_ERROR
  *	stop_recv_only		STOP_SENDING on our own uni stream (the server
  *				only receives on it): STREAM_STATE_ERROR
+ *	stop_sending_flood	1000 STOP_SENDING frames for a stream the
+ *				server writes on: one RESET_STREAM with our
+ *				error code and its final size (one more if
+ *				resent), the server's sendmsg() then fails
+ *				(ECONNRESET), the connection lives
+ *	reset_flow_control	RESET_STREAM with a final size beyond the
+ *				stream's window: FLOW_CONTROL_ERROR
+ *	reset_streams_held	RESET_STREAM on each of the 100 streams we may
+ *				open, which the server does not answer: they
+ *				still count, the 101st is a STREAM_LIMIT_ERROR
  *	datagram_too_big	a DATAGRAM frame of max_datagram_frame_size
  *				bytes is taken, one byte more is a
  *				PROTOCOL_VIOLATION (RFC 9221 section 3)
@@ -138,6 +148,9 @@ struct atk {
 		uint8_t		len;
 	} scid[16];
 	unsigned int	nscid;
+	/* its RESET_STREAM frames: how many, the last one */
+	uint64_t	reset_frames;
+	uint64_t	reset_sid, reset_code, reset_final;
 	/* stream data the server sent on want_sid */
 	int64_t		want_sid;
 	uint8_t		sdata[256];
@@ -191,10 +204,11 @@ static void server_frames(struct atk *a, const uint8_t *p, size_t n)
 						return;
 			break;
 		case F_RESET_STREAM:
-			if (forge_varint(p, n, &at, &v) ||
-			    forge_varint(p, n, &at, &v) ||
-			    forge_varint(p, n, &at, &v))
+			if (forge_varint(p, n, &at, &a->reset_sid) ||
+			    forge_varint(p, n, &at, &a->reset_code) ||
+			    forge_varint(p, n, &at, &a->reset_final))
 				return;
+			a->reset_frames++;
 			break;
 		case F_MAX_DATA:
 		case F_MAX_STREAMS_BIDI:
@@ -1024,6 +1038,125 @@ out:
 	atk_close(&a);
 }
 
+static void test_stop_sending_flood(const void *arg)
+{
+	uint8_t pl[8192];
+	struct wb w = { .p = pl, .cap = sizeof(pl) };
+	uint64_t pn;
+	struct atk a;
+	int i;
+
+	(void)arg;
+	if (!atk_open(&a, &tp_default))
+		goto out;
+	/* our bidi stream 4 opened with a byte; the server writes 3 on it */
+	wb_u8(&w, F_STREAM | 0x06);
+	wb_v(&w, 4);
+	wb_v(&w, 0);
+	wb_v(&w, 1);
+	wb_u8(&w, 'x');
+	pn = a.pn_next;
+	send_frames(&a, pl, w.len);
+	CHECK(wait_acked(&a, pn, 2000));
+	a.want_sid = 4;
+	a.sdata_len = 0;
+	CHECK_EQ(quic_sendmsg(a.p.sfd, "abc", 3, 4, 0), 3);
+	sniff_for(&a, 200);
+	CHECK_EQ(a.sdata_len, 3);
+	/* 1000 STOP_SENDING, 200 a packet, our ACKs with them */
+	for (i = 0; i < 5; i++) {
+		w.len = 0;
+		wb_ack(&w, &a);
+		for (int k = 0; k < 200; k++) {
+			wb_u8(&w, F_STOP_SENDING);
+			wb_v(&w, 4);
+			wb_v(&w, 0x77);
+		}
+		send_frames(&a, pl, w.len);
+		sniff_for(&a, 20);
+	}
+	sniff_for(&a, 300);
+	send_ack(&a);
+	sniff_for(&a, 300);
+	tap_diag("RESET_STREAM frames: %llu, the last for stream %llu, code %#llx, final size %llu",
+		 (unsigned long long)a.reset_frames,
+		 (unsigned long long)a.reset_sid,
+		 (unsigned long long)a.reset_code,
+		 (unsigned long long)a.reset_final);
+	CHECK(a.reset_frames >= 1 && a.reset_frames <= 2);
+	CHECK_EQ(a.reset_sid, 4);
+	CHECK_EQ(a.reset_code, 0x77);
+	CHECK_EQ(a.reset_final, 3);
+	CHECK(!a.close_seen);
+	CHECK_ERR(quic_sendmsg(a.p.sfd, "d", 1, 4, 0), ECONNRESET);
+	CHECK(exchange(&a, 8));
+out:
+	atk_close(&a);
+}
+
+static void test_reset_flow_control(const void *arg)
+{
+	uint8_t pl[64];
+	struct wb w = { .p = pl, .cap = sizeof(pl) };
+	struct atk a;
+
+	(void)arg;
+	if (!atk_open(&a, &tp_default))
+		goto out;
+	wb_u8(&w, F_RESET_STREAM);
+	wb_v(&w, 4);
+	wb_v(&w, 0);
+	wb_v(&w, 1ULL << 40);
+	send_frames(&a, pl, w.len);
+	expect_close(&a, "reset_flow_control", E_FLOW_CONTROL, F_RESET_STREAM);
+out:
+	atk_close(&a);
+}
+
+static void test_reset_streams_held(const void *arg)
+{
+	uint8_t pl[2048];
+	struct wb w = { .p = pl, .cap = sizeof(pl) };
+	uint64_t pn, id;
+	struct atk a;
+	int i;
+
+	(void)arg;
+	if (!atk_open(&a, &tp_default))
+		goto out;
+	/* stream 0 was used by atk_open(): the 99 after it, each reset
+	 * (final size 0), 33 a packet
+	 */
+	for (i = 1; i < 100; i++) {
+		if (!w.len)
+			wb_ack(&w, &a);
+		wb_u8(&w, F_RESET_STREAM);
+		wb_v(&w, 4 * (uint64_t)i);
+		wb_v(&w, 1);
+		wb_v(&w, 0);
+		if (i % 33 && i != 99)
+			continue;
+		pn = a.pn_next;
+		send_frames(&a, pl, w.len);
+		CHECK(wait_acked(&a, pn, 2000));
+		w.len = 0;
+	}
+	sniff_for(&a, 300);
+	CHECK(!a.close_seen);
+	/* the 101st */
+	id = 4 * 100;
+	w.len = 0;
+	wb_u8(&w, F_STREAM | 0x07);
+	wb_v(&w, id);
+	wb_v(&w, 0);
+	wb_v(&w, 1);
+	wb_u8(&w, 'y');
+	send_frames(&a, pl, w.len);
+	expect_close(&a, "reset_streams_held", E_STREAM_LIMIT, F_STREAM | 0x07);
+out:
+	atk_close(&a);
+}
+
 /* ------------------------------------------------------- 4. DATAGRAM */
 
 #define DG_MAX	100	/* the server's max_datagram_frame_size */
@@ -1379,6 +1512,12 @@ int main(int argc, char **argv)
 		 test_reset_final_size, NULL, 60);
 	test_add("stop_recv_only", "STOP_SENDING on a stream the server only receives on: STREAM_STATE_ERROR",
 		 test_stop_recv_only, NULL, 60);
+	test_add("stop_sending_flood", "1000 STOP_SENDING frames for a stream the server writes on: one RESET_STREAM (two if resent) with our code and its final size, its sendmsg fails with ECONNRESET, the connection lives",
+		 test_stop_sending_flood, NULL, 60);
+	test_add("reset_flow_control", "RESET_STREAM with a final size beyond the stream's window: FLOW_CONTROL_ERROR",
+		 test_reset_flow_control, NULL, 60);
+	test_add("reset_streams_held", "RESET_STREAM on the 100 streams we may open, unanswered by the server: they still count, the 101st is a STREAM_LIMIT_ERROR",
+		 test_reset_streams_held, NULL, 60);
 	test_add("datagram_too_big", "a DATAGRAM frame of max_datagram_frame_size bytes is taken, one byte more: PROTOCOL_VIOLATION (RFC 9221 3)",
 		 test_datagram_too_big, NULL, 60);
 	test_add("datagram_unannounced", "a DATAGRAM frame to a server that announced none: PROTOCOL_VIOLATION",
