@@ -565,17 +565,23 @@ static struct quic_stream *quic_send_stream_find(struct sock *sk,
 }
 
 /* buffer room and flow control credit to send on stream *@arg, or an
- * end to the wait: the stream was reset
+ * end to the wait: the stream was reset.  sk_wait_event() also looks
+ * without the socket lock: the stream is freed after a grace period.
  */
 static bool quic_cond_send_room(struct sock *sk, const void *arg)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_stream *st;
+	bool ret;
 	int err;
 
+	rcu_read_lock();
 	st = quic_send_stream_find(sk, arg, &err);
-	return !st || (quic_sndbuf_room(sk) && st->send_offset < st->send_max &&
-		       qs->streams.send_data < qs->streams.send_max_data);
+	ret = !st || (quic_sndbuf_room(sk) &&
+		      READ_ONCE(st->send_offset) < READ_ONCE(st->send_max) &&
+		      qs->streams.send_data < qs->streams.send_max_data);
+	rcu_read_unlock();
+	return ret;
 }
 
 /*
