@@ -378,6 +378,11 @@ static int quic_rcv_packet(struct sock *sk, struct quic_rx *rx, u32 off,
 				false);
 		return -ECONNRESET;
 	}
+	/* -EAGAIN: the vector unit was in use (softirq); dropped as if
+	 * lost, and counted as a drop of the socket's
+	 */
+	if (err == -EAGAIN)
+		sk_drops_add(sk, skb);
 	if (err)
 		return 0;
 	if (info.key_update) {
