@@ -264,6 +264,11 @@ void quic_frame_free(struct sock *sk, struct quic_frame *f)
 {
 	u32 size = quic_frame_truesize(f->len);
 
+	if (f->type == QUIC_FRAME_DATAGRAM_LEN && !f->dup) {
+		struct quic_outq *q = &quic_sk(sk)->outq;
+
+		q->dgram_bytes -= min(q->dgram_bytes, size);
+	}
 	if (f->queued)
 		sk_wmem_queued_add(sk, -size);
 	if (f->charged)
@@ -583,6 +588,39 @@ struct quic_frame *quic_frame_stream(struct sock *sk, struct quic_stream *st,
 		kfree(f);
 		return ERR_PTR(-EFAULT);
 	}
+	return f;
+}
+
+/**
+ * quic_frame_datagram - a DATAGRAM frame with @len bytes of @msg, RFC 9221
+ * section 4, of the type with a length so that other frames may follow
+ * it in the packet
+ * @sk: the socket, locked
+ * @msg: the data, copied from its iterator
+ * @len: how many bytes
+ *
+ * Return: the frame, counted in outq.dgram_bytes until freed,
+ * ERR_PTR(-ENOMEM), or ERR_PTR(-EFAULT) when the copy faulted.
+ */
+struct quic_frame *quic_frame_datagram(struct sock *sk, struct msghdr *msg,
+				       u32 len)
+{
+	struct quic_frame *f;
+	u8 *p;
+
+	f = quic_frame_alloc(1 + quic_varint_len(len) + len, sk->sk_allocation);
+	if (!f)
+		return ERR_PTR(-ENOMEM);
+	f->type = QUIC_FRAME_DATAGRAM_LEN;
+	f->level = QUIC_CRYPTO_APP;
+	p = f->buf;
+	*p++ = f->type;
+	p += quic_varint_put(p, len);
+	if (len && !copy_from_iter_full(p, len, &msg->msg_iter)) {
+		kfree(f);
+		return ERR_PTR(-EFAULT);
+	}
+	quic_sk(sk)->outq.dgram_bytes += quic_frame_truesize(f->len);
 	return f;
 }
 
@@ -952,10 +990,16 @@ static int quic_frame_rx_handshake_done(struct sock *sk, struct quic_rx *rx,
 	return quic_conn_rcv_handshake_done(sk);
 }
 
-/* RFC 9221 section 4: only when we announced max_datagram_frame_size */
+/*
+ * RFC 9221 section 4: only when we announced max_datagram_frame_size.
+ * Each datagram is one message for the reader, charged to the receive
+ * buffer; when the buffer is full it is dropped (section 5: the packet is
+ * acknowledged all the same) and counted in sk_drops.
+ */
 static int quic_frame_rx_datagram(struct sock *sk, struct quic_rx *rx,
 				  struct quic_buf *b, u8 type)
 {
+	struct sk_buff *skb;
 	const u8 *data;
 	u64 len;
 
@@ -973,6 +1017,39 @@ static int quic_frame_rx_datagram(struct sock *sk, struct quic_rx *rx,
 	if (data + len - rx->frame_start >
 	    quic_sk(sk)->params.local.max_datagram_frame_size)
 		return QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
+
+	/* a datagram that fills most of its UDP datagram keeps it (a
+	 * clone), a smaller one is copied out at its own size
+	 */
+	if (len >= rx->skb->len / 2) {
+		skb = skb_clone(rx->skb, GFP_ATOMIC);
+		if (skb) {
+			skb_pull(skb, data - rx->skb->data);
+			skb_trim(skb, len);
+		}
+	} else {
+		skb = alloc_skb(len, GFP_ATOMIC);
+		if (skb)
+			skb_put_data(skb, data, len);
+	}
+	if (!skb) {
+		atomic_inc(&sk->sk_drops);
+		return 0;
+	}
+	memset(skb->cb, 0, sizeof(skb->cb));
+	QUIC_SKB_CB(skb)->kind = QUIC_RCV_DATAGRAM;
+	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
+	    READ_ONCE(sk->sk_rcvbuf)) {
+		sk_drops_add(sk, skb);
+		kfree_skb(skb);
+		return 0;
+	}
+	if (!quic_rmem_charge(sk, skb, false)) {	/* counted there */
+		kfree_skb(skb);
+		return 0;
+	}
+	__skb_queue_tail(&sk->sk_receive_queue, skb);
+	sk->sk_data_ready(sk);
 	return 0;
 }
 

@@ -130,6 +130,8 @@ struct quic_frame *quic_frame_build(u8 level, gfp_t gfp, u8 type,
 struct quic_frame *quic_frame_ping(u8 level, gfp_t gfp);
 struct quic_frame *quic_frame_stream(struct sock *sk, struct quic_stream *st,
 				     struct msghdr *msg, u32 chunk, bool fin);
+struct quic_frame *quic_frame_datagram(struct sock *sk, struct msghdr *msg,
+				       u32 len);
 struct quic_frame *quic_frame_new_cid(const struct quic_cid *cid,
 				      u64 retire_prior_to, gfp_t gfp);
 int quic_frame_queue_crypto(struct sock *sk, u8 level, struct msghdr *msg,

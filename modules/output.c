@@ -44,6 +44,21 @@ static void quic_output_update_mss(struct sock *sk)
 	quic_cong_set_mss(&qs->cong, quic_path_set_mss(&qs->paths.act, mtu));
 }
 
+/**
+ * quic_output_dgram_max - the largest DATAGRAM frame a 1-RTT packet takes
+ * on the path as it is, with room for an ACK frame beside it: a frame is
+ * never split (RFC 9221 section 5)
+ * @qs: the socket, locked
+ *
+ * Return: the frame's size in bytes, its type and length included.
+ */
+u32 quic_output_dgram_max(const struct quic_sock *qs)
+{
+	u32 hdr = 1 + QUIC_CONN_ID_MAX_LEN + QUIC_PN_LEN + QUIC_TAG_LEN + 64;
+
+	return qs->paths.act.mss > hdr ? qs->paths.act.mss - hdr : 0;
+}
+
 /* A datagram of up to @len bytes: @len is at most the MSS, and sized by
  * what is queued, so that an ACK does not cost a zeroed 16 KB buffer.
  */
@@ -132,6 +147,15 @@ static unsigned int quic_output_frames(struct quic_sock *qs,
 				continue;
 			}
 		} else if (f->len > left) {
+			/* a datagram queued before the path's MTU fell
+			 * would wait for ever: it is dropped, as a loss
+			 */
+			if (f->type == QUIC_FRAME_DATAGRAM_LEN &&
+			    f->len > quic_output_dgram_max(qs)) {
+				list_del(&f->list);
+				qs->outq.bytes -= f->len;
+				quic_frame_free(&qs->inet.sk, f);
+			}
 			continue;
 		}
 		/* room for the header's entry, this frame's and the

@@ -35,6 +35,10 @@ struct quic_frame;
  * @crypto_unacked: handshake bytes given by the user (CRYPTO frames, all
  *	levels) and not yet acknowledged or discarded with their space;
  *	sendmsg() keeps it within the send buffer
+ * @dgram_bytes: bytes of the DATAGRAM frames (RFC 9221) given by the user
+ *	and not freed yet: queued, or in flight until acknowledged or lost
+ *	(never sent again); sendmsg() keeps it within the send buffer, apart
+ *	from the stream data's room (quic_frame_free() takes them off)
  * @pace_next: the earliest time of the next send (pacing)
  * @sg: the plaintext of the packet being protected: its header in the
  *	skb, then the queued frames' own buffers
@@ -47,11 +51,13 @@ struct quic_outq {
 	u32			bytes;
 	u32			unacked;
 	u32			crypto_unacked;
+	u32			dgram_bytes;
 	ktime_t			pace_next;
 	struct scatterlist	sg[QUIC_TX_SG];
 };
 
 void quic_output(struct sock *sk);
+u32 quic_output_dgram_max(const struct quic_sock *qs);
 int quic_output_probe(struct sock *sk);
 u8 quic_space_tx_level(struct quic_sock *qs, u8 sp);
 void quic_ack_fire(struct sock *sk);

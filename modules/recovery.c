@@ -401,6 +401,11 @@ static void quic_rtx_second_probe(struct sock *sk, ktime_t since)
 		if (!pkt->ack_eliciting || ktime_before(pkt->sent_time, since))
 			continue;
 		list_for_each_entry(f, &pkt->frames, list) {
+			/* a DATAGRAM goes once (RFC 9221 section 5.2):
+			 * its copy would reach the reader twice
+			 */
+			if (f->type == QUIC_FRAME_DATAGRAM_LEN)
+				continue;
 			c = quic_frame_copy(f, GFP_ATOMIC);
 			if (!c)
 				break;

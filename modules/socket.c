@@ -396,8 +396,22 @@ static bool quic_sndbuf_room(struct sock *sk)
 	return qs->outq.unacked < limit;
 }
 
+/* DATAGRAM frames we hold (queued, or in flight until acknowledged or
+ * lost): within the same limit as stream data, apart from it
+ */
+static bool quic_dgram_room(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	u32 limit = READ_ONCE(sk->sk_sndbuf);
+
+	if (!(sk->sk_userlocks & SOCK_SNDBUF_LOCK))
+		limit = max(limit, 2 * quic_cong_cwnd(&qs->cong));
+	return READ_ONCE(qs->outq.dgram_bytes) < limit;
+}
+
 /* Room to send: buffer space and the peer's credit, for the connection
- * and for the stream send() writes to (the one opened last).
+ * and for the stream send() writes to (the one opened last), and room
+ * for a datagram.
  */
 static bool quic_poll_writable(struct sock *sk)
 {
@@ -405,7 +419,7 @@ static bool quic_poll_writable(struct sock *sk)
 	struct quic_stream *st;
 	bool room;
 
-	if (!quic_sndbuf_room(sk) ||
+	if (!quic_sndbuf_room(sk) || !quic_dgram_room(sk) ||
 	    READ_ONCE(qs->streams.send_data) >=
 	    READ_ONCE(qs->streams.send_max_data))
 		return false;
@@ -721,6 +735,58 @@ out:
 	return copied ? copied : err;
 }
 
+static bool quic_cond_dgram_room(struct sock *sk, const void *arg)
+{
+	return quic_dgram_room(sk);
+}
+
+/*
+ * One DATAGRAM frame, RFC 9221: sent once, congestion controlled, never
+ * split.  Only once the peer's transport parameters allow them (section
+ * 3): EINVAL before, EMSGSIZE when larger than the peer takes or than a
+ * packet holds.  Waits for room in the datagram budget, as stream data
+ * does for its own.
+ */
+static int quic_send_dgram(struct sock *sk, struct msghdr *msg, size_t len,
+			   long *timeo)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_frame *f;
+	u32 max, size;
+	bool mem;
+	int err;
+
+	err = quic_wait(sk, timeo, quic_cond_established, NULL);
+	if (err)
+		return err;
+	max = qs->params.remote.max_datagram_frame_size;
+	if (!max)
+		return -EINVAL;
+	max = min(max, quic_output_dgram_max(qs));
+	if (len >= max || 1 + quic_varint_len(len) + len > max)
+		return -EMSGSIZE;
+	size = quic_frame_truesize(1 + quic_varint_len(len) + len);
+	for (;;) {
+		err = quic_wait(sk, timeo, quic_cond_dgram_room, NULL);
+		if (err)
+			return err;
+		mem = sk_wmem_schedule(sk, size);
+		if (mem || !sk->sk_wmem_queued)
+			break;
+		quic_output(sk);
+		err = quic_wait_memory(sk, timeo);
+		if (err)
+			return err;
+	}
+	f = quic_frame_datagram(sk, msg, len);
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	quic_frame_charge(sk, f, mem);
+	quic_outq_add(sk, f);
+	quic_output(sk);
+	return len;
+}
+
 /* room in the send buffer for handshake data */
 static bool quic_cond_crypto_room(struct sock *sk, const void *arg)
 {
@@ -795,15 +861,18 @@ static int quic_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
 		err = quic_send_handshake(sk, msg, len, level, &timeo);
 		goto out;
 	}
-	if (msg->msg_flags & MSG_QUIC_DATAGRAM) {
-		err = -EOPNOTSUPP;	/* RFC 9221 datagrams: not yet */
-		goto out;
-	}
 	if (sk->sk_state != QUIC_SS_ESTABLISHING &&
 	    sk->sk_state != QUIC_SS_ESTABLISHED) {
 		/* as TCP: EPIPE once a connection is over */
 		err = qs->conn.used ? -EPIPE : -ENOTCONN;
 		goto out;
+	}
+	if (msg->msg_flags & MSG_QUIC_DATAGRAM) {
+		/* the draft: a stream cmsg SHOULD NOT come with it; it
+		 * has nothing to say to a datagram and is let be
+		 */
+		err = quic_send_dgram(sk, msg, len, &timeo);
+		goto out_sig;
 	}
 	if (!has_sinfo) {
 		/* send(): the most recently opened stream, or a new one */
@@ -821,6 +890,7 @@ static int quic_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
 		}
 	}
 	err = quic_send_stream(sk, msg, len, &sinfo, &timeo);
+out_sig:
 	if (err == -EPIPE && !(msg->msg_flags & MSG_NOSIGNAL))
 		send_sig(SIGPIPE, current, 0);
 out:
@@ -888,7 +958,12 @@ static int quic_recv_stream(struct sock *sk, struct msghdr *msg, size_t len,
 	return copied;
 }
 
-/* one handshake chunk, or one event: never merged with the next */
+/*
+ * One handshake chunk, one event or one datagram: never merged with the
+ * next.  A buffer too short for it takes its first bytes, the rest
+ * staying for the next call (the draft); the call that ends it sets
+ * MSG_EOR, and one that does not, for a datagram, also MSG_TRUNC.
+ */
 static int quic_recv_one(struct sock *sk, struct msghdr *msg, size_t len,
 			 int flags)
 {
@@ -907,6 +982,10 @@ static int quic_recv_one(struct sock *sk, struct msghdr *msg, size_t len,
 		hinfo.crypto_level = QUIC_SKB_CB(skb)->level;
 		put_cmsg(msg, SOL_QUIC, QUIC_HANDSHAKE_INFO, sizeof(hinfo),
 			 &hinfo);
+	} else if (kind == QUIC_RCV_DATAGRAM) {
+		msg->msg_flags |= MSG_QUIC_DATAGRAM;
+		if (n < skb->len)
+			msg->msg_flags |= MSG_TRUNC;
 	} else {
 		msg->msg_flags |= MSG_QUIC_NOTIFICATION;
 	}
