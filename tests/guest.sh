@@ -17,6 +17,7 @@ TESTS=(
 	tests/attack_test
 	tests/poll_test
 	tests/stream_test
+	tests/dgram_test
 	tests/close_test	# its shutdown tests after every other connection test
 	tests/fuzz_syscall
 	tests/fuzz_packet
