@@ -10,7 +10,12 @@
 #	loss 30% delay 10ms			(LOSSY_SIZE bytes, 128 KiB)
 #	loss 10% delay 20ms reorder 25% 50%	(LOSSY_SIZE * 4)
 # The data must arrive complete and intact (checked byte by byte and by
-# SHA-256 by tests/conn_test --transfer).  Prints TAP.
+# SHA-256 by tests/conn_test --transfer).  Then RFC 9221 datagrams, DGRAM_COUNT
+# (default 100000) each way at once (tests/dgram_test --peer), on the clean
+# link and with
+#	loss 2% delay 5ms reorder 10% 50% duplicate 1%
+# where some must be lost (they are never sent again) and none may arrive
+# twice or corrupted.  Prints TAP.
 #
 # Runs as root in the guest (tests/guest.sh); the namespaces exist only
 # there.  NETEM_SIZE (bytes; default 1 MiB, about 35 s each way under
@@ -33,6 +38,9 @@ TMO=${NETEM_TIMEOUT:-150}
 NETEM=(loss 5% delay 100ms reorder 25% 50% duplicate 1%)
 NETEM_30=(loss 30% delay 10ms)
 NETEM_10R=(loss 10% delay 20ms reorder 25% 50%)
+NETEM_DG=(loss 2% delay 5ms reorder 10% 50% duplicate 1%)
+DT=$PWD/tests/dgram_test
+DGRAM_COUNT=${DGRAM_COUNT:-100000}
 LOSSY_SIZE=${NETEM_LOSSY_SIZE:-131072}
 PORT=4433
 
@@ -152,12 +160,45 @@ transfer() {
 	fi
 }
 
-echo "TAP version 13"
-echo "1..14"
+# dgram DESC [--expect-loss]: DGRAM_COUNT datagrams each way at once, the
+# server in NS2, the client in NS1
+dgram() {
+	local desc=$1 spid cpid src crc t0 t1
+	local slog=$tmp/server.log clog=$tmp/client.log
 
-if [ ! -x "$CT" ]; then
-	for _ in $(seq 14); do
-		not_ok "tests/conn_test is missing (make tests)"
+	shift
+	PORT=$((PORT + 1))
+	t0=$(date +%s.%N)
+	in_ns $NS2 "$DT" --peer server --addr 10.77.0.2 --port $PORT \
+		--count "$DGRAM_COUNT" --timeout "$TMO" "$@" >"$slog" 2>&1 &
+	spid=$!
+	for _ in $(seq 50); do
+		grep -q listening "$slog" && break
+		sleep 0.1
+	done
+	in_ns $NS1 "$DT" --peer client --addr 10.77.0.2 --port $PORT \
+		--count "$DGRAM_COUNT" --timeout "$TMO" "$@" >"$clog" 2>&1 &
+	cpid=$!
+	wait $cpid
+	crc=$?
+	wait $spid
+	src=$?
+	t1=$(date +%s.%N)
+	diag "$slog" "$clog"
+	echo "# time $(awk "BEGIN { printf \"%.1f\", $t1 - $t0 }") s, client exit $crc, server exit $src"
+	if [ $crc -eq 0 ] && [ $src -eq 0 ]; then
+		ok "$desc"
+	else
+		not_ok "$desc"
+	fi
+}
+
+echo "TAP version 13"
+echo "1..17"
+
+if [ ! -x "$CT" ] || [ ! -x "$DT" ]; then
+	for _ in $(seq 17); do
+		not_ok "tests/conn_test or tests/dgram_test is missing (make tests)"
 	done
 	exit 1
 fi
@@ -167,7 +208,7 @@ if setup 2>"$tmp/setup.err"; then
 else
 	diag "$tmp/setup.err"
 	not_ok "two namespaces joined by veth, 10.77.0.1 <-> 10.77.0.2"
-	for _ in $(seq 2 14); do
+	for _ in $(seq 2 17); do
 		not_ok "skipped: no namespaces"
 	done
 	exit 1
@@ -176,6 +217,7 @@ fi
 mib=$(awk "BEGIN { printf \"%g\", $SIZE / 1048576 }")
 transfer up "clean link: $mib MiB client -> server, intact"
 transfer down "clean link: $mib MiB server -> client, intact"
+dgram "clean link: $DGRAM_COUNT datagrams each way at once, none twice, none corrupt"
 
 if impair add "${NETEM[@]}" 2>"$tmp/tc.err"; then
 	ok "netem on both ends: ${NETEM[*]}"
@@ -211,5 +253,15 @@ lossy() {
 }
 lossy "$LOSSY_SIZE" "${NETEM_30[@]}"
 lossy $((LOSSY_SIZE * 4)) "${NETEM_10R[@]}"
+
+if impair change "${NETEM_DG[@]}" 2>"$tmp/tc.err"; then
+	ok "netem on both ends: ${NETEM_DG[*]}"
+else
+	diag "$tmp/tc.err"
+	not_ok "netem on both ends: ${NETEM_DG[*]}"
+fi
+dgram "netem ${NETEM_DG[*]}: $DGRAM_COUNT datagrams each way, some lost, none twice, none corrupt" --expect-loss
+$TC -n $NS1 -s qdisc show dev veth-a | diag
+$TC -n $NS2 -s qdisc show dev veth-b | diag
 
 [ $failed -eq 0 ]
