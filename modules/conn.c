@@ -94,6 +94,39 @@ void quic_conn_close(struct sock *sk, u32 errcode, u64 frame, bool app)
 	quic_conn_closed(sk, app ? ECONNRESET : EPROTO);
 }
 
+/* the CONNECTION_ID event: the IDs in use of one set changed */
+static void quic_conn_cid_event(struct sock *sk, bool dest)
+{
+	struct quic_connection_id_info info = { .dest = dest };
+
+	quic_conn_cid_get(sk, &info);
+	quic_event_queue(sk, QUIC_EVENT_CONNECTION_ID, &info, sizeof(info));
+}
+
+/* RETIRE_CONNECTION_ID frames not acknowledged yet we allow ourselves */
+static u32 quic_conn_retire_max(struct quic_sock *qs)
+{
+	return 2 * clamp_t(u64, qs->params.local.active_connection_id_limit,
+			   QUIC_CID_ISSUE_MAX, 64);
+}
+
+/*
+ * RETIRE_CONNECTION_ID for the peer's ID @seq.  RFC 9000 section 5.1.2:
+ * retirements not yet acknowledged are bounded, at twice our limit; a
+ * peer that makes us exceed it gets CONNECTION_ID_LIMIT_ERROR.
+ * Return: 0 or that error.
+ */
+static int quic_conn_retire_dcid(struct sock *sk, u64 seq)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	if (qs->cids.dcids.unacked >= quic_conn_retire_max(qs))
+		return QUIC_TRANSPORT_ERROR_CONNECTION_ID_LIMIT;
+	if (quic_frame_queue_retire_cid(sk, seq))
+		qs->cids.dcids.unacked++;
+	return 0;
+}
+
 /**
  * quic_rcv_new_cid - the peer gave us a connection ID (NEW_CONNECTION_ID)
  * @sk: the socket, locked
@@ -111,14 +144,23 @@ int quic_rcv_new_cid(struct sock *sk, u64 seq, u64 prior, const u8 *data,
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_conn_id id = {};
 	struct quic_cid *cid, *tmp;
+	u64 active;
+	int err;
 
 	/* the active ID is zero-length: NEW_CONNECTION_ID is an error */
 	cid = quic_cid_active(&qs->cids.dcids);
 	if (cid && !cid->id.len)
 		return QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
+	active = cid ? cid->seq : 0;
 
-	if (seq >= qs->cids.dcids.retire_prior_to &&
-	    !quic_cid_find_seq(&qs->cids.dcids, seq)) {
+	if (seq < qs->cids.dcids.retire_prior_to) {
+		/* RFC 9000 section 19.15: retired as it comes (a repeat
+		 * of one retired already is retired again, harmlessly)
+		 */
+		err = quic_conn_retire_dcid(sk, seq);
+		if (err)
+			return err;
+	} else if (!quic_cid_find_seq(&qs->cids.dcids, seq)) {
 		id.len = len;
 		memcpy(id.data, data, len);
 		if (quic_cid_add(sk, &qs->cids.dcids, seq, &id, token,
@@ -129,21 +171,111 @@ int quic_rcv_new_cid(struct sock *sk, u64 seq, u64 prior, const u8 *data,
 		list_for_each_entry_safe(cid, tmp, &qs->cids.dcids.list, list) {
 			if (cid->seq >= prior)
 				continue;
-			/* RFC 9000 section 5.1.2: retirements not yet
-			 * acknowledged are bounded, at twice the limit
-			 */
-			if (qs->cids.dcids.unacked >=
-			    2 * clamp_t(u64, qs->params.local
-					.active_connection_id_limit,
-					QUIC_CID_ISSUE_MAX, 64))
-				return QUIC_TRANSPORT_ERROR_CONNECTION_ID_LIMIT;
-			if (quic_frame_queue_retire_cid(sk, cid->seq))
-				qs->cids.dcids.unacked++;
+			err = quic_conn_retire_dcid(sk, cid->seq);
+			if (err)
+				return err;
 		}
 		quic_cid_retire_prior(sk, &qs->cids.dcids, prior);
 	}
 	if (qs->cids.dcids.count > qs->params.local.active_connection_id_limit)
 		return QUIC_TRANSPORT_ERROR_CONNECTION_ID_LIMIT;
+	cid = quic_cid_active(&qs->cids.dcids);
+	if (cid && cid->seq != active)
+		quic_conn_cid_event(sk, true);
+	return 0;
+}
+
+/**
+ * quic_conn_cid_get - QUIC_SOCKOPT_CONNECTION_ID and the CONNECTION_ID
+ * event: the sequence number of the ID in use and of the oldest one kept
+ * @sk: the socket, locked
+ * @info: in: @dest, the peer's IDs (1) or ours (0); out: @active and
+ *	@prior_to (the IDs below it are retired)
+ */
+void quic_conn_cid_get(struct sock *sk, struct quic_connection_id_info *info)
+{
+	struct quic_conn_ids *ids = &quic_sk(sk)->cids;
+	struct quic_cid_set *set = info->dest ? &ids->dcids : &ids->scids;
+	struct quic_cid *active = quic_cid_active(set);
+	struct quic_cid *first = quic_cid_first(set);
+
+	info->active = active ? active->seq : 0;
+	info->prior_to = first ? first->seq : set->retire_prior_to;
+}
+
+/**
+ * quic_conn_cid_set - QUIC_SOCKOPT_CONNECTION_ID: use another ID, and
+ * retire the older ones
+ * @sk: the socket, locked, established
+ * @info: @dest: the peer's IDs (1) or ours (0); @active: the sequence
+ *	number of the ID to use, 0 to keep the one in use; @prior_to: retire
+ *	the IDs below it, 0 (or a value at or below the oldest) for none
+ *
+ * The peer's IDs below @prior_to are retired at once, each with
+ * RETIRE_CONNECTION_ID (RFC 9000 section 19.16), and packets go to the
+ * @active one.  For ours, a new ID is issued in a NEW_CONNECTION_ID frame
+ * whose Retire Prior To field asks the peer to retire those below
+ * @prior_to (section 19.15); they keep routing until it does, and
+ * @active is the one our long headers carry.
+ *
+ * Return: 0; -EINVAL when @active is not an ID we hold, or is below
+ * @prior_to; -EAGAIN when too many retirements are not acknowledged yet,
+ * or no new ID could be made.
+ */
+int quic_conn_cid_set(struct sock *sk,
+		      const struct quic_connection_id_info *info)
+{
+	struct quic_conn_ids *ids = &quic_sk(sk)->cids;
+	struct quic_cid_set *set = info->dest ? &ids->dcids : &ids->scids;
+	struct quic_cid *first = quic_cid_first(set), *cid, *tmp;
+	u64 active, prior;
+	struct quic_frame *f;
+	u32 n;
+
+	if (!first)
+		return -EINVAL;
+	active = info->active ?: quic_cid_active(set)->seq;
+	prior = max_t(u64, info->prior_to, first->seq);
+	cid = quic_cid_find_seq(set, active);
+	if (!cid || active < prior)
+		return -EINVAL;
+
+	if (info->dest) {
+		n = 0;
+		list_for_each_entry(tmp, &set->list, list)
+			if (tmp->seq < prior)
+				n++;
+		if (set->unacked + n > quic_conn_retire_max(quic_sk(sk)))
+			return -EAGAIN;
+		list_for_each_entry_safe(first, tmp, &set->list, list) {
+			if (first->seq >= prior)
+				break;
+			quic_conn_retire_dcid(sk, first->seq);
+			quic_cid_remove(sk, set, first);
+		}
+		/* a NEW_CONNECTION_ID sent again for one of them is
+		 * retired as it comes
+		 */
+		if (prior > set->retire_prior_to)
+			set->retire_prior_to = prior;
+		set->active = cid;
+		return 0;
+	}
+
+	set->active = cid;
+	if (prior <= set->retire_prior_to)
+		return 0;
+	/* the peer retires those below @prior before it adds the new one,
+	 * so this goes beyond its active_connection_id_limit for no time
+	 */
+	set->retire_prior_to = prior;
+	if (quic_cid_issue(sk, set, GFP_KERNEL, &cid))
+		return -EAGAIN;
+	f = quic_frame_new_cid(cid, prior, GFP_KERNEL);
+	if (!f)
+		return -EAGAIN;
+	quic_outq_add(sk, f);
+	set->unacked++;
 	return 0;
 }
 
@@ -210,6 +342,7 @@ int quic_rcv_retire_cid(struct sock *sk, u64 seq, const u8 *dcid,
 	if (cid && qs->cids.scids.count > 1) {
 		quic_cid_remove(sk, &qs->cids.scids, cid);
 		quic_issue_cids(sk);
+		quic_conn_cid_event(sk, false);
 	}
 	return 0;
 }

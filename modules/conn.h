@@ -91,6 +91,9 @@ void quic_idle_fire(struct sock *sk);
 int quic_rcv_new_cid(struct sock *sk, u64 seq, u64 prior, const u8 *data,
 		     u8 len, const u8 *token);
 void quic_conn_cid_frame_acked(struct sock *sk, u8 type);
+void quic_conn_cid_get(struct sock *sk, struct quic_connection_id_info *info);
+int quic_conn_cid_set(struct sock *sk,
+		      const struct quic_connection_id_info *info);
 int quic_rcv_retire_cid(struct sock *sk, u64 seq, const u8 *dcid,
 			u8 dcid_len);
 int quic_rcv_close(struct sock *sk, const struct quic_connection_close *c);

@@ -33,15 +33,21 @@ void quic_cid_table_destroy(struct rhashtable *ht)
 void quic_cid_set_init(struct quic_cid_set *set, bool source)
 {
 	INIT_LIST_HEAD(&set->list);
+	set->active = NULL;
 	set->next_seq = 0;
 	set->retire_prior_to = 0;
 	set->count = 0;
 	set->source = source;
 }
 
-struct quic_cid *quic_cid_active(struct quic_cid_set *set)
+struct quic_cid *quic_cid_first(struct quic_cid_set *set)
 {
 	return list_first_entry_or_null(&set->list, struct quic_cid, list);
+}
+
+struct quic_cid *quic_cid_active(struct quic_cid_set *set)
+{
+	return set->active ?: quic_cid_first(set);
 }
 
 struct quic_cid *quic_cid_find_seq(const struct quic_cid_set *set, u64 seq)
@@ -173,6 +179,8 @@ void quic_cid_remove(struct sock *sk, struct quic_cid_set *set,
 {
 	list_del(&cid->list);
 	set->count--;
+	if (set->active == cid)
+		set->active = NULL;
 	if (set->source) {
 		rhashtable_remove_fast(&quic_net(sock_net(sk))->cids,
 				       &cid->node, quic_cid_params);

@@ -42,7 +42,9 @@ struct quic_cid {
 
 /*
  * struct quic_cid_set - the source or destination IDs of a connection,
- * by ascending sequence number; the first is the one in use.
+ * by ascending sequence number.  The one in use is @active, or the first
+ * when @active is NULL (set by QUIC_SOCKOPT_CONNECTION_ID; cleared when
+ * that ID is removed, the first then taking its place).
  *
  * Locking: the socket lock.  Source IDs are also published in the
  * per-netns hash table (quic_net->cids), which softirq readers walk
@@ -50,6 +52,7 @@ struct quic_cid {
  */
 struct quic_cid_set {
 	struct list_head	list;
+	struct quic_cid		*active;
 	u64			next_seq;	/* next sequence number */
 	u64			retire_prior_to;
 	u32			count;
@@ -88,6 +91,7 @@ void quic_cid_table_destroy(struct rhashtable *ht);
 void quic_cid_set_init(struct quic_cid_set *set, bool source);
 void quic_cid_set_free(struct sock *sk, struct quic_cid_set *set);
 struct quic_cid *quic_cid_active(struct quic_cid_set *set);
+struct quic_cid *quic_cid_first(struct quic_cid_set *set);
 struct quic_cid *quic_cid_find_seq(const struct quic_cid_set *set, u64 seq);
 
 void quic_cid_generate(struct quic_conn_id *id, unsigned int len);

@@ -386,6 +386,23 @@ static int quic_sock_set_close(struct sock *sk, sockptr_t optval,
 	return 0;
 }
 
+static int quic_sock_set_cid(struct sock *sk, sockptr_t optval,
+			     unsigned int optlen)
+{
+	struct quic_connection_id_info info;
+
+	if (optlen < sizeof(info))
+		return -EINVAL;
+	if (copy_from_sockptr(&info, optval, sizeof(info)))
+		return -EFAULT;
+	if (info.dest > 1 || memchr_inv(info.reserved, 0,
+					sizeof(info.reserved)))
+		return -EINVAL;
+	if (sk->sk_state != QUIC_SS_ESTABLISHED)
+		return -ENOTCONN;
+	return quic_conn_cid_set(sk, &info);
+}
+
 /* QUIC_SOCKOPT_STREAM_RESET and QUIC_SOCKOPT_STREAM_STOP_SENDING */
 static int quic_sock_stream_errinfo(struct sock *sk, sockptr_t optval,
 				    unsigned int optlen, bool reset)
@@ -474,6 +491,9 @@ int quic_do_setsockopt(struct sock *sk, int optname, sockptr_t optval,
 		break;
 	case QUIC_SOCKOPT_STREAM_STOP_SENDING:
 		err = quic_sock_stream_errinfo(sk, optval, optlen, false);
+		break;
+	case QUIC_SOCKOPT_CONNECTION_ID:
+		err = quic_sock_set_cid(sk, optval, optlen);
 		break;
 	default:
 		err = -ENOPROTOOPT;
@@ -610,6 +630,28 @@ static int quic_sock_get_close(struct sock *sk, int len, sockptr_t optval,
 	return 0;
 }
 
+static int quic_sock_get_cid(struct sock *sk, int len, sockptr_t optval,
+			     sockptr_t optlen)
+{
+	struct quic_connection_id_info info;
+
+	if (len < (int)sizeof(info))
+		return -EINVAL;
+	if (copy_from_sockptr(&info, optval, sizeof(info)))
+		return -EFAULT;
+	if (info.dest > 1)
+		return -EINVAL;
+	if (sk->sk_state != QUIC_SS_ESTABLISHING &&
+	    sk->sk_state != QUIC_SS_ESTABLISHED)
+		return -ENOTCONN;
+	quic_conn_cid_get(sk, &info);
+	len = sizeof(info);
+	if (copy_to_sockptr(optlen, &len, sizeof(len)) ||
+	    copy_to_sockptr(optval, &info, len))
+		return -EFAULT;
+	return 0;
+}
+
 /* Open a stream; stream_id -1 picks our next one of the type in flags. */
 static int quic_sock_get_stream_open(struct sock *sk, int len,
 				     sockptr_t optval, sockptr_t optlen)
@@ -686,6 +728,9 @@ int quic_do_getsockopt(struct sock *sk, int optname, sockptr_t optval,
 		break;
 	case QUIC_SOCKOPT_STREAM_OPEN:
 		err = quic_sock_get_stream_open(sk, len, optval, optlen);
+		break;
+	case QUIC_SOCKOPT_CONNECTION_ID:
+		err = quic_sock_get_cid(sk, len, optval, optlen);
 		break;
 	default:
 		err = -ENOPROTOOPT;
