@@ -71,6 +71,8 @@
  *				bounded, CONNECTION_ID_LIMIT_ERROR soon
  *	ncid_over_limit		more IDs than active_connection_id_limit:
  *				CONNECTION_ID_LIMIT_ERROR
+ *	ncid_below_prior	an ID below an earlier Retire Prior To: retired
+ *				at once with RETIRE_CONNECTION_ID
  *
  * Runs as root (raw sockets) in a guest with quic.ko loaded; prints TAP
  * (tests/tap.h), each test isolated in a child of its own
@@ -1491,6 +1493,49 @@ static void quiet(int level, const char *msg)
 	(void)msg;
 }
 
+/*
+ * RFC 9000 section 19.15: "An endpoint that receives a NEW_CONNECTION_ID
+ * frame with a sequence number smaller than the Retire Prior To field of
+ * a previously received NEW_CONNECTION_ID frame MUST send a corresponding
+ * RETIRE_CONNECTION_ID frame that retires the newly received connection
+ * ID".  Our IDs NCID_BASE + 5, retiring all before it, then NCID_BASE + 2.
+ */
+static void test_ncid_below_prior(const void *arg)
+{
+	uint8_t pl[256];
+	struct wb w = { .p = pl, .cap = sizeof(pl) };
+	uint64_t r0;
+	struct atk a;
+	double t0;
+
+	(void)arg;
+	if (!atk_open(&a, &tp_default))
+		goto out;
+	wb_ack(&w, &a);
+	wb_new_cid(&w, &a, NCID_BASE + 5, NCID_BASE + 5);
+	send_frames(&a, pl, w.len);
+	sniff_for(&a, 200);
+	send_ack(&a);
+	r0 = a.retire_frames;
+	CHECK(!map_get(a.retire_map, NCID_BASE + 2));
+	w.len = 0;
+	wb_ack(&w, &a);
+	wb_new_cid(&w, &a, NCID_BASE + 2, NCID_BASE + 2);
+	send_frames(&a, pl, w.len);
+	for (t0 = now_s(); now_s() - t0 < 2 &&
+	     !map_get(a.retire_map, NCID_BASE + 2) && !a.close_seen;)
+		sniff_for(&a, 20);
+	tap_diag("after NEW_CONNECTION_ID %d below Retire Prior To %d: RETIRE_CONNECTION_ID of it %s, %llu RETIRE frames in all since, closed %d",
+		 NCID_BASE + 2, NCID_BASE + 5,
+		 map_get(a.retire_map, NCID_BASE + 2) ? "seen" : "not seen",
+		 (unsigned long long)(a.retire_frames - r0), a.close_seen);
+	CHECK(map_get(a.retire_map, NCID_BASE + 2));
+	CHECK(!a.close_seen);
+	CHECK(exchange(&a, 4));
+out:
+	atk_close(&a);
+}
+
 int main(int argc, char **argv)
 {
 	int i, verbose = 0;
@@ -1536,5 +1581,7 @@ int main(int argc, char **argv)
 		 test_ncid_churn_unacked, NULL, 120);
 	test_add("ncid_over_limit", "NEW_CONNECTION_IDs past active_connection_id_limit (Retire Prior To 0): CONNECTION_ID_LIMIT_ERROR",
 		 test_ncid_over_limit, NULL, 60);
+	test_add("ncid_below_prior", "a NEW_CONNECTION_ID below the Retire Prior To of an earlier one: answered with RETIRE_CONNECTION_ID of its sequence (RFC 9000 19.15), the connection goes on",
+		 test_ncid_below_prior, NULL, 60);
 	return runner_main(argc, argv);
 }

@@ -18,6 +18,7 @@ TESTS=(
 	tests/poll_test
 	tests/stream_test
 	tests/dgram_test
+	tests/cid_test
 	tests/close_test	# its shutdown tests after every other connection test
 	tests/fuzz_syscall
 	tests/fuzz_packet
