@@ -13,7 +13,9 @@
 #include <linux/poll.h>
 #include <linux/random.h>
 #include <linux/slab.h>
+#include <linux/sockios.h>
 #include <linux/string.h>
+#include <asm/ioctls.h>
 #include <net/inet_common.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
@@ -1061,6 +1063,50 @@ out:
 	return err;
 }
 
+/*
+ * SIOCINQ (FIONREAD): the bytes recvmsg() would return, over every message
+ * queued for the reader (stream data, datagrams, events, handshake
+ * messages), as TCP counts its receive queue.  SIOCOUTQ: stream bytes
+ * given to sendmsg() and not yet acknowledged.  EINVAL on a listener.
+ */
+static int quic_ioctl_value(struct sock *sk, int cmd, int *val)
+{
+	struct sk_buff *skb;
+	u64 n = 0;
+
+	if (cmd != SIOCINQ && cmd != SIOCOUTQ)
+		return -ENOIOCTLCMD;
+	lock_sock(sk);
+	if (sk->sk_state == QUIC_SS_LISTENING) {
+		release_sock(sk);
+		return -EINVAL;
+	}
+	if (cmd == SIOCINQ) {
+		skb_queue_walk(&sk->sk_receive_queue, skb)
+			n += skb->len;
+	} else {
+		n = quic_sk(sk)->outq.unacked;
+	}
+	release_sock(sk);
+	*val = min_t(u64, n, INT_MAX);
+	return 0;
+}
+
+#ifdef QUIC_HAVE_SK_IOCTL
+static int quic_ioctl(struct sock *sk, int cmd, int *karg)
+{
+	return quic_ioctl_value(sk, cmd, karg);
+}
+#else
+static int quic_ioctl(struct sock *sk, int cmd, unsigned long arg)
+{
+	int val, err;
+
+	err = quic_ioctl_value(sk, cmd, &val);
+	return err ?: put_user(val, (int __user *)arg);
+}
+#endif
+
 /* connect(): routing, connection IDs and Initial keys; nothing is sent
  * until the TLS library hands down the ClientHello.
  */
@@ -1198,6 +1244,7 @@ struct proto quic_prot = {
 	.sendmsg	= quic_sendmsg,
 	.recvmsg	= quic_recvmsg,
 	.connect	= quic_connect,
+	.ioctl		= quic_ioctl,
 	.backlog_rcv	= quic_backlog_rcv,
 	.release_cb	= quic_release_cb,
 	.hash		= quic_hash,
