@@ -3,8 +3,8 @@
  * stream_test: the stream half of the data API through quic.ko over
  * loopback: QUIC_SOCKOPT_STREAM_RESET and QUIC_SOCKOPT_STREAM_STOP_SENDING
  * (RFC 9000 sections 3, 19.4 and 19.5), the STREAM_UPDATE events they
- * bring, what sendmsg() and recvmsg() see of a reset stream, and the
- * STREAM_MAX_DATA event.
+ * bring, what sendmsg() and recvmsg() see of a reset stream, the
+ * STREAM_MAX_DATA event, and the SIOCINQ and SIOCOUTQ ioctls.
  *
  * Runs as root in a guest with quic.ko loaded; prints TAP (tests/tap.h),
  * each test isolated in a child of its own (tests/lib/runner.h).
@@ -14,14 +14,17 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <linux/quic.h>
+#include <linux/sockios.h>
 #include <netinet/quic.h>
 
 #include "lib/testlib.h"
@@ -489,6 +492,82 @@ static void test_max_data_event(const void *arg)
 	pair_close(&p);
 }
 
+/* SIOCINQ or SIOCOUTQ of @fd, or -1 - errno */
+static int ioctl_val(int fd, unsigned long cmd)
+{
+	int v = -1;
+
+	return ioctl(fd, cmd, &v) ? -1 - errno : v;
+}
+
+/* wait until ioctl_val(@fd, @cmd) is @want; its last value */
+static int ioctl_wait(int fd, unsigned long cmd, int want)
+{
+	double t0 = now_s();
+	int v;
+
+	while ((v = ioctl_val(fd, cmd)) != want && now_s() - t0 < 5)
+		msleep(10);
+	return v;
+}
+
+/*
+ * SIOCINQ counts what the reader has queued and drops as it reads;
+ * SIOCOUTQ counts stream bytes not acknowledged: more than 0 right after
+ * a write over a loopback 50 ms away (netem, in a network namespace of
+ * the test's own), 0 once all is acknowledged; a listener gives EINVAL,
+ * another request ENOTTY.
+ */
+static void test_ioctl(const void *arg)
+{
+	struct pcfg cfg = { .family = AF_INET, .hs = { .psk = 1 } };
+	static uint8_t buf[64 * 1024];
+	struct pair p;
+	ssize_t n, got = 0;
+	int inq, outq;
+
+	(void)arg;
+	/* a network namespace of this child's own, for netem on its lo */
+	REQUIRE_SYS(unshare(CLONE_NEWNET));
+	REQUIRE(system("/sbin/ip link set lo up") == 0);
+	REQUIRE_PAIR(&p, &cfg);
+	CHECK_EQ(ioctl_val(p.sfd, SIOCINQ), 0);
+	CHECK_EQ(ioctl_val(p.cfd, SIOCOUTQ), 0);
+	CHECK_EQ(ioctl_val(p.lfd, SIOCINQ), -1 - EINVAL);
+	CHECK_EQ(ioctl_val(p.cfd, SIOCATMARK), -1 - ENOTTY);
+
+	CHECK_EQ(quic_sendmsg(p.cfd, buf, 1000, 0, MSG_STREAM_NEW), 1000);
+	CHECK_EQ(ioctl_wait(p.sfd, SIOCINQ, 1000), 1000);
+	CHECK_EQ(recv(p.sfd, buf, 400, 0), 400);
+	CHECK_EQ(ioctl_val(p.sfd, SIOCINQ), 600);
+	CHECK_EQ(recv(p.sfd, buf, sizeof(buf), 0), 600);
+	CHECK_EQ(ioctl_val(p.sfd, SIOCINQ), 0);
+	CHECK_EQ(ioctl_wait(p.cfd, SIOCOUTQ, 0), 0);
+
+	/* 50 ms each way from now on: what was just written is not
+	 * acknowledged yet
+	 */
+	REQUIRE(system("/sbin/tc qdisc add dev lo root netem delay 50ms") == 0);
+	msleep(100);
+	n = quic_sendmsg(p.cfd, buf, sizeof(buf), 0, 0);
+	outq = ioctl_val(p.cfd, SIOCOUTQ);
+	inq = ioctl_val(p.sfd, SIOCINQ);
+	tap_diag("%zd bytes written, 50 ms away: SIOCOUTQ %d on the writer, SIOCINQ %d on the reader",
+		 n, outq, inq);
+	CHECK_EQ(n, (ssize_t)sizeof(buf));
+	CHECK(outq > 0 && outq <= n);
+	for (got = 0; got < n;) {
+		ssize_t k = recv(p.sfd, buf, sizeof(buf), 0);
+
+		if (!CHECK(k > 0))
+			break;
+		got += k;
+	}
+	CHECK_EQ(ioctl_wait(p.cfd, SIOCOUTQ, 0), 0);
+	CHECK_EQ(ioctl_val(p.sfd, SIOCINQ), 0);
+	pair_close(&p);
+}
+
 static const struct reset_case reset_v4 = { AF_INET, false };
 static const struct reset_case reset_v6 = { AF_INET6, false };
 static const struct reset_case stop_v4 = { AF_INET, true };
@@ -512,6 +591,8 @@ static void build_list(void)
 		 test_peer_streams_held, NULL, 60);
 	test_add("max_data_event", "STREAM_MAX_DATA: a writer held by the stream's 16 KiB limit gets the event (stream, new limit) when the reader's MAX_STREAM_DATA comes, not before",
 		 test_max_data_event, NULL, 60);
+	test_add("ioctl", "SIOCINQ: bytes queued for the reader, less as it reads; SIOCOUTQ: stream bytes not acknowledged, more than 0 just after a write 50 ms away, 0 once acknowledged; EINVAL on a listener, ENOTTY otherwise",
+		 test_ioctl, NULL, 60);
 	test_add("reset_no_event", "a reset without the event enabled: the data before it is read, then nothing; the connection goes on",
 		 test_reset_no_event, NULL, 60);
 }
