@@ -413,10 +413,15 @@ void quic_conn_set_close(struct quic_conn *c,
 			 const struct quic_connection_close *close)
 {
 	c->close_local = *close;
-	c->close_frame = close->frame;
 	/* CRYPTO_ERROR codes (TLS alerts) are transport errors */
 	c->close_app = !(close->errcode >= QUIC_TRANSPORT_ERROR_CRYPTO &&
 			 close->errcode <= QUIC_TRANSPORT_ERROR_CRYPTO + 0xff);
+	/* an application close carries no frame type (RFC 9000 section
+	 * 19.19): it reads back as 0, as the peer sees it
+	 */
+	if (c->close_app)
+		c->close_local.frame = 0;
+	c->close_frame = c->close_local.frame;
 }
 
 /* Nothing more is sent or answered: the connection is drained (a

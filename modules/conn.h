@@ -23,6 +23,8 @@ struct sock;
  * @events: BIT(QUIC_EVENT_*) the user enabled
  * @is_serv: the server's end
  * @tp_ext_recv: the peer's transport parameters arrived
+ * @tp_ext_sent: ours went to the TLS library (QUIC_SOCKOPT_TRANSPORT_PARAM_EXT):
+ *	from then on they are what the peer is told, and stay as they are
  * @handshake_done: the handshake completed here
  * @confirmed: the handshake is confirmed, RFC 9001 section 4.1.2
  * @closing: CONNECTION_CLOSE sent: the closing period
@@ -45,6 +47,7 @@ struct quic_conn {
 	u32				events;
 	u8				is_serv:1,
 					tp_ext_recv:1,
+					tp_ext_sent:1,
 					handshake_done:1,
 					confirmed:1,
 					closing:1,

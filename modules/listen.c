@@ -192,6 +192,7 @@ static int quic_accept_inherit(struct sock *sk, struct sock *lsk,
 	err = quic_params_inherit(&qs->params, &lqs->params);
 	if (err)
 		return err;
+	quic_recovery_init(&qs->rec, qs->params.config.initial_smoothed_rtt);
 	quic_conn_set_events(&qs->conn, lqs->conn.events);
 	err = quic_cong_select(&qs->cong,
 			       qs->params.config.congestion_control_algo);

@@ -103,6 +103,32 @@ static int quic_sock_set_event(struct sock *sk, sockptr_t optval,
 }
 
 /*
+ * Transport parameters and the configuration may change until they are
+ * used: on a closed socket, on a listener (for the connections it accepts
+ * from then on), and on a connection being established (after connect()
+ * or accept()) until ours went to the TLS library in the transport
+ * parameters extension, or, for the peer's (@remote, remembered for
+ * 0-RTT), until the peer's arrived.
+ */
+static int quic_params_settable(struct sock *sk, bool remote)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	switch (sk->sk_state) {
+	case QUIC_SS_CLOSED:
+		return 0;
+	case QUIC_SS_LISTENING:
+		return remote ? -EINVAL : 0;
+	case QUIC_SS_ESTABLISHING:
+		if (remote)
+			return qs->conn.tp_ext_recv ? -EISCONN : 0;
+		return qs->conn.tp_ext_sent ? -EISCONN : 0;
+	default:
+		return -EISCONN;
+	}
+}
+
+/*
  * Numeric fields left 0 keep their current value, so that a caller can
  * fill in only what it cares about; the flags and max_datagram_frame_size
  * (0: datagrams off) are taken as given.  A consequence, documented in
@@ -114,6 +140,7 @@ static int quic_sock_set_transport_param(struct sock *sk, sockptr_t optval,
 {
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_transport_param p, *t;
+	int err;
 
 	if (optlen < sizeof(p))
 		return -EINVAL;
@@ -121,8 +148,9 @@ static int quic_sock_set_transport_param(struct sock *sk, sockptr_t optval,
 		return -EFAULT;
 	if (p.remote > 1)
 		return -EINVAL;
-	if (sk->sk_state != QUIC_SS_CLOSED)
-		return -EISCONN;
+	err = quic_params_settable(sk, p.remote);
+	if (err)
+		return err;
 
 	if (p.max_udp_payload_size &&
 	    (p.max_udp_payload_size < QUIC_MIN_UDP_PAYLOAD ||
@@ -169,6 +197,9 @@ static int quic_sock_set_transport_param(struct sock *sk, sockptr_t optval,
 		t->max_stream_data_bidi_remote = p.max_stream_data_bidi_remote;
 	if (p.max_stream_data_uni)
 		t->max_stream_data_uni = p.max_stream_data_uni;
+	/* a connection being established takes its new limits at once */
+	if (!p.remote && sk->sk_state == QUIC_SS_ESTABLISHING)
+		quic_streams_set_limits(sk);
 	return 0;
 }
 
@@ -179,6 +210,7 @@ static int quic_sock_set_transport_param(struct sock *sk, sockptr_t optval,
 static int quic_sock_set_config(struct sock *sk, sockptr_t optval,
 				unsigned int optlen)
 {
+	struct quic_sock *qs = quic_sk(sk);
 	struct quic_config c = {};
 	int err;
 
@@ -187,7 +219,10 @@ static int quic_sock_set_config(struct sock *sk, sockptr_t optval,
 	optlen = min_t(unsigned int, optlen, sizeof(c));
 	if (copy_from_sockptr(&c, optval, optlen))
 		return -EFAULT;
-	if (sk->sk_state != QUIC_SS_CLOSED)
+	/* until the handshake completes; the version only counts before
+	 * connect()
+	 */
+	if (sk->sk_state == QUIC_SS_ESTABLISHED)
 		return -EISCONN;
 
 	if (!c.version)
@@ -203,11 +238,14 @@ static int quic_sock_set_config(struct sock *sk, sockptr_t optval,
 		return -EINVAL;
 	if (c.reserved[0] || c.reserved[1] || c.reserved[2])
 		return -EINVAL;
-	err = quic_cong_select(&quic_sk(sk)->cong, c.congestion_control_algo);
+	err = quic_cong_select(&qs->cong, c.congestion_control_algo);
 	if (err)
 		return err;
 
-	quic_sk(sk)->params.config = c;
+	qs->params.config = c;
+	/* RFC 9002 section 6.2.2: the RTT assumed until a sample */
+	if (!qs->rec.rtt_sampled)
+		quic_recovery_init(&qs->rec, c.initial_smoothed_rtt);
 	return 0;
 }
 
@@ -610,6 +648,8 @@ static int quic_sock_get_tp_ext(struct sock *sk, int len, sockptr_t optval,
 	if (n >= 0 && (copy_to_sockptr(optlen, &n, sizeof(n)) ||
 		       copy_to_sockptr(optval, buf, n)))
 		n = -EFAULT;
+	if (n >= 0)
+		qs->conn.tp_ext_sent = 1;
 	kfree(buf);
 	return n < 0 ? n : 0;
 }
