@@ -19,6 +19,7 @@ TESTS=(
 	tests/stream_test
 	tests/dgram_test
 	tests/cid_test
+	tests/sockapi_test
 	tests/close_test	# its shutdown tests after every other connection test
 	tests/fuzz_syscall
 	tests/fuzz_packet
