@@ -172,6 +172,47 @@ void quic_addr_from_skb(struct sk_buff *skb, union quic_addr *peer,
 	}
 }
 
+/**
+ * quic_addr_unmap - an IPv4-mapped IPv6 address becomes the IPv4 address
+ * it carries
+ * @a: the address
+ *
+ * A connection's addresses are those on the wire: an AF_INET6 socket
+ * that talks to an IPv4 peer (RFC 4291 section 2.5.5.2, as TCP and UDP
+ * sockets do) has AF_INET path addresses, routed and sent as IPv4 on its
+ * dual-stack UDP socket.
+ */
+void quic_addr_unmap(union quic_addr *a)
+{
+	struct sockaddr_in6 v6;
+
+	if (a->sa.sa_family != AF_INET6 ||
+	    !ipv6_addr_v4mapped(&a->v6.sin6_addr))
+		return;
+	v6 = a->v6;
+	memset(a, 0, sizeof(*a));
+	a->v4.sin_family = AF_INET;
+	a->v4.sin_port = v6.sin6_port;
+	a->v4.sin_addr.s_addr = v6.sin6_addr.s6_addr32[3];
+}
+
+/**
+ * quic_addr_map - an IPv4 address as an AF_INET6 socket shows it: mapped
+ * @a: the address
+ */
+void quic_addr_map(union quic_addr *a)
+{
+	struct sockaddr_in v4;
+
+	if (a->sa.sa_family != AF_INET)
+		return;
+	v4 = a->v4;
+	memset(a, 0, sizeof(*a));
+	a->v6.sin6_family = AF_INET6;
+	a->v6.sin6_port = v4.sin_port;
+	ipv6_addr_set_v4mapped(v4.sin_addr.s_addr, &a->v6.sin6_addr);
+}
+
 bool quic_addr_equal(const union quic_addr *a, const union quic_addr *b)
 {
 	if (a->sa.sa_family != b->sa.sa_family)

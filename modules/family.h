@@ -63,6 +63,8 @@ void quic_family_xmit(struct sock *usk, struct sk_buff *skb,
 
 void quic_addr_from_skb(struct sk_buff *skb, union quic_addr *peer,
 			union quic_addr *local);
+void quic_addr_unmap(union quic_addr *a);
+void quic_addr_map(union quic_addr *a);
 bool quic_addr_equal(const union quic_addr *a, const union quic_addr *b);
 bool quic_addr_any(const union quic_addr *a);
 __be16 quic_addr_port(const union quic_addr *a);

@@ -186,7 +186,6 @@ static int quic_accept_inherit(struct sock *sk, struct sock *lsk,
 			       const struct quic_request *req)
 {
 	struct quic_sock *lqs = quic_sk(lsk), *qs = quic_sk(sk);
-	struct inet_sock *inet = inet_sk(sk);
 	int err;
 
 	err = quic_params_inherit(&qs->params, &lqs->params);
@@ -205,13 +204,7 @@ static int quic_accept_inherit(struct sock *sk, struct sock *lsk,
 	if (quic_addr_any(&lqs->paths.act.udp_sk->addr))
 		quic_set_local(sk, &req->local);
 	quic_path_set_peer(&qs->paths.act, &req->peer);
-	if (req->peer.sa.sa_family == AF_INET) {
-		inet->inet_daddr = req->peer.v4.sin_addr.s_addr;
-		inet->inet_dport = req->peer.v4.sin_port;
-	} else {
-		sk->sk_v6_daddr = req->peer.v6.sin6_addr;
-		inet->inet_dport = req->peer.v6.sin6_port;
-	}
+	quic_set_peer_inet(sk, &req->peer);
 	return 0;
 }
 
@@ -411,6 +404,16 @@ static bool quic_req_match(const struct quic_request *req,
 	       !memcmp(req->dcid.data, h->dcid, h->dcid_len);
 }
 
+/* a listener of the peer's family, or a dual-stack AF_INET6 one for an
+ * IPv4 peer (whose UDP socket takes IPv4 only if it is not IPV6_V6ONLY)
+ */
+static bool quic_listener_takes(const struct sock *sk,
+				const union quic_addr *peer)
+{
+	return sk->sk_family == peer->sa.sa_family ||
+	       (sk->sk_family == AF_INET6 && !sk->sk_ipv6only);
+}
+
 /* The listener a client Initial goes to, referenced: the only one of its
  * family, or one of a SO_REUSEPORT group (same owner) chosen by the
  * client's address and first DCID, so that all its Initials reach the
@@ -426,14 +429,14 @@ static struct sock *quic_listener_select(struct quic_udp_sock *us,
 
 	rcu_read_lock();
 	hlist_for_each_entry_rcu(l, &us->listeners, node)
-		n += l->sk->sk_family == peer->sa.sa_family;
+		n += quic_listener_takes(l->sk, peer);
 	if (!n)
 		goto out;
 	pick = n == 1 ? 0 :
 	       reciprocal_scale(jhash(h->dcid, h->dcid_len,
 				      jhash(peer, sizeof(*peer), 0)), n);
 	hlist_for_each_entry_rcu(l, &us->listeners, node) {
-		if (l->sk->sk_family != peer->sa.sa_family || pick--)
+		if (!quic_listener_takes(l->sk, peer) || pick--)
 			continue;
 		if (refcount_inc_not_zero(&l->sk->sk_refcnt))
 			sk = l->sk;

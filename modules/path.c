@@ -75,10 +75,14 @@ int quic_path_route(struct sock *sk, struct quic_path *p)
 	if (IS_ERR(dst))
 		return PTR_ERR(dst);
 	if (any && p == &quic_sk(sk)->paths.act) {
-		if (p->local.sa.sa_family == AF_INET)
-			inet_sk(sk)->inet_saddr = p->local.v4.sin_addr.s_addr;
-		else
-			inet6_sk(sk)->saddr = p->local.v6.sin6_addr;
+		union quic_addr m = p->local;
+
+		if (m.sa.sa_family == AF_INET)
+			inet_sk(sk)->inet_saddr = m.v4.sin_addr.s_addr;
+		if (sk->sk_family == AF_INET6) {
+			quic_addr_map(&m);
+			inet6_sk(sk)->saddr = m.v6.sin6_addr;
+		}
 	}
 	dst_release(p->dst);
 	p->dst = dst;

@@ -227,26 +227,39 @@ static void quic_unhash(struct sock *sk)
 	quic_sock_table_del(sk);
 }
 
+/*
+ * An address from bind() or connect().  An AF_INET6 socket also takes a
+ * struct sockaddr_in, as the IPv4-mapped address it stands for (unless
+ * IPV6_V6ONLY: EINVAL), so that a program written for either family
+ * reaches IPv4 peers; *@a then holds the mapped address.
+ */
 static int quic_addr_from_user(struct sock *sk, const struct sockaddr *uaddr,
 			       int addr_len, union quic_addr *a)
 {
 	memset(a, 0, sizeof(*a));
 
-	if (sk->sk_family == AF_INET) {
+	if (addr_len >= (int)sizeof(uaddr->sa_family) &&
+	    uaddr->sa_family == AF_INET) {
 		const struct sockaddr_in *sin = (const void *)uaddr;
 
 		if (addr_len < (int)sizeof(*sin))
 			return -EINVAL;
-		if (sin->sin_family != AF_INET)
-			return -EAFNOSUPPORT;
 		if (ipv4_is_multicast(sin->sin_addr.s_addr) ||
 		    ipv4_is_lbcast(sin->sin_addr.s_addr))
 			return -EADDRNOTAVAIL;
 		a->v4.sin_family = AF_INET;
 		a->v4.sin_port = sin->sin_port;
 		a->v4.sin_addr = sin->sin_addr;
+		if (sk->sk_family == AF_INET)
+			return 0;
+		if (sk->sk_ipv6only)
+			return -EINVAL;
+		quic_addr_map(a);
 		return 0;
 	}
+	if (sk->sk_family == AF_INET)
+		return addr_len < (int)sizeof(struct sockaddr_in) ? -EINVAL :
+								  -EAFNOSUPPORT;
 
 	if (addr_len < SIN6_LEN_RFC2133)
 		return -EINVAL;
@@ -299,21 +312,48 @@ int quic_autobind(struct sock *sk)
 	return 0;
 }
 
+/* the local address of the connection's path (an IPv4-mapped one as the
+ * IPv4 address), and of the socket as inet and getsockname() see it
+ */
 void quic_set_local(struct sock *sk, const union quic_addr *a)
 {
 	struct inet_sock *inet = inet_sk(sk);
+	union quic_addr *l = &quic_sk(sk)->paths.act.local, m;
 
-	quic_sk(sk)->paths.act.local = *a;
-	if (a->sa.sa_family == AF_INET) {
-		inet->inet_sport = a->v4.sin_port;
-		inet->inet_saddr = a->v4.sin_addr.s_addr;
-		inet->inet_rcv_saddr = a->v4.sin_addr.s_addr;
+	*l = *a;
+	quic_addr_unmap(l);
+	if (l->sa.sa_family == AF_INET) {
+		inet->inet_sport = l->v4.sin_port;
+		inet->inet_saddr = l->v4.sin_addr.s_addr;
+		inet->inet_rcv_saddr = l->v4.sin_addr.s_addr;
 	} else {
-		inet->inet_sport = a->v6.sin6_port;
-		sk->sk_v6_rcv_saddr = a->v6.sin6_addr;
-		inet6_sk(sk)->saddr = a->v6.sin6_addr;
+		inet->inet_sport = l->v6.sin6_port;
+	}
+	if (sk->sk_family == AF_INET6) {
+		m = *l;
+		quic_addr_map(&m);
+		sk->sk_v6_rcv_saddr = m.v6.sin6_addr;
+		inet6_sk(sk)->saddr = m.v6.sin6_addr;
 	}
 	inet->inet_num = ntohs(inet->inet_sport);
+}
+
+/* the peer's address, as the path has it, in the inet fields */
+void quic_set_peer_inet(struct sock *sk, const union quic_addr *a)
+{
+	struct inet_sock *inet = inet_sk(sk);
+	union quic_addr m = *a;
+
+	if (a->sa.sa_family == AF_INET) {
+		inet->inet_daddr = a->v4.sin_addr.s_addr;
+		inet->inet_dport = a->v4.sin_port;
+	} else {
+		inet->inet_dport = a->v6.sin6_port;
+	}
+	if (sk->sk_family == AF_INET6) {
+		quic_addr_map(&m);
+		sk->sk_v6_daddr = m.v6.sin6_addr;
+	}
 }
 
 /*
@@ -381,6 +421,9 @@ static int quic_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
 	if (err)
 		return err;
 
+	/* an AF_INET6 socket shows its IPv4 paths as mapped addresses */
+	if (sk->sk_family == AF_INET6)
+		quic_addr_map(&a);
 	memcpy(uaddr, &a, len);
 	return len;
 }
@@ -1113,7 +1156,6 @@ static int quic_ioctl(struct sock *sk, int cmd, unsigned long arg)
 static int quic_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 {
 	struct quic_sock *qs = quic_sk(sk);
-	struct inet_sock *inet = inet_sk(sk);
 	struct quic_conn_id odcid;
 	union quic_addr a;
 	struct quic_cid *cid;
@@ -1124,9 +1166,7 @@ static int quic_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 		return err;
 	if (!quic_addr_port(&a))
 		return -EINVAL;
-	if (a.sa.sa_family == AF_INET6 &&
-	    ipv6_addr_type(&a.v6.sin6_addr) == IPV6_ADDR_MAPPED)
-		return -EAFNOSUPPORT;	/* IPv4 peers need an AF_INET socket */
+	quic_addr_unmap(&a);	/* an IPv4 peer of an AF_INET6 socket */
 
 	lock_sock(sk);
 	/* a connection over (closed either end) is not started again */
@@ -1136,19 +1176,29 @@ static int quic_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 	err = quic_autobind(sk);
 	if (err)
 		goto out;
+	/* both ends in one family: a dual-stack wildcard becomes IPv4's;
+	 * a socket bound to an address of the other family cannot reach
+	 * the peer (TCP says the same)
+	 */
+	err = -ENETUNREACH;
+	if (qs->paths.act.local.sa.sa_family != a.sa.sa_family) {
+		union quic_addr any = {};
+
+		if (a.sa.sa_family != AF_INET ||
+		    !quic_addr_any(&qs->paths.act.local) ||
+		    qs->paths.act.udp_sk->v6only)
+			goto out;
+		any.v4.sin_family = AF_INET;
+		any.v4.sin_port = quic_addr_port(&qs->paths.act.local);
+		quic_set_local(sk, &any);
+	}
 	quic_path_set_peer(&qs->paths.act, &a);
 	/* RFC 9000 section 8: the server's address is the one we chose */
 	quic_path_validated(&qs->paths.act);
 	err = quic_path_route(sk, &qs->paths.act);
 	if (err)
 		goto out;
-	if (a.sa.sa_family == AF_INET) {
-		inet->inet_daddr = a.v4.sin_addr.s_addr;
-		inet->inet_dport = a.v4.sin_port;
-	} else {
-		sk->sk_v6_daddr = a.v6.sin6_addr;
-		inet->inet_dport = a.v6.sin6_port;
-	}
+	quic_set_peer_inet(sk, &a);
 
 	quic_conn_set_role(&qs->conn, false, qs->params.config.version);
 	/* RFC 9000 section 7.2: at least 8 unpredictable bytes */

@@ -147,6 +147,7 @@ static inline u8 quic_level_space(u8 level)
 /* socket.c */
 int quic_init_sock(struct sock *sk);
 void quic_set_local(struct sock *sk, const union quic_addr *a);
+void quic_set_peer_inet(struct sock *sk, const union quic_addr *a);
 int quic_autobind(struct sock *sk);
 void quic_close_linger_end(struct sock *sk);
 
