@@ -3,7 +3,9 @@
  * sockapi_test: socket semantics that programs written for the in-kernel
  * QUIC API rely on: transport parameters and the configuration set after
  * connect(), after listen() and on an accepted socket until they are used,
- * and what QUIC_SOCKOPT_CONNECTION_CLOSE reads back.
+ * what QUIC_SOCKOPT_CONNECTION_CLOSE reads back, and IPv4 peers of
+ * AF_INET6 sockets (sockaddr_in and IPv4-mapped addresses, a listener on
+ * :: taking IPv4 clients unless IPV6_V6ONLY).
  *
  * Runs as root in a guest with quic.ko loaded; prints TAP (tests/tap.h),
  * each test isolated in a child of its own (tests/lib/runner.h).
@@ -15,6 +17,8 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -230,11 +234,236 @@ static void test_close_readback(const void *arg)
 	pair_close(&p);
 }
 
+/* a client of its own: socket, options, connect(), handshake */
+struct dial {
+	int		family;
+	struct addr	to;
+	int		v6only;
+	int		tmo_ms;
+	int		fd;
+	int		connect_err;
+	int		ret;
+};
+
+static void *dial_main(void *arg)
+{
+	struct hs_cfg hs = { .psk = 1 };
+	struct dial *d = arg;
+
+	d->fd = socket(d->family, SOCK_DGRAM, IPPROTO_QUIC);
+	if (d->fd < 0) {
+		d->ret = -errno;
+		return NULL;
+	}
+	set_timeouts(d->fd, d->tmo_ms ? d->tmo_ms : TMO_MS);
+	if (d->v6only)
+		setsockopt(d->fd, IPPROTO_IPV6, IPV6_V6ONLY, &d->v6only,
+			   sizeof(d->v6only));
+	if (connect(d->fd, &d->to.sa, d->to.len)) {
+		d->connect_err = errno;
+		d->ret = -errno;
+		return NULL;
+	}
+	d->ret = handshake(d->fd, 0, &hs, NULL);
+	return NULL;
+}
+
+/* the address of @fd (@peer: its peer's) as text "[addr]:port" */
+static const char *name_of(int fd, int peer, char *buf, size_t len,
+			   int *family)
+{
+	struct sockaddr_storage ss = {};
+	socklen_t l = sizeof(ss);
+	char ip[INET6_ADDRSTRLEN] = "?";
+	int port = 0;
+
+	if ((peer ? getpeername : getsockname)(fd, (struct sockaddr *)&ss,
+						&l)) {
+		snprintf(buf, len, "(%s)", strerror(errno));
+		*family = -1;
+		return buf;
+	}
+	*family = ss.ss_family;
+	if (ss.ss_family == AF_INET) {
+		struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+
+		inet_ntop(AF_INET, &v4->sin_addr, ip, sizeof(ip));
+		port = ntohs(v4->sin_port);
+	} else if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+
+		inet_ntop(AF_INET6, &v6->sin6_addr, ip, sizeof(ip));
+		port = ntohs(v6->sin6_port);
+	}
+	snprintf(buf, len, "[%s]:%d", ip, port);
+	return buf;
+}
+
+/* one exchange each way on stream 0 of an established pair */
+static bool exchange(int cfd, int sfd)
+{
+	char buf[16] = {};
+	struct recv_wait w;
+
+	if (quic_sendmsg(cfd, "ping", 4, 0, MSG_STREAM_NEW) != 4)
+		return false;
+	recv_wait(&w, sfd, 5000);
+	if (w.ret != 4)
+		return false;
+	if (quic_sendmsg(sfd, "pong", 4, 0, MSG_STREAM_FIN) != 4)
+		return false;
+	return recv(cfd, buf, sizeof(buf), 0) == 4 && !strcmp(buf, "pong");
+}
+
+/* accept one connection on @lfd from @d (run in a thread); its fd */
+static int accept_dial(int lfd, struct dial *d, pthread_t *t)
+{
+	struct hs_cfg hs = { .psk = 1 };
+	int sfd;
+
+	pthread_create(t, NULL, dial_main, d);
+	sfd = accept(lfd, NULL, NULL);
+	if (sfd < 0)
+		return -1;
+	set_timeouts(sfd, TMO_MS);
+	if (handshake(sfd, 1, &hs, NULL)) {
+		close(sfd);
+		return -1;
+	}
+	return sfd;
+}
+
+/*
+ * An AF_INET6 listener on :: takes IPv4 clients (an AF_INET one, an
+ * AF_INET6 one connecting to a sockaddr_in, another to a v4-mapped
+ * address); both ends show the IPv4 addresses as mapped ones, AF_INET
+ * clients as IPv4; data flows both ways.
+ */
+static void test_v4_on_v6(const void *arg)
+{
+	struct addr any6 = mkaddr(AF_INET6, "::", 0);
+	static const char * const how[] = {
+		"AF_INET client, sockaddr_in",
+		"AF_INET6 client, sockaddr_in",
+		"AF_INET6 client, ::ffff:127.0.0.1",
+	};
+	char a1[80], a2[80], a3[80];
+	int lfd, sfd, i, f1, f2, f3;
+	uint16_t port;
+	pthread_t t;
+
+	(void)arg;
+	lfd = socket(AF_INET6, SOCK_DGRAM, IPPROTO_QUIC);
+	REQUIRE_SYS(lfd);
+	set_timeouts(lfd, TMO_MS);
+	REQUIRE_SYS(bind(lfd, &any6.sa, any6.len));
+	REQUIRE_SYS(listen(lfd, 8));
+	port = (uint16_t)local_port(lfd);
+	for (i = 0; i < 3; i++) {
+		struct dial d = { .family = i ? AF_INET6 : AF_INET };
+
+		d.to = i < 2 ? mkaddr(AF_INET, "127.0.0.1", port) :
+			       mkaddr(AF_INET6, "::ffff:127.0.0.1", port);
+		sfd = accept_dial(lfd, &d, &t);
+		pthread_join(t, NULL);
+		if (!CHECK_SYS(sfd) || !CHECK_EQ(d.ret, 0)) {
+			tap_diag("%s: connect %s, handshake %d", how[i],
+				 strerror(d.connect_err), d.ret);
+			if (d.fd >= 0)
+				close(d.fd);
+			continue;
+		}
+		name_of(sfd, 1, a1, sizeof(a1), &f1);
+		name_of(sfd, 0, a2, sizeof(a2), &f2);
+		name_of(d.fd, 1, a3, sizeof(a3), &f3);
+		tap_diag("%s: the server sees %s from its %s; the client sees %s",
+			 how[i], a1, a2, a3);
+		CHECK_EQ(f1, AF_INET6);
+		CHECK(!strncmp(a1, "[::ffff:127.0.0.1]:", 19));
+		CHECK_EQ(f2, AF_INET6);
+		CHECK(!strncmp(a2, "[::ffff:127.0.0.1]:", 19));
+		CHECK_EQ(f3, d.family);
+		CHECK(!strncmp(a3, i ? "[::ffff:127.0.0.1]:" : "[127.0.0.1]:",
+			       i ? 19 : 12));
+		CHECK(exchange(d.fd, sfd));
+		close(d.fd);
+		close(sfd);
+	}
+	close(lfd);
+}
+
+/*
+ * IPV6_V6ONLY: such a socket refuses a sockaddr_in (EINVAL), and such a
+ * listener does not hear IPv4 clients (their handshake times out); an
+ * AF_INET6 listener bound to a sockaddr_in takes IPv4 clients only.
+ */
+static void test_v6only(const void *arg)
+{
+	struct addr any6 = mkaddr(AF_INET6, "::", 0), v4;
+	char a1[80];
+	int lfd, sfd, on = 1, f1;
+	struct dial d = { .family = AF_INET, .tmo_ms = 1500 };
+	pthread_t t;
+	uint16_t port;
+
+	(void)arg;
+	lfd = socket(AF_INET6, SOCK_DGRAM, IPPROTO_QUIC);
+	REQUIRE_SYS(lfd);
+	CHECK_SYS(setsockopt(lfd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)));
+	v4 = mkaddr(AF_INET, "127.0.0.1", 0);
+	CHECK_ERR(bind(lfd, &v4.sa, v4.len), EINVAL);
+	REQUIRE_SYS(bind(lfd, &any6.sa, any6.len));
+	REQUIRE_SYS(listen(lfd, 8));
+	port = (uint16_t)local_port(lfd);
+	d.to = mkaddr(AF_INET, "127.0.0.1", port);
+	pthread_create(&t, NULL, dial_main, &d);
+	pthread_join(t, NULL);
+	tap_diag("an IPv4 client of a V6ONLY listener: handshake %d (%s)",
+		 d.ret, strerror(-d.ret));
+	CHECK(d.ret != 0);
+	if (d.fd >= 0)
+		close(d.fd);
+	close(lfd);
+
+	/* a V6ONLY client: no IPv4 peer */
+	d = (struct dial){ .family = AF_INET6, .v6only = 1 };
+	d.to = mkaddr(AF_INET, "127.0.0.1", port);
+	dial_main(&d);
+	CHECK_EQ(d.connect_err, EINVAL);
+	close(d.fd);
+
+	/* AF_INET6 bound to a sockaddr_in: an IPv4 listener */
+	lfd = socket(AF_INET6, SOCK_DGRAM, IPPROTO_QUIC);
+	REQUIRE_SYS(lfd);
+	set_timeouts(lfd, TMO_MS);
+	REQUIRE_SYS(bind(lfd, &v4.sa, v4.len));
+	REQUIRE_SYS(listen(lfd, 8));
+	port = (uint16_t)local_port(lfd);
+	d = (struct dial){ .family = AF_INET };
+	d.to = mkaddr(AF_INET, "127.0.0.1", port);
+	sfd = accept_dial(lfd, &d, &t);
+	pthread_join(t, NULL);
+	if (CHECK_SYS(sfd) && CHECK_EQ(d.ret, 0)) {
+		name_of(sfd, 0, a1, sizeof(a1), &f1);
+		tap_diag("bound to a sockaddr_in: the server's address %s", a1);
+		CHECK(!strncmp(a1, "[::ffff:127.0.0.1]:", 19));
+		CHECK(exchange(d.fd, sfd));
+		close(sfd);
+	}
+	if (d.fd >= 0)
+		close(d.fd);
+	close(lfd);
+}
+
 int main(int argc, char **argv)
 {
 	test_add("options_after_connect", "TRANSPORT_PARAM and CONFIG after connect(), after listen() and on the accepted socket before its handshake: each side reads what the other set; remote parameters settable while establishing, not on a listener; EISCONN once established",
 		 test_options_after_connect, NULL, 60);
 	test_add("close_readback", "CONNECTION_CLOSE reads back frame 0 for an application close, the frame type for a TLS alert; the peer reads code, frame 0 and reason",
 		 test_close_readback, NULL, 60);
+	test_add("v4_on_v6", "an AF_INET6 listener on :: takes IPv4 clients (AF_INET, AF_INET6 with sockaddr_in, with a v4-mapped address): mapped addresses on the AF_INET6 side, data both ways",
+		 test_v4_on_v6, NULL, 60);
+	test_add("v6only", "IPV6_V6ONLY: sockaddr_in refused (EINVAL), IPv4 clients not heard; AF_INET6 bound to a sockaddr_in takes IPv4 clients",
+		 test_v6only, NULL, 60);
 	return runner_main(argc, argv);
 }

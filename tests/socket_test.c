@@ -423,7 +423,7 @@ BAD_BINDS(test_bind_short_addrlen,
 BAD_BINDS(test_bind_wrong_family,
 	{ AF_INET, AF_INET6, "127.0.0.1", 28, 0, 0, EAFNOSUPPORT },
 	{ AF_INET, AF_UNIX, "127.0.0.1", 0, 0, 0, EAFNOSUPPORT },
-	{ AF_INET6, AF_INET, "::1", 0, 0, 0, EAFNOSUPPORT })
+	{ AF_INET6, AF_UNIX, "::1", 0, 0, 0, EAFNOSUPPORT })
 BAD_BINDS(test_bind_multicast,
 	{ AF_INET, AF_INET, "224.0.0.1", 0, 0, 0, EADDRNOTAVAIL },
 	{ AF_INET, AF_INET, "255.255.255.255", 0, 0, 0, EADDRNOTAVAIL },
