@@ -4,9 +4,9 @@
  * server on IPPROTO_QUIC sockets with the handshake done by libquic.
  *
  *   interop_peer client [-a ALPN] [-s SNI] [-p PSKFILE] [-n BYTES]
- *                       [-C CIPHER] HOST PORT
+ *                       [-C CIPHER] [-x] HOST PORT
  *   interop_peer server [-a ALPN] [-c CERT] [-k KEY|PSKFILE] [-N CONNS]
- *                       [-C CIPHER] HOST PORT
+ *                       [-C CIPHER] [-x] HOST PORT
  *
  * -C limits the handshake to one TLS 1.3 cipher suite, named the GnuTLS
  * way (AES-128-GCM, AES-256-GCM, CHACHA20-POLY1305, AES-128-CCM): the
@@ -25,6 +25,33 @@
  * verifies the peer certificate with libquic's trust store: set
  * QUIC_CA_FILE to the test CA.
  *
+ * With -x (both sides; quiche_peer.mjs --extras), the extras follow the PUT
+ * and GET (by then the server has its 1-RTT keys: the 1-RTT packets that
+ * come before may be dropped, RFC 9001 section 5.7, quic.ko keeps 8, and
+ * datagrams are not sent again).  Both sides offer RFC 9221 datagrams
+ * (max_datagram_frame_size 1200) and take STREAM_UPDATE events; one after
+ * the other:
+ *   dgram   the client sends 20 datagrams, number i being "DG <i> " and
+ *           the pattern, 10 + 50 * i bytes in all; the server echoes each
+ *           one as it is; the client checks that all 20 come back
+ *           unchanged within 5 s (steps dgram, dgram-server)
+ *   reset   the client writes "RESET\n" and 1000 pattern bytes on stream
+ *           8, no FIN, then QUIC_SOCKOPT_STREAM_RESET with code 17 (a
+ *           sendmsg() on it then fails with EINVAL); the server, on
+ *           the event RECV_STATE_RESET_RECVD, answers "reset <code>\n" + FIN
+ *           on stream 8 (steps reset, reset-server)
+ *   stop    the client writes "STOP\n" on stream 12, no FIN; the server
+ *           answers with 4 MiB of the pattern, more than the flow control
+ *           window, and blocks.  Once the client read some, it sends
+ *           STOP_SENDING with code 34: the server's sendmsg() fails with
+ *           ECONNRESET, it gets SEND_STATE_RESET_SENT with that code, and
+ *           our client RECV_STATE_RESET_RECVD from the RESET_STREAM the
+ *           server's stack answers with (step stop-reset).  Then "STATUS\n"
+ *           + FIN on stream 16 is answered with "stopped <code>\n" + FIN
+ *           (or "stopped none\n" when the server saw no event within 2 s
+ *           of it) (steps stop, stop-server)
+ * then the client closes the connection as in the normal run.
+ *
  * Progress goes to stdout as lines "STEP <name> ok|fail <details>" that
  * tests/interop_test.sh turns into TAP; the exit status is 0 iff every step
  * passed.  The server prints "STEP listen ok" once it is listening.
@@ -32,6 +59,7 @@
 #include <errno.h>
 #include <gnutls/crypto.h>
 #include <inttypes.h>
+#include <linux/sock_diag.h>
 #include <netinet/quic.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -44,8 +72,22 @@
 #include "lib/testlib.h"
 
 #define CHUNK		65536
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define MAX_STREAMS	16
 #define IO_TIMEOUT	30	/* seconds, for every blocking socket call */
+
+/* the extras (-x) */
+#define DGRAMS		20
+#define DGRAM_MAX	(10 + 50 * (DGRAMS - 1))
+#define DGRAM_WAIT	5	/* seconds for all the echoes */
+#define RESET_SID	8
+#define RESET_CODE	17
+#define STOP_SID	12
+#define STOP_CODE	34
+#define STOP_ANSWER	(4 << 20)
+#define STATUS_SID	16
+#define STATUS_WAIT	2	/* seconds STATUS waits for the stop event */
+#define XSTEP_WAIT	10	/* seconds for each answer of the extras */
 
 static int failures;
 
@@ -119,6 +161,104 @@ static void report_close(const char *name, int fd, int err)
 	       (int)sizeof(cc.phrase), (const char *)cc.phrase);
 }
 
+/* The datagrams the kernel dropped for @fd (a lost datagram's story) */
+static void print_drops(const char *who, int fd)
+{
+	uint32_t mem[SK_MEMINFO_VARS];
+	socklen_t len = sizeof(mem);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mem, &len) ||
+	    len <= SK_MEMINFO_DROPS * sizeof(mem[0]))
+		printf("# %s: SO_MEMINFO: %s\n", who, strerror(errno));
+	else
+		printf("# %s: the socket dropped %u datagrams (SO_MEMINFO)\n",
+		       who, mem[SK_MEMINFO_DROPS]);
+}
+
+/* Datagram @i of the extras into @buf: "DG <i> " and the pattern, 10 +
+ * 50 * @i bytes; returns the length.
+ */
+static size_t dgram_make(int i, uint8_t *buf)
+{
+	size_t len = 10 + 50 * (size_t)i;
+	struct pattern pat;
+	int h;
+
+	h = snprintf((char *)buf, len, "DG %d ", i);
+	pattern_init(&pat);
+	pattern_fill(&pat, buf + h, len - h);
+	return len;
+}
+
+static int errinfo_set(int fd, int opt, int64_t sid, uint32_t code)
+{
+	struct quic_errinfo e = { .stream_id = sid, .errcode = code };
+
+	return setsockopt(fd, SOL_QUIC, opt, &e, sizeof(e));
+}
+
+static int set_rcvtimeo(int fd, int ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+	return setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
+/* Offer datagrams: the transport parameter, before connect() or listen() */
+static int offer_datagrams(int fd)
+{
+	struct quic_transport_param tp = { .max_datagram_frame_size = 1200 };
+
+	return setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, &tp,
+			  sizeof(tp));
+}
+
+static const char *const stream_states[] = {
+	"SEND_STATE_READY", "SEND_STATE_SEND", "SEND_STATE_SENT",
+	"SEND_STATE_RECVD", "SEND_STATE_RESET_SENT", "SEND_STATE_RESET_RECVD",
+	"RECV_STATE_RECV", "RECV_STATE_SIZE_KNOWN", "RECV_STATE_RECVD",
+	"RECV_STATE_READ", "RECV_STATE_RESET_RECVD", "RECV_STATE_RESET_READ",
+};
+
+/*
+ * The STREAM_UPDATE event in @buf, a message of @n bytes with
+ * MSG_QUIC_NOTIFICATION, into @u, shown as a diagnostic of @who; false
+ * (and a diagnostic) for another event.
+ */
+static bool stream_event(const char *who, const uint8_t *buf, ssize_t n,
+			 struct quic_stream_update *u)
+{
+	if (n < 1 + (ssize_t)sizeof(*u) || buf[0] != QUIC_EVENT_STREAM_UPDATE) {
+		printf("# %s: an event of %zd bytes, type %d\n", who, n,
+		       n > 0 ? buf[0] : -1);
+		return false;
+	}
+	memcpy(u, buf + 1, sizeof(*u));
+	printf("# %s: event STREAM_UPDATE stream %" PRId64 " %s errcode %u finalsz %"
+	       PRIu64 "\n", who, (int64_t)u->id,
+	       u->state < ARRAY_SIZE(stream_states) ?
+	       stream_states[u->state] : "(unknown state)", u->errcode,
+	       (uint64_t)u->finalsz);
+	return true;
+}
+
+/* @text for a STEP line: newlines as \n, other control bytes as '.' */
+static const char *shown(const char *text, char *out, size_t size)
+{
+	size_t o = 0;
+
+	for (; *text && o + 3 < size; text++) {
+		if (*text == '\n') {
+			out[o++] = '\\';
+			out[o++] = 'n';
+		} else {
+			out[o++] = (*text < ' ' || *text > '~') ? '.' : *text;
+		}
+	}
+	out[o] = 0;
+	return out;
+}
+
 /* --------------------------------------------------------- handshake */
 
 /*
@@ -163,6 +303,7 @@ static void step_handshake(int fd, const char *alpn, const char *cipher,
 struct client_opts {
 	const char *alpn, *sni, *psk, *cipher;
 	size_t bytes;
+	bool extras;
 };
 
 /* Read one whole stream response; returns its length or -1. */
@@ -313,6 +454,269 @@ out:
 	return ok;
 }
 
+/* A stream of the client's extras as received: 8, 12 or 16. */
+struct xstream {
+	int64_t sid;
+	char text[64];		/* the start of it (8, 16) */
+	size_t len;		/* bytes received before a reset */
+	bool fin;
+	bool intact;		/* 12: the bytes are the pattern's */
+	struct pattern pat;	/* 12: what comes next */
+	bool reset;		/* RECV_STATE_RESET_RECVD came */
+	uint32_t code;		/* with this code */
+	uint64_t finalsz;	/* and final size */
+	size_t late;		/* bytes received after it */
+};
+
+/* What arrived for the client's extras. */
+struct xclient {
+	int fd;
+	uint8_t buf[CHUNK], exp[CHUNK];
+	uint8_t sent[DGRAMS][DGRAM_MAX];
+	size_t sent_len[DGRAMS];
+	bool echoed[DGRAMS];
+	int nechoed, nbad;	/* datagrams back intact, and others */
+	struct xstream st[3];	/* streams 8, 12 and 16 */
+	char why[96];		/* why the last wait ended early */
+};
+
+static struct xstream *xstream(struct xclient *x, int64_t sid)
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (x->st[i].sid == sid)
+			return &x->st[i];
+	return NULL;
+}
+
+/*
+ * One message of the client's extras into @x: a datagram, an event or
+ * stream data.  False when none came before @deadline (now_s() time) or
+ * the connection ended (x->why says which).
+ */
+static bool xc_recv(struct xclient *x, double deadline)
+{
+	double left = deadline - now_s();
+	struct quic_stream_update u;
+	struct xstream *s;
+	uint32_t flags = 0;
+	int64_t sid = -1;
+	ssize_t n;
+	int i;
+
+	if (left <= 0 || set_rcvtimeo(x->fd, (int)(left * 1000) + 1)) {
+		snprintf(x->why, sizeof(x->why), "timed out");
+		return false;
+	}
+	n = quic_recvmsg(x->fd, x->buf, CHUNK, &sid, &flags);
+	if (n < 0) {
+		if (errno == EINTR)
+			return true;
+		snprintf(x->why, sizeof(x->why), "recvmsg: %s",
+			 errno == EAGAIN ? "timed out" : strerror(errno));
+		return false;
+	}
+	if (flags & MSG_QUIC_NOTIFICATION) {
+		if (!stream_event("client", x->buf, n, &u))
+			return true;
+		s = xstream(x, u.id);
+		if (s && !s->reset &&
+		    u.state == QUIC_STREAM_RECV_STATE_RESET_RECVD) {
+			s->reset = true;
+			s->code = u.errcode;
+			s->finalsz = u.finalsz;
+		}
+		return true;
+	}
+	if (flags & MSG_QUIC_DATAGRAM) {
+		for (i = 0; i < DGRAMS; i++)
+			if (!x->echoed[i] && x->sent_len[i] == (size_t)n &&
+			    !memcmp(x->sent[i], x->buf, n))
+				break;
+		if (i < DGRAMS) {
+			x->echoed[i] = true;
+			x->nechoed++;
+		} else {
+			x->nbad++;
+			printf("# client: a datagram of %zd bytes not sent (or twice)\n",
+			       n);
+		}
+		return true;
+	}
+	if (n == 0 && !(flags & MSG_QUIC_STREAM_FIN)) {
+		snprintf(x->why, sizeof(x->why), "the connection ended");
+		return false;
+	}
+	s = xstream(x, sid);
+	if (!s) {
+		printf("# client: %zd bytes (msg_flags %#x) of stream %" PRId64
+		       "\n", n, flags, sid);
+		return true;
+	}
+	if (s->reset) {
+		s->late += n;
+		return true;
+	}
+	if (s->sid == STOP_SID) {
+		pattern_fill(&s->pat, x->exp, n);
+		if (memcmp(x->buf, x->exp, n))
+			s->intact = false;
+	} else if (s->len < sizeof(s->text) - 1) {
+		size_t k = sizeof(s->text) - 1 - s->len;
+
+		memcpy(s->text + s->len, x->buf, (size_t)n < k ? (size_t)n : k);
+	}
+	s->len += n;
+	if (flags & MSG_QUIC_STREAM_FIN)
+		s->fin = true;
+	return true;
+}
+
+/* The datagrams of the extras, sent and echoed. */
+static void xc_dgram(struct xclient *x)
+{
+	double t0 = now_s();
+	int i, sent = 0;
+
+	for (i = 0; i < DGRAMS; i++) {
+		x->sent_len[i] = dgram_make(i, x->sent[i]);
+		if (send(x->fd, x->sent[i], x->sent_len[i], MSG_QUIC_DATAGRAM) ==
+		    (ssize_t)x->sent_len[i])
+			sent++;
+		else
+			printf("# client: datagram %d of %zu bytes: send: %s\n",
+			       i, x->sent_len[i], strerror(errno));
+	}
+	while (x->nechoed < DGRAMS && xc_recv(x, t0 + DGRAM_WAIT))
+		;
+	step("dgram", sent == DGRAMS && x->nechoed == DGRAMS && !x->nbad,
+	     "%d of %d datagrams of %zu to %zu bytes sent, %d echoed intact in %.0f ms, %d others%s%s",
+	     sent, DGRAMS, x->sent_len[0], x->sent_len[DGRAMS - 1],
+	     x->nechoed, (now_s() - t0) * 1e3, x->nbad,
+	     x->nechoed < DGRAMS ? "; " : "",
+	     x->nechoed < DGRAMS ? x->why : "");
+}
+
+/* Stream 8, reset by us: the server's answer. */
+static void xc_reset(struct xclient *x)
+{
+	struct xstream *s = xstream(x, RESET_SID);
+	double t0 = now_s();
+	uint8_t req[6 + 1000];
+	char show[96], want[32];
+	struct pattern pat;
+	int probe;
+
+	memcpy(req, "RESET\n", 6);
+	pattern_init(&pat);
+	pattern_fill(&pat, req + 6, sizeof(req) - 6);
+	if (send_all(x->fd, RESET_SID, req, sizeof(req), MSG_QUIC_STREAM_NEW,
+		     false)) {
+		step("reset", false, "sending on stream 8: %s", strerror(errno));
+		return;
+	}
+	if (errinfo_set(x->fd, QUIC_SOCKOPT_STREAM_RESET, RESET_SID,
+			RESET_CODE)) {
+		step("reset", false, "QUIC_SOCKOPT_STREAM_RESET: %s",
+		     strerror(errno));
+		return;
+	}
+	probe = quic_sendmsg(x->fd, "x", 1, RESET_SID, 0) < 0 ? errno : 0;
+	while (!s->fin && !s->reset && xc_recv(x, t0 + XSTEP_WAIT))
+		;
+	snprintf(want, sizeof(want), "reset %d\n", RESET_CODE);
+	step("reset", s->fin && !strcmp(s->text, want) && probe == EINVAL,
+	     "stream 8 reset with code %d after %zu bytes, sendmsg() on it then %s; the server answered \"%s\"%s in %.0f ms%s%s",
+	     RESET_CODE, sizeof(req), probe ? strerror(probe) : "succeeded",
+	     shown(s->text, show, sizeof(show)), s->fin ? " + FIN" : "",
+	     (now_s() - t0) * 1e3, s->fin ? "" : "; ", s->fin ? "" : x->why);
+}
+
+/* Stream 12, stopped by us, and stream 16 asking the server about it. */
+static void xc_stop(struct xclient *x)
+{
+	struct xstream *s = xstream(x, STOP_SID), *q = xstream(x, STATUS_SID);
+	double t0 = now_s();
+	char show[96], why[96] = "", want[32];
+	size_t before;
+
+	if (send_all(x->fd, STOP_SID, "STOP\n", 5, MSG_QUIC_STREAM_NEW,
+		     false)) {
+		step("stop", false, "sending on stream 12: %s", strerror(errno));
+		return;
+	}
+	while (!s->len && !s->fin && !s->reset && xc_recv(x, t0 + XSTEP_WAIT))
+		;
+	if (!s->len) {
+		step("stop", false, "no answer on stream 12%s%s",
+		     s->fin || s->reset ? "" : ": ", s->fin || s->reset ? "" :
+		     x->why);
+		return;
+	}
+	before = s->len;
+	if (errinfo_set(x->fd, QUIC_SOCKOPT_STREAM_STOP_SENDING, STOP_SID,
+			STOP_CODE)) {
+		step("stop", false, "QUIC_SOCKOPT_STREAM_STOP_SENDING: %s",
+		     strerror(errno));
+		return;
+	}
+	while (!s->reset && xc_recv(x, now_s() + XSTEP_WAIT))
+		;
+	if (!s->reset)
+		snprintf(why, sizeof(why), "%s", x->why);
+
+	if (send_all(x->fd, STATUS_SID, "STATUS\n", 7,
+		     MSG_QUIC_STREAM_NEW, true)) {
+		step("stop", false, "sending on stream 16: %s", strerror(errno));
+	} else {
+		while (!q->fin && xc_recv(x, now_s() + XSTEP_WAIT))
+			;
+		snprintf(want, sizeof(want), "stopped %d\n", STOP_CODE);
+		step("stop", q->fin && !strcmp(q->text, want) && s->intact,
+		     "%zu bytes of stream 12 (%s) read before STOP_SENDING with code %d; STATUS answered \"%s\"%s in %.0f ms%s%s",
+		     before, s->intact ? "the pattern" : "NOT the pattern",
+		     STOP_CODE, shown(q->text, show, sizeof(show)),
+		     q->fin ? " + FIN" : "", (now_s() - t0) * 1e3,
+		     q->fin ? "" : "; ", q->fin ? "" : x->why);
+	}
+	if (s->reset)
+		step("stop-reset", s->code == STOP_CODE && !s->late &&
+		     s->len <= s->finalsz,
+		     "RECV_STATE_RESET_RECVD for stream 12 with code %u, final size %"
+		     PRIu64 ", after %zu bytes; %zu bytes after it",
+		     s->code, s->finalsz, s->len, s->late);
+	else
+		step("stop-reset", false,
+		     "no RECV_STATE_RESET_RECVD for stream 12 after STOP_SENDING: %s",
+		     why);
+}
+
+/* The extras (-x) after the handshake. */
+static void client_extras(int fd)
+{
+	struct xclient *x = calloc(1, sizeof(*x));
+	int i;
+
+	if (!x || set_event(fd, QUIC_EVENT_STREAM_UPDATE, 1)) {
+		step("dgram", false, "%s", x ? strerror(errno) :
+		     "out of memory");
+		free(x);
+		return;
+	}
+	x->fd = fd;
+	for (i = 0; i < 3; i++) {
+		x->st[i].sid = RESET_SID + 4 * i;
+		x->st[i].intact = true;
+		pattern_init(&x->st[i].pat);
+	}
+	xc_dgram(x);
+	xc_reset(x);
+	xc_stop(x);
+	print_drops("client", fd);
+	free(x);
+}
+
 static int client(const struct client_opts *o, const char *host,
 		  const char *port)
 {
@@ -336,6 +740,11 @@ static int client(const struct client_opts *o, const char *host,
 		step("handshake", false, "socket: %s", strerror(errno));
 		return 1;
 	}
+	if (o->extras && offer_datagrams(fd)) {
+		step("handshake", false, "QUIC_SOCKOPT_TRANSPORT_PARAM: %s",
+		     strerror(errno));
+		return 1;
+	}
 	t0 = now_s();
 	if (connect(fd, &a.sa, a.len)) {
 		step("handshake", false, "connect: %s", strerror(errno));
@@ -355,10 +764,10 @@ static int client(const struct client_opts *o, const char *host,
 	}
 	step_handshake(fd, o->alpn, o->cipher, used, t0);
 
-	if (client_put(fd, o->bytes))
-		client_get(fd, o->bytes);
-	else
+	if (!client_put(fd, o->bytes))
 		step("download", false, "not run: the upload failed");
+	else if (client_get(fd, o->bytes) && o->extras)
+		client_extras(fd);
 	close(fd);
 	return failures ? 1 : 0;
 }
@@ -368,13 +777,17 @@ static int client(const struct client_opts *o, const char *host,
 struct server_opts {
 	const char *alpn, *cert, *key, *cipher;
 	int conns;
+	bool extras;
 };
+
+enum req_kind { REQ_PUT, REQ_GET, REQ_RESET, REQ_STOP, REQ_STATUS };
 
 struct req {
 	int64_t sid;
 	char hdr[64];
 	size_t hdr_len;
-	bool have_hdr, put;
+	bool have_hdr, started;
+	enum req_kind kind;
 	size_t want, got;
 	gnutls_hash_hd_t h;
 };
@@ -387,7 +800,7 @@ static bool respond(int fd, struct req *r)
 	struct pattern pat;
 	size_t left;
 
-	if (r->put) {
+	if (r->kind == REQ_PUT) {
 		gnutls_hash_deinit(r->h, md);
 		r->h = NULL;
 		hex(md, sizeof(md), line);
@@ -424,35 +837,62 @@ static bool respond(int fd, struct req *r)
 	return true;
 }
 
+/* The request line in r->hdr; with @extras, those of the extras too. */
+static bool parse_hdr(struct req *r, bool extras)
+{
+	static const struct {
+		const char *line;
+		enum req_kind kind;
+	} xreqs[] = {
+		{ "RESET\n", REQ_RESET },
+		{ "STOP\n", REQ_STOP },
+		{ "STATUS\n", REQ_STATUS },
+	};
+	char *end;
+	size_t i;
+
+	for (i = 0; extras && i < ARRAY_SIZE(xreqs); i++) {
+		if (!strcmp(r->hdr, xreqs[i].line)) {
+			r->kind = xreqs[i].kind;
+			return true;
+		}
+	}
+	if (!strncmp(r->hdr, "PUT ", 4))
+		r->kind = REQ_PUT;
+	else if (!strncmp(r->hdr, "GET ", 4))
+		r->kind = REQ_GET;
+	else
+		return false;
+	r->want = strtoull(r->hdr + 4, &end, 10);
+	if (*end != '\n')
+		return false;
+	return r->kind != REQ_PUT ||
+	       gnutls_hash_init(&r->h, GNUTLS_DIG_SHA256) >= 0;
+}
+
 /* Feed received bytes to a request; false on a protocol error. */
-static bool feed(struct req *r, const uint8_t *d, size_t n)
+static bool feed(struct req *r, const uint8_t *d, size_t n, bool extras)
 {
 	while (n && !r->have_hdr) {
 		if (r->hdr_len == sizeof(r->hdr) - 1)
 			return false;
 		r->hdr[r->hdr_len++] = *d;
 		if (*d++ == '\n') {
-			char *end;
-
 			r->hdr[r->hdr_len] = 0;
 			r->have_hdr = true;
-			if (!strncmp(r->hdr, "PUT ", 4))
-				r->put = true;
-			else if (strncmp(r->hdr, "GET ", 4))
-				return false;
-			r->want = strtoull(r->hdr + 4, &end, 10);
-			if (*end != '\n')
-				return false;
-			if (r->put &&
-			    gnutls_hash_init(&r->h, GNUTLS_DIG_SHA256) < 0)
+			if (!parse_hdr(r, extras))
 				return false;
 		}
 		n--;
 	}
 	if (!n)
 		return true;
-	if (!r->put)
-		return false;	/* a GET has no body */
+	if (r->kind == REQ_RESET) {
+		r->got += n;	/* what comes before the reset: ignored */
+		return true;
+	}
+	if (r->kind != REQ_PUT)
+		return false;	/* the others have no body */
 	gnutls_hash(r->h, d, n);
 	r->got += n;
 	return r->got <= r->want;
@@ -469,8 +909,169 @@ static bool poisoned(const uint8_t *buf, ssize_t n)
 	return n > 0;
 }
 
-static void serve(int fd)
+/* What the server saw of the extras (-x). */
+struct xserver {
+	int dgrams, echoed;	/* datagrams received, and sent back */
+	int nresets;		/* RECV_STATE_RESET_RECVD events */
+	bool reset_ok;		/* the first: stream 8, code 17, answered */
+	char resets[128];	/* "<stream> <code>" of each */
+	int64_t stop_sid;	/* the stream of STOP, or -1 */
+	size_t stop_sent;	/* bytes of the answer sendmsg() took */
+	int stop_err;		/* the errno that ended it; 0: all sent */
+	int64_t stop_ev_sid;	/* SEND_STATE_RESET_SENT: the stream, or -1 */
+	uint32_t stop_code;	/* and code */
+	int64_t status_sid;	/* a STATUS waiting for that event, or -1 */
+	double status_until;	/* until then (now_s() time) */
+};
+
+static void xs_echo(int fd, struct xserver *x, const uint8_t *buf, ssize_t n)
 {
+	x->dgrams++;
+	if (send(fd, buf, n, MSG_QUIC_DATAGRAM) == n)
+		x->echoed++;
+	else
+		printf("# server: echoing a datagram of %zd bytes: %s\n", n,
+		       strerror(errno));
+}
+
+/* The answer to STATUS; false (a step) when it cannot be sent. */
+static bool xs_status(int fd, struct xserver *x)
+{
+	int64_t sid = x->status_sid;
+	char line[32];
+
+	if (x->stop_ev_sid >= 0)
+		snprintf(line, sizeof(line), "stopped %u\n", x->stop_code);
+	else
+		snprintf(line, sizeof(line), "stopped none\n");
+	x->status_sid = -1;
+	set_rcvtimeo(fd, IO_TIMEOUT * 1000);
+	if (send_all(fd, sid, line, strlen(line), 0, true)) {
+		step("serve", false, "stream %" PRId64 ": send: %s", sid,
+		     strerror(errno));
+		return false;
+	}
+	printf("# server: STATUS on stream %" PRId64 " answered with %.*s\n",
+	       sid, (int)strcspn(line, "\n"), line);
+	return true;
+}
+
+/*
+ * An event of the extras: a stream reset by the peer is answered on its
+ * other half (and its request forgotten), SEND_STATE_RESET_SENT (our stack
+ * answering STOP_SENDING) noted.  False on a fatal error (a step).
+ */
+static bool xs_event(int fd, struct xserver *x, const uint8_t *buf,
+		     ssize_t n, struct req *reqs, int *nreq)
+{
+	struct quic_stream_update u;
+	size_t len = strlen(x->resets);
+	char line[32];
+	bool sent;
+	int i;
+
+	if (!stream_event("server", buf, n, &u))
+		return true;
+	if (u.state == QUIC_STREAM_RECV_STATE_RESET_RECVD) {
+		snprintf(line, sizeof(line), "reset %u\n", u.errcode);
+		sent = !send_all(fd, u.id, line, strlen(line), 0, true);
+		if (!sent)
+			printf("# server: stream %" PRId64 ": answering the reset: %s\n",
+			       (int64_t)u.id, strerror(errno));
+		if (!x->nresets++)
+			x->reset_ok = sent && u.id == RESET_SID &&
+				      u.errcode == RESET_CODE;
+		snprintf(x->resets + len, sizeof(x->resets) - len, "%s%" PRId64
+			 " %u%s", len ? ", " : "", (int64_t)u.id, u.errcode,
+			 sent ? "" : " (not answered)");
+		for (i = 0; i < *nreq; i++) {
+			if (reqs[i].sid != u.id)
+				continue;
+			if (reqs[i].h)
+				gnutls_hash_deinit(reqs[i].h, NULL);
+			reqs[i] = reqs[--*nreq];
+			break;
+		}
+	} else if (u.state == QUIC_STREAM_SEND_STATE_RESET_SENT &&
+		   x->stop_ev_sid < 0) {
+		x->stop_ev_sid = u.id;
+		x->stop_code = u.errcode;
+		if (x->status_sid >= 0)
+			return xs_status(fd, x);
+	}
+	return true;
+}
+
+/* The answer to STOP: 4 MiB of the pattern, no FIN, until sendmsg() fails */
+static void xs_stop(int fd, struct xserver *x, int64_t sid)
+{
+	uint8_t *buf = malloc(CHUNK);
+	struct pattern pat;
+	size_t off = 0;
+
+	x->stop_sid = sid;
+	x->stop_err = 0;
+	pattern_init(&pat);
+	while (buf && off < STOP_ANSWER && !x->stop_err) {
+		size_t k = STOP_ANSWER - off < CHUNK ? STOP_ANSWER - off : CHUNK;
+		size_t done = 0;
+
+		pattern_fill(&pat, buf, k);
+		while (done < k) {
+			ssize_t n = quic_sendmsg(fd, buf + done, k - done, sid,
+						 0);
+
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0) {
+				x->stop_err = n < 0 ? errno : EPROTO;
+				break;
+			}
+			done += n;
+			off += n;
+		}
+	}
+	if (!buf)
+		x->stop_err = ENOMEM;
+	x->stop_sent = off;
+	printf("# server: stream %" PRId64 ": the answer to STOP ended after %zu bytes: %s\n",
+	       sid, off, x->stop_err ? strerror(x->stop_err) : "all sent");
+	free(buf);
+}
+
+static void xs_steps(const struct xserver *x)
+{
+	char ev[96];
+
+	step("dgram-server", x->dgrams == DGRAMS && x->echoed == DGRAMS,
+	     "%d datagrams received, %d echoed", x->dgrams, x->echoed);
+	step("reset-server", x->nresets == 1 && x->reset_ok, "%s%s",
+	     x->nresets ? "RECV_STATE_RESET_RECVD (stream code): " :
+	     "no stream was reset by the peer", x->resets);
+	if (x->stop_sid < 0) {
+		step("stop-server", false, "no STOP request");
+		return;
+	}
+	if (x->stop_ev_sid >= 0)
+		snprintf(ev, sizeof(ev),
+			 "SEND_STATE_RESET_SENT for stream %" PRId64
+			 " with code %u", x->stop_ev_sid, x->stop_code);
+	else
+		snprintf(ev, sizeof(ev), "no SEND_STATE_RESET_SENT event");
+	step("stop-server", x->stop_err == ECONNRESET &&
+	     x->stop_sid == STOP_SID && x->stop_ev_sid == STOP_SID &&
+	     x->stop_code == STOP_CODE,
+	     "sendmsg() of the answer to STOP on stream %" PRId64
+	     " ended with %s after %zu of %d bytes; %s", x->stop_sid,
+	     x->stop_err ? strerror(x->stop_err) : "none (all sent)",
+	     x->stop_sent, STOP_ANSWER, ev);
+}
+
+static void serve(int fd, bool extras)
+{
+	struct xserver xs = { .stop_sid = -1, .stop_ev_sid = -1,
+			      .status_sid = -1 };
+	struct xserver *x = extras ? &xs : NULL;
 	struct req reqs[MAX_STREAMS] = {};
 	uint8_t *buf = malloc(CHUNK);
 	int nreq = 0, served = 0, i;
@@ -479,16 +1080,41 @@ static void serve(int fd)
 		step("serve", false, "out of memory");
 		return;
 	}
+	if (x && set_event(fd, QUIC_EVENT_STREAM_UPDATE, 1)) {
+		step("serve", false, "QUIC_SOCKOPT_EVENT: %s", strerror(errno));
+		free(buf);
+		return;
+	}
 	for (;;) {
 		uint32_t flags = 0;
 		int64_t sid = -1;
 		struct req *r = NULL;
 		ssize_t n;
 
+		if (x && x->status_sid >= 0) {
+			double left = x->status_until - now_s();
+
+			set_rcvtimeo(fd, left > 0 ? (int)(left * 1000) + 1 : 1);
+		}
 		memset(buf, 0x5a, 64);	/* shows what recvmsg did not fill */
 		n = quic_recvmsg(fd, buf, CHUNK, &sid, &flags);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (x && n < 0 && errno == EAGAIN && x->status_sid >= 0) {
+			/* no stop event came: "stopped none" */
+			if (!xs_status(fd, x))
+				break;
+			continue;
+		}
+		if (x && n >= 0 && (flags & MSG_QUIC_DATAGRAM)) {
+			xs_echo(fd, x, buf, n);
+			continue;
+		}
+		if (x && n > 0 && (flags & MSG_QUIC_NOTIFICATION)) {
+			if (!xs_event(fd, x, buf, n, reqs, &nreq))
+				break;
+			continue;
+		}
 		if (n < 0 || (n == 0 && !(flags & MSG_QUIC_STREAM_FIN))) {
 			int err = n < 0 ? errno : 0;
 
@@ -518,7 +1144,7 @@ static void serve(int fd)
 			memset(r, 0, sizeof(*r));
 			r->sid = sid;
 		}
-		if (!feed(r, buf, n)) {
+		if (!feed(r, buf, n, extras)) {
 			char dump[2 * 32 + 1];
 
 			hex(buf, n < 32 ? n : 32, dump);
@@ -528,18 +1154,40 @@ static void serve(int fd)
 			     sid, (int)strcspn(r->hdr, "\n"), r->hdr);
 			break;
 		}
+		if (r->kind == REQ_STOP && r->have_hdr && !r->started) {
+			/* blocks until STOP_SENDING (or the timeout) */
+			r->started = true;
+			xs_stop(fd, x, sid);
+		}
 		if (!(flags & MSG_QUIC_STREAM_FIN))
 			continue;
-		if (!r->have_hdr || (r->put && r->got != r->want)) {
+		if (!r->have_hdr ||
+		    (r->kind == REQ_PUT && r->got != r->want)) {
 			step("serve", false, "stream %" PRId64 ": request ended early",
 			     sid);
 			break;
 		}
-		if (!respond(fd, r))
+		if (r->kind == REQ_RESET || r->kind == REQ_STOP) {
+			step("serve", false, "stream %" PRId64 ": FIN after %.*s",
+			     sid, (int)strcspn(r->hdr, "\n"), r->hdr);
 			break;
+		}
+		if (r->kind == REQ_STATUS) {
+			/* answered once the stop event is in, or in 2 s */
+			x->status_sid = sid;
+			x->status_until = now_s() + STATUS_WAIT;
+			if (x->stop_ev_sid >= 0 && !xs_status(fd, x))
+				break;
+		} else if (!respond(fd, r)) {
+			break;
+		}
 		served++;
 		/* forget it: a later stream may reuse the slot */
 		*r = reqs[--nreq];
+	}
+	if (x) {
+		print_drops("server", fd);
+		xs_steps(x);
 	}
 	for (i = 0; i < nreq; i++)
 		if (reqs[i].h)
@@ -564,7 +1212,8 @@ static int server(const struct server_opts *o, const char *host,
 		return 1;
 	}
 	lfd = socket(a.sa.sa_family, SOCK_DGRAM, IPPROTO_QUIC);
-	if (lfd < 0 || bind(lfd, &a.sa, a.len) ||
+	if (lfd < 0 || (o->extras && offer_datagrams(lfd)) ||
+	    bind(lfd, &a.sa, a.len) ||
 	    listen(lfd, 8) || set_timeouts(lfd, IO_TIMEOUT * 1000)) {
 		step("listen", false, "%s", strerror(errno));
 		return 1;
@@ -600,7 +1249,7 @@ static int server(const struct server_opts *o, const char *host,
 			continue;
 		}
 		step_handshake(fd, o->alpn, o->cipher, used, t0);
-		serve(fd);
+		serve(fd, o->extras);
 		close(fd);
 	}
 	close(lfd);
@@ -612,8 +1261,8 @@ static int server(const struct server_opts *o, const char *host,
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: interop_peer client [-a ALPN] [-s SNI] [-p PSKFILE] [-n BYTES] [-C CIPHER] HOST PORT\n"
-		"       interop_peer server [-a ALPN] [-c CERT] [-k KEY|PSKFILE] [-N CONNS] [-C CIPHER] HOST PORT\n");
+		"usage: interop_peer client [-a ALPN] [-s SNI] [-p PSKFILE] [-n BYTES] [-C CIPHER] [-x] HOST PORT\n"
+		"       interop_peer server [-a ALPN] [-c CERT] [-k KEY|PSKFILE] [-N CONNS] [-C CIPHER] [-x] HOST PORT\n");
 	return 2;
 }
 
@@ -635,8 +1284,12 @@ int main(int argc, char **argv)
 		return usage();
 	argv++;
 	argc--;
-	while ((opt = getopt(argc, argv, "a:s:p:n:c:k:N:C:")) != -1) {
+	while ((opt = getopt(argc, argv, "a:s:p:n:c:k:N:C:x")) != -1) {
 		switch (opt) {
+		case 'x':
+			co.extras = true;
+			so.extras = true;
+			break;
 		case 'C':
 			co.cipher = so.cipher = optarg;
 			break;

@@ -22,6 +22,8 @@
 //   --max-udp-payload N      our max_udp_payload_size transport parameter:
 //                            larger datagrams from the peer are counted as
 //                            violations (default 1500)
+//   --extras                 run the extras below after the PUT and GET;
+//                            offer RFC 9221 datagrams
 //
 // The application protocol is the one of tests/interop_peer.c:
 //   "PUT <n>\n" + n bytes + FIN  ->  "<sha256 hex> <n>\n" + FIN
@@ -29,6 +31,29 @@
 // with the bytes from the same xorshift32 pattern.  The client does a PUT
 // on stream 0, then a GET on stream 4, then closes the connection with
 // application error 0.
+//
+// With --extras (both sides), after the PUT and GET (by then the server has
+// its 1-RTT keys: a server may drop the 1-RTT packets that come before,
+// RFC 9001 section 5.7, and datagrams are not sent again), one after the
+// other:
+//   dgram   the client sends 20 RFC 9221 datagrams, number i being
+//           "DG <i> " and pattern bytes, 10 + 50 * i bytes in all; the
+//           server echoes each one as it is; the client checks that all
+//           20 come back unchanged within 5 s (steps dgram, dgram-server)
+//   reset   the client writes "RESET\n" and 1000 pattern bytes on stream 8,
+//           no FIN, then resets it (RESET_STREAM, application error 17);
+//           the server, on the reset (quiche: streamRecv() throws
+//           StreamReset(17)), answers "reset <code>\n" + FIN on stream 8
+//           (steps reset, reset-server)
+//   stop    the client writes "STOP\n" on stream 12, no FIN; the server
+//           answers with 4 MiB of pattern bytes, more than the client's
+//           flow control window; once the client got some of them it sends
+//           STOP_SENDING (error 34), and the server's stack gives up the
+//           stream with a RESET_STREAM (quiche: streamSend() throws
+//           StreamStopped(34)).  Then "STATUS\n" + FIN on stream 16 is
+//           answered with "stopped <code>\n" + FIN, or "stopped none\n"
+//           (steps stop, stop-server)
+// then the client closes the connection as above.
 //
 // Results go to stdout as "STEP <name> ok|fail <details>" lines (turned
 // into TAP by tests/interop_test.sh) and "# " diagnostics; the exit status
@@ -40,7 +65,7 @@ import fs from 'node:fs';
 import process from 'node:process';
 // The package's `native` namespace (dist/native/index.js) by itself: the
 // high-level API is not needed, and loading it costs seconds under QEMU.
-import { quiche } from '@matrixai/quic/native/index.js';
+import { quiche, Shutdown } from '@matrixai/quic/native/index.js';
 
 // ------------------------------------------------------------- options
 
@@ -48,7 +73,7 @@ function usage() {
   process.stderr.write(
     'usage: node quiche_peer.mjs server|client [--cert F --key F] [--ca F] ' +
       '[--sni NAME] [--alpn P] [--bytes N] [--conns N] [--timeout S] ' +
-      '[--keylog F] [--max-udp-payload N] HOST PORT\n',
+      '[--keylog F] [--max-udp-payload N] [--extras] HOST PORT\n',
   );
   process.exit(2);
 }
@@ -82,6 +107,7 @@ while (argv.length) {
     case '--timeout': opt.timeout = Number(val()); break;
     case '--keylog': opt.keylog = val(); break;
     case '--max-udp-payload': opt.maxUdpPayload = Number(val()); break;
+    case '--extras': opt.extras = true; break;
     default:
       if (a.startsWith('--')) usage();
       pos.push(a);
@@ -131,6 +157,22 @@ class Pattern {
 const patternBytes = (n) => new Pattern().fill(Buffer.alloc(n));
 const sha256 = (buf) => crypto.createHash('sha256').update(buf).digest('hex');
 
+// The extras: datagram i of the client, the error codes, the answer size.
+const DGRAMS = 20;
+function dgramOf(i) {
+  const head = Buffer.from(`DG ${i} `);
+  return Buffer.concat([head, patternBytes(10 + 50 * i - head.length)]);
+}
+const RESET_CODE = 17;
+const STOP_CODE = 34;
+const STOP_ANSWER = 4 << 20;
+
+// The error code in a message of the binding, e.g. "StreamReset(17)".
+function errCode(e, name) {
+  const m = new RegExp(`^${name}\\((\\d+)\\)$`).exec(e.message);
+  return m ? Number(m[1]) : null;
+}
+
 // ------------------------------------------------------------- quiche
 
 function makeConfig() {
@@ -155,6 +197,13 @@ function makeConfig() {
   c.setInitialMaxStreamsBidi(100);
   c.setInitialMaxStreamsUni(100);
   c.setDisableActiveMigration(true);
+  if (opt.extras) {
+    c.enableDgram(true, 1000, 1000);
+    // the server's 4 MiB answer of the stop test must outgrow what we
+    // let it send: no window auto-tuning beyond 256 KiB
+    c.setInitialMaxStreamDataBidiLocal(256 << 10);
+    c.setMaxStreamWindow(256 << 10);
+  }
   return c;
 }
 
@@ -215,6 +264,7 @@ class Peer {
       this.onEstablished();
     }
     if (this.established) {
+      if (opt.extras) this.readDatagrams();
       for (const id of conn.readable()) this.readStream(id);
       for (const [id, s] of this.streams) this.flushStream(id, s);
     }
@@ -256,10 +306,12 @@ class Peer {
     const buf = Buffer.allocUnsafe(65536);
     for (;;) {
       let r;
+      if (s.shut) return;	// shut down for reading (extras)
       try {
         r = this.conn.streamRecv(id, buf);
       } catch (e) {
-        if (e.message !== 'Done') step('stream', false, `stream ${id}: recv: ${e.message}`);
+        if (e.message !== 'Done' && !this.onRecvError(id, e))
+          step('stream', false, `stream ${id}: recv: ${e.message}`);
         return;
       }
       if (r === null) return;
@@ -267,6 +319,7 @@ class Peer {
       if (n) {
         s.rx.push(Buffer.from(buf.subarray(0, n)));
         s.rxLen += n;
+        if (!fin) this.onStreamData(id, s);
       }
       if (fin) {
         // the stream is complete: quiche forgets it after this read
@@ -285,7 +338,8 @@ class Peer {
       try {
         n = this.conn.streamSend(id, s.tx.subarray(s.txOff), s.txFin);
       } catch (e) {
-        if (e.message !== 'Done') step('stream', false, `stream ${id}: send: ${e.message}`);
+        if (e.message !== 'Done' && !this.onSendError(id, e))
+          step('stream', false, `stream ${id}: send: ${e.message}`);
         return;
       }
       if (n === null) return;
@@ -295,6 +349,39 @@ class Peer {
         return;
       }
       if (n === 0) return;
+    }
+  }
+
+  // Hooks of the extras: data of a stream without its FIN yet; an error
+  // of streamRecv() or streamSend() other than Done, true if expected.
+  onStreamData() {}
+  onRecvError() { return false; }
+  onSendError() { return false; }
+
+  // The datagrams that arrived, each to onDatagram().
+  readDatagrams() {
+    const buf = Buffer.allocUnsafe(65536);
+    for (;;) {
+      let n;
+      try {
+        n = this.conn.dgramRecv(buf);
+      } catch (e) {
+        if (e.message !== 'Done') diag(`${this.label}: dgramRecv: ${e.message}`);
+        return;
+      }
+      if (n === null) return;
+      this.onDatagram(Buffer.from(buf.subarray(0, n)));
+    }
+  }
+
+  // Send one datagram; false (and why, in a diagnostic) if quiche refuses.
+  sendDatagram(d) {
+    try {
+      this.conn.dgramSend(d);
+      return true;
+    } catch (e) {
+      diag(`${this.label}: dgramSend of ${d.length} bytes: ${e.message}`);
+      return false;
     }
   }
 
@@ -329,6 +416,73 @@ class ServerConn extends Peer {
     super(...args);
     this.served = 0;
     this.t0 = performance.now();
+    // the extras
+    this.dgrams = 0;	// datagrams received
+    this.echoed = 0;	// and sent back
+    this.resets = [];	// "<stream> <code>" of the streams reset by the peer
+    this.stop = null;	// { id, code, taken } once streamSend() was stopped
+  }
+
+  onDatagram(d) {
+    this.dgrams++;
+    if (this.sendDatagram(d)) this.echoed++;
+  }
+
+  // A stream's first line before its FIN: STOP is answered right away.
+  onStreamData(id, s) {
+    if (!opt.extras || s.started) return;
+    const data = Buffer.concat(s.rx, s.rxLen);
+    const nl = data.indexOf(10);
+    if (nl < 0 && data.length < 64) return;
+    s.started = true;
+    const line = nl < 0 ? '' : data.subarray(0, nl).toString();
+    diag(`${this.label}: stream ${id} opened with "${line.slice(0, 40)}"`);
+    if (line === 'STOP') this.write(id, patternBytes(STOP_ANSWER), false);
+  }
+
+  // A stream reset by the peer (RESET_STREAM) is answered on its other half.
+  onRecvError(id, e) {
+    const code = errCode(e, 'StreamReset');
+    if (!opt.extras || code === null) return false;
+    diag(`${this.label}: stream ${id}: streamRecv() threw "${e.message}" ` +
+      `after ${this.stream(id).rxLen} bytes`);
+    this.resets.push(`${id} ${code}`);
+    this.write(id, Buffer.from(`reset ${code}\n`), true);
+    return true;
+  }
+
+  // STOP_SENDING from the peer: quiche resets the stream, we take note.
+  onSendError(id, e) {
+    const code = errCode(e, 'StreamStopped');
+    if (!opt.extras || code === null) return false;
+    const s = this.stream(id);
+    diag(`${this.label}: stream ${id}: streamSend() threw "${e.message}" ` +
+      `after ${s.txOff} bytes`);
+    if (!this.stop) this.stop = { id, code, taken: s.txOff };
+    s.tx = null;
+    return true;
+  }
+
+  // "STATUS": what the stop test did to us
+  status(id) {
+    // a STOP_SENDING that came with the request shows on a write
+    for (const [sid, s] of this.streams) if (sid !== id) this.flushStream(sid, s);
+    this.write(id, Buffer.from(`stopped ${this.stop ? this.stop.code : 'none'}\n`), true);
+    this.served++;
+  }
+
+  extrasSteps() {
+    step('dgram-server', this.dgrams === DGRAMS && this.echoed === DGRAMS,
+      `${this.dgrams} datagrams received, ${this.echoed} echoed`);
+    const r = this.resets;
+    step('reset-server', r.length === 1 && r[0] === `8 ${RESET_CODE}`,
+      r.length ? `RESET_STREAM seen (stream code): ${r.join(', ')}; answered` :
+        'no stream was reset by the peer');
+    const st = this.stop;
+    step('stop-server', st != null && st.id === 12 && st.code === STOP_CODE,
+      st ? `streamSend() on stream ${st.id} stopped with code ${st.code} after ` +
+        `${st.taken} of ${STOP_ANSWER} bytes` :
+        'no STOP_SENDING: streamSend() was never stopped');
   }
 
   onEstablished() {
@@ -339,6 +493,10 @@ class ServerConn extends Peer {
   onStreamDone(id, data) {
     const nl = data.indexOf(10);
     const line = nl < 0 ? '' : data.subarray(0, nl).toString();
+    if (opt.extras && line === 'STATUS' && data.length === nl + 1) {
+      this.status(id);
+      return;
+    }
     const m = /^(PUT|GET) (\d+)$/.exec(line);
     if (!m) {
       step('serve', false, `stream ${id}: bad request "${line.slice(0, 40)}"`);
@@ -364,7 +522,8 @@ class ServerConn extends Peer {
 
   onClosed() {
     this.closeInfo();
-    step('serve', this.served >= 2, `${this.served} requests served`);
+    if (opt.extras) this.extrasSteps();
+    step('serve', this.served >= (opt.extras ? 3 : 2), `${this.served} requests served`);
     const pe = this.conn.peerError();
     step('peer-close', pe != null && pe.errorCode === 0,
       pe == null ? (this.conn.isTimedOut() ? 'no CONNECTION_CLOSE: the connection timed out' :
@@ -421,6 +580,121 @@ class ClientConn extends Peer {
     this.write(0, Buffer.concat([Buffer.from(`PUT ${opt.bytes}\n`), this.upload]), true);
   }
 
+  // The extras, one after the other; @f runs outside pump(), then pump().
+  later(f) {
+    setImmediate(() => {
+      if (this.done) return;
+      f();
+      this.pump();
+    });
+  }
+
+  startDgram() {
+    this.dg = { sent: [], echo: new Map(), bad: [], t: performance.now() };
+    for (let i = 0; i < DGRAMS; i++) {
+      const d = dgramOf(i);
+      this.dg.sent.push(d);
+      this.sendDatagram(d);
+    }
+    this.dg.timer = setTimeout(() => this.later(() => this.endDgram()), 5000);
+  }
+
+  onDatagram(d) {
+    const dg = this.dg;
+    if (!dg || dg.done) {
+      diag(`client: a late or unexpected datagram of ${d.length} bytes`);
+      return;
+    }
+    const m = /^DG (\d+) /.exec(d.subarray(0, 8).toString('latin1'));
+    const i = m ? Number(m[1]) : -1;
+    if (i < 0 || i >= DGRAMS || dg.echo.has(i) || !d.equals(dg.sent[i])) {
+      dg.bad.push(`${d.length} bytes "${d.subarray(0, 8).toString('latin1').replace(/[^ -~]/g, '.')}"`);
+      return;
+    }
+    dg.echo.set(i, d.length);
+    if (dg.echo.size === DGRAMS) this.later(() => this.endDgram());
+  }
+
+  endDgram() {
+    const dg = this.dg;
+    if (dg.done) return;
+    dg.done = true;
+    clearTimeout(dg.timer);
+    const missing = [];
+    for (let i = 0; i < DGRAMS; i++) if (!dg.echo.has(i)) missing.push(i);
+    step('dgram', !missing.length && !dg.bad.length,
+      `${dg.echo.size} of ${DGRAMS} datagrams of ${dg.sent[0].length} to ` +
+      `${dg.sent[DGRAMS - 1].length} bytes echoed intact in ${ms(dg.t)} ms` +
+      (missing.length ? `; missing: ${missing.join(' ')}` : '') +
+      (dg.bad.length ? `; wrong: ${dg.bad.join(', ')}` : ''));
+    this.startReset();
+  }
+
+  startReset() {
+    this.t1 = performance.now();
+    this.write(8, Buffer.concat([Buffer.from('RESET\n'), patternBytes(1000)]), false);
+    this.pump();	// the bytes go out before the reset
+    const s = this.stream(8);
+    const sent = s.tx ? s.txOff : 1006;
+    s.tx = null;
+    try {
+      this.conn.streamShutdown(8, Shutdown.Write, RESET_CODE);
+    } catch (e) {
+      step('reset', false, `streamShutdown(8, Write, ${RESET_CODE}): ${e.message}`);
+      this.later(() => this.startStop());
+      return;
+    }
+    diag(`client: stream 8 reset with code ${RESET_CODE} after quiche took ${sent} bytes`);
+  }
+
+  startStop() {
+    this.t1 = performance.now();
+    this.write(12, Buffer.from('STOP\n'), false);
+  }
+
+  // The first bytes of the answer to STOP: stop it, ask for the STATUS.
+  onStreamData(id, s) {
+    if (!opt.extras || id !== 12 || s.shut) return;
+    const got = Buffer.concat(s.rx, s.rxLen);
+    this.stopRead = got.length;
+    this.stopIntact = got.equals(patternBytes(got.length));
+    s.shut = true;
+    try {
+      this.conn.streamShutdown(12, Shutdown.Read, STOP_CODE);
+      diag(`client: stream 12: STOP_SENDING with code ${STOP_CODE} after ${got.length} bytes`);
+    } catch (e) {
+      this.stopErr = `streamShutdown(12, Read, ${STOP_CODE}): ${e.message}`;
+    }
+    this.write(16, Buffer.from('STATUS\n'), true);
+  }
+
+  onRecvError(id, e) {
+    if (!opt.extras || id !== 12) return false;
+    diag(`client: stream 12: streamRecv() threw "${e.message}"`);
+    return true;
+  }
+
+  extrasDone(id, data) {
+    const got = data.toString();
+    const show = JSON.stringify(got.slice(0, 40));
+    if (id === 8) {
+      const want = `reset ${RESET_CODE}\n`;
+      step('reset', got === want, `the server answered ${show} in ${ms(this.t1)} ms` +
+        (got === want ? '' : `, not ${JSON.stringify(want)}`));
+      this.later(() => this.startStop());
+    } else if (id === 16) {
+      const want = `stopped ${STOP_CODE}\n`;
+      const ok = got === want && this.stopIntact && !this.stopErr;
+      step('stop', ok, this.stopErr ?? `${this.stopRead} bytes of stream 12 read ` +
+        `(${this.stopIntact ? 'intact' : 'NOT the pattern'}) before STOP_SENDING; ` +
+        `STATUS answered ${show}` + (got === want ? '' : `, not ${JSON.stringify(want)}`) +
+        ` in ${ms(this.t1)} ms`);
+      this.conn.close(true, 0, Buffer.from('done'));
+    } else {
+      step('stream', false, `unexpected stream ${id}`);
+    }
+  }
+
   onStreamDone(id, data) {
     if (id === 0) {
       const want = `${sha256(this.upload)} ${opt.bytes}\n`;
@@ -442,7 +716,12 @@ class ClientConn extends Peer {
       }
       step('download', !detail, detail ??
         `${data.length} bytes in ${ms(this.t1)} ms, sha256 ${sha256(data)}`);
-      this.conn.close(true, 0, Buffer.from('done'));
+      if (opt.extras)
+        this.later(() => this.startDgram());
+      else
+        this.conn.close(true, 0, Buffer.from('done'));
+    } else if (opt.extras) {
+      this.extrasDone(id, data);
     } else {
       step('stream', false, `unexpected stream ${id}`);
     }
