@@ -285,10 +285,14 @@ static void quic_rcv_packet_ok(struct sock *sk, struct quic_rx *rx,
 /*
  * RFC 9001 section 5.7: Handshake and 1-RTT packets may overtake the
  * packets whose CRYPTO data yield their keys (they are often in the same
- * datagram).  A few are kept, copied whole, and processed when the TLS
- * library installs the keys (quic_rcv_early()); the rest are dropped.
+ * datagram).  Some are kept, copied at their own size and charged to the
+ * receive buffer, and processed when the TLS library installs the keys
+ * (quic_rcv_early()); the rest are dropped and counted in sk_drops.  A
+ * client sends its first 1-RTT packets with its Finished, before the
+ * server's user space has the keys: a peer that sends datagrams at once
+ * fills more than a few (quiche sent nine).
  */
-#define QUIC_EARLY_RX_MAX	8
+#define QUIC_EARLY_RX_MAX	32
 
 static void quic_rx_keep_early(struct sock *sk, struct sk_buff *skb, u32 off,
 			       const struct quic_hdr *h)
@@ -298,11 +302,15 @@ static void quic_rx_keep_early(struct sock *sk, struct sk_buff *skb, u32 off,
 
 	if (h->level != QUIC_CRYPTO_HANDSHAKE && h->level != QUIC_CRYPTO_APP)
 		return;
-	if (skb_queue_len(&qs->inq.early) >= QUIC_EARLY_RX_MAX)
+	if (skb_queue_len(&qs->inq.early) >= QUIC_EARLY_RX_MAX) {
+		atomic_inc(&sk->sk_drops);
 		return;
+	}
 	n = alloc_skb(h->pkt_len, GFP_ATOMIC);
-	if (!n)
+	if (!n) {
+		atomic_inc(&sk->sk_drops);
 		return;
+	}
 	skb_put_data(n, skb->data + off, h->pkt_len);
 	QUIC_SKB_CB(n)->level = h->level;
 	if (!quic_rmem_charge(sk, n, false)) {
