@@ -27,11 +27,6 @@
 
 #include "internal.h"
 
-/* Priority for PSK: the QUIC one with the PSK key exchanges, the ones
- * with (EC)DHE first.
- */
-#define QUIC_PRIORITY_PSK	QUIC_PRIORITY ":+ECDHE-PSK:+DHE-PSK:+PSK"
-
 /* The largest PSK or key file read to find out what it holds. */
 #define QUIC_FILE_MAX		(1024 * 1024)
 
@@ -268,8 +263,8 @@ int quic_cred_apply(gnutls_session_t session, const struct quic_cred *cred,
 					   cred->psk_server))
 			goto nomem;
 	}
-	return quic_set_priority(session, psk ? QUIC_PRIORITY_PSK
-					      : QUIC_PRIORITY);
+	/* QUIC_PRIORITY has the PSK key exchanges, (EC)DHE ones first */
+	return quic_set_priority(session, QUIC_PRIORITY);
 nomem:
 	quic_log_error("setting the credentials of a session failed");
 	return -ENOMEM;

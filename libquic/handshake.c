@@ -311,9 +311,11 @@ QUIC_EXPORT int quic_handshake(gnutls_session_t session)
 
 	while (step) {
 		if (step->op == QUIC_HANDSHAKE_STEP_OP_SENDMSG)
-			r = sendmsg(fd, step->msg, step->flags);
+			r = sendmsg(fd, step->s_sendmsg.msg,
+				    step->s_sendmsg.flags);
 		else
-			r = recvmsg(fd, step->msg, step->flags);
+			r = recvmsg(fd, step->s_recvmsg.msg,
+				    step->s_recvmsg.flags);
 		if (r < 0) {
 			err = errno;
 			if (err == EINTR)

@@ -380,8 +380,8 @@ QUIC_INTERNAL int quic_cred_add_psk_server(struct quic_cred *cred,
  *
  * A server's PSK lookup finds @match through gnutls_session_set_ptr(),
  * which this takes for itself: only for sessions whose user pointer is not
- * the application's.  The priority is QUIC_PRIORITY, with the PSK key
- * exchanges added when @cred has a PSK.
+ * the application's.  The priority is QUIC_PRIORITY, which has the PSK
+ * key exchanges.
  *
  * Return: 0, -EINVAL (no credentials, or PSKs and no @match), -ENOMEM.
  */

@@ -576,7 +576,7 @@ int quic_hs_next(struct quic_hs *st, struct quic_handshake_step **pstep)
 
 	memset(&st->msg, 0, sizeof(st->msg));
 	st->step.retval = 0;
-	st->step.msg = &st->msg;
+	st->step.s_sendmsg.msg = &st->msg;
 	st->msg.msg_iov = &st->iov;
 	st->msg.msg_iovlen = 1;
 	st->msg.msg_control = st->ctl;
@@ -594,7 +594,7 @@ int quic_hs_next(struct quic_hs *st, struct quic_handshake_step **pstep)
 		info.crypto_level = m->level;
 		memcpy(CMSG_DATA(cmsg), &info, sizeof(info));
 		st->step.op = QUIC_HANDSHAKE_STEP_OP_SENDMSG;
-		st->step.flags = MSG_NOSIGNAL;
+		st->step.s_sendmsg.flags = MSG_NOSIGNAL;
 		*pstep = &st->step;
 		return 0;
 	}
@@ -606,7 +606,8 @@ int quic_hs_next(struct quic_hs *st, struct quic_handshake_step **pstep)
 	st->iov.iov_len = QUIC_HS_RECV_MAX;
 	st->msg.msg_controllen = sizeof(st->ctl);
 	st->step.op = QUIC_HANDSHAKE_STEP_OP_RECVMSG;
-	st->step.flags = 0;
+	st->step.s_recvmsg.msg = &st->msg;
+	st->step.s_recvmsg.flags = 0;
 	*pstep = &st->step;
 	return 0;
 }

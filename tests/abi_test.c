@@ -7,6 +7,7 @@
  * calling them), and the libquic functions that need no kernel
  * (logging).  Runs on the host.
  */
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <syslog.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <linux/tls.h>
 #include <linux/quic.h>
@@ -21,9 +23,11 @@
 
 #include "tap.h"
 
-/* A value: equal at compile time and (so that it counts) at run time. */
+/* A value: equal at compile time and (so that it counts) at run time;
+ * as integers, whatever enum each comes from
+ */
 #define ABI_EQ(a, b) do {						\
-	_Static_assert((a) == (b), #a " == " #b);			\
+	_Static_assert((long long)(a) == (long long)(b), #a " == " #b);	\
 	CHECK_EQ(a, b);							\
 } while (0)
 
@@ -369,13 +373,115 @@ static void test_transport_errors(void)
 static void test_handshake_step(void)
 {
 	struct quic_handshake_step s;
+	enum quic_handshake_step_op op = QUIC_HANDSHAKE_STEP_OP_RECVMSG;
 
 	ABI_EQ(QUIC_HANDSHAKE_STEP_OP_SENDMSG, 1);
 	ABI_EQ(QUIC_HANDSHAKE_STEP_OP_RECVMSG, 2);
-	ABI_TYPE(s.op, int);
-	ABI_TYPE(s.msg, struct msghdr *);
-	ABI_TYPE(s.flags, int);
+	CHECK_EQ(op, 2);
+	ABI_TYPE(s.op, enum quic_handshake_step_op);
+	ABI_TYPE(s.s_sendmsg.msg, struct msghdr *);
+	ABI_TYPE(s.s_sendmsg.flags, int);
+	ABI_TYPE(s.s_recvmsg.msg, struct msghdr *);
+	ABI_TYPE(s.s_recvmsg.flags, int);
 	ABI_TYPE(s.retval, ssize_t);
+	/* the two halves of the union overlap */
+	ABI_EQ(offsetof(struct quic_handshake_step, s_sendmsg.msg),
+	       offsetof(struct quic_handshake_step, s_recvmsg.msg));
+	ABI_EQ(offsetof(struct quic_handshake_step, s_sendmsg.flags),
+	       offsetof(struct quic_handshake_step, s_recvmsg.flags));
+}
+
+/* the server's PSK: the one key, for "alice" only */
+static int psk_lookup(gnutls_session_t s, const char *user,
+		      gnutls_datum_t *key)
+{
+	(void)s;
+	if (strcmp(user, "alice"))
+		return -1;
+	key->data = gnutls_malloc(16);
+	if (!key->data)
+		return -1;
+	memcpy(key->data, "0123456789abcdef", 16);
+	key->size = 16;
+	return 0;
+}
+
+/* one side of psk_priority's TLS handshake */
+struct psk_side {
+	gnutls_session_t	s;
+	int			ret;
+};
+
+static void *psk_side_main(void *arg)
+{
+	struct psk_side *p = arg;
+
+	do {
+		p->ret = gnutls_handshake(p->s);
+	} while (p->ret == GNUTLS_E_AGAIN || p->ret == GNUTLS_E_INTERRUPTED);
+	return NULL;
+}
+
+/*
+ * QUIC_PRIORITY as it is, with PSK credentials only: a TLS 1.3 handshake
+ * (over a socket pair, the key exchange is what matters) completes with a
+ * PSK key exchange, which a priority without them refuses.
+ */
+static void test_psk_priority(void)
+{
+	static const unsigned char k[16] = "0123456789abcdef";
+	const gnutls_datum_t key = { (unsigned char *)k, sizeof(k) };
+	gnutls_psk_client_credentials_t cc = NULL;
+	gnutls_psk_server_credentials_t sc = NULL;
+	struct psk_side c = {}, v = {};
+	gnutls_kx_algorithm_t kx;
+	pthread_t t;
+	int sv[2];
+
+	REQUIRE_SYS(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	REQUIRE(!gnutls_psk_allocate_client_credentials(&cc));
+	REQUIRE(!gnutls_psk_allocate_server_credentials(&sc));
+	CHECK(!gnutls_psk_set_client_credentials(cc, "alice", &key,
+						 GNUTLS_PSK_KEY_RAW));
+	CHECK(!gnutls_psk_set_server_known_dh_params(sc, GNUTLS_SEC_PARAM_MEDIUM));
+	gnutls_psk_set_server_credentials_function(sc, psk_lookup);
+	REQUIRE(!gnutls_init(&c.s, GNUTLS_CLIENT));
+	REQUIRE(!gnutls_init(&v.s, GNUTLS_SERVER));
+	CHECK(!gnutls_priority_set_direct(c.s, QUIC_PRIORITY, NULL));
+	CHECK(!gnutls_priority_set_direct(v.s, QUIC_PRIORITY, NULL));
+	CHECK(!gnutls_credentials_set(c.s, GNUTLS_CRD_PSK, cc));
+	CHECK(!gnutls_credentials_set(v.s, GNUTLS_CRD_PSK, sc));
+	gnutls_transport_set_int(c.s, sv[0]);
+	gnutls_transport_set_int(v.s, sv[1]);
+	pthread_create(&t, NULL, psk_side_main, &v);
+	psk_side_main(&c);
+	pthread_join(t, NULL);
+	CHECK_EQ(c.ret, 0);
+	CHECK_EQ(v.ret, 0);
+	kx = gnutls_kx_get(c.s);
+	tap_diag("TLS 1.3 with PSK credentials and QUIC_PRIORITY: client %d, server %d, key exchange %s",
+		 c.ret, v.ret, gnutls_kx_get_name(kx) ? gnutls_kx_get_name(kx) : "?");
+	CHECK(kx == GNUTLS_KX_ECDHE_PSK || kx == GNUTLS_KX_DHE_PSK ||
+	      kx == GNUTLS_KX_PSK);
+	gnutls_deinit(c.s);
+	gnutls_deinit(v.s);
+	gnutls_psk_free_client_credentials(cc);
+	gnutls_psk_free_server_credentials(sc);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* enum quic_msg_flags is a type, and each of its names also a macro */
+static void test_msg_flags_enum(void)
+{
+	enum quic_msg_flags f = MSG_QUIC_STREAM_FIN;
+
+	CHECK_EQ(f, MSG_FIN);
+	CHECK_EQ(sizeof(enum quic_msg_flags), sizeof(int));
+#if !defined(MSG_QUIC_STREAM_NEW) || !defined(MSG_QUIC_DATAGRAM) || \
+	!defined(MSG_QUIC_NOTIFICATION) || !defined(MSG_QUIC_STREAM_SNDBLOCK)
+	CHECK(!"a MSG_QUIC_* name is not a macro");
+#endif
 }
 
 static void test_quic_priority(void)
@@ -384,7 +490,7 @@ static void test_quic_priority(void)
 		"-VERS-ALL:+VERS-TLS1.3", "+AES-128-GCM", "+AES-256-GCM",
 		"+CHACHA20-POLY1305", "+AES-128-CCM", "+GROUP-SECP256R1",
 		"+GROUP-X25519", "+GROUP-SECP384R1", "+GROUP-SECP521R1",
-		"%DISABLE_TLS13_COMPAT_MODE",
+		"+ECDHE-PSK", "+DHE-PSK", "+PSK", "%DISABLE_TLS13_COMPAT_MODE",
 	};
 	const char *prio = QUIC_PRIORITY;
 	size_t i;
@@ -534,8 +640,10 @@ static const struct tap_test tests[] = {
 	TAP_TEST(test_event_payload_layouts, "event payloads quic_stream_update (24), quic_stream_max_data (16), union quic_event"),
 	TAP_TEST(test_stream_states, "stream states SEND_STATE_READY 0 .. RECV_STATE_RESET_READ 11"),
 	TAP_TEST(test_transport_errors, "transport error codes 0x00..0x11 and CRYPTO 0x100"),
-	TAP_TEST(test_handshake_step, "struct quic_handshake_step and its op values 1, 2"),
-	TAP_TEST(test_quic_priority, "QUIC_PRIORITY allows TLS 1.3 with the QUIC ciphers and groups only"),
+	TAP_TEST(test_handshake_step, "struct quic_handshake_step: enum quic_handshake_step_op op (1, 2), the s_sendmsg/s_recvmsg union, retval"),
+	TAP_TEST(test_quic_priority, "QUIC_PRIORITY allows TLS 1.3 with the QUIC ciphers and groups only, and the PSK key exchanges"),
+	TAP_TEST(test_psk_priority, "QUIC_PRIORITY as it is, with PSK credentials only: a TLS 1.3 handshake completes with a PSK key exchange"),
+	TAP_TEST(test_msg_flags_enum, "enum quic_msg_flags is a type name; its names are macros too"),
 	TAP_TEST(test_libquic_declarations, "libquic declares every ABI function with its type"),
 	TAP_TEST(test_libquic_defined_symbols, "libquic.a defines quic_sendmsg, quic_recvmsg, quic_set_log_func, quic_set_log_level"),
 	TAP_TEST(test_libquic_log_level, "quic_set_log_level returns the previous level; the default is LOG_WARNING"),

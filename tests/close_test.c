@@ -666,7 +666,8 @@ static void test_close_in_handshake_client(const void *arg)
 	gnutls_transport_set_int(s, cfd);
 	REQUIRE_EQ(quic_handshake_init(s, &step), 0);
 	REQUIRE(step && step->op == QUIC_HANDSHAKE_STEP_OP_SENDMSG);
-	step->retval = sendmsg(cfd, step->msg, step->flags);
+	step->retval = sendmsg(cfd, step->s_sendmsg.msg,
+			       step->s_sendmsg.flags);
 	CHECK_SYS(step->retval);
 	if (CHECK_SYS(sfd = accept(lfd, NULL, NULL))) {
 		set_timeouts(sfd, 10000);

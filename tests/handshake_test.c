@@ -705,9 +705,11 @@ static bool side_move(struct side *x)
 	}
 
 	if (x->step->op == QUIC_HANDSHAKE_STEP_OP_SENDMSG) {
-		r = kern_sendmsg(x->fd, x->step->msg, x->step->flags);
+		r = kern_sendmsg(x->fd, x->step->s_sendmsg.msg,
+				 x->step->s_sendmsg.flags);
 	} else {
-		r = kern_recvmsg(x->fd, x->step->msg, x->step->flags, 0);
+		r = kern_recvmsg(x->fd, x->step->s_recvmsg.msg,
+				 x->step->s_recvmsg.flags, 0);
 		if (r < 0 && errno == EAGAIN)
 			return false;
 	}
@@ -1255,7 +1257,7 @@ static void test_step_retry(const void *arg)
 	step = r->c.step;
 	REQUIRE(step);
 	REQUIRE_EQ(step->op, QUIC_HANDSHAKE_STEP_OP_SENDMSG);
-	total = step->msg->msg_iov[0].iov_len;
+	total = step->s_sendmsg.msg->msg_iov[0].iov_len;
 
 	step->retval = -1;
 	errno = EINTR;
@@ -1263,11 +1265,11 @@ static void test_step_retry(const void *arg)
 	CHECK_EQ(ret, 0);
 	CHECK(r->c.step == step);
 	CHECK_EQ(step->op, QUIC_HANDSHAKE_STEP_OP_SENDMSG);
-	CHECK_EQ(step->msg->msg_iov[0].iov_len, total);
+	CHECK_EQ(step->s_sendmsg.msg->msg_iov[0].iov_len, total);
 
 	/* the kernel takes half */
-	half = *step->msg;
-	iov = step->msg->msg_iov[0];
+	half = *step->s_sendmsg.msg;
+	iov = step->s_sendmsg.msg->msg_iov[0];
 	iov.iov_len = total / 2;
 	half.msg_iov = &iov;
 	n = kern_sendmsg(r->c.fd, &half, 0);
@@ -1276,7 +1278,7 @@ static void test_step_retry(const void *arg)
 	CHECK_EQ(quic_handshake_step(r->c.s, &r->c.step), 0);
 	CHECK(r->c.step == step);
 	CHECK_EQ(step->op, QUIC_HANDSHAKE_STEP_OP_SENDMSG);
-	CHECK_EQ(step->msg->msg_iov[0].iov_len, total - total / 2);
+	CHECK_EQ(step->s_sendmsg.msg->msg_iov[0].iov_len, total - total / 2);
 
 	REQUIRE_EQ(quic_handshake_init(r->s.s, &r->s.step), 0);
 	r->s.started = 1;

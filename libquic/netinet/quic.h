@@ -15,24 +15,41 @@
 extern "C" {
 #endif
 
-/* TLS 1.3 only, the ciphers QUIC can protect packets with. */
+/*
+ * TLS 1.3 only, the ciphers QUIC can protect packets with, and the PSK key
+ * exchanges, so that a session with PSK credentials works with it as it is
+ * (they are not used with certificates).
+ */
 #define QUIC_PRIORITY \
 	"NORMAL:-VERS-ALL:+VERS-TLS1.3:" \
 	"-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305:+AES-128-CCM:" \
 	"-GROUP-ALL:+GROUP-SECP256R1:+GROUP-X25519:+GROUP-SECP384R1:" \
-	"+GROUP-SECP521R1:%DISABLE_TLS13_COMPAT_MODE"
+	"+GROUP-SECP521R1:+ECDHE-PSK:+DHE-PSK:+PSK:%DISABLE_TLS13_COMPAT_MODE"
 
 /* What a caller-driven handshake step asks the caller to do. */
-enum {
+enum quic_handshake_step_op {
 	QUIC_HANDSHAKE_STEP_OP_SENDMSG = 1,
 	QUIC_HANDSHAKE_STEP_OP_RECVMSG = 2,
 };
 
+/*
+ * One step: call sendmsg() with s_sendmsg's message and flags, or
+ * recvmsg() with s_recvmsg's (the two overlap), as @op says, and store
+ * the call's result (or -1 with errno set) in @retval.
+ */
 struct quic_handshake_step {
-	int		op;	/* QUIC_HANDSHAKE_STEP_OP_* */
-	struct msghdr	*msg;	/* to pass to sendmsg()/recvmsg() */
-	int		flags;	/* flags for that call */
-	ssize_t		retval;	/* the caller stores the call's result */
+	enum quic_handshake_step_op	op;
+	union {
+		struct {
+			struct msghdr	*msg;
+			int		flags;
+		} s_sendmsg;
+		struct {
+			struct msghdr	*msg;
+			int		flags;
+		} s_recvmsg;
+	};
+	ssize_t				retval;
 };
 
 int quic_client_handshake(int sockfd, const char *pkey_file,

@@ -40,14 +40,28 @@ struct quic_handshake_info {
 	__u8	crypto_level;
 };
 
-/* message and stream flags: each reuses an existing MSG_* bit */
-#define MSG_QUIC_STREAM_NEW		MSG_SYN
-#define MSG_QUIC_STREAM_FIN		MSG_FIN
-#define MSG_QUIC_STREAM_UNI		MSG_CONFIRM
-#define MSG_QUIC_STREAM_DONTWAIT	MSG_WAITFORONE
-#define MSG_QUIC_STREAM_SNDBLOCK	MSG_ERRQUEUE
-#define MSG_QUIC_DATAGRAM		MSG_RST
-#define MSG_QUIC_NOTIFICATION		MSG_MORE
+/*
+ * message and stream flags: each reuses an existing MSG_* bit.  An enum,
+ * whose name programs use as a type, and a macro of each name, so that
+ * #ifdef finds them.
+ */
+enum quic_msg_flags {
+	MSG_QUIC_STREAM_NEW		= MSG_SYN,
+	MSG_QUIC_STREAM_FIN		= MSG_FIN,
+	MSG_QUIC_STREAM_UNI		= MSG_CONFIRM,
+	MSG_QUIC_STREAM_DONTWAIT	= MSG_WAITFORONE,
+	MSG_QUIC_STREAM_SNDBLOCK	= MSG_ERRQUEUE,
+	MSG_QUIC_DATAGRAM		= MSG_RST,
+	MSG_QUIC_NOTIFICATION		= MSG_MORE,
+};
+
+#define MSG_QUIC_STREAM_NEW		MSG_QUIC_STREAM_NEW
+#define MSG_QUIC_STREAM_FIN		MSG_QUIC_STREAM_FIN
+#define MSG_QUIC_STREAM_UNI		MSG_QUIC_STREAM_UNI
+#define MSG_QUIC_STREAM_DONTWAIT	MSG_QUIC_STREAM_DONTWAIT
+#define MSG_QUIC_STREAM_SNDBLOCK	MSG_QUIC_STREAM_SNDBLOCK
+#define MSG_QUIC_DATAGRAM		MSG_QUIC_DATAGRAM
+#define MSG_QUIC_NOTIFICATION		MSG_QUIC_NOTIFICATION
 
 /* the spellings of the socket API draft */
 #define MSG_STREAM_NEW		MSG_QUIC_STREAM_NEW
