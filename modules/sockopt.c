@@ -231,6 +231,8 @@ static int quic_sock_set_config(struct sock *sk, sockptr_t optval,
 		return -EINVAL;
 	if (!c.initial_smoothed_rtt)
 		c.initial_smoothed_rtt = QUIC_INITIAL_RTT;
+	if (c.initial_smoothed_rtt > QUIC_MAX_INITIAL_RTT)
+		return -EINVAL;
 	if (c.congestion_control_algo >= QUIC_CONG_ALG_MAX)
 		return -EINVAL;
 	if (c.validate_peer_address > 1 || c.stream_data_nodelay > 1 ||

@@ -21,6 +21,10 @@
 
 /* RFC 9002 section 6.2.2: kInitialRtt, in us */
 #define QUIC_INITIAL_RTT		333000
+/* the largest initial_smoothed_rtt QUIC_SOCKOPT_CONFIG takes, in us: the
+ * PTO, the closing period and the idle timeout follow it until a sample
+ */
+#define QUIC_MAX_INITIAL_RTT		5000000
 
 /*
  * struct quic_tp_ext - what the extension carries beyond struct
