@@ -305,6 +305,7 @@ int quic_autobind(struct sock *sk)
 	memset(&any, 0, sizeof(any));
 	any.sa.sa_family = sk->sk_family;
 	err = quic_udp_sock_get(sock_net(sk), &any, sk->sk_ipv6only,
+				READ_ONCE(sk->sk_bound_dev_if),
 				&qs->paths.act.udp_sk);
 	if (err)
 		return err;
@@ -385,7 +386,8 @@ static int quic_bind(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 		err = -EINVAL;
 		goto out;
 	}
-	err = quic_udp_sock_get(net, &a, sk->sk_ipv6only, &us);
+	err = quic_udp_sock_get(net, &a, sk->sk_ipv6only,
+				READ_ONCE(sk->sk_bound_dev_if), &us);
 	if (err)
 		goto out;
 	quic_path_bind(&qs->paths.act, us);

@@ -39,7 +39,8 @@ static void quic_udp_sock_release(struct work_struct *work)
 }
 
 static int quic_udp_sock_create(struct net *net, const union quic_addr *addr,
-				bool v6only, struct quic_udp_sock *us)
+				bool v6only, int ifindex,
+				struct quic_udp_sock *us)
 {
 	struct udp_tunnel_sock_cfg tcfg = {};
 	struct udp_port_cfg cfg = {};
@@ -55,8 +56,8 @@ static int quic_udp_sock_create(struct net *net, const union quic_addr *addr,
 		cfg.local_ip6 = addr->v6.sin6_addr;
 		cfg.local_udp_port = addr->v6.sin6_port;
 		cfg.ipv6_v6only = v6only;
-		cfg.bind_ifindex = addr->v6.sin6_scope_id;
 	}
+	cfg.bind_ifindex = ifindex;
 
 	err = udp_sock_create(net, &cfg, &sock);
 	if (err)
@@ -65,6 +66,7 @@ static int quic_udp_sock_create(struct net *net, const union quic_addr *addr,
 	us->sock = sock;
 	us->addr = *addr;
 	us->v6only = v6only;
+	us->ifindex = ifindex;
 	/* the port the kernel chose when asked for an ephemeral one */
 	if (addr->sa.sa_family == AF_INET)
 		us->addr.v4.sin_port = inet_sk(sock->sk)->inet_sport;
@@ -83,25 +85,34 @@ static int quic_udp_sock_create(struct net *net, const union quic_addr *addr,
  * @net: network namespace
  * @addr: local address; port 0 asks for a new socket on an ephemeral port
  * @v6only: for AF_INET6, whether the UDP socket takes IPv6 only
+ * @ifindex: the device the socket is bound to (SO_BINDTODEVICE, a VRF),
+ *	0 for none; an IPv6 link-local address's scope otherwise
  * @usp: the referenced socket on success
+ *
+ * Sockets are shared by address, @v6only and device: QUIC sockets bound
+ * to different devices (or VRFs) have UDP sockets of their own, as UDP
+ * sockets bound to different devices may share a port.
  *
  * Context: process context, may sleep.
  * Return: 0, or a negative errno (EADDRINUSE when a socket other than a
  * QUIC tunnel holds the address).
  */
 int quic_udp_sock_get(struct net *net, const union quic_addr *addr,
-		      bool v6only, struct quic_udp_sock **usp)
+		      bool v6only, int ifindex, struct quic_udp_sock **usp)
 {
 	struct quic_net *qn = quic_net(net);
 	__be16 port = quic_addr_port(addr);
 	struct quic_udp_sock *us;
 	int err;
 
+	if (!ifindex && addr->sa.sa_family == AF_INET6)
+		ifindex = addr->v6.sin6_scope_id;
+
 	mutex_lock(&qn->udp_lock);
 	if (port) {
 		hlist_for_each_entry(us, quic_udp_head(qn, port), node) {
 			if (quic_addr_equal(&us->addr, addr) &&
-			    us->v6only == v6only) {
+			    us->v6only == v6only && us->ifindex == ifindex) {
 				refcount_inc(&us->refcnt);
 				*usp = us;
 				err = 0;
@@ -115,11 +126,11 @@ int quic_udp_sock_get(struct net *net, const union quic_addr *addr,
 		err = -ENOMEM;
 		goto out;
 	}
-	err = quic_udp_sock_create(net, addr, v6only, us);
+	err = quic_udp_sock_create(net, addr, v6only, ifindex, us);
 	if (err == -EADDRINUSE && port && atomic_read(&qn->udp_releasing)) {
 		/* the port may be one of ours, still being released */
 		flush_workqueue(quic_udp_wq);
-		err = quic_udp_sock_create(net, addr, v6only, us);
+		err = quic_udp_sock_create(net, addr, v6only, ifindex, us);
 	}
 	if (err) {
 		kfree(us);

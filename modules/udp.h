@@ -32,6 +32,7 @@ struct quic_udp_sock {
 	struct socket		*sock;
 	union quic_addr		addr;	/* bound address, with the actual port */
 	bool			v6only;
+	int			ifindex;	/* the bound device, 0: none */
 	bool			ephemeral;	/* the port was ours to choose */
 	struct hlist_head	listeners;	/* RCU; under udp_lock */
 	struct net		*net;
@@ -41,7 +42,7 @@ struct quic_udp_sock {
 extern struct workqueue_struct *quic_wq, *quic_udp_wq;
 
 int quic_udp_sock_get(struct net *net, const union quic_addr *addr,
-		      bool v6only, struct quic_udp_sock **usp);
+		      bool v6only, int ifindex, struct quic_udp_sock **usp);
 void quic_udp_sock_put(struct quic_udp_sock *us);
 void quic_udp_sock_hold(struct net *net, struct quic_udp_sock *us);
 int quic_udp_sock_listen(struct net *net, struct quic_udp_sock *us,

@@ -24,6 +24,7 @@ TESTS=(
 	tests/fuzz_syscall
 	tests/fuzz_packet
 	tests/netem_test.sh
+	tests/device_test.sh
 	tests/kmod_test.sh
 	tests/interop_test.sh
 	tests/tshark_test.sh

@@ -4,10 +4,12 @@
  * server on IPPROTO_QUIC sockets with the handshake done by libquic.
  *
  *   interop_peer client [-a ALPN] [-s SNI] [-p PSKFILE] [-n BYTES]
- *                       [-C CIPHER] [-x] HOST PORT
+ *                       [-C CIPHER] [-x] [-I DEV] HOST PORT
  *   interop_peer server [-a ALPN] [-c CERT] [-k KEY|PSKFILE] [-N CONNS]
- *                       [-C CIPHER] [-x] HOST PORT
+ *                       [-C CIPHER] [-x] [-I DEV] HOST PORT
  *
+ * -I binds the socket to a device or a VRF (SO_BINDTODEVICE) before
+ * bind() or connect() (tests/device_test.sh).
  * -C limits the handshake to one TLS 1.3 cipher suite, named the GnuTLS
  * way (AES-128-GCM, AES-256-GCM, CHACHA20-POLY1305, AES-128-CCM): the
  * session is then the one of tests/lib's handshake() (creds.h), with the
@@ -298,10 +300,19 @@ static void step_handshake(int fd, const char *alpn, const char *cipher,
 	     used);
 }
 
+/* SO_BINDTODEVICE to @dev (a device or a VRF), when given; 0 or -1 */
+static int bind_dev(int fd, const char *dev)
+{
+	if (!dev)
+		return 0;
+	return setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, dev,
+			  (socklen_t)strlen(dev));
+}
+
 /* ------------------------------------------------------------ client */
 
 struct client_opts {
-	const char *alpn, *sni, *psk, *cipher;
+	const char *alpn, *sni, *psk, *cipher, *dev;
 	size_t bytes;
 	bool extras;
 };
@@ -736,7 +747,8 @@ static int client(const struct client_opts *o, const char *host,
 		return 1;
 	}
 	fd = socket(a.sa.sa_family, SOCK_DGRAM, IPPROTO_QUIC);
-	if (fd < 0 || set_timeouts(fd, IO_TIMEOUT * 1000)) {
+	if (fd < 0 || set_timeouts(fd, IO_TIMEOUT * 1000) ||
+	    bind_dev(fd, o->dev)) {
 		step("handshake", false, "socket: %s", strerror(errno));
 		return 1;
 	}
@@ -775,7 +787,7 @@ static int client(const struct client_opts *o, const char *host,
 /* ------------------------------------------------------------ server */
 
 struct server_opts {
-	const char *alpn, *cert, *key, *cipher;
+	const char *alpn, *cert, *key, *cipher, *dev;
 	int conns;
 	bool extras;
 };
@@ -1213,6 +1225,7 @@ static int server(const struct server_opts *o, const char *host,
 	}
 	lfd = socket(a.sa.sa_family, SOCK_DGRAM, IPPROTO_QUIC);
 	if (lfd < 0 || (o->extras && offer_datagrams(lfd)) ||
+	    bind_dev(lfd, o->dev) ||
 	    bind(lfd, &a.sa, a.len) ||
 	    listen(lfd, 8) || set_timeouts(lfd, IO_TIMEOUT * 1000)) {
 		step("listen", false, "%s", strerror(errno));
@@ -1261,8 +1274,8 @@ static int server(const struct server_opts *o, const char *host,
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: interop_peer client [-a ALPN] [-s SNI] [-p PSKFILE] [-n BYTES] [-C CIPHER] [-x] HOST PORT\n"
-		"       interop_peer server [-a ALPN] [-c CERT] [-k KEY|PSKFILE] [-N CONNS] [-C CIPHER] [-x] HOST PORT\n");
+		"usage: interop_peer client [-a ALPN] [-s SNI] [-p PSKFILE] [-n BYTES] [-C CIPHER] [-x] [-I DEV] HOST PORT\n"
+		"       interop_peer server [-a ALPN] [-c CERT] [-k KEY|PSKFILE] [-N CONNS] [-C CIPHER] [-x] [-I DEV] HOST PORT\n");
 	return 2;
 }
 
@@ -1284,8 +1297,11 @@ int main(int argc, char **argv)
 		return usage();
 	argv++;
 	argc--;
-	while ((opt = getopt(argc, argv, "a:s:p:n:c:k:N:C:x")) != -1) {
+	while ((opt = getopt(argc, argv, "a:s:p:n:c:k:N:C:xI:")) != -1) {
 		switch (opt) {
+		case 'I':
+			co.dev = so.dev = optarg;
+			break;
 		case 'x':
 			co.extras = true;
 			so.extras = true;
