@@ -707,6 +707,45 @@ int quic_crypto_encrypt(struct quic_crypto *c, struct sk_buff *skb,
 				       NULL);
 }
 
+/*
+ * disable_1rtt_encryption (both sides asked for it, a measurement aid of
+ * the ABI): a 1-RTT packet leaves as it is, without AEAD tag nor header
+ * protection; only the plaintext of @src, when given, is copied in (the
+ * header is already there: the first entry maps it).
+ */
+static int quic_crypto_plain_out(struct quic_crypto_dir *d,
+				 struct sk_buff *skb, unsigned int off,
+				 struct scatterlist *src)
+{
+	u8 *dst = skb->data + off;
+	struct scatterlist *e;
+
+	if (src) {
+		if (skb_is_nonlinear(skb))
+			return -EINVAL;
+		for (e = src; e; e = sg_next(e)) {
+			if (sg_virt(e) != dst)
+				memcpy(dst, sg_virt(e), e->length);
+			dst += e->length;
+		}
+	}
+	d->packets++;
+	return 0;
+}
+
+/**
+ * quic_crypto_set_plain - 1-RTT packets go without protection both ways
+ * @c: the 1-RTT structure
+ *
+ * For disable_1rtt_encryption, which both sides must have sent: set before
+ * the first 1-RTT packet is sent or read.
+ */
+void quic_crypto_set_plain(struct quic_crypto *c)
+{
+	c->tx.plain = 1;
+	c->rx.plain = 1;
+}
+
 /**
  * quic_crypto_encrypt_src - protect one packet, reading its plaintext
  *	elsewhere
@@ -740,8 +779,6 @@ int quic_crypto_encrypt_src(struct quic_crypto *c, struct sk_buff *skb,
 
 	if (!d->ready)
 		return -ENOKEY;
-	if (d->key[0].simd && !may_use_simd())
-		return -EAGAIN;	/* nothing touched: try again later */
 	if (off > skb->len)
 		return -EINVAL;
 	len = skb->len - off;	/* header and payload, without the tag */
@@ -759,6 +796,10 @@ int quic_crypto_encrypt_src(struct quic_crypto *c, struct sk_buff *skb,
 	if (src && (skb_is_nonlinear(skb) || skb_cloned(skb) ||
 		    skb_tailroom(skb) < QUIC_CRYPTO_TAG_LEN))
 		return -EINVAL;
+	if (d->plain)
+		return quic_crypto_plain_out(d, skb, off, src);
+	if (d->key[0].simd && !may_use_simd())
+		return -EAGAIN;	/* nothing touched: try again later */
 	nfrags = quic_crypto_skb_writable(skb, QUIC_CRYPTO_TAG_LEN, &trailer);
 	if (nfrags < 0)
 		return nfrags;
@@ -801,6 +842,34 @@ int quic_crypto_encrypt_src(struct quic_crypto *c, struct sk_buff *skb,
 	if (err)
 		return err;
 	d->packets++;
+	return 0;
+}
+
+/* an unprotected 1-RTT packet (disable_1rtt_encryption): read as it is */
+static int quic_crypto_plain_in(struct sk_buff *skb, unsigned int off,
+				unsigned int pkt_len, unsigned int pn_offset,
+				u64 largest_pn,
+				struct quic_crypto_rx_info *info)
+{
+	unsigned int pn_len, i;
+	u64 truncated = 0;
+	u8 b0, pnb[4];
+
+	if (skb_copy_bits(skb, off, &b0, 1))
+		return -EINVAL;
+	pn_len = (b0 & QUIC_PN_LEN_MASK) + 1;
+	if (pn_offset + pn_len >= pkt_len ||
+	    skb_copy_bits(skb, off + pn_offset, pnb, pn_len))
+		return -EINVAL;
+	for (i = 0; i < pn_len; i++)
+		truncated = (truncated << 8) | pnb[i];
+	info->pn = quic_pn_decode(largest_pn, truncated, pn_len);
+	info->hdr_len = pn_offset + pn_len;
+	info->pn_len = pn_len;
+	info->first_byte = b0;
+	info->key_phase = 0;
+	info->key_update = 0;
+	info->tag_len = 0;
 	return 0;
 }
 
@@ -854,6 +923,12 @@ int quic_crypto_decrypt(struct quic_crypto *c, struct sk_buff *skb,
 
 	if (!d->ready)
 		return -ENOKEY;
+	if (d->plain) {
+		if (off > skb->len || pkt_len > skb->len - off || !pn_offset)
+			return -EINVAL;
+		return quic_crypto_plain_in(skb, off, pkt_len, pn_offset,
+					    largest_pn, info);
+	}
 	if (d->key[0].simd && !may_use_simd())
 		return -EAGAIN;	/* the packet is dropped, as if lost */
 	if (off > skb->len || pkt_len > skb->len - off || !pn_offset ||
@@ -929,6 +1004,7 @@ int quic_crypto_decrypt(struct quic_crypto *c, struct sk_buff *skb,
 	info->key_phase = !(b0 & QUIC_HDR_FORM_LONG) &&
 			  (b0 & QUIC_SHORT_KEY_PHASE);
 	info->key_update = update;
+	info->tag_len = QUIC_CRYPTO_TAG_LEN;
 	return 0;
 }
 

@@ -80,7 +80,12 @@ struct quic_crypto_dir {
 	u8				ready:1,
 					app:1,
 					next_ready:1,
-					old_ready:1;
+					old_ready:1,
+					plain:1;	/* 1-RTT without
+							 * protection: both
+							 * sides set
+							 * disable_1rtt_encryption
+							 */
 	struct scatterlist		*sg;
 };
 
@@ -126,6 +131,7 @@ struct quic_crypto {
  * @key_update: short header: the packet was opened with the next key
  *	generation; the caller must call quic_crypto_key_update_commit()
  *	before it decrypts another packet of this space
+ * @tag_len: the AEAD tag at the end of the packet (0 when unprotected)
  */
 struct quic_crypto_rx_info {
 	u64	pn;
@@ -134,6 +140,7 @@ struct quic_crypto_rx_info {
 	u8	first_byte;
 	u8	key_phase;
 	u8	key_update;
+	u8	tag_len;
 };
 
 bool quic_crypto_rx_limit_reached(const struct quic_crypto *c);
@@ -158,6 +165,7 @@ int quic_crypto_decrypt(struct quic_crypto *c, struct sk_buff *skb,
 			unsigned int pn_offset, u64 largest_pn,
 			struct quic_crypto_rx_info *info);
 
+void quic_crypto_set_plain(struct quic_crypto *c);
 int quic_crypto_key_update(struct quic_crypto *c);
 int quic_crypto_key_update_commit(struct quic_crypto *c);
 int quic_crypto_key_update_prepare(struct quic_crypto *c);

@@ -410,7 +410,7 @@ static int quic_rcv_packet(struct sock *sk, struct quic_rx *rx, u32 off,
 
 	rx->start = skb->data + off + info.hdr_len;
 	b.p = rx->start;
-	b.left = h->pkt_len - info.hdr_len - QUIC_CRYPTO_TAG_LEN;
+	b.left = h->pkt_len - info.hdr_len - info.tag_len;
 	err = b.left ? quic_frame_process(sk, rx, &b) :
 		       QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
 	/* -EAGAIN: not taken whole: left unacknowledged, the peer sends

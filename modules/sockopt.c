@@ -326,7 +326,7 @@ static int quic_sock_set_crypto_secret(struct sock *sk, sockptr_t optval,
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_crypto_secret secret;
 	int err, rx_level;
-	bool complete;
+	bool complete, app;
 
 	if (optlen < sizeof(secret))
 		return -EINVAL;
@@ -345,9 +345,18 @@ static int quic_sock_set_crypto_secret(struct sock *sk, sockptr_t optval,
 				     qs->conn.version);
 	complete = secret.level == QUIC_CRYPTO_APP && secret.send;
 	rx_level = secret.send ? -1 : secret.level;
+	app = secret.level == QUIC_CRYPTO_APP;
 	memzero_explicit(&secret, sizeof(secret));
 	if (err)
 		return err;
+	/* disable_1rtt_encryption sent by both sides (the peer's parameters
+	 * come before the 1-RTT secrets on either side): 1-RTT packets go
+	 * unprotected, from the first one
+	 */
+	if (app && qs->conn.tp_ext_recv &&
+	    qs->params.local.disable_1rtt_encryption &&
+	    qs->params.remote.disable_1rtt_encryption)
+		quic_crypto_set_plain(&qs->crypto[QUIC_CRYPTO_APP]);
 	/* This kernel's convention (Documentation/networking/quic.rst):
 	 * the TLS library installs the 1-RTT send secret once the
 	 * handshake is complete at this end.

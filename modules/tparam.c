@@ -35,6 +35,8 @@ enum {
 	QUIC_TP_VERSION_INFORMATION			= 0x11,
 	QUIC_TP_MAX_DATAGRAM_FRAME_SIZE			= 0x20,
 	QUIC_TP_GREASE_QUIC_BIT				= 0x2ab2,
+	/* private: both sides ask for unprotected 1-RTT packets */
+	QUIC_TP_DISABLE_1RTT_ENCRYPTION			= 0xbaad,
 };
 
 /* identifiers up to this one are checked for duplicates */
@@ -146,6 +148,8 @@ int quic_tp_encode(const struct quic_transport_param *p,
 			   p->max_datagram_frame_size);
 	if (p->grease_quic_bit)
 		tp_put_raw(&w, QUIC_TP_GREASE_QUIC_BIT, NULL, 0);
+	if (p->disable_1rtt_encryption)
+		tp_put_raw(&w, QUIC_TP_DISABLE_1RTT_ENCRYPTION, NULL, 0);
 
 	return w.full ? -ENOSPC : (int)(len - w.left);
 }
@@ -203,6 +207,11 @@ static int tp_decode_bytes(struct quic_transport_param *p,
 		if (len)
 			return -EINVAL;
 		p->grease_quic_bit = 1;
+		return 0;
+	case QUIC_TP_DISABLE_1RTT_ENCRYPTION:
+		if (len)
+			return -EINVAL;
+		p->disable_1rtt_encryption = 1;
 		return 0;
 	case QUIC_TP_VERSION_INFORMATION:
 		/* RFC 9368 section 3: chosen version and available ones */
@@ -299,6 +308,7 @@ static int tp_decode_one(struct quic_transport_param *p, struct quic_tp_ext *x,
 	case QUIC_TP_DISABLE_ACTIVE_MIGRATION:
 	case QUIC_TP_VERSION_INFORMATION:
 	case QUIC_TP_GREASE_QUIC_BIT:
+	case QUIC_TP_DISABLE_1RTT_ENCRYPTION:
 		return tp_decode_bytes(p, x, id, data, len);
 	}
 	/* unknown (and greased, section 18.1) ids are ignored */
