@@ -3,9 +3,10 @@
  * sockapi_test: socket semantics that programs written for the in-kernel
  * QUIC API rely on: transport parameters and the configuration set after
  * connect(), after listen() and on an accepted socket until they are used,
- * what QUIC_SOCKOPT_CONNECTION_CLOSE reads back, and IPv4 peers of
- * AF_INET6 sockets (sockaddr_in and IPv4-mapped addresses, a listener on
- * :: taking IPv4 clients unless IPV6_V6ONLY).
+ * what QUIC_SOCKOPT_CONNECTION_CLOSE reads back, IPv4 peers of AF_INET6
+ * sockets (sockaddr_in and IPv4-mapped addresses, a listener on :: taking
+ * IPv4 clients unless IPV6_V6ONLY), a server restarted on its port at
+ * once, and disable_1rtt_encryption.
  *
  * Runs as root in a guest with quic.ko loaded; prints TAP (tests/tap.h),
  * each test isolated in a child of its own (tests/lib/runner.h).
@@ -14,11 +15,16 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
+#include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <net/ethernet.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -117,6 +123,12 @@ static void test_options_after_connect(const void *arg)
 	REQUIRE_SYS(listen(lfd, 8));
 	/* after listen(): for the connections accepted from now on */
 	CHECK_SYS(set_tp(lfd, &tp_lsn));
+	/* an initial RTT above 5 s is refused, 5 s is not */
+	conf.initial_smoothed_rtt = 5000001;
+	CHECK_ERR(conf_set(lfd, &conf), EINVAL);
+	conf.initial_smoothed_rtt = 5000000;
+	CHECK_SYS(conf_set(lfd, &conf));
+	conf.initial_smoothed_rtt = 0;
 	CHECK_SYS(conf_set(lfd, &conf));
 	/* the peer's parameters mean nothing on a listener */
 	p = (struct quic_transport_param){ .remote = 1 };
@@ -455,9 +467,167 @@ static void test_v6only(const void *arg)
 	close(lfd);
 }
 
+/*
+ * A server restarted on its port binds and listens at once, while the
+ * connection its previous socket closed is still in its closing period
+ * on the same UDP socket; a new client is served, and the old one still
+ * learns of the close.
+ */
+static void test_restart(const void *arg)
+{
+	struct addr a = mkaddr(AF_INET, "127.0.0.1", 0);
+	struct dial d1 = { .family = AF_INET }, d2 = { .family = AF_INET };
+	int lfd, sfd, lfd2, sfd2;
+	uint16_t port;
+	pthread_t t;
+	uint8_t b;
+	double t0;
+
+	(void)arg;
+	lfd = socket(AF_INET, SOCK_DGRAM, IPPROTO_QUIC);
+	REQUIRE_SYS(lfd);
+	set_timeouts(lfd, TMO_MS);
+	REQUIRE_SYS(bind(lfd, &a.sa, a.len));
+	REQUIRE_SYS(listen(lfd, 8));
+	port = (uint16_t)local_port(lfd);
+	d1.to = mkaddr(AF_INET, "127.0.0.1", port);
+	sfd = accept_dial(lfd, &d1, &t);
+	pthread_join(t, NULL);
+	REQUIRE(sfd >= 0 && d1.ret == 0);
+	CHECK(exchange(d1.fd, sfd));
+
+	/* the server goes away: its connection lingers, closing */
+	close(sfd);
+	close(lfd);
+	t0 = now_s();
+	a = mkaddr(AF_INET, "127.0.0.1", port);
+	lfd2 = socket(AF_INET, SOCK_DGRAM, IPPROTO_QUIC);
+	REQUIRE_SYS(lfd2);
+	set_timeouts(lfd2, TMO_MS);
+	CHECK_SYS(bind(lfd2, &a.sa, a.len));
+	CHECK_SYS(listen(lfd2, 8));
+	d2.to = d1.to;
+	sfd2 = accept_dial(lfd2, &d2, &t);
+	pthread_join(t, NULL);
+	tap_diag("restarted on port %u and served a new client %.0f ms after the close",
+		 port, (now_s() - t0) * 1e3);
+	CHECK(sfd2 >= 0);
+	CHECK_EQ(d2.ret, 0);
+	if (sfd2 >= 0 && !d2.ret)
+		CHECK(exchange(d2.fd, sfd2));
+	/* the old client: the close reached it, or reaches it now */
+	set_timeouts(d1.fd, 3000);
+	CHECK_ERR(recv(d1.fd, &b, 1, 0), ECONNRESET);
+	if (sfd2 >= 0)
+		close(sfd2);
+	close(d1.fd);
+	if (d2.fd >= 0)
+		close(d2.fd);
+	close(lfd2);
+}
+
+/* a capture of lo: does any packet carry @marker? (a thread function) */
+struct sniff {
+	int		fd;
+	const char	*marker;
+	volatile int	stop;
+	int		seen, packets;
+};
+
+static void *sniff_main(void *arg)
+{
+	struct sniff *n = arg;
+	static uint8_t buf[70000];
+	struct pollfd pf = { .fd = n->fd, .events = POLLIN };
+	ssize_t r;
+
+	while (!n->stop) {
+		if (poll(&pf, 1, 100) != 1)
+			continue;
+		r = recv(n->fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (r <= 0)
+			continue;
+		n->packets++;
+		if (memmem(buf, (size_t)r, n->marker, strlen(n->marker)))
+			n->seen++;
+	}
+	return NULL;
+}
+
+/*
+ * disable_1rtt_encryption: when both sides set it (a private transport
+ * parameter each sends), 1-RTT packets go unprotected, so the bytes of a
+ * stream are seen on the wire; when only one does, they are not.  Either
+ * way the data arrives intact.  A capture of lo, in a network namespace
+ * of the test's own, looks for the stream's marker.
+ */
+static void test_plain_1rtt(const void *arg)
+{
+	static const struct quic_transport_param tp_plain = {
+		.disable_1rtt_encryption = 1,
+	};
+	static const char marker[] = "plain-1rtt-marker-5f3a9c";
+	const int both = *(const int *)arg;
+	struct pcfg cfg = { .family = AF_INET, .hs = { .psk = 1 },
+			    .tp_c = &tp_plain,
+			    .tp_s = both ? &tp_plain : NULL };
+	struct sniff n = { .marker = marker };
+	struct sockaddr_ll ll = { .sll_family = AF_PACKET,
+				  .sll_protocol = htons(ETH_P_ALL) };
+	struct quic_transport_param p;
+	char buf[4096] = {};
+	struct recv_wait w;
+	struct pair p0;
+	pthread_t t;
+	size_t got = 0;
+	ssize_t r;
+	int i;
+
+	REQUIRE_SYS(unshare(CLONE_NEWNET));
+	REQUIRE(system("/sbin/ip link set lo up") == 0);
+	n.fd = socket(AF_PACKET, SOCK_DGRAM, htons(ETH_P_ALL));
+	REQUIRE_SYS(n.fd);
+	ll.sll_ifindex = (int)if_nametoindex("lo");
+	REQUIRE_SYS(bind(n.fd, (struct sockaddr *)&ll, sizeof(ll)));
+	pthread_create(&t, NULL, sniff_main, &n);
+
+	REQUIRE_PAIR(&p0, &cfg);
+	CHECK_SYS(tp_get(p0.sfd, 1, &p));
+	CHECK_EQ(p.disable_1rtt_encryption, 1);
+	CHECK_SYS(tp_get(p0.cfd, 1, &p));
+	CHECK_EQ(p.disable_1rtt_encryption, both);
+	for (i = 0; i < 16; i++)
+		memcpy(buf + i * 256, marker, sizeof(marker));
+	CHECK_EQ(quic_sendmsg(p0.cfd, buf, sizeof(buf), 0,
+			      MSG_STREAM_NEW | MSG_STREAM_FIN), sizeof(buf));
+	while (got < sizeof(buf)) {
+		r = recv(p0.sfd, buf, sizeof(buf), 0);
+		if (!CHECK(r > 0))
+			break;
+		got += (size_t)r;
+	}
+	CHECK_EQ(got, sizeof(buf));
+	CHECK(!memcmp(buf, marker, sizeof(marker)));
+	recv_wait(&w, p0.sfd, 100);	/* let the last packets pass */
+	n.stop = 1;
+	pthread_join(t, NULL);
+	tap_diag("%s: %d packets captured on lo, %d with the stream's bytes in clear",
+		 both ? "both sides ask" : "the client alone asks",
+		 n.packets, n.seen);
+	CHECK(n.packets > 4);
+	if (both)
+		CHECK(n.seen > 0);
+	else
+		CHECK_EQ(n.seen, 0);
+	close(n.fd);
+	pair_close(&p0);
+}
+
+static const int plain_both = 1, plain_one;
+
 int main(int argc, char **argv)
 {
-	test_add("options_after_connect", "TRANSPORT_PARAM and CONFIG after connect(), after listen() and on the accepted socket before its handshake: each side reads what the other set; remote parameters settable while establishing, not on a listener; EISCONN once established",
+	test_add("options_after_connect", "TRANSPORT_PARAM and CONFIG after connect(), after listen() and on the accepted socket before its handshake: each side reads what the other set; remote parameters settable while establishing, not on a listener; initial_smoothed_rtt above 5 s refused; EISCONN once established",
 		 test_options_after_connect, NULL, 60);
 	test_add("close_readback", "CONNECTION_CLOSE reads back frame 0 for an application close, the frame type for a TLS alert; the peer reads code, frame 0 and reason",
 		 test_close_readback, NULL, 60);
@@ -465,5 +635,11 @@ int main(int argc, char **argv)
 		 test_v4_on_v6, NULL, 60);
 	test_add("v6only", "IPV6_V6ONLY: sockaddr_in refused (EINVAL), IPv4 clients not heard; AF_INET6 bound to a sockaddr_in takes IPv4 clients",
 		 test_v6only, NULL, 60);
+	test_add("restart", "a server restarted on its port binds and listens at once while its old connection is closing on the same UDP socket; a new client is served; the old one gets ECONNRESET",
+		 test_restart, NULL, 60);
+	test_add("plain_1rtt_both", "disable_1rtt_encryption on both sides: negotiated, 1-RTT packets carry the stream's bytes in clear (seen on lo), data intact",
+		 test_plain_1rtt, &plain_both, 60);
+	test_add("plain_1rtt_one", "disable_1rtt_encryption on the client only: not negotiated, nothing in clear, data intact",
+		 test_plain_1rtt, &plain_one, 60);
 	return runner_main(argc, argv);
 }
