@@ -54,6 +54,8 @@
  *				PROTOCOL_VIOLATION (RFC 9221 section 3)
  *	datagram_unannounced	a DATAGRAM frame to a server that announced
  *				none: PROTOCOL_VIOLATION
+ *	datagram_truncated	a DATAGRAM frame longer than its packet:
+ *				FRAME_ENCODING_ERROR
  *	close_big_frame_type	our CONNECTION_CLOSE with Frame Type 2^62-1:
  *				the server application sees ECONNRESET and
  *				our error and reason, the server drains (sends
@@ -1223,6 +1225,33 @@ out:
 	atk_close(&a);
 }
 
+/* a DATAGRAM frame whose Length runs past the end of its packet, to a
+ * server that offered datagrams: FRAME_ENCODING_ERROR (RFC 9000 section
+ * 12.4), nothing delivered
+ */
+static void test_datagram_truncated(const void *arg)
+{
+	struct quic_transport_param tp = tp_default;
+	uint8_t pl[64], b[64];
+	struct wb w = { .p = pl, .cap = sizeof(pl) };
+	struct atk a;
+
+	(void)arg;
+	tp.max_datagram_frame_size = 1200;
+	if (!atk_open(&a, &tp))
+		goto out;
+	wb_u8(&w, F_DATAGRAM_LEN);
+	wb_varint_len(&w, 1000, 2);	/* 1000 bytes announced, 10 there */
+	wb_bytes(&w, "0123456789", 10);
+	send_frames(&a, pl, w.len);
+	expect_close(&a, "datagram_truncated", E_FRAME_ENCODING,
+		     F_DATAGRAM_LEN);
+	/* no datagram reached the reader: an end or an error, no data */
+	CHECK(recv(a.p.sfd, b, sizeof(b), MSG_DONTWAIT) <= 0);
+out:
+	atk_close(&a);
+}
+
 /* ----------------------------------- 5. frame types as large varints */
 
 static void test_close_big_frame_type(const void *arg)
@@ -1581,6 +1610,8 @@ int main(int argc, char **argv)
 		 test_ncid_churn_unacked, NULL, 120);
 	test_add("ncid_over_limit", "NEW_CONNECTION_IDs past active_connection_id_limit (Retire Prior To 0): CONNECTION_ID_LIMIT_ERROR",
 		 test_ncid_over_limit, NULL, 60);
+	test_add("datagram_truncated", "a DATAGRAM frame whose Length runs past its packet: FRAME_ENCODING_ERROR, nothing delivered",
+		 test_datagram_truncated, NULL, 60);
 	test_add("ncid_below_prior", "a NEW_CONNECTION_ID below the Retire Prior To of an earlier one: answered with RETIRE_CONNECTION_ID of its sequence (RFC 9000 19.15), the connection goes on",
 		 test_ncid_below_prior, NULL, 60);
 	return runner_main(argc, argv);
