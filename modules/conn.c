@@ -21,6 +21,7 @@
 #include "socket.h"
 
 #define QUIC_CLOSE_PERIOD_MIN	1000000	/* us */
+#define QUIC_CLOSE_PERIOD_MAX	10000000	/* us */
 
 void quic_set_state(struct sock *sk, int state)
 {
@@ -601,7 +602,11 @@ void quic_idle_fire(struct sock *sk)
  *
  * RFC 9000 section 10.2: it lasts at least three times the current PTO;
  * here never less than QUIC_CLOSE_PERIOD_MIN, which on a fast path leaves
- * a peer whose close was lost more than a few milliseconds to speak up.
+ * a peer whose close was lost more than a few milliseconds to speak up,
+ * and never more than QUIC_CLOSE_PERIOD_MAX: the PTO follows the peer's
+ * max_ack_delay (up to 16 s) and, before an RTT sample, the configured
+ * initial RTT, and a closed socket holds its memory, its connection IDs
+ * and the module until the period ends (a SHOULD traded for a bound).
  */
 void quic_closing_start(struct sock *sk)
 {
@@ -612,8 +617,9 @@ void quic_closing_start(struct sock *sk)
 	      max_t(u32, 4 * qs->rec.rttvar, QUIC_GRANULARITY) +
 	      qs->params.remote.max_ack_delay;
 	qs->conn.close_deadline = ktime_add_us(ktime_get(),
-					       max_t(u64, 3 * pto,
-						     QUIC_CLOSE_PERIOD_MIN));
+					       clamp_t(u64, 3 * pto,
+						       QUIC_CLOSE_PERIOD_MIN,
+						       QUIC_CLOSE_PERIOD_MAX));
 	qs->conn.close_replied = 0;
 }
 
