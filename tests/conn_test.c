@@ -1298,7 +1298,9 @@ static void test_mem_refuse(const void *arg)
 	const char *knob = "/proc/sys/net/quic/mem";
 	long rsv = 256, ncpu = sysconf(_SC_NPROCESSORS_ONLN), pages, slack;
 	/* not shrunk: below the CPUs' reserves (mem_pcpu_rsv each) the
-	 * protocol's count stays under any limit and nothing is refused
+	 * protocol's count stays under any limit and nothing is refused;
+	 * twice their sum (set below), so that the second half of the
+	 * transfer comes over the limit whatever the reserves held
 	 */
 	uint64_t size = 2 * MIB;
 	char saved[128], buf[128], lim[64];
@@ -1310,6 +1312,8 @@ static void test_mem_refuse(const void *arg)
 	if (file_read_line("/proc/sys/net/core/mem_pcpu_rsv", buf, sizeof(buf)))
 		rsv = atol(buf);
 	slack = (ncpu > 0 ? ncpu : 1) * rsv;
+	if ((uint64_t)slack * 2 * 4096 > size)
+		size = (uint64_t)slack * 2 * 4096;
 	/* the knob lives in the initial namespace: opened before leaving
 	 * it, so that the limit can be put back from the test's own
 	 */
@@ -1440,7 +1444,7 @@ static void build_list(void)
 	test_add("mem_limit", "net.quic.mem/rmem/wmem: 8 MiB held by a reader is charged to the protocol; under a 1-page hard limit it still gets in, uncharged, and the transfer completes",
 		 test_mem_limit, NULL, 180);
 	test_add("mem_refuse",
-		 "under a net.quic.mem 1 page above the count, over a lossy link: data behind a gap is refused (SO_MEMINFO drops) and sent again, 2048 KiB complete intact",
+		 "under a net.quic.mem 1 page above the count, over a lossy link: data behind a gap is refused (SO_MEMINFO drops) and sent again, twice the CPUs' memory reserves (4 MiB on 2 CPUs) complete intact",
 		 test_mem_refuse, NULL, 180);
 	test_add("slow_reader",
 		 descf("%u KiB in 1 MiB writes to a slower reader (64 KiB SO_RCVBUF, 4 KiB reads) through netem delay/reorder/loss: completes intact",
