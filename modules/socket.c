@@ -825,6 +825,9 @@ static int quic_send_dgram(struct sock *sk, struct msghdr *msg, size_t len,
 		if (err)
 			return err;
 	}
+	/* the socket lock was let go: the connection may have ended */
+	if (sk->sk_state != QUIC_SS_ESTABLISHED)
+		return sk->sk_err ? sock_error(sk) : -EPIPE;
 	f = quic_frame_datagram(sk, msg, len);
 	if (IS_ERR(f))
 		return PTR_ERR(f);
