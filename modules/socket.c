@@ -925,20 +925,13 @@ static int quic_sendmsg(struct sock *sk, struct msghdr *msg, size_t len)
 		goto out_sig;
 	}
 	if (!has_sinfo) {
-		/* send(): the most recently opened stream, or a new one */
+		/* the send flags stand for the cmsg's (the draft, 4.1) */
 		sinfo.stream_flags = msg->msg_flags;
-		sinfo.stream_id = qs->streams.last_opened;
-		if (sinfo.stream_id < 0 ||
-		    (msg->msg_flags & MSG_QUIC_STREAM_NEW)) {
-			bool uni = msg->msg_flags & MSG_QUIC_STREAM_UNI;
-
-			sinfo.stream_id = (qs->streams.local[uni].next << 2) |
-					  (uni ? QUIC_STREAM_TYPE_UNI_MASK : 0) |
-					  (qs->conn.is_serv ?
-					   QUIC_STREAM_TYPE_SERVER_MASK : 0);
-			sinfo.stream_flags |= MSG_QUIC_STREAM_NEW;
-		}
+		sinfo.stream_id = -1;
 	}
+	if (sinfo.stream_id == -1)
+		sinfo.stream_id = quic_stream_default_id(sk,
+							 &sinfo.stream_flags);
 	err = quic_send_stream(sk, msg, len, &sinfo, &timeo);
 out_sig:
 	if (err == -EPIPE && !(msg->msg_flags & MSG_NOSIGNAL))

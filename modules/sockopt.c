@@ -707,7 +707,6 @@ static int quic_sock_get_cid(struct sock *sk, int len, sockptr_t optval,
 static int quic_sock_get_stream_open(struct sock *sk, int len,
 				     sockptr_t optval, sockptr_t optlen)
 {
-	struct quic_sock *qs = quic_sk(sk);
 	struct quic_stream_info sinfo;
 	struct quic_stream *st;
 	int err;
@@ -718,14 +717,9 @@ static int quic_sock_get_stream_open(struct sock *sk, int len,
 		return -EFAULT;
 	if (sk->sk_state != QUIC_SS_ESTABLISHED)
 		return -ENOTCONN;
-	if (sinfo.stream_id == -1) {
-		bool uni = sinfo.stream_flags & MSG_QUIC_STREAM_UNI;
-
-		sinfo.stream_id = (qs->streams.local[uni].next << 2) |
-				  (uni ? QUIC_STREAM_TYPE_UNI_MASK : 0) |
-				  (qs->conn.is_serv ?
-				   QUIC_STREAM_TYPE_SERVER_MASK : 0);
-	}
+	if (sinfo.stream_id == -1)
+		sinfo.stream_id = quic_stream_next_id(sk, sinfo.stream_flags &
+						      MSG_QUIC_STREAM_UNI);
 	st = quic_stream_get_send(sk, sinfo.stream_id,
 				  sinfo.stream_flags | MSG_QUIC_STREAM_NEW, &err);
 	if (!st)

@@ -498,6 +498,54 @@ int quic_stream_rcv_stop_sending(struct sock *sk, s64 id, u64 errcode)
 }
 
 /**
+ * quic_stream_next_id - the ID of the next stream we would open
+ * @sk: the socket, locked
+ * @uni: unidirectional, else bidirectional
+ *
+ * Return: that ID, with our initiator bit.
+ */
+s64 quic_stream_next_id(struct sock *sk, bool uni)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	return (qs->streams.local[uni].next << 2) |
+	       (uni ? QUIC_STREAM_TYPE_UNI_MASK : 0) |
+	       (qs->conn.is_serv ? QUIC_STREAM_TYPE_SERVER_MASK : 0);
+}
+
+/**
+ * quic_stream_default_id - the stream of a send that names none
+ * @sk: the socket, locked
+ * @flags: the send's stream flags; MSG_QUIC_STREAM_NEW is added when a
+ *	stream is to be opened
+ *
+ * send() and write(), a sendmsg() without a QUIC_STREAM_INFO cmsg and one
+ * whose cmsg gives stream ID -1 send on "the most recently opened stream"
+ * (the draft, section 4.1): the last one this socket opened, as long as
+ * its sending part is open.  MSG_QUIC_STREAM_NEW asks for a new stream,
+ * and one is opened as well when there is no such stream (none opened
+ * yet, or the last one finished or reset): our next bidirectional one,
+ * or unidirectional with MSG_QUIC_STREAM_UNI.  Whether it may be opened
+ * (the peer's MAX_STREAMS) is for quic_stream_get_send() to say.
+ *
+ * Return: the stream ID.
+ */
+s64 quic_stream_default_id(struct sock *sk, u32 *flags)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	s64 id = qs->streams.last_opened;
+	struct quic_stream *st;
+
+	if (id >= 0 && !(*flags & MSG_QUIC_STREAM_NEW)) {
+		st = quic_stream_find(&qs->streams, id);
+		if (st && st->send_state < QUIC_STREAM_SEND_STATE_SENT)
+			return id;
+	}
+	*flags |= MSG_QUIC_STREAM_NEW;
+	return quic_stream_next_id(sk, *flags & MSG_QUIC_STREAM_UNI);
+}
+
+/**
  * quic_stream_get_send - the stream to send on, opening ours as needed
  * @sk: the socket, locked
  * @id: stream ID

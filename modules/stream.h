@@ -106,7 +106,7 @@ struct quic_stream_table {
 	struct xarray			xa;
 	struct quic_stream_limits	local[2];	/* [uni]: ours */
 	struct quic_stream_limits	remote[2];	/* [uni]: the peer's */
-	s64				last_opened;	/* for send() without cmsg */
+	s64				last_opened;	/* send() w/o a stream */
 	struct quic_stream		*last;		/* that stream, for poll */
 	u32				count;
 
@@ -123,6 +123,8 @@ void quic_streams_init(struct quic_stream_table *t);
 void quic_streams_free(struct quic_stream_table *t);
 void quic_streams_set_limits(struct sock *sk);
 struct quic_stream *quic_stream_find(struct quic_stream_table *t, s64 id);
+s64 quic_stream_next_id(struct sock *sk, bool uni);
+s64 quic_stream_default_id(struct sock *sk, u32 *flags);
 void quic_stream_acked(struct sock *sk, s64 id);
 void quic_stream_read_all(struct sock *sk, struct quic_stream *st);
 struct quic_stream *quic_stream_get_recv(struct sock *sk, s64 id, int *err);

@@ -6,7 +6,8 @@
  * what QUIC_SOCKOPT_CONNECTION_CLOSE reads back, IPv4 peers of AF_INET6
  * sockets (sockaddr_in and IPv4-mapped addresses, a listener on :: taking
  * IPv4 clients unless IPV6_V6ONLY), a server restarted on its port at
- * once, and disable_1rtt_encryption.
+ * once, disable_1rtt_encryption, and which stream a send that names
+ * none goes on.
  *
  * Runs as root in a guest with quic.ko loaded; prints TAP (tests/tap.h),
  * each test isolated in a child of its own (tests/lib/runner.h).
@@ -623,6 +624,103 @@ static void test_plain_1rtt(const void *arg)
 	pair_close(&p0);
 }
 
+/* sendmsg() of one byte with a QUIC_STREAM_INFO cmsg of @sid, @flags */
+static ssize_t send_cmsg(int fd, const char *c, int64_t sid, uint32_t flags)
+{
+	char ctl[CMSG_SPACE(sizeof(struct quic_stream_info))] = {};
+	struct quic_stream_info si = { .stream_id = sid,
+				       .stream_flags = flags };
+	struct iovec iov = { .iov_base = (void *)c, .iov_len = 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = ctl, .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+
+	cm->cmsg_level = SOL_QUIC;
+	cm->cmsg_type = QUIC_STREAM_INFO;
+	cm->cmsg_len = CMSG_LEN(sizeof(si));
+	memcpy(CMSG_DATA(cm), &si, sizeof(si));
+	return sendmsg(fd, &m, 0);
+}
+
+/* the next message on @fd is byte @c on stream @sid, with FIN iff @fin */
+static bool got_on(int fd, char c, int64_t sid, bool fin, const char *what)
+{
+	uint32_t flags = 0;
+	int64_t got_sid = -1;
+	char buf[8];
+	ssize_t n;
+
+	n = quic_recvmsg(fd, buf, sizeof(buf), &got_sid, &flags);
+	if (!CHECK_EQ(n, 1))
+		return false;
+	tap_diag("%s: '%c' on stream %lld%s", what, buf[0],
+		 (long long)got_sid, flags & MSG_STREAM_FIN ? ", FIN" : "");
+	return CHECK_EQ(buf[0], c) && CHECK_EQ(got_sid, sid) &&
+	       CHECK_EQ(!!(flags & MSG_STREAM_FIN), fin);
+}
+
+/*
+ * A send that names no stream (send(), or a cmsg with stream ID -1) goes
+ * on the most recently opened stream while its sending part is open; with
+ * MSG_STREAM_NEW, or when there is none, on our next stream of the type
+ * MSG_STREAM_UNI says.  Refused: past the peer's MAX_STREAMS with
+ * MSG_STREAM_DONTWAIT or MSG_DONTWAIT (EAGAIN, at once), a stream ID
+ * below -1 (EINVAL).
+ */
+static void test_send_default(const void *arg)
+{
+	const struct quic_transport_param tp_s = { .max_streams_bidi = 3 };
+	struct pcfg cfg = { .family = AF_INET, .hs = { .psk = 1 },
+			    .tp_s = &tp_s };
+	struct quic_stream_info si = { .stream_id = -1 };
+	socklen_t len = sizeof(si);
+	struct pair p;
+
+	(void)arg;
+	REQUIRE_PAIR(&p, &cfg);
+	CHECK_EQ(send(p.cfd, "a", 1, 0), 1);
+	got_on(p.sfd, 'a', 0, false, "send(), no stream opened yet");
+	CHECK_EQ(send(p.cfd, "b", 1, 0), 1);
+	got_on(p.sfd, 'b', 0, false, "send() again");
+	CHECK_EQ(send(p.cfd, "c", 1, MSG_STREAM_NEW), 1);
+	got_on(p.sfd, 'c', 4, false, "send(MSG_STREAM_NEW)");
+	CHECK_EQ(send(p.cfd, "d", 1, MSG_STREAM_NEW | MSG_STREAM_UNI), 1);
+	got_on(p.sfd, 'd', 2, false, "send(NEW | UNI)");
+	CHECK_EQ(send(p.cfd, "e", 1, MSG_STREAM_FIN), 1);
+	got_on(p.sfd, 'e', 2, true, "send(FIN)");
+	CHECK_EQ(send(p.cfd, "f", 1, 0), 1);
+	got_on(p.sfd, 'f', 8, false, "send() after the FIN");
+	CHECK_EQ(send_cmsg(p.cfd, "g", -1, MSG_STREAM_FIN), 1);
+	got_on(p.sfd, 'g', 8, true, "cmsg stream -1, FIN");
+	CHECK_EQ(send_cmsg(p.cfd, "h", -1, MSG_STREAM_NEW | MSG_STREAM_UNI), 1);
+	got_on(p.sfd, 'h', 6, false, "cmsg stream -1, NEW | UNI");
+	/*
+	 * Streams 0, 4 and 8 are the server's limit of 3.  No send timeout:
+	 * the EAGAIN must not be a wait that ran out.  MSG_STREAM_DONTWAIT
+	 * goes in the cmsg: it is MSG_WAITFORONE, which kernels from 6.5
+	 * on strip from the flags of send() and sendmsg() (as
+	 * MSG_SENDPAGE_NOPOLICY) before a protocol sees them.
+	 */
+	set_timeouts(p.cfd, 0);
+	CHECK_ERR(send_cmsg(p.cfd, "i", -1, MSG_STREAM_NEW |
+			    MSG_STREAM_DONTWAIT), EAGAIN);
+	CHECK_ERR(send(p.cfd, "i", 1, MSG_STREAM_NEW | MSG_DONTWAIT), EAGAIN);
+	CHECK_ERR(send_cmsg(p.cfd, "i", -2, MSG_STREAM_NEW), EINVAL);
+	/* the stream that was most recent is still the one */
+	CHECK_EQ(send(p.cfd, "j", 1, MSG_STREAM_FIN), 1);
+	got_on(p.sfd, 'j', 6, true, "send(FIN) after the refusals");
+
+	/* the server's own streams; QUIC_SOCKOPT_STREAM_OPEN opens one too */
+	CHECK_EQ(send(p.sfd, "k", 1, 0), 1);
+	got_on(p.cfd, 'k', 1, false, "server send()");
+	CHECK_SYS(getsockopt(p.sfd, SOL_QUIC, QUIC_SOCKOPT_STREAM_OPEN, &si,
+			     &len));
+	CHECK_EQ(si.stream_id, 5);
+	CHECK_EQ(write(p.sfd, "l", 1), 1);
+	got_on(p.cfd, 'l', 5, false, "server write() after STREAM_OPEN");
+	pair_close(&p);
+}
+
 static const int plain_both = 1, plain_one;
 
 int main(int argc, char **argv)
@@ -637,6 +735,8 @@ int main(int argc, char **argv)
 		 test_v6only, NULL, 60);
 	test_add("restart", "a server restarted on its port binds and listens at once while its old connection is closing on the same UDP socket; a new client is served; the old one gets ECONNRESET",
 		 test_restart, NULL, 60);
+	test_add("send_default", "send(), write() and a cmsg with stream -1: the most recently opened stream while it is open for sending, else (or with MSG_STREAM_NEW) our next one of the type MSG_STREAM_UNI gives; STREAM_OPEN counts; EAGAIN at the peer's MAX_STREAMS, EINVAL below -1",
+		 test_send_default, NULL, 60);
 	test_add("plain_1rtt_both", "disable_1rtt_encryption on both sides: negotiated, 1-RTT packets carry the stream's bytes in clear (seen on lo), data intact",
 		 test_plain_1rtt, &plain_both, 60);
 	test_add("plain_1rtt_one", "disable_1rtt_encryption on the client only: not negotiated, nothing in clear, data intact",
