@@ -36,6 +36,7 @@
  * an sk_buff per byte either.
  */
 #define QUIC_RX_COPY_ROOM	1024
+#define QUIC_RCV_WALK		16	/* queued sk_buffs looked back through */
 
 static struct sk_buff *quic_rx_data(const struct quic_rx *rx, const u8 *data,
 				    u32 len)
@@ -59,18 +60,50 @@ static struct sk_buff *quic_rx_data(const struct quic_rx *rx, const u8 *data,
 }
 
 /**
- * quic_rcv_append - append @skb's data to the last skb of the receive
- * queue when it continues it (same stream, next offset) and fits
+ * quic_rcv_stream_tail - the last sk_buff of stream @id in the receive
+ * queue, looked for among the last QUIC_RCV_WALK ones, over other
+ * streams' data only (not past an event, a datagram or handshake data)
+ * @sk: the socket, locked
+ * @id: the stream
+ *
+ * Return: that sk_buff, or NULL.
+ */
+struct sk_buff *quic_rcv_stream_tail(struct sock *sk, s64 id)
+{
+	struct sk_buff *skb;
+	int n = 0;
+
+	skb_queue_reverse_walk(&sk->sk_receive_queue, skb) {
+		if (QUIC_SKB_CB(skb)->kind != QUIC_RCV_STREAM ||
+		    ++n > QUIC_RCV_WALK)
+			return NULL;
+		if (QUIC_SKB_CB(skb)->stream_id == id)
+			return skb;
+	}
+	return NULL;
+}
+
+/**
+ * quic_rcv_append - append @skb's data to an sk_buff of the receive queue
+ * that it continues and fits in: its stream's last (quic_rcv_stream_tail()),
+ * or for handshake data the queue's last
  * @sk: the socket, locked
  * @skb: in-order data, charged to @sk; freed when appended
+ *
+ * Streams interleaved in the queue so keep their small frames in a few
+ * sk_buffs each; the reader still gets each stream's bytes in order.
  *
  * Return: whether it was appended.
  */
 bool quic_rcv_append(struct sock *sk, struct sk_buff *skb)
 {
-	struct sk_buff *tail = skb_peek_tail(&sk->sk_receive_queue);
 	struct quic_skb_cb *t, *cb = QUIC_SKB_CB(skb);
+	struct sk_buff *tail;
 
+	if (cb->kind == QUIC_RCV_STREAM)
+		tail = quic_rcv_stream_tail(sk, cb->stream_id);
+	else
+		tail = skb_peek_tail(&sk->sk_receive_queue);
 	if (!tail || skb_cloned(tail) || skb_tailroom(tail) < skb->len)
 		return false;
 	t = QUIC_SKB_CB(tail);

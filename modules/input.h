@@ -47,6 +47,7 @@ int quic_udp_rcv(struct sock *usk, struct sk_buff *skb);
 int quic_backlog_rcv(struct sock *sk, struct sk_buff *skb);
 void quic_rcv_datagram(struct sock *sk, struct sk_buff *skb);
 void quic_rcv_early(struct sock *sk, u8 level);
+struct sk_buff *quic_rcv_stream_tail(struct sock *sk, s64 id);
 bool quic_rcv_append(struct sock *sk, struct sk_buff *skb);
 bool quic_rmem_charge(struct sock *sk, struct sk_buff *skb, bool force);
 void quic_rmem_own(struct sock *sk, struct sk_buff *skb);

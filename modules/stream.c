@@ -14,6 +14,7 @@
 #include "varint.h"
 
 #define QUIC_STREAM_REORDER_MAX	64	/* skbs held out of order */
+#define QUIC_RCV_FORCE_BUFS	4	/* small in-order data: buffers */
 
 static bool quic_stream_is_uni(s64 id)
 {
@@ -648,6 +649,7 @@ int quic_stream_recv(struct sock *sk, struct quic_stream *st,
 	struct quic_sock *qs = quic_sk(sk);
 	u64 off = QUIC_SKB_CB(skb)->offset, end = off + skb->len;
 	struct sk_buff *pos;
+	u64 rmem, rcvbuf;
 	int err;
 
 	if (st->recv_state >= QUIC_STREAM_RECV_STATE_RESET_RECVD) {
@@ -699,14 +701,27 @@ int quic_stream_recv(struct sock *sk, struct quic_stream *st,
 	/* Data that leaves a gap before it waits for the gap to fill, in
 	 * memory the receive buffer must have room for; without room the
 	 * packet goes unacknowledged, to be resent.  Data at the read
-	 * offset always gets in: flow control bounds it, and refusing it
-	 * could stall the connection for good once the buffer is full of
-	 * what it would let the reader have.
+	 * offset gets in beyond the buffer: refusing it could stall the
+	 * connection for good once the buffer is full of what it would let
+	 * the reader have; flow control bounds it.  But flow control counts
+	 * bytes, not the sk_buffs they are kept in: a peer sending a byte
+	 * at a time on each of thousands of streams in turn would have
+	 * each kept in one.  Small frames of a stream are appended to its
+	 * last queued sk_buff (quic_rcv_append()) while that is among the
+	 * last few; when it is not, data that takes more than
+	 * QUIC_RCV_FORCE_BUFS times its size in memory is refused beyond as
+	 * many buffers, while the reader has something to read (reading
+	 * makes room for it, sent again).
 	 */
-	if (off > st->recv_offset &&
-	    (skb_queue_len(&st->reorder) >= QUIC_STREAM_REORDER_MAX ||
-	     atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
-	     READ_ONCE(sk->sk_rcvbuf))) {
+	rmem = (u64)atomic_read(&sk->sk_rmem_alloc) + skb->truesize;
+	rcvbuf = READ_ONCE(sk->sk_rcvbuf);
+	if (off > st->recv_offset ?
+	    skb_queue_len(&st->reorder) >= QUIC_STREAM_REORDER_MAX ||
+	    rmem > rcvbuf :
+	    skb->truesize > QUIC_RCV_FORCE_BUFS * (u64)skb->len &&
+	    rmem > QUIC_RCV_FORCE_BUFS * rcvbuf &&
+	    !skb_queue_empty(&sk->sk_receive_queue) &&
+	    !quic_rcv_stream_tail(sk, st->id)) {
 		sk_drops_add(sk, skb);
 		kfree_skb(skb);
 		return -EAGAIN;
