@@ -67,7 +67,10 @@
  *	ncid_churn_acked	3000 NEW_CONNECTION_IDs, each retiring the one
  *				before, the server's packets acknowledged:
  *				the connection lives, every ID retired once,
- *				slab growth under 1 MiB
+ *				slab growth under 1 MiB; the server's
+ *				CONNECTION_ID events, unread, stay within its
+ *				receive buffer (the rest dropped and counted),
+ *				in order, with the active ID's sequence
  *	ncid_churn_unacked	the same, never acknowledged: the server's
  *				unacknowledged RETIRE_CONNECTION_IDs stay
  *				bounded, CONNECTION_ID_LIMIT_ERROR soon
@@ -95,6 +98,7 @@
 #include <unistd.h>
 
 #include <linux/quic.h>
+#include <linux/sock_diag.h>
 #include <netinet/quic.h>
 #include <gnutls/gnutls.h>
 
@@ -1404,16 +1408,57 @@ static uint64_t ncid_churn(struct atk *a, uint64_t n, bool ack)
 	return i;
 }
 
+/*
+ * Read the CONNECTION_ID events queued on @fd: each about the destination
+ * IDs, the active one's sequence never going back; the last one's in
+ * *@last.  Returns how many, or -1 after a message of another kind.
+ */
+static long cid_events_drain(int fd, uint32_t *last)
+{
+	struct quic_connection_id_info info;
+	uint8_t buf[64];
+	uint32_t flags;
+	int64_t sid;
+	long n = 0;
+	ssize_t r;
+
+	*last = 0;
+	for (;;) {
+		flags = 0;
+		r = quic_recvmsg(fd, buf, sizeof(buf), &sid,
+				 &flags);
+		if (r < 0)
+			return errno == EAGAIN ? n : -1;
+		if (!(flags & MSG_QUIC_NOTIFICATION) ||
+		    r != 1 + (ssize_t)sizeof(info) ||
+		    buf[0] != QUIC_EVENT_CONNECTION_ID) {
+			tap_diag("event %ld: %zd bytes, flags %#x, type %u", n,
+				 r, flags, buf[0]);
+			return -1;
+		}
+		memcpy(&info, buf + 1, sizeof(info));
+		if (!info.dest || info.active < *last) {
+			tap_diag("event %ld: dest %u, active %u after %u", n,
+				 info.dest, info.active, *last);
+			return -1;
+		}
+		*last = info.active;
+		n++;
+	}
+}
+
 static void test_ncid_churn_acked(const void *arg)
 {
+	uint32_t rmem, rcvbuf, drops, last;
 	uint64_t sent, d0, b0;
-	long slab0, slab1;
+	long slab0, slab1, nev;
 	struct atk a;
 	double t0;
 
 	(void)arg;
 	if (!atk_open(&a, &tp_default))
 		goto out;
+	CHECK_SYS(set_event(a.p.sfd, QUIC_EVENT_CONNECTION_ID, 1));
 	sniff_for(&a, 100);
 	slab0 = slab_in_use_kib();
 	d0 = a.srv_dgrams;
@@ -1423,6 +1468,20 @@ static void test_ncid_churn_acked(const void *arg)
 	sniff_for(&a, 300);
 	send_ack(&a);
 	sniff_for(&a, 200);
+	/* an event each time the server's active ID moved, unread so far */
+	rmem = sock_meminfo(a.p.sfd, SK_MEMINFO_RMEM_ALLOC);
+	rcvbuf = sock_meminfo(a.p.sfd, SK_MEMINFO_RCVBUF);
+	drops = sock_meminfo(a.p.sfd, SK_MEMINFO_DROPS);
+	set_nonblock(a.p.sfd, 1);
+	nev = cid_events_drain(a.p.sfd, &last);
+	set_nonblock(a.p.sfd, 0);
+	tap_diag("server's CONNECTION_ID events, unread: rmem_alloc %u of rcvbuf %u, %u dropped; %ld read, the last with sequence %u",
+		 rmem, rcvbuf, drops, nev, last);
+	CHECK(rmem <= rcvbuf);
+	CHECK(drops > 0);
+	CHECK(nev > 0);
+	CHECK((uint64_t)nev <= sent + 1);
+	CHECK_EQ(sock_meminfo(a.p.sfd, SK_MEMINFO_RMEM_ALLOC), 0);
 	slab1 = slab_in_use_kib();
 	tap_diag("NEW_CONNECTION_ID churn, acknowledged: %llu sent in %.2f s (sequences %d to %llu); the server sent %llu RETIRE_CONNECTION_ID frames (%llu distinct sequences, largest %llu) in %llu datagrams, %llu bytes",
 		 (unsigned long long)sent, now_s() - t0, NCID_BASE,
@@ -1604,7 +1663,7 @@ int main(int argc, char **argv)
 		 test_unknown_type, &unk_3fff, 60);
 	test_add("unknown_type_2p62", "frame type 2^62-1 (8 bytes): FRAME_ENCODING_ERROR, 2^62-1 in the CONNECTION_CLOSE",
 		 test_unknown_type, &unk_big, 60);
-	test_add("ncid_churn_acked", "3000 NEW_CONNECTION_IDs, each retiring the one before, the server's packets acknowledged: the connection lives, each ID retired once, slab growth under 1 MiB",
+	test_add("ncid_churn_acked", "3000 NEW_CONNECTION_IDs, each retiring the one before, the server's packets acknowledged: the connection lives, each ID retired once, slab growth under 1 MiB; the server's unread CONNECTION_ID events stay within its receive buffer, the rest counted as drops, in order",
 		 test_ncid_churn_acked, NULL, 240);
 	test_add("ncid_churn_unacked", "the same churn never acknowledged: unacknowledged RETIRE_CONNECTION_IDs bounded, CONNECTION_ID_LIMIT_ERROR",
 		 test_ncid_churn_unacked, NULL, 120);

@@ -122,16 +122,6 @@ static ssize_t dg_send(int fd, const void *buf, size_t len, int flags)
 	return send(fd, buf, len, MSG_QUIC_DATAGRAM | flags);
 }
 
-static uint32_t meminfo(int fd, int idx)
-{
-	uint32_t mi[SK_MEMINFO_VARS] = {};
-	socklen_t l = sizeof(mi);
-
-	if (getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mi, &l))
-		return UINT32_MAX;
-	return mi[idx];
-}
-
 /* ------------------------------------------------------------- loopback */
 
 /* the sizes of both_ways: empty, tiny, and up to the largest allowed */
@@ -337,7 +327,7 @@ static void test_rcvbuf_bound(const void *arg)
 
 	(void)arg;
 	REQUIRE_PAIR(&p, &cfg);
-	rcvbuf = meminfo(p.sfd, SK_MEMINFO_RCVBUF);
+	rcvbuf = sock_meminfo(p.sfd, SK_MEMINFO_RCVBUF);
 	t0 = now_s();
 	for (i = 0; i < FLOOD_N; i++) {
 		size_t n = dg_make(buf, i, 1, FLOOD_SPREAD);
@@ -346,7 +336,7 @@ static void test_rcvbuf_bound(const void *arg)
 			tap_diag("send %u: %s", i, strerror(errno));
 			break;
 		}
-		wq = meminfo(p.cfd, SK_MEMINFO_WMEM_QUEUED);
+		wq = sock_meminfo(p.cfd, SK_MEMINFO_WMEM_QUEUED);
 		if (wq > wq_max)
 			wq_max = wq;
 	}
@@ -354,8 +344,8 @@ static void test_rcvbuf_bound(const void *arg)
 		 i, FLOOD_SPREAD + 7, now_s() - t0, wq_max);
 	/* the last ones land */
 	msleep(300);
-	rmem = meminfo(p.sfd, SK_MEMINFO_RMEM_ALLOC);
-	drops = meminfo(p.sfd, SK_MEMINFO_DROPS);
+	rmem = sock_meminfo(p.sfd, SK_MEMINFO_RMEM_ALLOC);
+	drops = sock_meminfo(p.sfd, SK_MEMINFO_DROPS);
 	tap_diag("server, not reading: rmem_alloc %u of rcvbuf %u, %u dropped",
 		 rmem, rcvbuf, drops);
 	CHECK(rmem <= rcvbuf);
@@ -380,11 +370,11 @@ static void test_rcvbuf_bound(const void *arg)
 	CHECK_EQ(bad, 0);
 	CHECK_EQ(dup, 0);
 	CHECK(kept + drops <= FLOOD_N);
-	CHECK_EQ(meminfo(p.sfd, SK_MEMINFO_RMEM_ALLOC), 0);
+	CHECK_EQ(sock_meminfo(p.sfd, SK_MEMINFO_RMEM_ALLOC), 0);
 
 	/* every datagram freed on the sender once acknowledged or lost */
 	t0 = now_s();
-	while ((wq = meminfo(p.cfd, SK_MEMINFO_WMEM_QUEUED)) &&
+	while ((wq = sock_meminfo(p.cfd, SK_MEMINFO_WMEM_QUEUED)) &&
 	       now_s() - t0 < 5)
 		msleep(20);
 	CHECK_EQ(wq, 0);
@@ -450,7 +440,7 @@ static void test_send_budget(const void *arg)
 	k.fd = p.sfd;
 	k.seen = calloc(k.count, 1);
 	CHECK_SYS(setsockopt(p.cfd, SOL_SOCKET, SO_SNDBUF, &sb, sizeof(sb)));
-	sndbuf = meminfo(p.cfd, SK_MEMINFO_SNDBUF);
+	sndbuf = sock_meminfo(p.cfd, SK_MEMINFO_SNDBUF);
 	pthread_create(&t, NULL, sink_main, &k);
 	for (i = 0; i < k.count; ) {
 		size_t len = dg_make(buf, i, 2, FLOOD_SPREAD);
@@ -458,7 +448,7 @@ static void test_send_budget(const void *arg)
 
 		n = dg_send(p.cfd, buf, len, MSG_DONTWAIT);
 		err = errno;
-		wq = meminfo(p.cfd, SK_MEMINFO_WMEM_QUEUED);
+		wq = sock_meminfo(p.cfd, SK_MEMINFO_WMEM_QUEUED);
 		if (wq > wq_max)
 			wq_max = wq;
 		if (n == (ssize_t)len) {

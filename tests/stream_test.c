@@ -4,7 +4,9 @@
  * loopback: QUIC_SOCKOPT_STREAM_RESET and QUIC_SOCKOPT_STREAM_STOP_SENDING
  * (RFC 9000 sections 3, 19.4 and 19.5), the STREAM_UPDATE events they
  * bring, what sendmsg() and recvmsg() see of a reset stream, the
- * STREAM_MAX_DATA event, and the SIOCINQ and SIOCOUTQ ioctls.
+ * STREAM_MAX_DATA event, the SIOCINQ and SIOCOUTQ ioctls, a flood of
+ * STREAM_UPDATE events against the receive buffer, and what small frames
+ * of streams in turn cost it.
  *
  * Runs as root in a guest with quic.ko loaded; prints TAP (tests/tap.h),
  * each test isolated in a child of its own (tests/lib/runner.h).
@@ -24,6 +26,7 @@
 #include <unistd.h>
 
 #include <linux/quic.h>
+#include <linux/sock_diag.h>
 #include <linux/sockios.h>
 #include <netinet/quic.h>
 
@@ -568,6 +571,161 @@ static void test_ioctl(const void *arg)
 	pair_close(&p);
 }
 
+/*
+ * A peer that opens and resets streams as fast as it can, a byte on each,
+ * to a reader that enabled STREAM_UPDATE and does not read: what is
+ * queued for it stays within four receive buffers (bytes at a stream's
+ * read offset may go beyond one, events may not; the rest waits to be
+ * sent again, or is dropped, and counted); each event read afterwards is
+ * a RESET_RECVD of one of those streams with the code and final size the
+ * peer sent; nothing is left charged once read; the connection goes on.
+ */
+#define UPD_N	1000
+
+static void test_update_flood(const void *arg)
+{
+	const struct quic_transport_param tp_s = { .max_streams_uni = UPD_N };
+	struct pcfg cfg = { .family = AF_INET, .hs = { .psk = 1 },
+			    .tp_s = &tp_s };
+	uint32_t rmem, rcvbuf, drops, flags;
+	long nev = 0, ndata = 0, bad = 0, slab0, slab1;
+	struct quic_stream_update u;
+	uint8_t buf[64];
+	struct pair p;
+	int64_t sid;
+	double t0;
+	ssize_t n;
+	int i, err = 0;
+
+	(void)arg;
+	REQUIRE_PAIR(&p, &cfg);
+	CHECK_SYS(set_event(p.sfd, QUIC_EVENT_STREAM_UPDATE, 1));
+	slab0 = slab_in_use_kib();
+	for (i = 0; i < UPD_N; i++) {
+		sid = 4 * i + 2;
+		if (!CHECK_EQ(quic_sendmsg(p.cfd, "x", 1, sid, MSG_STREAM_NEW |
+					   MSG_STREAM_DONTWAIT), 1) ||
+		    !CHECK_SYS(errinfo_set(p.cfd, QUIC_SOCKOPT_STREAM_RESET,
+					   sid, 1000 + i)))
+			break;
+	}
+	/* every RESET_STREAM acknowledged, or what the server refused
+	 * waits for its reader
+	 */
+	t0 = now_s();
+	while (sock_meminfo(p.cfd, SK_MEMINFO_WMEM_QUEUED) && now_s() - t0 < 2)
+		msleep(20);
+	msleep(100);
+	rmem = sock_meminfo(p.sfd, SK_MEMINFO_RMEM_ALLOC);
+	rcvbuf = sock_meminfo(p.sfd, SK_MEMINFO_RCVBUF);
+	drops = sock_meminfo(p.sfd, SK_MEMINFO_DROPS);
+	slab1 = slab_in_use_kib();
+	tap_diag("%d streams opened and reset in %.2f s; server, not reading: rmem_alloc %u of rcvbuf %u, %u dropped; slab %+ld KiB",
+		 i, now_s() - t0, rmem, rcvbuf, drops, slab1 - slab0);
+	CHECK(rmem <= 4 * rcvbuf);
+	CHECK(drops > 0);
+
+	set_nonblock(p.sfd, 1);
+	for (;;) {
+		flags = 0;
+		n = quic_recvmsg(p.sfd, buf, sizeof(buf), &sid, &flags);
+		if (n < 0) {
+			err = errno;
+			break;
+		}
+		if (!(flags & MSG_QUIC_NOTIFICATION)) {
+			ndata++;
+			continue;
+		}
+		if (n != 1 + (ssize_t)sizeof(u) ||
+		    buf[0] != QUIC_EVENT_STREAM_UPDATE) {
+			bad++;
+			continue;
+		}
+		memcpy(&u, buf + 1, sizeof(u));
+		if (u.state != QUIC_STREAM_RECV_STATE_RESET_RECVD ||
+		    (u.id & 3) != 2 || u.id >= 4 * UPD_N ||
+		    u.errcode != 1000 + (u.id >> 2) || u.finalsz != 1) {
+			if (!bad++)
+				tap_diag("odd event: stream %lld state %u code %u final size %llu",
+					 (long long)u.id, u.state, u.errcode,
+					 (unsigned long long)u.finalsz);
+			continue;
+		}
+		nev++;
+	}
+	CHECK_EQ(err, EAGAIN);
+	set_nonblock(p.sfd, 0);
+	tap_diag("read afterwards: %ld RESET_RECVD events, %ld data messages, %ld odd",
+		 nev, ndata, bad);
+	CHECK(nev > 0);
+	CHECK_EQ(bad, 0);
+	CHECK_EQ(sock_meminfo(p.sfd, SK_MEMINFO_RMEM_ALLOC), 0);
+	still_works(&p);
+	pair_close(&p);
+}
+
+/*
+ * Two streams written a byte at a time in turn, each byte in a packet of
+ * its own (stream_data_nodelay), to a reader that does not read: the
+ * bytes are kept a stream's run at a time, not a buffer per byte, so all
+ * of them fit in the receive buffer and none is refused; read afterwards,
+ * each stream's bytes are whole and in order.
+ */
+#define INTER_N	8000	/* bytes per stream */
+
+static void test_interleaved_small(const void *arg)
+{
+	const struct quic_config nodelay = { .stream_data_nodelay = 1 };
+	struct pcfg cfg = { .family = AF_INET, .hs = { .psk = 1 },
+			    .conf_c = &nodelay };
+	uint32_t rmem, rcvbuf, drops, flags;
+	uint64_t got[2] = { 0, 0 }, bad = 0;
+	uint8_t buf[4096], c;
+	struct pair p;
+	int64_t sid;
+	ssize_t n, k;
+	int i, s;
+
+	(void)arg;
+	REQUIRE_PAIR(&p, &cfg);
+	for (i = 0; i < 2 * INTER_N; i++) {
+		s = i & 1;
+		c = (uint8_t)(i / 2 * (s ? 7 : 3));
+		if (!CHECK_EQ(quic_sendmsg(p.cfd, &c, 1, 4 * s,
+					   i < 2 ? MSG_STREAM_NEW : 0), 1))
+			break;
+	}
+	CHECK_EQ(ioctl_wait(p.cfd, SIOCOUTQ, 0), 0);
+	rmem = sock_meminfo(p.sfd, SK_MEMINFO_RMEM_ALLOC);
+	rcvbuf = sock_meminfo(p.sfd, SK_MEMINFO_RCVBUF);
+	drops = sock_meminfo(p.sfd, SK_MEMINFO_DROPS);
+	tap_diag("%d one-byte writes on two streams in turn; server, not reading: rmem_alloc %u of rcvbuf %u, %u refused",
+		 i, rmem, rcvbuf, drops);
+	CHECK(rmem <= rcvbuf);
+	CHECK_EQ(drops, 0);
+
+	set_nonblock(p.sfd, 1);
+	while ((n = quic_recvmsg(p.sfd, buf, sizeof(buf), &sid,
+				 (flags = 0, &flags))) > 0) {
+		s = sid == 4;
+		if (sid != 0 && sid != 4) {
+			bad++;
+			continue;
+		}
+		for (k = 0; k < n; k++, got[s]++)
+			bad += buf[k] != (uint8_t)(got[s] * (s ? 7 : 3));
+	}
+	set_nonblock(p.sfd, 0);
+	tap_diag("read: %llu and %llu bytes, %llu wrong",
+		 (unsigned long long)got[0], (unsigned long long)got[1],
+		 (unsigned long long)bad);
+	CHECK_EQ(got[0], INTER_N);
+	CHECK_EQ(got[1], INTER_N);
+	CHECK_EQ(bad, 0);
+	pair_close(&p);
+}
+
 static const struct reset_case reset_v4 = { AF_INET, false };
 static const struct reset_case reset_v6 = { AF_INET6, false };
 static const struct reset_case stop_v4 = { AF_INET, true };
@@ -593,6 +751,10 @@ static void build_list(void)
 		 test_max_data_event, NULL, 60);
 	test_add("ioctl", "SIOCINQ: bytes queued for the reader, less as it reads; SIOCOUTQ: stream bytes not acknowledged, more than 0 just after a write 50 ms away, 0 once acknowledged; EINVAL on a listener, ENOTTY otherwise",
 		 test_ioctl, NULL, 60);
+	test_add("update_flood", "1000 streams opened and reset at once, a byte on each, to a reader with STREAM_UPDATE on that does not read: what is queued stays within 4 times its SO_RCVBUF, the rest refused or dropped and counted; those read are RESET_RECVD with the code and final size sent; nothing left charged; the connection goes on",
+		 test_update_flood, NULL, 60);
+	test_add("interleaved_small", "two streams written a byte at a time in turn, a packet each, to a reader that does not read: kept in runs, within SO_RCVBUF, none refused; read whole and in order",
+		 test_interleaved_small, NULL, 60);
 	test_add("reset_no_event", "a reset without the event enabled: the data before it is read, then nothing; the connection goes on",
 		 test_reset_no_event, NULL, 60);
 }

@@ -9,6 +9,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <linux/sock_diag.h>
 #include <netinet/quic.h>
 
 #include "net.h"
@@ -113,4 +114,15 @@ int set_tp(int fd, const struct quic_transport_param *tp)
 		return 0;
 	return setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, tp,
 			  sizeof(*tp));
+}
+
+uint32_t sock_meminfo(int fd, int idx)
+{
+	uint32_t mi[SK_MEMINFO_VARS] = {};
+	socklen_t l = sizeof(mi);
+
+	if (idx < 0 || idx >= SK_MEMINFO_VARS ||
+	    getsockopt(fd, SOL_SOCKET, SO_MEMINFO, mi, &l))
+		return UINT32_MAX;
+	return mi[idx];
 }

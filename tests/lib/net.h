@@ -50,6 +50,9 @@ int set_event(int fd, int type, int on);
 /* QUIC_SOCKOPT_TRANSPORT_PARAM, when @tp is not NULL; 0 or -1 */
 int set_tp(int fd, const struct quic_transport_param *tp);
 
+/* SO_MEMINFO's value @idx (SK_MEMINFO_*) for @fd; UINT32_MAX on error */
+uint32_t sock_meminfo(int fd, int idx);
+
 /* Small windows for the flow-control tests: 16 KiB everywhere. */
 extern const struct quic_transport_param tp_small;
 
