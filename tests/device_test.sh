@@ -27,8 +27,7 @@ NS1=quic-dev-a
 NS2=quic-dev-b
 PSK=$(mktemp /tmp/device_test.XXXXXX) || exit 1
 LOG=$(mktemp -d /tmp/device_test.XXXXXX) || exit 1
-n=0
-failed=0
+. tests/lib/tap.sh
 PLAN=8
 
 del_ns() {
@@ -41,28 +40,6 @@ cleanup() {
 	rm -rf "$PSK" "$LOG"
 }
 trap cleanup EXIT
-
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-
-not_ok() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n - $1"
-}
-
-diag() {
-	sed 's/^/# /' "$@"
-}
-
-in_ns() {
-	local ns=$1
-
-	shift
-	nsenter --net=/run/netns/"$ns" "$@"
-}
 
 setup() {
 	del_ns
@@ -103,7 +80,7 @@ serve_pair() {
 	   grep -q '^STEP listen ok' "$LOG/s2.log"; then
 		ok "$desc: servers bound to $d1 and $d2 both listen on port $port"
 	else
-		diag "$LOG/s1.log" "$LOG/s2.log"
+		diag_files "$LOG/s1.log" "$LOG/s2.log"
 		not_ok "$desc: servers bound to $d1 and $d2 both listen on port $port"
 	fi
 	in_ns $NS1 timeout 40 "$PEER" client -p "$PSK" -n 65536 10.78.1.2 \
@@ -121,7 +98,7 @@ serve_pair() {
 	r1=$?
 	wait $s2
 	r2=$?
-	diag "$LOG/c1.log" "$LOG/c2.log" "$LOG/s1.log" "$LOG/s2.log"
+	diag_files "$LOG/c1.log" "$LOG/c2.log" "$LOG/s1.log" "$LOG/s2.log"
 	if [ $rc1 -eq 0 ] && [ $r1 -eq 0 ]; then
 		ok "$desc: a client through 10.78.1.2 is served by the server on $d1"
 	else
@@ -149,7 +126,7 @@ printf 'quic:%s\n' "$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" >"$PSK"
 if setup 2>"$LOG/setup.err"; then
 	ok "two namespaces joined by two veth pairs"
 else
-	diag "$LOG/setup.err"
+	diag_files "$LOG/setup.err"
 	not_ok "two namespaces joined by two veth pairs"
 	for _ in $(seq 2 $PLAN); do
 		not_ok "skipped: no namespaces"
@@ -164,7 +141,7 @@ if $IP -n $NS2 link add vrf-quic type vrf table 10 2>"$LOG/vrf.err" &&
    $IP -n $NS2 link set veth-b2 master vrf-quic 2>>"$LOG/vrf.err"; then
 	ok "veth-b2 enslaved to VRF vrf-quic (table 10)"
 else
-	diag "$LOG/vrf.err"
+	diag_files "$LOG/vrf.err"
 	not_ok "veth-b2 enslaved to VRF vrf-quic (table 10)"
 fi
 serve_pair "VRF" 4601 veth-b1 vrf-quic

@@ -44,8 +44,7 @@ DGRAM_COUNT=${DGRAM_COUNT:-100000}
 LOSSY_SIZE=${NETEM_LOSSY_SIZE:-131072}
 PORT=4433
 
-n=0
-failed=0
+. tests/lib/tap.sh
 tmp=$(mktemp -d /tmp/netem_test.XXXXXX) || exit 1
 
 cleanup() {
@@ -54,21 +53,6 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
-
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-
-not_ok() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n - $1"
-}
-
-diag() {
-	sed 's/^/# /' "$@"
-}
 
 setup() {
 	cleanup 2>/dev/null
@@ -100,16 +84,6 @@ impair() {
 	shift
 	$TC -n $NS1 qdisc "$op" dev veth-a root netem "$@" &&
 	$TC -n $NS2 qdisc "$op" dev veth-b root netem "$@"
-}
-
-# in_ns NS CMD...: CMD in namespace NS's network, not through "ip netns
-# exec", whose private /sys hides debugfs: a stalled transfer's report
-# shows the namespace's sockets from /sys/kernel/debug/quic/sockets
-in_ns() {
-	local ns=$1
-
-	shift
-	nsenter --net=/run/netns/"$ns" "$@"
 }
 
 # transfer DIR(up|down) DESC [CONG [SIZE]]: the server in NS2, the client in
@@ -151,7 +125,7 @@ transfer() {
 		wait "$cap"
 		cap=
 	fi
-	diag "$slog" "$clog"
+	diag_files "$slog" "$clog"
 	echo "# time $(awk "BEGIN { printf \"%.1f\", $t1 - $t0 }") s, client exit $crc, server exit $src"
 	if [ $crc -eq 0 ] && [ $src -eq 0 ]; then
 		ok "$desc"
@@ -184,7 +158,7 @@ dgram() {
 	wait $spid
 	src=$?
 	t1=$(date +%s.%N)
-	diag "$slog" "$clog"
+	diag_files "$slog" "$clog"
 	echo "# time $(awk "BEGIN { printf \"%.1f\", $t1 - $t0 }") s, client exit $crc, server exit $src"
 	if [ $crc -eq 0 ] && [ $src -eq 0 ]; then
 		ok "$desc"
@@ -206,7 +180,7 @@ fi
 if setup 2>"$tmp/setup.err"; then
 	ok "two namespaces joined by veth, 10.77.0.1 <-> 10.77.0.2"
 else
-	diag "$tmp/setup.err"
+	diag_files "$tmp/setup.err"
 	not_ok "two namespaces joined by veth, 10.77.0.1 <-> 10.77.0.2"
 	for _ in $(seq 2 17); do
 		not_ok "skipped: no namespaces"
@@ -222,7 +196,7 @@ dgram "clean link: $DGRAM_COUNT datagrams each way at once, none twice, none cor
 if impair add "${NETEM[@]}" 2>"$tmp/tc.err"; then
 	ok "netem on both ends: ${NETEM[*]}"
 else
-	diag "$tmp/tc.err"
+	diag_files "$tmp/tc.err"
 	not_ok "netem on both ends: ${NETEM[*]}"
 fi
 
@@ -243,7 +217,7 @@ lossy() {
 	if impair change "$@" 2>"$tmp/tc.err"; then
 		ok "netem on both ends: $*"
 	else
-		diag "$tmp/tc.err"
+		diag_files "$tmp/tc.err"
 		not_ok "netem on both ends: $*"
 	fi
 	transfer up "netem $*: $kib KiB client -> server, intact" reno "$size"
@@ -257,7 +231,7 @@ lossy $((LOSSY_SIZE * 4)) "${NETEM_10R[@]}"
 if impair change "${NETEM_DG[@]}" 2>"$tmp/tc.err"; then
 	ok "netem on both ends: ${NETEM_DG[*]}"
 else
-	diag "$tmp/tc.err"
+	diag_files "$tmp/tc.err"
 	not_ok "netem on both ends: ${NETEM_DG[*]}"
 fi
 dgram "netem ${NETEM_DG[*]}: $DGRAM_COUNT datagrams each way, some lost, none twice, none corrupt" --expect-loss
