@@ -895,72 +895,6 @@ done:
 #define SR_LIMIT	300		/* seconds */
 #define SR_NETEM	"limit 10000 delay 10ms reorder 25% 50% loss 1%"
 
-/* xfer_recv_main() with a pause of @pause_us after every read */
-struct slow_rd {
-	struct xfer	x;
-	int		pause_us;
-};
-
-static void *slow_recv_main(void *p)
-{
-	struct slow_rd *s = p;
-	struct xfer *x = &s->x;
-	uint8_t *buf = malloc(x->chunk), *exp = malloc(x->chunk);
-	double t0 = now_s();
-	gnutls_hash_hd_t h;
-	uint32_t flags;
-	int64_t sid;
-	ssize_t r, i;
-
-	x->bad_off = -1;
-	x->bad_sid = -1;
-	if (!buf || !exp || gnutls_hash_init(&h, GNUTLS_DIG_SHA256)) {
-		x->err = ENOMEM;
-		free(buf);
-		free(exp);
-		return NULL;
-	}
-	while (!x->fin) {
-		flags = 0;
-		sid = -1;
-		r = quic_recvmsg(x->fd, buf, x->chunk, &sid, &flags);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0 || (r == 0 && !(flags & MSG_STREAM_FIN))) {
-			x->err = r < 0 ? errno : -1;
-			break;
-		}
-		if (flags & MSG_NOTIFICATION)
-			continue;
-		if (sid != x->sid) {
-			x->bad_sid = sid;
-			x->err = EPROTO;
-			break;
-		}
-		pat_fill(x->seed, x->done, exp, (size_t)r);
-		if (x->bad_off < 0 && memcmp(buf, exp, (size_t)r)) {
-			for (i = 0; buf[i] == exp[i]; i++)
-				;
-			x->bad_off = (int64_t)(x->done + (uint64_t)i);
-		}
-		gnutls_hash(h, buf, (size_t)r);
-		__atomic_store_n(&x->done, x->done + (uint64_t)r,
-				 __ATOMIC_RELAXED);
-		if (flags & MSG_STREAM_FIN) {
-			x->fin = 1;
-			x->fin_early = x->done < x->size;
-		}
-		if (x->done > x->size)
-			break;
-		usleep((useconds_t)s->pause_us);
-	}
-	gnutls_hash_deinit(h, x->hash);
-	x->secs = now_s() - t0;
-	free(buf);
-	free(exp);
-	return NULL;
-}
-
 /* the receiver's memory, sampled while the transfer runs */
 struct sr_mon {
 	int		rfd, sfd;
@@ -1039,10 +973,9 @@ static void test_slow_reader(const void *arg)
 			    .tmo_ms = 60000 };
 	struct xfer s = { .sid = 0, .size = SR_SIZE / test_shrink(), .seed = 9,
 			  .chunk = SR_WRITE, .open_flags = MSG_STREAM_NEW };
-	struct slow_rd rd = { .x = { .sid = 0, .size = s.size, .seed = 9,
-				     .chunk = SR_READ },
-			      .pause_us = SR_PAUSE_US };
-	struct sr_mon m = { .r = &rd.x };
+	struct xfer r = { .sid = 0, .size = s.size, .seed = 9,
+			  .chunk = SR_READ, .pause_us = SR_PAUSE_US };
+	struct sr_mon m = { .r = &r };
 	const char *netem = getenv("QUIC_SLOW_READER_NETEM");
 	int rcvbuf = SR_RCVBUF, got = 0;
 	char cmd[256];
@@ -1069,25 +1002,25 @@ static void test_slow_reader(const void *arg)
 	tap_diag("receiver SO_RCVBUF %d (set %d); netem on lo: %s", got,
 		 rcvbuf, netem);
 	s.fd = p.cfd;
-	rd.x.fd = p.sfd;
+	r.fd = p.sfd;
 	m.rfd = p.sfd;
 	m.sfd = p.cfd;
 	slab0 = slab_kib();
 	m.t0 = now_s();
 	pthread_create(&tm, NULL, sr_monitor, &m);
-	pthread_create(&tr, NULL, slow_recv_main, &rd);
+	pthread_create(&tr, NULL, xfer_recv_main, &r);
 	pthread_create(&ts, NULL, xfer_send_main, &s);
-	xfer_watch_start(&w, "slow reader", 2, &s, &rd.x);
+	xfer_watch_start(&w, "slow reader", 2, &s, &r);
 	pthread_join(ts, NULL);
 	pthread_join(tr, NULL);
 	xfer_watch_stop(&w);
 	__atomic_store_n(&m.stop, 1, __ATOMIC_RELEASE);
 	pthread_join(tm, NULL);
-	xfer_check("client->server", &s, &rd.x);
+	xfer_check("client->server", &s, &r);
 	CHECK(!m.timed_out);
 	tap_diag("%.1f s for %llu MiB (%.2f MB/s); reads of %llu bytes, %d us pause after each",
 		 now_s() - m.t0, s.size / MIB,
-		 (double)rd.x.done / (now_s() - m.t0) / 1e6,
+		 (double)r.done / (now_s() - m.t0) / 1e6,
 		 SR_READ, SR_PAUSE_US);
 	if (m.samples)
 		tap_diag("receiver rmem_alloc (SO_MEMINFO, %d samples): max %u, mean %u KiB, at/over its rcvbuf %u in %d%% of the samples; backlog max %u",
@@ -1455,6 +1388,7 @@ static void build_list(void)
 /* ================================================= --transfer mode */
 
 static int cong_algo = QUIC_CONG_ALG_RENO;	/* --cong */
+static int transfer_tmo;			/* --timeout */
 
 /* the configuration of --cong, before listen() or connect() */
 static int set_cong(int fd)
@@ -1499,56 +1433,10 @@ static int set_idle(int fd, int secs)
 			  sizeof(tp));
 }
 
-/*
- * The connected socket of --transfer, its handshake done: the server
- * accepts one connection on a listener (left in *@lfd), the client
- * connects.  The fd, or minus the exit status.
- */
-static int transfer_connect(int server, const char *ip, int port, int tmo,
-			    int *lfd)
+/* the options of --transfer's sockets */
+static int transfer_prep(int fd)
 {
-	struct hs_cfg hs = { .psk = 1, .cipher = "AES-128-GCM" };
-	int family = strchr(ip, ':') ? AF_INET6 : AF_INET;
-	struct addr a = mkaddr(family, ip, (uint16_t)port);
-	int fd, ret;
-	double t0;
-
-	if (server) {
-		*lfd = socket(family, SOCK_DGRAM, IPPROTO_QUIC);
-		if (*lfd < 0 || set_cong(*lfd) || set_idle(*lfd, tmo) ||
-		    bind(*lfd, &a.sa, a.len) || listen(*lfd, 4)) {
-			perror("server: listen");
-			return -2;
-		}
-		set_timeouts(*lfd, tmo * 1000);
-		printf("# server: listening on %s port %d\n", ip, port);
-		fflush(stdout);
-		fd = accept(*lfd, NULL, NULL);
-		if (fd < 0) {
-			perror("server: accept");
-			return -1;
-		}
-	} else {
-		fd = socket(family, SOCK_DGRAM, IPPROTO_QUIC);
-		if (fd < 0 || set_cong(fd) || set_idle(fd, tmo) ||
-		    connect(fd, &a.sa, a.len)) {
-			perror("client: connect");
-			return -2;
-		}
-	}
-	set_timeouts(fd, tmo * 1000);
-	t0 = now_s();
-	ret = handshake(fd, server, &hs, NULL);
-	if (ret) {
-		printf("# %s: handshake failed: %d (%s) after %.2f s\n",
-		       side(server), ret, strerror(-ret), now_s() - t0);
-		xfer_sockets_diag(server ? "server: after the failed handshake" :
-				  "client: after the failed handshake");
-		return -1;
-	}
-	printf("# %s: handshake took %.2f s\n", side(server), now_s() - t0);
-	fflush(stdout);
-	return fd;
+	return set_cong(fd) || set_idle(fd, transfer_tmo) ? -1 : 0;
 }
 
 /* send @x, then wait for the receiver's word that all arrived; 0 or 1 */
@@ -1652,7 +1540,8 @@ static int transfer_main(int server, const char *ip, int port,
 	alarm((unsigned int)tmo + 30);
 	if (creds_setup_psk())
 		return 2;
-	fd = transfer_connect(server, ip, port, tmo, &lfd);
+	transfer_tmo = tmo;
+	fd = peer_connect(server, ip, port, tmo, transfer_prep, &lfd);
 	if (fd < 0)
 		return -fd;
 	x.fd = fd;

@@ -562,12 +562,14 @@ static void *peer_recv_main(void *arg)
 	return NULL;
 }
 
+static int peer_prep(int fd)
+{
+	return set_tp(fd, &tp_dgram);
+}
+
 static int peer_main(int server, const char *ip, int port, uint32_t count,
 		     int tmo, int expect_loss)
 {
-	struct hs_cfg hs = { .psk = 1, .cipher = "AES-128-GCM" };
-	int family = strchr(ip, ':') ? AF_INET6 : AF_INET;
-	struct addr a = mkaddr(family, ip, (uint16_t)port);
 	struct peer pr = { .server = server, .count = count };
 	const char *me = server ? "server" : "client";
 	pthread_t ts, tr;
@@ -578,36 +580,9 @@ static int peer_main(int server, const char *ip, int port, uint32_t count,
 	alarm((unsigned int)tmo + 30);
 	if (creds_setup_psk())
 		return 2;
-	fd = socket(family, SOCK_DGRAM, IPPROTO_QUIC);
-	if (fd < 0 || set_tp(fd, &tp_dgram)) {
-		perror("socket");
-		return 2;
-	}
-	if (server) {
-		lfd = fd;
-		if (bind(lfd, &a.sa, a.len) || listen(lfd, 4)) {
-			perror("server: listen");
-			return 2;
-		}
-		set_timeouts(lfd, tmo * 1000);
-		printf("# server: listening on %s port %d\n", ip, port);
-		fflush(stdout);
-		fd = accept(lfd, NULL, NULL);
-		if (fd < 0) {
-			perror("server: accept");
-			return 2;
-		}
-	} else if (connect(fd, &a.sa, a.len)) {
-		perror("client: connect");
-		return 2;
-	}
-	set_timeouts(fd, tmo * 1000);
-	ret = handshake(fd, server, &hs, NULL);
-	if (ret) {
-		printf("# %s: handshake failed: %d (%s)\n", me, ret,
-		       strerror(-ret));
-		return 1;
-	}
+	fd = peer_connect(server, ip, port, tmo, peer_prep, &lfd);
+	if (fd < 0)
+		return -fd;
 	pr.fd = fd;
 	pr.seen = calloc(count, 1);
 	if (!pr.seen)

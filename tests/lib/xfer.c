@@ -15,6 +15,7 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/crypto.h>
 
+#include "net.h"
 #include "xfer.h"
 #include "util.h"
 
@@ -142,7 +143,9 @@ void *xfer_recv_main(void *p)
 			x->bad_off = (int64_t)(x->done + (uint64_t)i);
 		}
 		gnutls_hash(h, buf, (size_t)r);
-		x->done += (uint64_t)r;
+		/* watched by xfer_watch and by tests' monitors meanwhile */
+		__atomic_store_n(&x->done, x->done + (uint64_t)r,
+				 __ATOMIC_RELAXED);
 		if (flags & MSG_STREAM_FIN) {
 			x->fin = 1;
 			if (x->done < x->size)
@@ -150,6 +153,8 @@ void *xfer_recv_main(void *p)
 		}
 		if (x->done > x->size)
 			break;
+		if (x->pause_us)
+			usleep((useconds_t)x->pause_us);
 	}
 	gnutls_hash_deinit(h, x->hash);
 	x->secs = now_s() - t0;
@@ -334,4 +339,52 @@ void pair_transfer(struct pair *p, uint64_t size, int up, int both)
 		xfer_check("client->server", &us, &ur);
 	if (run_down)
 		xfer_check("server->client", &ds, &dr);
+}
+
+int peer_connect(int server, const char *ip, int port, int tmo,
+		 int (*prep)(int fd), int *lfd)
+{
+	struct hs_cfg hs = { .psk = 1, .cipher = "AES-128-GCM" };
+	int family = strchr(ip, ':') ? AF_INET6 : AF_INET;
+	struct addr a = mkaddr(family, ip, (uint16_t)port);
+	const char *me = server ? "server" : "client";
+	int fd, ret;
+	double t0;
+
+	fd = socket(family, SOCK_DGRAM, IPPROTO_QUIC);
+	if (fd < 0 || (prep && prep(fd))) {
+		printf("# %s: socket: %s\n", me, strerror(errno));
+		return -2;
+	}
+	if (server) {
+		*lfd = fd;
+		if (bind(fd, &a.sa, a.len) || listen(fd, 4)) {
+			printf("# server: listen: %s\n", strerror(errno));
+			return -2;
+		}
+		set_timeouts(fd, tmo * 1000);
+		printf("# server: listening on %s port %d\n", ip, port);
+		fflush(stdout);
+		fd = accept(fd, NULL, NULL);
+		if (fd < 0) {
+			printf("# server: accept: %s\n", strerror(errno));
+			return -2;
+		}
+	} else if (connect(fd, &a.sa, a.len)) {
+		printf("# client: connect: %s\n", strerror(errno));
+		return -2;
+	}
+	set_timeouts(fd, tmo * 1000);
+	t0 = now_s();
+	ret = handshake(fd, server, &hs, NULL);
+	if (ret) {
+		printf("# %s: handshake failed: %d (%s) after %.2f s\n", me,
+		       ret, strerror(-ret), now_s() - t0);
+		xfer_sockets_diag(server ? "server: after the failed handshake" :
+				  "client: after the failed handshake");
+		return -1;
+	}
+	printf("# %s: handshake took %.2f s\n", me, now_s() - t0);
+	fflush(stdout);
+	return fd;
 }

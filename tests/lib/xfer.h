@@ -21,6 +21,7 @@ struct xfer {
 	uint64_t	seed;		/* of pat_fill() */
 	size_t		chunk;		/* per sendmsg()/recvmsg(); 0: 64 KiB */
 	uint32_t	open_flags;	/* send: flags of the first call */
+	int		pause_us;	/* recv: sleep after each read */
 	/* results */
 	uint64_t	done;
 	int		err;		/* errno, or -1 for an early end */
@@ -77,5 +78,18 @@ void xfer_sockets_diag(const char *why);
 /* Watch @n (1 to 4) transfers, NULL ones skipped; @what names them. */
 void xfer_watch_start(struct xfer_watch *w, const char *what, int n, ...);
 void xfer_watch_stop(struct xfer_watch *w);
+
+/*
+ * One end of a test run as two processes (tests/netem_test.sh,
+ * tests/device_test.sh): the server listens on @ip port @port and accepts
+ * one connection, leaving the listener in *@lfd; the client connects.
+ * @prep (if not NULL) is called on each socket first, to set options; 0
+ * or -1 with errno.  Socket timeouts are @tmo seconds; the handshake (PSK,
+ * AES-128-GCM) is done and its time printed.  The connected fd, or minus
+ * an exit status: -2 when the sockets could not be set up, -1 when the
+ * handshake failed.
+ */
+int peer_connect(int server, const char *ip, int port, int tmo,
+		 int (*prep)(int fd), int *lfd);
 
 #endif /* QUIC_TESTLIB_XFER_H */
