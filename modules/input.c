@@ -28,9 +28,11 @@
 
 /*
  * What a received STREAM or CRYPTO frame's data is kept in, and charged
- * for: a frame that fills most of its datagram keeps the datagram (a
- * clone, whose truesize is the whole datagram's); a smaller one is copied
- * out, so that a 1-byte frame does not keep a 64 KB datagram alive.  A
+ * for: a frame that fills most of its datagram, and at least a quarter of
+ * the memory the datagram takes, keeps the datagram (a clone, whose
+ * truesize is the whole datagram's); a smaller one is copied out, so that
+ * a 1-byte frame does not keep a 64 KB datagram alive, nor a 20-byte one
+ * alone in a tiny datagram the 2 KB buffer its driver received it in.  A
  * copy gets room for small in-order frames that follow it to be appended
  * (quic_rcv_append()), so that a peer sending tiny frames does not cost
  * an sk_buff per byte either.
@@ -43,7 +45,7 @@ static struct sk_buff *quic_rx_data(const struct quic_rx *rx, const u8 *data,
 {
 	struct sk_buff *n;
 
-	if (len >= rx->skb->len / 2) {
+	if (len >= rx->skb->len / 2 && (u64)len * 4 >= rx->skb->truesize) {
 		n = skb_clone(rx->skb, GFP_ATOMIC);
 		if (!n)
 			return NULL;

@@ -78,6 +78,9 @@
  *				CONNECTION_ID_LIMIT_ERROR
  *	ncid_below_prior	an ID below an earlier Retire Prior To: retired
  *				at once with RETIRE_CONNECTION_ID
+ *	tiny_frames		a 64-byte STREAM frame alone in each of 1000
+ *				small packets, unread: held in a few buffers
+ *				within SO_RCVBUF, none refused
  *
  * Runs as root (raw sockets) in a guest with quic.ko loaded; prints TAP
  * (tests/tap.h), each test isolated in a child of its own
@@ -1571,6 +1574,85 @@ out:
 	atk_close(&a);
 }
 
+/* ------------------------------------- tiny frames in tiny datagrams */
+
+#define TINY_N		1000	/* packets */
+#define TINY_LEN	64	/* bytes of stream data in each */
+#define TINY_SID	8
+
+/*
+ * A STREAM frame of 64 bytes alone in each of 1000 small packets, in
+ * order, to a server that does not read: the frame fills most of its
+ * datagram, but the datagram sits in a buffer far larger, which must not
+ * be kept for it; the 64000 bytes are held in a few buffers, within
+ * SO_RCVBUF (88 KB on 6.12; a clone of each datagram held 280 KB), and
+ * none is refused; read afterwards, they are all there, in order.
+ */
+static void test_tiny_frames(const void *arg)
+{
+	uint8_t pl[128], data[TINY_LEN], buf[4096];
+	struct wb w = { .p = pl, .cap = sizeof(pl) };
+	uint32_t rmem, rcvbuf, drops0, drops, flags;
+	uint64_t got = 0, bad = 0;
+	int64_t sid;
+	struct atk a;
+	ssize_t n, k;
+	int i, j;
+
+	(void)arg;
+	if (!atk_open(&a, &tp_default))
+		goto out;
+	drops0 = sock_meminfo(a.p.sfd, SK_MEMINFO_DROPS);
+	for (i = 0; i < TINY_N && !a.close_seen; i++) {
+		for (j = 0; j < TINY_LEN; j++)
+			data[j] = (uint8_t)(i * TINY_LEN + j);
+		w.len = 0;
+		if (!(i % 64))
+			wb_ack(&w, &a);
+		wb_u8(&w, F_STREAM | 0x06 | (i == TINY_N - 1));	/* OFF, LEN */
+		wb_v(&w, TINY_SID);
+		wb_v(&w, (uint64_t)i * TINY_LEN);
+		wb_v(&w, TINY_LEN);
+		wb_bytes(&w, data, TINY_LEN);
+		if (send_frames(&a, pl, w.len))
+			break;
+		if (!(i % 64))
+			sniff_drain(&a);
+	}
+	sniff_for(&a, 300);
+	rmem = sock_meminfo(a.p.sfd, SK_MEMINFO_RMEM_ALLOC);
+	rcvbuf = sock_meminfo(a.p.sfd, SK_MEMINFO_RCVBUF);
+	drops = sock_meminfo(a.p.sfd, SK_MEMINFO_DROPS) - drops0;
+	tap_diag("%d packets of one %d-byte STREAM frame sent; the server, not reading: rmem_alloc %u of rcvbuf %u, %u refused",
+		 i, TINY_LEN, rmem, rcvbuf, drops);
+	CHECK_EQ(i, TINY_N);
+	CHECK(!a.close_seen);
+	CHECK(rmem <= rcvbuf);
+	CHECK_EQ(drops, 0);
+
+	set_nonblock(a.p.sfd, 1);
+	for (;;) {
+		flags = 0;
+		sid = -1;
+		n = quic_recvmsg(a.p.sfd, buf, sizeof(buf), &sid, &flags);
+		if (n < 0)
+			break;
+		if (sid != TINY_SID)
+			continue;
+		for (k = 0; k < n; k++, got++)
+			bad += buf[k] != (uint8_t)got;
+		if (flags & MSG_STREAM_FIN)
+			break;
+	}
+	set_nonblock(a.p.sfd, 0);
+	tap_diag("read: %llu bytes of stream %d, %llu wrong",
+		 (unsigned long long)got, TINY_SID, (unsigned long long)bad);
+	CHECK_EQ(got, (uint64_t)TINY_N * TINY_LEN);
+	CHECK_EQ(bad, 0);
+out:
+	atk_close(&a);
+}
+
 static const struct unk_case unk_ff2 = { "unknown_type_ff_2byte", 0xff, 2 };
 static const struct unk_case unk_3fff = { "unknown_type_3fff", 0x3fff, 2 };
 static const struct unk_case unk_big = { "unknown_type_2p62", VARINT_MAX, 8 };
@@ -1673,5 +1755,7 @@ int main(int argc, char **argv)
 		 test_datagram_truncated, NULL, 60);
 	test_add("ncid_below_prior", "a NEW_CONNECTION_ID below the Retire Prior To of an earlier one: answered with RETIRE_CONNECTION_ID of its sequence (RFC 9000 19.15), the connection goes on",
 		 test_ncid_below_prior, NULL, 60);
+	test_add("tiny_frames", "1000 small packets of one 64-byte STREAM frame each, in order, to a server that does not read: held within SO_RCVBUF (not a datagram's buffer each), none refused; read afterwards, all there in order",
+		 test_tiny_frames, NULL, 60);
 	return runner_main(argc, argv);
 }
