@@ -404,6 +404,17 @@ unsigned int quic_outq_drop_stream(struct sock *sk, s64 id)
 	return n;
 }
 
+/* the first field of a frame of @type we built, or -1 */
+static s64 quic_frame_first_field(const struct quic_frame *f, u8 type)
+{
+	struct quic_buf b = { .p = f->buf + 1, .left = f->len - 1 };
+	u64 v;
+
+	if (f->type != type || !quic_get_varint(&b, &v))
+		return -1;
+	return v;
+}
+
 /**
  * quic_frame_stream_of - the stream a RESET_STREAM frame we built is for
  * @f: the frame
@@ -412,12 +423,19 @@ unsigned int quic_outq_drop_stream(struct sock *sk, s64 id)
  */
 s64 quic_frame_stream_of(const struct quic_frame *f)
 {
-	struct quic_buf b = { .p = f->buf + 1, .left = f->len - 1 };
-	u64 id;
+	return quic_frame_first_field(f, QUIC_FRAME_RESET_STREAM);
+}
 
-	if (f->type != QUIC_FRAME_RESET_STREAM || !quic_get_varint(&b, &id))
-		return -1;
-	return id;
+/**
+ * quic_frame_cid_seq_of - the sequence number a NEW_CONNECTION_ID frame we
+ * built gives
+ * @f: the frame
+ *
+ * Return: the sequence number, or -1 for another frame.
+ */
+s64 quic_frame_cid_seq_of(const struct quic_frame *f)
+{
+	return quic_frame_first_field(f, QUIC_FRAME_NEW_CONNECTION_ID);
 }
 
 /**

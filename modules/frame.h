@@ -181,5 +181,6 @@ void quic_outq_requeue(struct sock *sk, u8 sp, struct list_head *frames);
 void quic_outq_purge(struct sock *sk);
 unsigned int quic_outq_drop_stream(struct sock *sk, s64 id);
 s64 quic_frame_stream_of(const struct quic_frame *f);
+s64 quic_frame_cid_seq_of(const struct quic_frame *f);
 
 #endif /* __QUIC_FRAME_H */

@@ -102,6 +102,16 @@ static void quic_packet_free(struct sock *sk, struct quic_sent_packet *pkt,
 			quic_frame_free(sk, f);
 			continue;
 		}
+		/* nor a connection ID the peer retired since: it would
+		 * come as a new one to a peer that forgot it, and nothing
+		 * routes it any more.  Done with, as if acknowledged.
+		 */
+		if (f->type == QUIC_FRAME_NEW_CONNECTION_ID &&
+		    !quic_cid_find_seq(&qs->cids.scids,
+				       quic_frame_cid_seq_of(f))) {
+			quic_frame_acked(sk, f);
+			continue;
+		}
 		list_add_tail(&f->list, lost);
 		qs->outq.bytes += f->len;
 	}
