@@ -240,6 +240,24 @@ struct sock *quic_cid_lookup(struct net *net, const u8 *id, u8 len)
 }
 
 /**
+ * quic_cid_published - whether receive lookups find @cid (debugfs)
+ * @net: its socket's network namespace
+ * @cid: a source connection ID
+ *
+ * Return: true when the table maps @cid's ID to @cid itself.
+ */
+bool quic_cid_published(struct net *net, const struct quic_cid *cid)
+{
+	bool found;
+
+	rcu_read_lock();
+	found = rhashtable_lookup(&quic_net(net)->cids, &cid->id,
+				  quic_cid_params) == cid;
+	rcu_read_unlock();
+	return found;
+}
+
+/**
  * quic_conn_ids_set_initial - the IDs of the first packets, which the
  * transport parameters authenticate (RFC 9000 section 7.3)
  * @ids: the connection's IDs

@@ -104,6 +104,7 @@ void quic_cid_retire_prior(struct sock *sk, struct quic_cid_set *set,
 void quic_cid_remove(struct sock *sk, struct quic_cid_set *set,
 		     struct quic_cid *cid);
 struct sock *quic_cid_lookup(struct net *net, const u8 *id, u8 len);
+bool quic_cid_published(struct net *net, const struct quic_cid *cid);
 void quic_conn_ids_set_initial(struct quic_conn_ids *ids,
 			       const struct quic_conn_id *odcid,
 			       const struct quic_conn_id *peer_scid);

@@ -239,8 +239,38 @@ static void quic_debugfs_frames(struct seq_file *m, const char *name,
 }
 
 /*
+ * The source connection IDs by sequence number, "!" after one receive
+ * lookups do not find (at most 8 shown); the 1-RTT key phases, "n" when
+ * the next generation is ready, "o" the old one, and the packets that
+ * failed authentication.  Under the socket's lock.
+ */
+static void quic_debugfs_ids_keys(struct seq_file *m, struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	const struct quic_crypto *c = &qs->crypto[QUIC_CRYPTO_APP];
+	struct quic_cid *cid;
+	int n = 0;
+
+	seq_puts(m, " scids=");
+	list_for_each_entry(cid, &qs->cids.scids.list, list) {
+		if (n++ == 8) {
+			seq_puts(m, ",...");
+			break;
+		}
+		seq_printf(m, "%s%llu%s", n > 1 ? "," : "", cid->seq,
+			   quic_cid_published(sock_net(sk), cid) ? "" : "!");
+	}
+	seq_printf(m, " kp=rx%u%s%s/tx%u%s%s authfail=%llu",
+		   c->rx.phase, c->rx.next_ready ? "n" : "",
+		   c->rx.old_ready ? "o" : "", c->tx.phase,
+		   c->tx.next_ready ? "n" : "", c->tx.old_ready ? "o" : "",
+		   c->rx_auth_failures);
+}
+
+/*
  * What only the socket's lock keeps still: the oldest STREAM data queued
- * and in flight (sender), the first two streams' receive state.  Taken
+ * and in flight (sender), the first two streams' receive state, the
+ * connection IDs and key phases (quic_debugfs_ids_keys()).  Taken
  * with a trylock of the socket's spinlock, never waited for (the table's
  * lock is held): "busy" when the socket is in use.
  */
@@ -272,6 +302,7 @@ static void quic_debugfs_locked(struct seq_file *m, struct sock *sk)
 				   skb_queue_len(&st->reorder), st->send_offset,
 				   st->send_acked, st->send_inflight);
 	}
+	quic_debugfs_ids_keys(m, sk);
 	spin_unlock(&sk->sk_lock.slock);
 	return;
 busy:
