@@ -311,6 +311,7 @@ struct ostream {
  * we retire it or the server's Retire Prior To passes it.
  */
 #define SRV_CIDS		32	/* remembered per connection */
+#define RETIRED_SEQS		4096	/* retirements remembered */
 
 struct srv_cid {
 	uint64_t	seq;
@@ -333,8 +334,11 @@ struct conn_state {
 	unsigned int	ncids;
 	unsigned int	cur;
 	uint64_t	srv_prior;	/* its largest Retire Prior To */
-	uint64_t	wild_retired[8];	/* by wild frames, maybe */
-	unsigned int	nwild_retired;
+	/* the sequence numbers we retired (by sane frames, and maybe by
+	 * wild ones), below RETIRED_SEQS: a NEW_CONNECTION_ID for one of
+	 * them is not learned again, however long ago its slot was reused
+	 */
+	uint64_t	retired[RETIRED_SEQS / 64];
 	struct ostream	bidi[NSTREAMS];	/* bidi[0]: the control stream */
 	struct ostream	uni[NSTREAMS];
 	uint64_t	ncid_seq;	/* our next NEW_CONNECTION_ID */
@@ -365,6 +369,17 @@ struct fz {
 	const uint8_t		*hello;	/* Initial: a real ClientHello */
 	size_t			hello_len;
 };
+
+static void retired_mark(struct conn_state *cs, uint64_t seq)
+{
+	if (seq < RETIRED_SEQS)
+		cs->retired[seq / 64] |= 1ULL << (seq % 64);
+}
+
+static bool retired_has(const struct conn_state *cs, uint64_t seq)
+{
+	return seq < RETIRED_SEQS && cs->retired[seq / 64] >> (seq % 64) & 1;
+}
 
 /* the server ID we send to, or NULL when none is known */
 static const struct srv_cid *cid_cur(const struct conn_state *cs)
@@ -399,10 +414,11 @@ static void cid_learn(struct conn_state *cs, struct cid_stats *st,
 	for (i = 0; i < cs->ncids; i++)
 		if (cs->cids[i].seq == seq)
 			return;
-	/* a wild frame may have retired it before we saw it */
-	for (i = 0; i < cs->nwild_retired && i < 8; i++)
-		if (cs->wild_retired[i] == seq)
-			return;
+	/* retired already: the server sent it again, or a wild frame
+	 * retired it before we saw it
+	 */
+	if (retired_has(cs, seq))
+		return;
 	if (cs->ncids < SRV_CIDS) {
 		c = &cs->cids[cs->ncids++];
 	} else {
@@ -784,7 +800,7 @@ static void gen_retire(struct fz *f, struct wb *w, size_t start)
 			seq = cs->cids[below(r, cs->ncids)].seq;
 		wb_v(w, r, seq);
 		if (cs)
-			cs->wild_retired[cs->nwild_retired++ % 8] = seq;
+			retired_mark(cs, seq);
 		for (i = 0; cs && i < cs->ncids; i++) {
 			if (cs->cids[i].seq != seq)
 				continue;
@@ -823,6 +839,7 @@ static void gen_retire(struct fz *f, struct wb *w, size_t start)
 		f->cid.retired_cur++;
 	}
 	wb_v(w, r, cs->cids[idx].seq);
+	retired_mark(cs, cs->cids[idx].seq);
 	cs->cids[idx].live = false;
 	cs->cids[idx].to_retire = false;
 	f->cid.retired++;
