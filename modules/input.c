@@ -463,6 +463,30 @@ static int quic_rcv_packet(struct sock *sk, struct quic_rx *rx, u32 off,
 	return 0;
 }
 
+/*
+ * A Version Negotiation packet, RFC 9000 section 6.2: a client that has
+ * processed no packet yet abandons the attempt when its version is not
+ * listed.  One that lists it, or comes later, or that does not echo our
+ * IDs (section 17.2.1) is discarded.
+ */
+static void quic_rcv_vn(struct sock *sk, const u8 *p, u32 len,
+			const struct quic_hdr *h)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	u32 off = 7 + h->dcid_len + h->scid_len;
+
+	if (qs->conn.is_serv || sk->sk_state != QUIC_SS_ESTABLISHING ||
+	    qs->space[QUIC_CRYPTO_INITIAL].nranges || off >= len ||
+	    (len - off) % 4 || h->scid_len != qs->cids.odcid.len ||
+	    memcmp(h->scid, qs->cids.odcid.data, h->scid_len))
+		return;
+	for (; off < len; off += 4)
+		if (get_unaligned_be32(p + off) == qs->conn.version)
+			return;
+	quic_conn_silence(&qs->conn);
+	quic_conn_closed(sk, EPROTONOSUPPORT);
+}
+
 /**
  * quic_rcv_datagram - process a datagram for a connection
  * @sk: the socket, locked (owner or bh_lock_sock)
@@ -493,8 +517,12 @@ void quic_rcv_datagram(struct sock *sk, struct sk_buff *skb)
 	while (off < skb->len) {
 		if (quic_packet_parse(skb->data + off, skb->len - off, &h))
 			break;
-		if (h.is_long && (!h.version || h.is_retry))
-			break;	/* Version Negotiation and Retry: not yet */
+		if (h.is_long && !h.version) {
+			quic_rcv_vn(sk, skb->data + off, skb->len - off, &h);
+			break;
+		}
+		if (h.is_long && h.is_retry)
+			break;	/* Retry: not yet */
 		if (h.is_long && h.version != qs->conn.version)
 			break;
 		/* RFC 9000 section 17.2.2: a server's Initial has no token;
@@ -601,6 +629,9 @@ int quic_udp_rcv(struct sock *usk, struct sk_buff *skb)
 	if (!sk) {
 		if (!h.is_long || !h.version)
 			goto drop;
+		/* servers here answer version 1 only (quic_packet_send_vn()) */
+		if (!err && h.version != QUIC_VERSION_V1)
+			err = -EPROTONOSUPPORT;
 		rcu_read_lock();
 		us = rcu_dereference_sk_user_data(usk);
 		if (us && err == -EPROTONOSUPPORT)

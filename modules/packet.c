@@ -168,7 +168,9 @@ unsigned int quic_packet_put_header(struct sk_buff *skb, u32 version,
 
 /**
  * quic_packet_send_vn - send a Version Negotiation packet, RFC 9000
- * section 17.2.1, listing the versions we speak
+ * section 17.2.1, listing the versions a server here answers: version 1
+ * (a client that believed a listed version we do not answer would wait
+ * for nothing)
  * @usk: the UDP tunnel socket the packet came on
  * @h: the header of the packet in a version we do not speak
  * @peer: its source
@@ -188,13 +190,13 @@ void quic_packet_send_vn(struct sock *usk, const struct quic_hdr *h,
 	u8 *p;
 
 	vn = alloc_skb(MAX_HEADER + sizeof(struct ipv6hdr) +
-		       sizeof(struct udphdr) + 7 + 2 * QUIC_CONN_ID_MAX_LEN + 8,
+		       sizeof(struct udphdr) + 7 + 2 * QUIC_CONN_ID_MAX_LEN + 4,
 		       GFP_ATOMIC);
 	if (!vn)
 		return;
 	skb_reserve(vn, MAX_HEADER + sizeof(struct ipv6hdr) +
 		    sizeof(struct udphdr));
-	p = skb_put(vn, 7 + h->dcid_len + h->scid_len + 8);
+	p = skb_put(vn, 7 + h->dcid_len + h->scid_len + 4);
 	*p++ = 0x80 | get_random_u8();
 	put_unaligned_be32(0, p);
 	p += 4;
@@ -205,7 +207,6 @@ void quic_packet_send_vn(struct sock *usk, const struct quic_hdr *h,
 	memcpy(p, h->dcid, h->dcid_len);
 	p += h->dcid_len;
 	put_unaligned_be32(QUIC_VERSION_V1, p);
-	put_unaligned_be32(QUIC_VERSION_V2, p + 4);
 
 	src = *local;
 	dst = quic_family_route(sock_net(usk), usk, &fl, &cookie);

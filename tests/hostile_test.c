@@ -286,41 +286,68 @@ static void test_bogus_initial(const void *arg)
 	pair_close(&p);
 }
 
-/* An Initial of an unknown version gets a Version Negotiation packet. */
+/*
+ * An Initial of a version the server does not answer gets a Version
+ * Negotiation packet that lists version 1 alone: also a version 2 one,
+ * which a server here does not answer yet.
+ */
 static void test_version_negotiation(const void *arg)
 {
+	static const uint32_t versions[] = { 0x1a2a3a4a, QUIC_VERSION_V2 };
 	uint8_t pkt[1200], dcid[8], scid[8], rsp[1500];
 	struct pollfd pfd;
 	uint16_t port;
+	unsigned int v;
 	ssize_t n;
-	int ufd, lfd, i, v1 = 0;
+	int ufd, lfd;
 
 	(void)arg;
 	REQUIRE_SYS(lfd = listener(AF_INET, NULL, 0, 3000, &port));
 	REQUIRE_SYS(ufd = udp_to(AF_INET, port));
-	long_packet(pkt, sizeof(pkt), 0x1a2a3a4a, 0, 8, dcid, scid);
-	CHECK_EQ(send(ufd, pkt, sizeof(pkt), 0), (ssize_t)sizeof(pkt));
-	pfd.fd = ufd;
-	pfd.events = POLLIN;
-	if (CHECK_EQ(poll(&pfd, 1, 2000), 1)) {
+	for (v = 0; v < 2; v++) {
+		tap_diag("an Initial of version 0x%08x", versions[v]);
+		long_packet(pkt, sizeof(pkt), versions[v], 0, 8, dcid, scid);
+		CHECK_EQ(send(ufd, pkt, sizeof(pkt), 0), (ssize_t)sizeof(pkt));
+		pfd.fd = ufd;
+		pfd.events = POLLIN;
+		if (!CHECK_EQ(poll(&pfd, 1, 2000), 1))
+			continue;
 		n = recv(ufd, rsp, sizeof(rsp), 0);
-		/* RFC 9000 section 17.2.1 */
-		if (CHECK(n >= 7 + 8 + 8 + 4)) {
-			CHECK(rsp[0] & 0x80);
-			CHECK(!rsp[1] && !rsp[2] && !rsp[3] && !rsp[4]);
-			CHECK_EQ(rsp[5], 8);
-			CHECK(!memcmp(rsp + 6, scid, 8));
-			CHECK_EQ(rsp[14], 8);
-			CHECK(!memcmp(rsp + 15, dcid, 8));
-			for (i = 23; i + 4 <= n; i += 4)
-				if (!rsp[i] && !rsp[i + 1] && !rsp[i + 2] &&
-				    rsp[i + 3] == 1)
-					v1 = 1;
-			CHECK(v1);
-		}
+		/* RFC 9000 section 17.2.1: the IDs echoed, then the list */
+		if (!CHECK_EQ(n, 7 + 8 + 8 + 4))
+			continue;
+		CHECK(rsp[0] & 0x80);
+		CHECK(!rsp[1] && !rsp[2] && !rsp[3] && !rsp[4]);
+		CHECK_EQ(rsp[5], 8);
+		CHECK(!memcmp(rsp + 6, scid, 8));
+		CHECK_EQ(rsp[14], 8);
+		CHECK(!memcmp(rsp + 15, dcid, 8));
+		CHECK(!rsp[23] && !rsp[24] && !rsp[25] && rsp[26] == 1);
 	}
 	close(ufd);
 	close(lfd);
+}
+
+/*
+ * A client of version 2 told by Version Negotiation that the server
+ * speaks version 1 only abandons the attempt at once (RFC 9000 section
+ * 6.2) with EPROTONOSUPPORT, instead of waiting for its timeout.
+ */
+static void test_version_abandon(const void *arg)
+{
+	struct quic_config conf = { .version = QUIC_VERSION_V2 };
+	struct pcfg cfg = { .family = AF_INET, .conf_c = &conf,
+			    .tmo_ms = 3000 };
+	struct pair p;
+
+	(void)arg;
+	CHECK(!pair_open(&p, &cfg));
+	tap_diag("client handshake %d (%s) after %.2f s", p.cret,
+		 strerror(-p.cret), p.ctime);
+	CHECK_EQ(p.cret, -EPROTONOSUPPORT);
+	/* the client's timeout is 3 s: it did not wait for it */
+	CHECK(p.ctime < 2);
+	pair_close(&p);
 }
 
 /* ------------------------------------ forged Initials (tests/forge.h) */
@@ -1174,8 +1201,10 @@ static void build_list(void)
 		 test_server_initial_token, NULL, 30);
 	test_add("blocked_once", "5000 non-blocking sends past the peer's flow control limit: EAGAIN each, and a handful of datagrams (one STREAM_DATA_BLOCKED), not thousands",
 		 test_blocked_once, NULL, 60);
-	test_add("version_negotiation", "an Initial of an unknown version: a Version Negotiation packet listing version 1",
+	test_add("version_negotiation", "an Initial of an unknown version or of version 2: a Version Negotiation packet listing version 1 alone",
 		 test_version_negotiation, NULL, 30);
+	test_add("version_abandon", "a version 2 client told version 1 only: EPROTONOSUPPORT at once",
+		 test_version_abandon, NULL, 30);
 	test_add("amp_bytes", "a server with a ~10 KB certificate gets one genuine client Initial, replayed from a plain UDP socket that never answers: it sends back at least 1200 bytes and at most 3 times the bytes received (RFC 9000 section 8.1), also on loopback where one datagram could carry ~64 KiB",
 		 test_amp_bytes, NULL, 60);
 	test_add("pto_pairs", "a client whose Initials go unanswered: the ClientHello, then two datagrams at each PTO (RFC 9002 section 6.2.4), each carrying the same ClientHello",
