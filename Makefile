@@ -37,7 +37,7 @@ TESTLIB_HDRS	:= $(wildcard $(TOP)/tests/lib/*.h) $(TOP)/tests/tap.h \
 TESTLIB		:= $(TOP)/tests/lib/libtest.a
 TESTLIB_USERS	:= $(addprefix $(TOP)/tests/,conn_test close_test \
 		     hostile_test attack_test poll_test socket_test stream_test \
-		     dgram_test cid_test sockapi_test handshake_test interop_peer \
+		     dgram_test cid_test sockapi_test resume_test handshake_test interop_peer \
 		     fuzz_syscall fuzz_packet)
 
 .PHONY: all help module modules libquic tests check lint vm demo bench install \

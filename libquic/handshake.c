@@ -395,11 +395,13 @@ static int quic_session_take_ticket(gnutls_session_t session)
  * @size: in: the buffer's size; out: the data's size
  *
  * A client's session tickets arrive after the handshake; the kernel keeps
- * them for QUIC_SOCKOPT_SESSION_TICKET, and they are passed to GnuTLS
- * here first.
+ * the last one for QUIC_SOCKOPT_SESSION_TICKET, and it is passed to
+ * GnuTLS here first.  Without a ticket there is nothing to resume with:
+ * -ENODATA, not data that would make the next handshake a full one.
  *
- * Return: 0, -ENOSPC when @data is too small (@size tells what is
- * needed), or another negative errno.
+ * Return: 0, -ENODATA when a client has no ticket (none arrived yet, or
+ * the server sends none), -ENOSPC when @data is too small (@size tells
+ * what is needed), or another negative errno.
  */
 QUIC_EXPORT int quic_session_get_data(gnutls_session_t session, void *data,
 				      size_t *size)
@@ -413,6 +415,11 @@ QUIC_EXPORT int quic_session_get_data(gnutls_session_t session, void *data,
 		ret = quic_session_take_ticket(session);
 		if (ret)
 			return ret;
+		if (!(gnutls_session_get_flags(session) &
+		      GNUTLS_SFLAGS_SESSION_TICKET)) {
+			quic_log_debug("no session ticket: nothing to resume with");
+			return -ENODATA;
+		}
 	}
 
 	ret = gnutls_session_get_data(session, data, size);

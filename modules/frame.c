@@ -833,7 +833,7 @@ static int quic_frame_rx_new_token(struct sock *sk, struct quic_rx *rx,
 		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
 	if (quic_is_serv(sk))
 		return QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
-	quic_event_queue(sk, QUIC_EVENT_NEW_TOKEN, data, len);
+	quic_session_rcv_token(sk, data, len);
 	return 0;
 }
 

@@ -218,13 +218,13 @@ int quic_rcv_crypto(struct sock *sk, struct quic_rx *rx, u64 off,
 	struct sk_buff_head *q = &qs->inq.crypto_reorder[rx->sp];
 	struct sk_buff *skb, *pos;
 
+	/* post-handshake messages: session tickets (session.c) */
+	if (rx->sp == QUIC_CRYPTO_APP)
+		return quic_session_rcv_crypto(sk, off, data, len);
 	if (off + len <= qs->inq.crypto_off[rx->sp] || !len)
 		return 0;
 	if (off > qs->inq.crypto_off[rx->sp] + QUIC_CRYPTO_REORDER_MAX)
 		return QUIC_TRANSPORT_ERROR_CRYPTO_BUF_EXCEEDED;
-	/* post-handshake messages (NewSessionTicket) are not passed up */
-	if (rx->sp == QUIC_CRYPTO_APP)
-		return 0;
 
 	if (skb_queue_len(q) >= QUIC_CRYPTO_REORDER_SKBS)
 		return QUIC_TRANSPORT_ERROR_CRYPTO_BUF_EXCEEDED;

@@ -125,6 +125,7 @@ static int __net_init quic_net_init(struct net *net)
 	for (i = 0; i < ARRAY_SIZE(qn->udp_socks); i++)
 		INIT_HLIST_HEAD(&qn->udp_socks[i]);
 	get_random_bytes(qn->reset_key, sizeof(qn->reset_key));
+	get_random_bytes(&qn->ticket_key, sizeof(qn->ticket_key));
 	return quic_cid_table_init(&qn->cids);
 }
 

@@ -25,6 +25,8 @@
  * @udp_releasing: unpublished ones whose release is still queued.
  * @cids: the source connection IDs of every connection (connid.c).
  * @reset_key: keys of the stateless reset token hash, fixed at creation.
+ * @ticket_key: key of the session ticket key derivation (session.c),
+ *	fixed at creation.
  * @sock_lock: protects @socks and @nsocks.
  * @socks: every QUIC socket of the namespace, from its creation to its
  *	release (sk_prot->hash and ->unhash), for the operators' tools.
@@ -36,6 +38,7 @@ struct quic_net {
 	atomic_t		udp_releasing;	/* queued on quic_udp_wq */
 	struct rhashtable	cids;
 	siphash_key_t		reset_key[2];
+	siphash_key_t		ticket_key;
 	spinlock_t		sock_lock;	/* see above */
 	struct hlist_head	socks;
 	u32			nsocks;

@@ -96,6 +96,7 @@ static void quic_free_conn_state(struct sock *sk)
 	}
 	quic_rcv_purge(sk);
 	quic_outq_purge(sk);
+	quic_session_free(sk);
 	for (i = 0; i < QUIC_CRYPTO_MAX; i++)
 		quic_crypto_free(&qs->crypto[i]);
 	quic_path_free(&qs->paths.act);

@@ -24,6 +24,7 @@
 #include "udp.h"
 #include "pnspace.h"
 #include "recovery.h"
+#include "session.h"
 #include "sockopt.h"
 #include "stream.h"
 #include "timer.h"
@@ -93,6 +94,7 @@ struct quic_sock {
 	struct quic_outq		outq;
 	struct quic_inq			inq;
 	struct quic_stream_table	streams;
+	struct quic_session		session;
 
 	struct quic_recovery		rec;
 	struct quic_cong		cong;

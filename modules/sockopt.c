@@ -544,6 +544,13 @@ int quic_do_setsockopt(struct sock *sk, int optname, sockptr_t optval,
 	case QUIC_SOCKOPT_CONNECTION_ID:
 		err = quic_sock_set_cid(sk, optval, optlen);
 		break;
+	case QUIC_SOCKOPT_SESSION_TICKET:
+		err = quic_session_set_ticket(sk, optval, optlen);
+		break;
+	case QUIC_SOCKOPT_TOKEN:
+		err = quic_is_serv(sk) ? -EINVAL :
+		      quic_session_set_token(sk, optval, optlen);
+		break;
 	default:
 		err = -ENOPROTOOPT;
 		break;
@@ -776,6 +783,12 @@ int quic_do_getsockopt(struct sock *sk, int optname, sockptr_t optval,
 		break;
 	case QUIC_SOCKOPT_CONNECTION_ID:
 		err = quic_sock_get_cid(sk, len, optval, optlen);
+		break;
+	case QUIC_SOCKOPT_SESSION_TICKET:
+		err = quic_session_get_ticket(sk, len, optval, optlen);
+		break;
+	case QUIC_SOCKOPT_TOKEN:
+		err = quic_session_get_token(sk, len, optval, optlen);
 		break;
 	default:
 		err = -ENOPROTOOPT;

@@ -20,6 +20,7 @@ TESTS=(
 	tests/dgram_test
 	tests/cid_test
 	tests/sockapi_test
+	tests/resume_test
 	tests/close_test	# its shutdown tests after every other connection test
 	tests/fuzz_syscall
 	tests/fuzz_packet
