@@ -380,6 +380,9 @@ void quic_conn_handshake_complete(struct sock *sk)
 	}
 	quic_issue_cids(sk);
 	quic_set_state(sk, QUIC_SS_ESTABLISHED);
+	/* a token for the next connection, RFC 9000 section 8.1.3 */
+	if (qs->conn.is_serv)
+		quic_session_new_token(sk);
 	sk->sk_state_change(sk);
 	quic_output(sk);
 }
@@ -623,8 +626,36 @@ void quic_closing_start(struct sock *sk)
 	qs->conn.close_replied = 0;
 }
 
+/*
+ * RFC 9000 section 17.2.5.2, RFC 9001 section 5.2: after a Retry, the
+ * client sends to the Retry's source ID, with Initial keys from it, and
+ * sends its Initials again (with the token, quic_output_packet()); the
+ * packet numbers go on (RFC 9000 section 17.2.5.3).
+ */
+static void quic_conn_follow_retry(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_cid *dcid = quic_cid_active(&qs->cids.dcids);
+	int err;
+
+	qs->conn.retry_pending = 0;
+	if (sk->sk_state != QUIC_SS_ESTABLISHING || !dcid)
+		return;
+	dcid->id = qs->cids.retry_scid;
+	err = quic_crypto_initial_keys(&qs->crypto[QUIC_CRYPTO_INITIAL],
+				       dcid->id.data, dcid->id.len,
+				       qs->conn.version, false);
+	if (err) {
+		quic_conn_silence(&qs->conn);
+		quic_conn_closed(sk, -err);
+		return;
+	}
+	quic_output_requeue(sk, QUIC_CRYPTO_INITIAL);
+	quic_output(sk);
+}
+
 /* Derive the next 1-RTT key generation and free discarded keys, in
- * process context.
+ * process context; and the Initial keys after a Retry.
  */
 void quic_key_update_work(struct work_struct *work)
 {
@@ -641,6 +672,8 @@ void quic_key_update_work(struct work_struct *work)
 		for_each_set_bit(level, &gone, QUIC_CRYPTO_MAX)
 			quic_crypto_free(&qs->crypto[level]);
 	}
+	if (!qs->dead && qs->conn.retry_pending)
+		quic_conn_follow_retry(sk);
 	if (!qs->dead &&
 	    quic_crypto_key_update_pending(&qs->crypto[QUIC_CRYPTO_APP]))
 		quic_crypto_key_update_prepare(&qs->crypto[QUIC_CRYPTO_APP]);

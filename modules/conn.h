@@ -25,6 +25,8 @@ struct sock;
  * @tp_ext_recv: the peer's transport parameters arrived
  * @tp_ext_sent: ours went to the TLS library (QUIC_SOCKOPT_TRANSPORT_PARAM_EXT):
  *	from then on they are what the peer is told, and stay as they are
+ * @retry_pending: a client followed a Retry; its new Initial keys are
+ *	made by @ku_work, and nothing is sent until then
  * @handshake_done: the handshake completed here
  * @confirmed: the handshake is confirmed, RFC 9001 section 4.1.2
  * @closing: CONNECTION_CLOSE sent: the closing period
@@ -40,7 +42,8 @@ struct sock;
  *	for @ku_work to free them (crypto.h: transforms are freed in process
  *	context, and discarding happens in softirq too)
  * @close_work: ends the linger of a closed socket
- * @ku_work: prepares the next key phase, frees the keys of @keys_gone
+ * @ku_work: prepares the next key phase, frees the keys of @keys_gone,
+ *	makes the Initial keys of @retry_pending
  */
 struct quic_conn {
 	u32				version;
@@ -54,7 +57,8 @@ struct quic_conn {
 					draining:1,
 					close_app:1,
 					close_recv:1,
-					used:1;	/* it had a connection */
+					used:1,	/* it had a connection */
+					retry_pending:1;
 	u8				keys_gone;
 	struct quic_connection_close	close_local;
 	u64				close_frame;	/* the frame type

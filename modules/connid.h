@@ -74,6 +74,9 @@ struct quic_cid_set {
  *	connection_id, RFC 9000 section 7.3)
  * @peer_init_scid: the source ID of the peer's first packet
  *	(initial_source_connection_id)
+ * @retry_scid: after a Retry, its source ID (retry_source_connection_id):
+ *	the server's sends it, the client's checks it
+ * @retried: there was a Retry
  *
  * Locking: the socket lock.  Owned by connid.c and conn.c.
  */
@@ -83,6 +86,8 @@ struct quic_conn_ids {
 	struct quic_cid_set	aliases;
 	struct quic_conn_id	odcid;
 	struct quic_conn_id	peer_init_scid;
+	struct quic_conn_id	retry_scid;
+	u8			retried;
 };
 
 int quic_cid_table_init(struct rhashtable *ht);

@@ -667,6 +667,24 @@ struct quic_frame *quic_frame_new_cid(const struct quic_cid *cid,
 	return f;
 }
 
+/* NEW_TOKEN, RFC 9000 section 19.7 */
+struct quic_frame *quic_frame_new_token(const u8 *token, u32 len, gfp_t gfp)
+{
+	struct quic_frame *f;
+	u8 *p;
+
+	f = quic_frame_alloc(1 + quic_varint_len(len) + len, gfp);
+	if (!f)
+		return NULL;
+	f->type = QUIC_FRAME_NEW_TOKEN;
+	f->level = QUIC_CRYPTO_APP;
+	p = f->buf;
+	*p++ = QUIC_FRAME_NEW_TOKEN;
+	p += quic_varint_put(p, len);
+	memcpy(p, token, len);
+	return f;
+}
+
 /* queue a 1-RTT frame of integers; dropped when out of memory, as the
  * state it reports is reported again (RFC 9000 section 13.3)
  */

@@ -132,6 +132,7 @@ struct quic_frame *quic_frame_stream(struct sock *sk, struct quic_stream *st,
 				     struct msghdr *msg, u32 chunk, bool fin);
 struct quic_frame *quic_frame_datagram(struct sock *sk, struct msghdr *msg,
 				       u32 len);
+struct quic_frame *quic_frame_new_token(const u8 *token, u32 len, gfp_t gfp);
 struct quic_frame *quic_frame_new_cid(const struct quic_cid *cid,
 				      u64 retire_prior_to, gfp_t gfp);
 int quic_frame_queue_crypto(struct sock *sk, u8 level, struct msghdr *msg,

@@ -487,6 +487,52 @@ static void quic_rcv_vn(struct sock *sk, const u8 *p, u32 len,
 	quic_conn_closed(sk, EPROTONOSUPPORT);
 }
 
+/*
+ * A Retry, RFC 9000 section 17.2.5.2: a client that has processed no
+ * Initial follows the first one whose integrity tag is right (RFC 9001
+ * section 5.8) and that has a token and a new source ID; it discards any
+ * other.  The new Initial keys are made in process context
+ * (quic_conn_follow_retry()).
+ */
+static void quic_rcv_retry(struct sock *sk, const u8 *p, u32 len,
+			   const struct quic_hdr *h)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_cid *dcid = quic_cid_active(&qs->cids.dcids);
+	u32 hlen = 7 + h->dcid_len + h->scid_len, tlen, n;
+	u8 *pseudo;
+	int err;
+
+	if (qs->conn.is_serv || sk->sk_state != QUIC_SS_ESTABLISHING ||
+	    qs->cids.retried || h->version != qs->conn.version || !dcid ||
+	    qs->space[QUIC_CRYPTO_INITIAL].nranges || !h->scid_len ||
+	    len <= hlen + QUIC_CRYPTO_TAG_LEN)
+		return;
+	if (h->scid_len == dcid->id.len &&
+	    !memcmp(h->scid, dcid->id.data, h->scid_len))
+		return;
+	tlen = len - hlen - QUIC_CRYPTO_TAG_LEN;
+	if (tlen > QUIC_TOKEN_MAX)
+		return;
+	n = 1 + qs->cids.odcid.len + len - QUIC_CRYPTO_TAG_LEN;
+	pseudo = kmalloc(n, GFP_ATOMIC);
+	if (!pseudo)
+		return;
+	pseudo[0] = qs->cids.odcid.len;
+	memcpy(pseudo + 1, qs->cids.odcid.data, qs->cids.odcid.len);
+	memcpy(pseudo + 1 + qs->cids.odcid.len, p, len - QUIC_CRYPTO_TAG_LEN);
+	err = quic_crypto_retry_verify(pseudo, n, h->version,
+				       p + len - QUIC_CRYPTO_TAG_LEN);
+	kfree(pseudo);
+	if (err || quic_session_retry_token(sk, p + hlen, tlen))
+		return;
+	qs->cids.retry_scid.len = h->scid_len;
+	memcpy(qs->cids.retry_scid.data, h->scid, h->scid_len);
+	qs->cids.retried = 1;
+	qs->conn.retry_pending = 1;
+	quic_key_update_schedule(sk);
+}
+
 /**
  * quic_rcv_datagram - process a datagram for a connection
  * @sk: the socket, locked (owner or bh_lock_sock)
@@ -521,8 +567,10 @@ void quic_rcv_datagram(struct sock *sk, struct sk_buff *skb)
 			quic_rcv_vn(sk, skb->data + off, skb->len - off, &h);
 			break;
 		}
-		if (h.is_long && h.is_retry)
-			break;	/* Retry: not yet */
+		if (h.is_long && h.is_retry) {
+			quic_rcv_retry(sk, skb->data + off, skb->len - off, &h);
+			break;
+		}
 		if (h.is_long && h.version != qs->conn.version)
 			break;
 		/* RFC 9000 section 17.2.2: a server's Initial has no token;

@@ -23,7 +23,9 @@
 #include "input.h"
 #include "listen.h"
 #include "output.h"
+#include "packet.h"
 #include "socket.h"
+#include "token.h"
 
 #define QUIC_REQ_MAX_SKBS	8	/* Initials a request keeps */
 /* how long a request waits for accept() without an idle timeout */
@@ -217,6 +219,14 @@ static int quic_accept_conn(struct sock *sk, const struct quic_request *req)
 
 	quic_conn_set_role(&qs->conn, true, req->version);
 	quic_conn_ids_set_initial(&qs->cids, &req->dcid, &req->scid);
+	if (req->retried) {	/* RFC 9000 section 7.3 */
+		qs->cids.odcid = req->odcid;
+		qs->cids.retry_scid = req->dcid;
+		qs->cids.retried = 1;
+	}
+	/* section 8.1: a token validated the client's address */
+	if (req->validated)
+		quic_path_validated(&qs->paths.act);
 	err = quic_cid_add(sk, &qs->cids.dcids, 0, &req->scid, NULL,
 			   GFP_KERNEL);
 	if (err)
@@ -462,6 +472,48 @@ static void quic_listener_expire(struct quic_listener *l)
 	}
 }
 
+/*
+ * RFC 9000 section 8.1: the token of a new client's Initial.  A Retry
+ * token we made for this address gives the client's first DCID and
+ * validates the address; so does a NEW_TOKEN token (section 8.1.3).  A
+ * listener with validate_peer_address answers a client that brought
+ * neither with a Retry.  A token that is not valid (not ours, expired,
+ * for another address) counts for nothing, as section 8.1.3 says: the
+ * client may have it from another server.  Return: 0 to make the
+ * request, or -EAGAIN: a Retry went and the Initial is dropped.
+ */
+static int quic_listen_validate(struct sock *sk, struct quic_udp_sock *us,
+				const struct quic_hdr *h,
+				const union quic_addr *peer,
+				const union quic_addr *local,
+				struct quic_request *req)
+{
+	struct quic_token_info info;
+	u8 token[QUIC_TOKEN_LEN_MAX];
+	int len;
+
+	if (h->token_len) {
+		if (!quic_token_check(sock_net(sk), h->token, h->token_len,
+				      peer, &info)) {
+			req->validated = 1;
+			if (info.type == QUIC_TOKEN_RETRY) {
+				req->retried = 1;
+				req->odcid = info.odcid;
+			}
+			return 0;
+		}
+	}
+	if (!quic_sk(sk)->params.config.validate_peer_address)
+		return 0;
+	req->odcid.len = h->dcid_len;
+	memcpy(req->odcid.data, h->dcid, h->dcid_len);
+	len = quic_token_make(sock_net(sk), QUIC_TOKEN_RETRY, peer,
+			      &req->odcid, token);
+	if (len > 0)
+		quic_packet_send_retry(us->sock->sk, h, peer, local, token, len);
+	return -EAGAIN;
+}
+
 void quic_listen_rcv(struct quic_udp_sock *us, struct sk_buff *skb,
 		     const struct quic_hdr *h, const union quic_addr *peer,
 		     const union quic_addr *local)
@@ -503,6 +555,10 @@ void quic_listen_rcv(struct quic_udp_sock *us, struct sk_buff *skb,
 	req = kzalloc(sizeof(*req), GFP_ATOMIC);
 	if (!req)
 		goto unlock_drop;
+	if (quic_listen_validate(sk, us, h, peer, local, req)) {
+		kfree(req);
+		goto unlock_drop;
+	}
 	idle = quic_sk(sk)->params.local.max_idle_timeout ?: QUIC_REQ_TTL_US;
 	req->expires = jiffies + max_t(unsigned long, HZ,
 				       usecs_to_jiffies(idle));

@@ -28,9 +28,12 @@ struct quic_request {
 	unsigned long		expires;
 	union quic_addr		peer;
 	union quic_addr		local;
-	struct quic_conn_id	dcid;	/* the client's original DCID */
+	struct quic_conn_id	dcid;	/* the DCID of the client's Initial */
 	struct quic_conn_id	scid;
+	struct quic_conn_id	odcid;	/* after a Retry: its first DCID */
 	u32			version;
+	u8			retried:1,	/* a Retry token came */
+				validated:1;	/* a valid token came */
 	struct sk_buff_head	skbs;
 };
 

@@ -264,7 +264,10 @@ static int quic_output_packet(struct sock *sk, struct sk_buff *skb, u8 sp,
 	struct quic_pnspace *s = &qs->space[sp];
 	u8 level = quic_space_tx_level(qs, sp);
 	struct quic_crypto *c = &qs->crypto[level];
-	unsigned int off = skb->len, pn_off, len_off, room, tail;
+	unsigned int off = skb->len, pn_off, len_off, room, tail, hlen;
+	struct quic_conn_id *dcid = &quic_cid_active(&qs->cids.dcids)->id;
+	struct quic_conn_id *scid = &quic_cid_active(&qs->cids.scids)->id;
+	u32 tlen = 0;
 	struct quic_sent_packet *pkt = NULL;
 	struct scatterlist *sg = qs->outq.sg;
 	bool eliciting = false, path = false, cc_ok;
@@ -276,13 +279,16 @@ static int quic_output_packet(struct sock *sk, struct sk_buff *skb, u8 sp,
 		return 0;
 	if (level == QUIC_CRYPTO_EARLY)
 		return 0;	/* 0-RTT data is not sent yet */
-	if (off + 64 + QUIC_TAG_LEN > max)
+	/* a client's Initials carry the token of a Retry or of the user */
+	if (level == QUIC_CRYPTO_INITIAL && !qs->conn.is_serv)
+		tlen = qs->session.token_len;
+	hlen = quic_packet_header_len(level, dcid, scid, tlen);
+	if (off + hlen + 8 + QUIC_TAG_LEN > max)
 		return 0;
 
-	pn_off = quic_packet_put_header(skb, qs->conn.version, level,
-					&quic_cid_active(&qs->cids.dcids)->id,
-					&quic_cid_active(&qs->cids.scids)->id,
-					pn, &len_off);
+	pn_off = quic_packet_put_header(skb, qs->conn.version, level, dcid,
+					scid, qs->session.token, tlen, pn,
+					&len_off);
 	room = max - skb->len - QUIC_TAG_LEN;
 
 	if (s->nranges && (s->ack_pending || s->ack_now)) {
@@ -413,7 +419,7 @@ static int quic_output_send(struct sock *sk, bool probe, int max_dgrams)
 	u32 max, room;
 
 	if (!qs->paths.act.udp_sk || sk->sk_state == QUIC_SS_LISTENING ||
-	    qs->conn.draining ||
+	    qs->conn.draining || qs->conn.retry_pending ||
 	    qs->dead || !quic_cid_active(&qs->cids.dcids))
 		return 0;
 	/* once closed, only CONNECTION_CLOSE goes out (quic_output_close) */

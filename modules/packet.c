@@ -108,6 +108,8 @@ int quic_packet_parse(const u8 *p, u32 len, struct quic_hdr *h)
 		    !quic_get_bytes(&b, tlen, &tmp))
 			return -EINVAL;
 		h->has_token = !!tlen;
+		h->token = tmp;
+		h->token_len = tlen;
 	}
 	if (!quic_get_varint(&b, &plen) || plen > b.left ||
 	    plen < 4 + QUIC_CRYPTO_TAG_LEN)
@@ -118,12 +120,35 @@ int quic_packet_parse(const u8 *p, u32 len, struct quic_hdr *h)
 }
 
 /**
+ * quic_packet_header_len - the length of the header
+ * quic_packet_put_header() writes
+ * @level: the crypto level
+ * @dcid: the destination connection ID
+ * @scid: the source connection ID (long headers)
+ * @token_len: an Initial's token length
+ *
+ * Return: the length, packet number included.
+ */
+unsigned int quic_packet_header_len(u8 level, const struct quic_conn_id *dcid,
+				    const struct quic_conn_id *scid,
+				    u32 token_len)
+{
+	if (level == QUIC_CRYPTO_APP)
+		return 1 + dcid->len + QUIC_PN_LEN;
+	return 1 + 4 + 1 + dcid->len + 1 + scid->len + 4 + QUIC_PN_LEN +
+	       (level == QUIC_CRYPTO_INITIAL ?
+		quic_varint_len(token_len) + token_len : 0);
+}
+
+/**
  * quic_packet_put_header - write a packet header at the end of @skb
  * @skb: the datagram being built
  * @version: the connection's version
  * @level: the crypto level: a long header but for QUIC_CRYPTO_APP
  * @dcid: the destination connection ID
  * @scid: the source connection ID (long headers)
+ * @token: an Initial's token (a client's), or NULL
+ * @token_len: its length
  * @pn: the packet number, sent in QUIC_PN_LEN bytes
  * @len_off: set to the offset in @skb of the Length field to patch once
  *	the payload is known (long headers; 0 for a short one)
@@ -132,7 +157,8 @@ int quic_packet_parse(const u8 *p, u32 len, struct quic_hdr *h)
  */
 unsigned int quic_packet_put_header(struct sk_buff *skb, u32 version,
 				    u8 level, const struct quic_conn_id *dcid,
-				    const struct quic_conn_id *scid, u64 pn,
+				    const struct quic_conn_id *scid,
+				    const u8 *token, u32 token_len, u64 pn,
 				    unsigned int *len_off)
 {
 	unsigned int start = skb->len;
@@ -155,8 +181,12 @@ unsigned int quic_packet_put_header(struct sk_buff *skb, u32 version,
 		*p++ = scid->len;
 		memcpy(p, scid->data, scid->len);
 		p += scid->len;
-		if (level == QUIC_CRYPTO_INITIAL)
-			*p++ = 0;	/* token length */
+		if (level == QUIC_CRYPTO_INITIAL) {
+			p += quic_varint_put(p, token_len);
+			if (token_len)
+				memcpy(p, token, token_len);
+			p += token_len;
+		}
 		*len_off = start + (p - h);
 		p += 4;		/* length, patched when known */
 	}
@@ -215,4 +245,75 @@ void quic_packet_send_vn(struct sock *usk, const struct quic_hdr *h,
 		return;
 	}
 	quic_family_xmit(usk, vn, dst, &fl);
+}
+
+/**
+ * quic_packet_send_retry - answer a client Initial with a Retry packet,
+ * RFC 9000 section 17.2.5, with a new source connection ID and @token
+ * @usk: the UDP tunnel socket the Initial came on
+ * @h: the Initial's header: its source ID is the Retry's destination,
+ *	its destination ID the one the integrity tag covers
+ * @peer: the client
+ * @local: the address the Initial went to
+ * @token: the address validation token
+ * @token_len: its length, at most QUIC_TOKEN_LEN_MAX
+ *
+ * Context: softirq.  Without a connection; nothing is kept.  Smaller
+ * than the 1200-byte Initial it answers.
+ */
+void quic_packet_send_retry(struct sock *usk, const struct quic_hdr *h,
+			    const union quic_addr *peer,
+			    const union quic_addr *local, const u8 *token,
+			    u32 token_len)
+{
+	union quic_addr src;
+	struct quic_flow fl = { .local = &src, .peer = peer };
+	unsigned int len, room = MAX_HEADER + sizeof(struct ipv6hdr) +
+				 sizeof(struct udphdr);
+	struct quic_conn_id scid;
+	struct dst_entry *dst;
+	struct sk_buff *skb;
+	u8 *pseudo, *p;
+	u32 cookie;
+
+	quic_cid_generate(&scid, QUIC_CONN_ID_LEN);
+	len = 7 + h->scid_len + scid.len + token_len;
+	skb = alloc_skb(room + len + QUIC_CRYPTO_TAG_LEN, GFP_ATOMIC);
+	pseudo = kmalloc(1 + h->dcid_len + len, GFP_ATOMIC);
+	if (!skb || !pseudo)
+		goto free;
+	skb_reserve(skb, room);
+	p = skb_put(skb, len);
+	*p++ = 0xc0 | ((h->version == QUIC_VERSION_V2 ? 0 : 3) << 4) |
+	       (get_random_u8() & 0x0f);
+	put_unaligned_be32(h->version, p);
+	p += 4;
+	*p++ = h->scid_len;
+	memcpy(p, h->scid, h->scid_len);
+	p += h->scid_len;
+	*p++ = scid.len;
+	memcpy(p, scid.data, scid.len);
+	p += scid.len;
+	memcpy(p, token, token_len);
+
+	/* RFC 9001 section 5.8: the tag covers the client's first DCID */
+	pseudo[0] = h->dcid_len;
+	memcpy(pseudo + 1, h->dcid, h->dcid_len);
+	memcpy(pseudo + 1 + h->dcid_len, skb->data, len);
+	if (quic_crypto_retry_tag(pseudo, 1 + h->dcid_len + len, h->version,
+				  skb_put(skb, QUIC_CRYPTO_TAG_LEN)))
+		goto free;
+	kfree(pseudo);
+
+	src = *local;
+	dst = quic_family_route(sock_net(usk), usk, &fl, &cookie);
+	if (IS_ERR(dst)) {
+		kfree_skb(skb);
+		return;
+	}
+	quic_family_xmit(usk, skb, dst, &fl);
+	return;
+free:
+	kfree(pseudo);
+	kfree_skb(skb);
 }

@@ -23,6 +23,8 @@ struct sock;
 struct quic_hdr {
 	const u8	*dcid;
 	const u8	*scid;
+	const u8	*token;		/* an Initial's token, @token_len bytes */
+	u32		token_len;
 	u32		version;
 	u32		pn_offset;	/* from the packet's first byte */
 	u32		pkt_len;	/* the whole packet */
@@ -35,10 +37,18 @@ struct quic_hdr {
 };
 
 int quic_packet_parse(const u8 *p, u32 len, struct quic_hdr *h);
+unsigned int quic_packet_header_len(u8 level, const struct quic_conn_id *dcid,
+				    const struct quic_conn_id *scid,
+				    u32 token_len);
 unsigned int quic_packet_put_header(struct sk_buff *skb, u32 version,
 				    u8 level, const struct quic_conn_id *dcid,
-				    const struct quic_conn_id *scid, u64 pn,
+				    const struct quic_conn_id *scid,
+				    const u8 *token, u32 token_len, u64 pn,
 				    unsigned int *len_off);
+void quic_packet_send_retry(struct sock *usk, const struct quic_hdr *h,
+			    const union quic_addr *peer,
+			    const union quic_addr *local, const u8 *token,
+			    u32 token_len);
 void quic_packet_send_vn(struct sock *usk, const struct quic_hdr *h,
 			 const union quic_addr *peer,
 			 const union quic_addr *local);

@@ -116,7 +116,7 @@ struct workqueue_struct *quic_wq, *quic_udp_wq;
 static int __net_init quic_net_init(struct net *net)
 {
 	struct quic_net *qn = quic_net(net);
-	int i;
+	int i, err;
 
 	mutex_init(&qn->udp_lock);
 	spin_lock_init(&qn->sock_lock);
@@ -126,7 +126,13 @@ static int __net_init quic_net_init(struct net *net)
 		INIT_HLIST_HEAD(&qn->udp_socks[i]);
 	get_random_bytes(qn->reset_key, sizeof(qn->reset_key));
 	get_random_bytes(&qn->ticket_key, sizeof(qn->ticket_key));
-	return quic_cid_table_init(&qn->cids);
+	err = quic_token_keys_init(&qn->token_keys);
+	if (err)
+		return err;
+	err = quic_cid_table_init(&qn->cids);
+	if (err)
+		quic_token_keys_free(&qn->token_keys);
+	return err;
 }
 
 static void __net_exit quic_net_exit(struct net *net)
@@ -147,6 +153,7 @@ static void __net_exit quic_net_exit(struct net *net)
 	/* entries are freed after a grace period; the table is empty */
 	rcu_barrier();
 	quic_cid_table_destroy(&qn->cids);
+	quic_token_keys_free(&qn->token_keys);
 }
 
 /**

@@ -15,6 +15,8 @@
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
+#include "token.h"
+
 #define QUIC_UDP_HASH_BITS	6
 
 /*
@@ -25,6 +27,7 @@
  * @udp_releasing: unpublished ones whose release is still queued.
  * @cids: the source connection IDs of every connection (connid.c).
  * @reset_key: keys of the stateless reset token hash, fixed at creation.
+ * @token_keys: the keys of address validation tokens (token.c).
  * @ticket_key: key of the session ticket key derivation (session.c),
  *	fixed at creation.
  * @sock_lock: protects @socks and @nsocks.
@@ -39,6 +42,7 @@ struct quic_net {
 	struct rhashtable	cids;
 	siphash_key_t		reset_key[2];
 	siphash_key_t		ticket_key;
+	struct quic_token_keys	token_keys;
 	spinlock_t		sock_lock;	/* see above */
 	struct hlist_head	socks;
 	u32			nsocks;

@@ -384,6 +384,19 @@ static void quic_rtx_requeue(struct sock *sk, u8 sp)
 	quic_outq_requeue(sk, sp, &lost);
 }
 
+/**
+ * quic_output_requeue - send a space's packets in flight again, now: a
+ * Retry (RFC 9002 section 6.3) makes them useless
+ * @sk: the socket, locked
+ * @sp: the packet number space
+ */
+void quic_output_requeue(struct sock *sk, u8 sp)
+{
+	quic_rtx_requeue(sk, sp);
+	quic_sk(sk)->rec.pto_count = 0;
+	quic_timer_reset(sk);
+}
+
 /*
  * RFC 9002 section 6.2.4: a PTO may send two datagrams, so that the loss
  * of one does not cost another backoff.  The second is a copy of the

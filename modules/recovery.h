@@ -42,6 +42,7 @@ void quic_output_ack_recv(struct sock *sk, u8 space, u64 largest,
 			  u64 ack_delay, const struct quic_range *r,
 			  unsigned int nr, ktime_t now);
 void quic_output_discard_space(struct sock *sk, u8 space);
+void quic_output_requeue(struct sock *sk, u8 sp);
 void quic_timer_reset(struct sock *sk);
 void quic_rtx_fire(struct sock *sk);
 u32 quic_rtx_pto(const struct quic_sock *qs);

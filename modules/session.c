@@ -24,6 +24,7 @@
 #include "protocol.h"
 #include "session.h"
 #include "socket.h"
+#include "token.h"
 
 #define QUIC_TLS_NEW_SESSION_TICKET	4	/* RFC 8446 section 4 */
 
@@ -156,6 +157,59 @@ void quic_session_rcv_token(struct sock *sk, const u8 *data, u32 len)
 	quic_session_buf_free(sk, &s->token, s->token_len);
 	s->token = t;
 	s->token_len = len;
+}
+
+/**
+ * quic_session_retry_token - a Retry's token, for the Initials from now
+ * on (in place of the one the user set)
+ * @sk: the socket, locked
+ * @data: the token
+ * @len: its length, 1 to QUIC_TOKEN_MAX
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int quic_session_retry_token(struct sock *sk, const u8 *data, u32 len)
+{
+	struct quic_session *s = &quic_sk(sk)->session;
+	u8 *t;
+
+	t = sock_kmalloc(sk, len, GFP_ATOMIC);
+	if (!t)
+		return -ENOMEM;
+	memcpy(t, data, len);
+	quic_session_buf_free(sk, &s->token, s->token_len);
+	s->token = t;
+	s->token_len = len;
+	return 0;
+}
+
+/**
+ * quic_session_new_token - a server gives its client a token for a
+ * later connection, RFC 9000 section 8.1.3: when the handshake completes,
+ * and when the user asks (QUIC_SOCKOPT_TOKEN)
+ * @sk: the socket, locked; a server whose handshake completed
+ *
+ * Return: 0, -EINVAL (not such a server) or -ENOMEM.
+ */
+int quic_session_new_token(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	u8 token[QUIC_TOKEN_LEN_MAX];
+	struct quic_frame *f;
+	int len;
+
+	if (!qs->conn.is_serv || !qs->conn.handshake_done ||
+	    sk->sk_state != QUIC_SS_ESTABLISHED)
+		return -EINVAL;
+	len = quic_token_make(sock_net(sk), QUIC_TOKEN_NEW,
+			      &qs->paths.act.peer, NULL, token);
+	if (len < 0)
+		return len;
+	f = quic_frame_new_token(token, len, GFP_ATOMIC);
+	if (!f)
+		return -ENOMEM;
+	quic_outq_add(sk, f);
+	return 0;
 }
 
 /* replace *@buf (of *@len bytes) with @optlen bytes from the user */

@@ -50,6 +50,8 @@ struct quic_session {
 int quic_session_rcv_crypto(struct sock *sk, u64 off, const u8 *data,
 			    u64 len);
 void quic_session_rcv_token(struct sock *sk, const u8 *data, u32 len);
+int quic_session_retry_token(struct sock *sk, const u8 *data, u32 len);
+int quic_session_new_token(struct sock *sk);
 int quic_session_set_ticket(struct sock *sk, sockptr_t optval,
 			    unsigned int optlen);
 int quic_session_get_ticket(struct sock *sk, int len, sockptr_t optval,

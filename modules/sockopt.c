@@ -406,8 +406,14 @@ static int quic_sock_set_tp_ext(struct sock *sk, sockptr_t optval,
 	if (!qs->conn.is_serv) {
 		if (!x.has_orig_dcid || x.orig_dcid.len != qs->cids.odcid.len ||
 		    memcmp(x.orig_dcid.data, qs->cids.odcid.data,
-			   qs->cids.odcid.len) ||
-		    x.has_retry_scid)
+			   qs->cids.odcid.len))
+			return -EINVAL;
+		/* section 7.3: the Retry's source ID, if there was one */
+		if (x.has_retry_scid != qs->cids.retried ||
+		    (x.has_retry_scid &&
+		     (x.retry_scid.len != qs->cids.retry_scid.len ||
+		      memcmp(x.retry_scid.data, qs->cids.retry_scid.data,
+			     x.retry_scid.len))))
 			return -EINVAL;
 		dcid = quic_cid_active(&qs->cids.dcids);
 		if (dcid && x.has_reset_token)
@@ -417,6 +423,22 @@ static int quic_sock_set_tp_ext(struct sock *sk, sockptr_t optval,
 	quic_conn_peer_params_in(&qs->conn);
 	quic_streams_set_limits(sk);
 	return 0;
+}
+
+/* QUIC_SOCKOPT_TOKEN: a client's token for its Initials; a server sends
+ * its client a new one (NEW_TOKEN), the option's value is ignored
+ */
+static int quic_sock_set_token(struct sock *sk, sockptr_t optval,
+			       unsigned int optlen)
+{
+	int err;
+
+	if (!quic_is_serv(sk))
+		return quic_session_set_token(sk, optval, optlen);
+	err = quic_session_new_token(sk);
+	if (!err)
+		quic_output(sk);
+	return err;
 }
 
 static int quic_sock_set_close(struct sock *sk, sockptr_t optval,
@@ -548,8 +570,7 @@ int quic_do_setsockopt(struct sock *sk, int optname, sockptr_t optval,
 		err = quic_session_set_ticket(sk, optval, optlen);
 		break;
 	case QUIC_SOCKOPT_TOKEN:
-		err = quic_is_serv(sk) ? -EINVAL :
-		      quic_session_set_token(sk, optval, optlen);
+		err = quic_sock_set_token(sk, optval, optlen);
 		break;
 	default:
 		err = -ENOPROTOOPT;
@@ -653,6 +674,8 @@ static int quic_sock_get_tp_ext(struct sock *sk, int len, sockptr_t optval,
 	if (qs->conn.is_serv) {
 		x.orig_dcid = qs->cids.odcid;
 		x.has_orig_dcid = 1;
+		x.retry_scid = qs->cids.retry_scid;
+		x.has_retry_scid = qs->cids.retried;
 		memcpy(x.reset_token, scid->token, QUIC_RESET_TOKEN_LEN);
 		x.has_reset_token = 1;
 	}

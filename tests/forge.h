@@ -313,6 +313,49 @@ static inline int forge_open_initial(const struct forge_keys *k, uint8_t *p,
 	return ret ? -1 : (int)plen;
 }
 
+/*
+ * The Retry Integrity Tag of a version 1 Retry packet @retry of @n bytes
+ * (its tag excluded), sent to a client whose first DCID was @odcid (RFC
+ * 9001 section 5.8), into @tag.  0, or -1.
+ */
+static inline int forge_retry_tag(const uint8_t *odcid, size_t odcid_len,
+				  const uint8_t *retry, size_t n,
+				  uint8_t *tag)
+{
+	static const uint8_t key_v1[16] = {
+		0xbe, 0x0c, 0x69, 0x0b, 0x9f, 0x66, 0x57, 0x5a,
+		0x1d, 0x76, 0x6b, 0x54, 0xe3, 0x68, 0xc8, 0x4e,
+	};
+	static const uint8_t nonce_v1[12] = {
+		0x46, 0x15, 0x99, 0xd3, 0x5d, 0x63, 0x2b, 0xf2,
+		0x23, 0x98, 0x25, 0xbb,
+	};
+	gnutls_datum_t key = { (unsigned char *)key_v1, sizeof(key_v1) };
+	gnutls_aead_cipher_hd_t aead;
+	uint8_t *pseudo;
+	size_t len = 16;
+	int ret;
+
+	if (odcid_len > 20)
+		return -1;
+	pseudo = malloc(1 + odcid_len + n);
+	if (!pseudo)
+		return -1;
+	pseudo[0] = (uint8_t)odcid_len;
+	memcpy(pseudo + 1, odcid, odcid_len);
+	memcpy(pseudo + 1 + odcid_len, retry, n);
+	ret = gnutls_aead_cipher_init(&aead, GNUTLS_CIPHER_AES_128_GCM, &key);
+	if (!ret) {
+		ret = gnutls_aead_cipher_encrypt(aead, nonce_v1,
+						 sizeof(nonce_v1), pseudo,
+						 1 + odcid_len + n, 16, NULL,
+						 0, tag, &len);
+		gnutls_aead_cipher_deinit(aead);
+	}
+	free(pseudo);
+	return ret || len != 16 ? -1 : 0;
+}
+
 /* ------------------------------------------- packets of any shape */
 
 /* the shortest QUIC varint length of @v: 1, 2, 4 or 8 bytes */

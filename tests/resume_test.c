@@ -4,7 +4,9 @@
  * resumption, written as the draft's appendix B writes client_handshake()
  * and server_handshake() (a GnuTLS session of the application's own, the
  * ticket key from QUIC_SOCKOPT_SESSION_TICKET, quic_handshake()), the
- * NEW_SESSION_TICKET event, and what the options refuse.
+ * NEW_SESSION_TICKET event, and what the options refuse; Retry (RFC
+ * 9000 section 8.1.2) seen from a forged client and from a fake server,
+ * and NEW_TOKEN tokens that spare the next connection its Retry.
  *
  * Runs as root in a guest with quic.ko loaded; prints TAP (tests/tap.h),
  * each test isolated in a child of its own (tests/lib/runner.h).
@@ -18,12 +20,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/quic.h>
 #include <netinet/quic.h>
 
+#include "forge.h"
 #include "lib/testlib.h"
 
 #define TICKET_KEY_LEN	64
@@ -374,6 +379,458 @@ static void test_ticket_key(const void *arg)
 	pair_close(&p);
 }
 
+
+/* ------------------------------------------------------------- Retry */
+
+static int set_validate(int fd)
+{
+	struct quic_config c;
+	socklen_t len = sizeof(c);
+
+	if (getsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, &c, &len))
+		return -1;
+	c.validate_peer_address = 1;
+	return setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, &c, sizeof(c));
+}
+
+/* a UDP socket bound to @ip, connected to 127.0.0.1 @port */
+static int udp_from(const char *ip, uint16_t port)
+{
+	struct addr l = mkaddr(AF_INET, ip, 0), r = mkaddr(AF_INET, NULL, port);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	if (fd < 0)
+		return -1;
+	if (bind(fd, &l.sa, l.len) || connect(fd, &r.sa, r.len)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* a parsed Retry */
+struct retry {
+	uint8_t		dcid[20], scid[20], token[256];
+	size_t		dcid_len, scid_len, token_len;
+	bool		tag_ok;
+};
+
+/* a version 1 Retry in @p (@n bytes) to a client whose first DCID was
+ * @odcid: parsed into @r; false when it is not one
+ */
+static bool retry_parse(const uint8_t *p, size_t n, const uint8_t *odcid,
+			size_t odcid_len, struct retry *r)
+{
+	uint8_t tag[16];
+	size_t i = 5;
+
+	memset(r, 0, sizeof(*r));
+	if (n < 7 + 16 || (p[0] & 0xf0) != 0xf0 || p[1] || p[2] || p[3] ||
+	    p[4] != 1)
+		return false;
+	r->dcid_len = p[i++];
+	if (r->dcid_len > 20 || i + r->dcid_len >= n)
+		return false;
+	memcpy(r->dcid, p + i, r->dcid_len);
+	i += r->dcid_len;
+	r->scid_len = p[i++];
+	if (r->scid_len > 20 || i + r->scid_len + 16 > n)
+		return false;
+	memcpy(r->scid, p + i, r->scid_len);
+	i += r->scid_len;
+	r->token_len = n - 16 - i;
+	if (r->token_len > sizeof(r->token))
+		return false;
+	memcpy(r->token, p + i, r->token_len);
+	r->tag_ok = !forge_retry_tag(odcid, odcid_len, p, n - 16, tag) &&
+		    !memcmp(tag, p + n - 16, 16);
+	return true;
+}
+
+/* RFC 9001 appendix A.4: the tag helper the checks below rely on */
+static bool retry_tag_vector_ok(void)
+{
+	static const uint8_t odcid[] = {
+		0x83, 0x94, 0xc8, 0xf0, 0x3e, 0x51, 0x57, 0x08,
+	};
+	static const uint8_t pkt[] = {
+		0xff, 0x00, 0x00, 0x00, 0x01, 0x00, 0x08, 0xf0, 0x67, 0xa5,
+		0x50, 0x2a, 0x42, 0x62, 0xb5, 0x74, 0x6f, 0x6b, 0x65, 0x6e,
+		0x04, 0xa2, 0x65, 0xba, 0x2e, 0xff, 0x4d, 0x82, 0x90, 0x58,
+		0xfb, 0x3f, 0x0f, 0x24, 0x96, 0xba,
+	};
+	struct retry r;
+
+	return retry_parse(pkt, sizeof(pkt), odcid, sizeof(odcid), &r) &&
+	       r.tag_ok && r.token_len == 5 && !memcmp(r.token, "token", 5);
+}
+
+/* send a forged client Initial (a PING) to the connected UDP socket @u */
+static int send_initial(int u, const uint8_t *dcid, const uint8_t *scid,
+			const uint8_t *token, size_t token_len)
+{
+	static const uint8_t ping[] = { 0x01 };
+	uint8_t pkt[1500];
+	struct forge_keys k;
+	int n;
+
+	if (forge_initial_keys(&k, dcid, 8, 0))
+		return -1;
+	n = forge_initial_token(&k, pkt, sizeof(pkt), dcid, 8, scid, 8, token,
+				token_len, 0, ping, sizeof(ping), 1200);
+	if (n < 0)
+		return -1;
+	return send(u, pkt, n, 0) == n ? 0 : -1;
+}
+
+/* the next datagram on @u within @ms: its length, or -1 */
+static ssize_t recv_within(int u, uint8_t *buf, size_t cap, int ms)
+{
+	struct pollfd pfd = { .fd = u, .events = POLLIN };
+
+	if (poll(&pfd, 1, ms) != 1)
+		return -1;
+	return recv(u, buf, cap, 0);
+}
+
+/* Does the non-blocking listener @lfd have a connection within @ms?  It
+ * is closed at once.
+ */
+static bool accepted_within(int lfd, int ms)
+{
+	double t0 = now_s();
+	int fd;
+
+	do {
+		fd = accept(lfd, NULL, NULL);
+		if (fd >= 0) {
+			close(fd);
+			return true;
+		}
+		msleep(20);
+	} while ((now_s() - t0) * 1000 < ms);
+	return false;
+}
+
+/* A token, sent from @u, gets a Retry (true) or a connection (false). */
+static bool token_retried(int u, int lfd, const uint8_t *dcid,
+			  const uint8_t *token, size_t len)
+{
+	static const uint8_t scid[8] = "cli-scid";
+	uint8_t buf[1500];
+	struct retry r;
+	ssize_t n;
+
+	if (send_initial(u, dcid, scid, token, len))
+		return false;
+	n = recv_within(u, buf, sizeof(buf), 1000);
+	if (n > 0 && retry_parse(buf, n, dcid, 8, &r)) {
+		CHECK(!accepted_within(lfd, 200));
+		return true;
+	}
+	CHECK(accepted_within(lfd, 2000));
+	return false;
+}
+
+/*
+ * A listener with validate_peer_address (set after listen(), as the
+ * draft's appendix C does), seen from forged clients: a client Initial
+ * without a token gets a Retry (smaller, the IDs echoed, a new source ID,
+ * a token, the RFC 9001 tag) and no connection; its token, from the same
+ * address and port to the Retry's ID, gets the connection; a forged or
+ * altered token, the token from another port or another address, and
+ * the token once it expired (10 s) get a Retry again.
+ */
+static void test_retry_server(const void *arg)
+{
+	static const uint8_t dcid[8] = "orig-dc1", scid[8] = "cli-scid";
+	uint8_t buf[1500], bad[256];
+	struct retry r, r2;
+	uint16_t port;
+	int lfd, u, u2, u3;
+	ssize_t n;
+
+	(void)arg;
+	REQUIRE(retry_tag_vector_ok());
+	REQUIRE_SYS(lfd = listener(AF_INET, NULL, 0, 0, &port));
+	REQUIRE_SYS(set_validate(lfd));
+	REQUIRE_SYS(set_nonblock(lfd, 1));
+	REQUIRE_SYS(u = udp_from("127.0.0.1", port));
+	REQUIRE_SYS(send_initial(u, dcid, scid, NULL, 0));
+	n = recv_within(u, buf, sizeof(buf), 2000);
+	tap_diag("answer to a 1200-byte Initial: %zd bytes", n);
+	REQUIRE(n > 0 && retry_parse(buf, n, dcid, 8, &r));
+	CHECK(n < 1200);
+	CHECK(r.tag_ok);
+	CHECK_EQ(r.dcid_len, 8);
+	CHECK(!memcmp(r.dcid, scid, 8));
+	CHECK(r.scid_len >= 8);
+	CHECK(memcmp(r.scid, dcid, 8));
+	CHECK(r.token_len > 0);
+	tap_diag("Retry token: %zu bytes", r.token_len);
+	CHECK(!accepted_within(lfd, 300));
+	/* stateless: the same Initial again, another Retry, another ID */
+	REQUIRE_SYS(send_initial(u, dcid, scid, NULL, 0));
+	n = recv_within(u, buf, sizeof(buf), 2000);
+	if (CHECK(n > 0 && retry_parse(buf, n, dcid, 8, &r2)))
+		CHECK(memcmp(r2.scid, r.scid, r.scid_len));
+
+	/* not valid: altered, forged, another port, another address */
+	memcpy(bad, r.token, r.token_len);
+	bad[r.token_len / 2] ^= 1;
+	CHECK(token_retried(u, lfd, r.scid, bad, r.token_len));
+	memset(bad, 0x42, sizeof(bad));
+	CHECK(token_retried(u, lfd, r.scid, bad, 46));
+	REQUIRE_SYS(u2 = udp_from("127.0.0.1", port));
+	CHECK(token_retried(u2, lfd, r.scid, r.token, r.token_len));
+	REQUIRE_SYS(u3 = udp_from("127.0.0.2", port));
+	CHECK(token_retried(u3, lfd, r.scid, r.token, r.token_len));
+	/* valid: the connection */
+	CHECK(!token_retried(u, lfd, r.scid, r.token, r.token_len));
+
+	/* expired: a new Retry token, used after 11 s (from a new socket:
+	 * the connection just closed still talks to the old one)
+	 */
+	close(u);
+	REQUIRE_SYS(u = udp_from("127.0.0.1", port));
+	REQUIRE_SYS(send_initial(u, dcid, scid, NULL, 0));
+	n = recv_within(u, buf, sizeof(buf), 2000);
+	REQUIRE(n > 0 && retry_parse(buf, n, dcid, 8, &r));
+	sleep(11);
+	CHECK(token_retried(u, lfd, r.scid, r.token, r.token_len));
+	close(u);
+	close(u2);
+	close(u3);
+	close(lfd);
+}
+
+/* the header of a client's version 1 Initial: its IDs and token */
+struct initial {
+	uint8_t		dcid[20], scid[20], token[256];
+	size_t		dcid_len, scid_len, token_len;
+};
+
+static bool initial_parse(const uint8_t *p, size_t n, struct initial *in)
+{
+	size_t i = 5;
+	uint64_t tlen;
+
+	memset(in, 0, sizeof(*in));
+	if (n < 7 || (p[0] & 0xf0) != 0xc0 || p[1] || p[2] || p[3] ||
+	    p[4] != 1)
+		return false;
+	in->dcid_len = p[i++];
+	if (in->dcid_len > 20 || i + in->dcid_len >= n)
+		return false;
+	memcpy(in->dcid, p + i, in->dcid_len);
+	i += in->dcid_len;
+	in->scid_len = p[i++];
+	if (in->scid_len > 20 || i + in->scid_len >= n)
+		return false;
+	memcpy(in->scid, p + i, in->scid_len);
+	i += in->scid_len;
+	if (forge_varint(p, n, &i, &tlen) || tlen > sizeof(in->token) ||
+	    tlen > n - i)
+		return false;
+	in->token_len = tlen;
+	memcpy(in->token, p + i, tlen);
+	return true;
+}
+
+/* a Retry from the fake server @u to the client's Initial @in */
+static int send_retry(int u, const struct initial *in, const uint8_t *scid,
+		      const char *token, bool bad_tag)
+{
+	uint8_t pkt[256];
+	size_t n = 0, tl = strlen(token);
+
+	pkt[n++] = 0xf5;
+	pkt[n++] = 0;
+	pkt[n++] = 0;
+	pkt[n++] = 0;
+	pkt[n++] = 1;
+	pkt[n++] = (uint8_t)in->scid_len;
+	memcpy(pkt + n, in->scid, in->scid_len);
+	n += in->scid_len;
+	pkt[n++] = 8;
+	memcpy(pkt + n, scid, 8);
+	n += 8;
+	memcpy(pkt + n, token, tl);
+	n += tl;
+	if (forge_retry_tag(in->dcid, in->dcid_len, pkt, n, pkt + n))
+		return -1;
+	if (bad_tag)
+		pkt[n + 3] ^= 0x10;
+	n += 16;
+	return send(u, pkt, n, 0) == (ssize_t)n ? 0 : -1;
+}
+
+/* the client's next Initial on @u within @ms, parsed, opened with the
+ * client keys of its DCID (into *@opened)
+ */
+static bool next_initial(int u, int ms, struct initial *in, bool *opened)
+{
+	uint8_t buf[2048], pt[2048];
+	struct forge_keys k;
+	ssize_t n;
+
+	n = recv_within(u, buf, sizeof(buf), ms);
+	if (n <= 0 || !initial_parse(buf, n, in))
+		return false;
+	*opened = !forge_initial_keys(&k, in->dcid, in->dcid_len, 0) &&
+		  forge_open_initial(&k, buf, n, pt, sizeof(pt)) > 0;
+	return true;
+}
+
+/*
+ * Our client against a fake server (a UDP socket) that sends Retry
+ * packets (RFC 9000 section 17.2.5.2): one with a bad tag is ignored;
+ * the first valid one is followed once: the next Initial goes to its
+ * source ID, with its token, under Initial keys of that ID; a second
+ * valid Retry is ignored.
+ */
+static void test_retry_client(const void *arg)
+{
+	static const uint8_t rscid[8] = "retry-1!", rscid2[8] = "retry-2!";
+	const struct hs_cfg hs = { .libquic = 1 };
+	struct addr a = mkaddr(AF_INET, NULL, 0);
+	struct initial first, in;
+	bool opened = false;
+	uint16_t port;
+	pid_t pid;
+	int u, fd;
+
+	(void)arg;
+	REQUIRE_SYS(u = socket(AF_INET, SOCK_DGRAM, 0));
+	REQUIRE_SYS(bind(u, &a.sa, a.len));
+	port = (uint16_t)local_port(u);
+	REQUIRE_SYS(pid = fork());
+	if (!pid) {
+		fd = client_socket(AF_INET, NULL, 8000, port);
+		if (fd >= 0)
+			handshake(fd, 0, &hs, NULL);
+		_exit(0);
+	}
+	{
+		struct sockaddr_in from;
+		socklen_t flen = sizeof(from);
+		uint8_t buf[2048];
+		ssize_t n;
+		struct pollfd pfd = { .fd = u, .events = POLLIN };
+
+		if (!CHECK_EQ(poll(&pfd, 1, 5000), 1))
+			goto out;
+		n = recvfrom(u, buf, sizeof(buf), 0, (struct sockaddr *)&from,
+			     &flen);
+		if (!CHECK(n > 0 && initial_parse(buf, n, &first)) ||
+		    !CHECK_SYS(connect(u, (struct sockaddr *)&from, flen)))
+			goto out;
+	}
+	CHECK_EQ(first.token_len, 0);
+	/* a bad tag: ignored, the client still sends to its first ID */
+	CHECK_SYS(send_retry(u, &first, rscid2, "bad-tag-token", true));
+	CHECK_SYS(send_retry(u, &first, rscid, "retry-token-1", false));
+	if (!CHECK(next_initial(u, 3000, &in, &opened)))
+		goto out;
+	CHECK_EQ(in.dcid_len, 8);
+	CHECK(!memcmp(in.dcid, rscid, 8));
+	CHECK(opened);
+	CHECK_EQ(in.token_len, strlen("retry-token-1"));
+	CHECK(!memcmp(in.token, "retry-token-1", in.token_len));
+	CHECK_EQ(in.scid_len, first.scid_len);
+	CHECK(!memcmp(in.scid, first.scid, first.scid_len));
+	/* a second Retry: ignored; the probes still go to the first's ID */
+	CHECK_SYS(send_retry(u, &first, rscid2, "retry-token-2", false));
+	if (CHECK(next_initial(u, 4000, &in, &opened))) {
+		CHECK(!memcmp(in.dcid, rscid, 8));
+		CHECK(!memcmp(in.token, "retry-token-1", in.token_len));
+		CHECK(opened);
+	}
+out:
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(u);
+}
+
+/* the number of Retry packets the sniffer @sn saw go to port @dport */
+static int retries_seen(int sn, uint16_t dport)
+{
+	uint8_t buf[70000], *pl;
+	int n = 0;
+
+	while (sniff_recv(sn, dport, buf, sizeof(buf), &pl) > 0)
+		n += (pl[0] & 0xf0) == 0xf0;
+	return n;
+}
+
+/*
+ * Our client and server, the server with validate_peer_address: the
+ * client follows the Retry (the transport parameters check both IDs),
+ * gets a NEW_TOKEN token (the option and the event; another when the
+ * server asks, QUIC_SOCKOPT_TOKEN), and its next connection, with the
+ * token set, gets no Retry and resumes.
+ */
+static void test_token_flow(const void *arg)
+{
+	static uint8_t sess[8192], ev[512];
+	size_t sess_len = sizeof(sess);
+	struct hs cl = { .sess_out = sess, .sess_out_len = &sess_len };
+	struct srv sv = { .hs = { .tickets = 1 } };
+	uint8_t token[256], token2[256];
+	socklen_t tlen = sizeof(token);
+	uint16_t port;
+	int lfd, cfd, sn;
+	ssize_t n;
+
+	(void)arg;
+	REQUIRE_SYS(lfd = listener(AF_INET, NULL, 0, 0, &port));
+	REQUIRE_SYS(set_validate(lfd));
+	REQUIRE_SYS(sn = sniff_open(port));
+	REQUIRE_SYS(cfd = client_socket(AF_INET, NULL, 0, port));
+	CHECK_SYS(set_event(cfd, QUIC_EVENT_NEW_TOKEN, 1));
+	if (!CHECK(connect_once(lfd, cfd, &cl, &sv)))
+		goto out;
+	CHECK_EQ(retries_seen(sn, (uint16_t)local_port(cfd)), 1);
+	if (CHECK_EQ(next_event(cfd, ev, sizeof(ev), &n),
+		     QUIC_EVENT_NEW_TOKEN))
+		tap_diag("NEW_TOKEN: %zd bytes", n - 1);
+	CHECK_SYS(getsockopt(cfd, SOL_QUIC, QUIC_SOCKOPT_TOKEN, token, &tlen));
+	CHECK(tlen > 0);
+	CHECK_EQ((ssize_t)tlen, n - 1);
+	CHECK(!memcmp(token, ev + 1, tlen));
+	/* the server sends another one when asked */
+	CHECK_SYS(setsockopt(sv.hs.fd, SOL_QUIC, QUIC_SOCKOPT_TOKEN, NULL, 0));
+	if (CHECK_EQ(next_event(cfd, ev, sizeof(ev), &n),
+		     QUIC_EVENT_NEW_TOKEN)) {
+		socklen_t t2 = sizeof(token2);
+
+		CHECK_SYS(getsockopt(cfd, SOL_QUIC, QUIC_SOCKOPT_TOKEN, token2,
+				     &t2));
+		CHECK_EQ(t2, tlen);
+		CHECK(memcmp(token2, token, tlen));
+	}
+	/* a client may not set a token once its connection is up */
+	CHECK_ERR(setsockopt(cfd, SOL_QUIC, QUIC_SOCKOPT_TOKEN, token, tlen),
+		  EISCONN);
+	close(cfd);
+	close(sv.hs.fd);
+
+	memset(&cl, 0, sizeof(cl));
+	cl.sess_in = sess;
+	cl.sess_in_len = sess_len;
+	REQUIRE_SYS(cfd = client_socket(AF_INET, NULL, 0, port));
+	CHECK_SYS(setsockopt(cfd, SOL_QUIC, QUIC_SOCKOPT_TOKEN, token, tlen));
+	if (CHECK(connect_once(lfd, cfd, &cl, &sv))) {
+		CHECK_EQ(retries_seen(sn, (uint16_t)local_port(cfd)), 0);
+		CHECK(cl.resumed);
+		close(sv.hs.fd);
+	}
+out:
+	close(cfd);
+	close(sn);
+	close(lfd);
+}
+
 int main(int argc, char **argv)
 {
 	test_add("resume", "appendix B: a ticket after the handshake (a NewSessionTicket in QUIC_SOCKOPT_SESSION_TICKET and the NEW_SESSION_TICKET event), session data from it, and a second connection that both ends see resumed",
@@ -382,5 +839,11 @@ int main(int argc, char **argv)
 		 test_no_ticket, NULL, 60);
 	test_add("ticket_key", "the ticket key: 64 bytes, one per owner and port (listener, accepted socket, SO_REUSEPORT group), another port another key; session data set and read back on a client up to 8192 bytes; EINVAL on a server and for short buffers",
 		 test_ticket_key, NULL, 60);
+	test_add("retry_server", "validate_peer_address: a forged client Initial gets a Retry (smaller, IDs echoed, a new ID, a token, the RFC 9001 tag) and no connection; its token gets one; altered, forged, another port, another address and expired (11 s) tokens get a Retry again",
+		 test_retry_server, NULL, 60);
+	test_add("retry_client", "our client against a fake server: a Retry with a bad tag is ignored; the first valid one is followed (its ID, its token, Initial keys of that ID); a second one is ignored",
+		 test_retry_client, NULL, 60);
+	test_add("token_flow", "validate_peer_address with our client: one Retry, then a NEW_TOKEN token (option and event, another on request); the next connection with it gets no Retry and resumes",
+		 test_token_flow, NULL, 60);
 	return runner_main(argc, argv);
 }
