@@ -154,6 +154,7 @@ QUIC_EXPORT int quic_handshake_init(gnutls_session_t session,
 		return ret == GNUTLS_E_ALREADY_REGISTERED ? -EALREADY : -EINVAL;
 	}
 
+	quic_session_early_setup(session);
 	/* a client makes its ClientHello now; a server has nothing to do */
 	ret = quic_hs_run(st);
 	if (!ret)

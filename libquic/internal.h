@@ -441,4 +441,9 @@ QUIC_INTERNAL int quic_cred_load_psk_file(struct quic_cred *cred,
  */
 QUIC_INTERNAL int quic_file_is_pem(const char *path);
 
+/* session.c: libquic's 0-RTT anti-replay and QUIC's max_early_data_size
+ * on a server session, whoever prepared it (nothing on a client's)
+ */
+QUIC_INTERNAL void quic_session_early_setup(gnutls_session_t session);
+
 #endif /* _LIBQUIC_INTERNAL_H */

@@ -265,12 +265,34 @@ static gnutls_anti_replay_t quic_anti_replay(void)
 	return quic_ar;
 }
 
+/*
+ * quic_session_early_setup - what a server session needs for 0-RTT in
+ * QUIC, whoever prepared it: libquic's anti-replay (GnuTLS refuses early
+ * data without one), and a max_early_data_size of 0xffffffff in its
+ * tickets (RFC 9001 section 4.6.1).  Nothing for a client: GnuTLS takes
+ * neither there.
+ * @session: the session, before its handshake
+ */
+QUIC_INTERNAL void quic_session_early_setup(gnutls_session_t session)
+{
+	gnutls_anti_replay_t ar = quic_anti_replay();
+	int ret;
+
+	if (!ar)
+		return;
+	gnutls_anti_replay_enable(session, ar);
+	ret = gnutls_record_set_max_early_data_size(session,
+						    QUIC_MAX_EARLY_DATA);
+	if (ret)
+		quic_log_debug("no max_early_data_size (a client): %s",
+			       gnutls_strerror(ret));
+}
+
 /* Session tickets and 0-RTT, when the socket has a ticket key. */
 static int quic_setup_tickets(gnutls_session_t session, int sockfd)
 {
 	uint8_t key[QUIC_TICKET_KEY_SIZE];
 	socklen_t len = sizeof(key);
-	gnutls_anti_replay_t ar;
 	gnutls_datum_t k;
 	int ret;
 
@@ -294,15 +316,6 @@ static int quic_setup_tickets(gnutls_session_t session, int sockfd)
 		quic_log_error("socket %d: enabling session tickets failed: %s",
 			       sockfd, gnutls_strerror(ret));
 		return ret == GNUTLS_E_MEMORY_ERROR ? -ENOMEM : -EINVAL;
-	}
-	ar = quic_anti_replay();
-	if (ar) {
-		gnutls_anti_replay_enable(session, ar);
-		ret = gnutls_record_set_max_early_data_size(session,
-							    QUIC_MAX_EARLY_DATA);
-		if (ret)
-			quic_log_debug("socket %d: max_early_data_size: %s",
-				       sockfd, gnutls_strerror(ret));
 	}
 	return 0;
 }

@@ -18,6 +18,7 @@
 #include "input.h"
 #include "output.h"
 #include "recovery.h"
+#include "session.h"
 #include "socket.h"
 
 #define QUIC_CLOSE_PERIOD_MIN	1000000	/* us */
@@ -380,11 +381,53 @@ void quic_conn_handshake_complete(struct sock *sk)
 	}
 	quic_issue_cids(sk);
 	quic_set_state(sk, QUIC_SS_ESTABLISHED);
-	/* a token for the next connection, RFC 9000 section 8.1.3 */
-	if (qs->conn.is_serv)
+	if (qs->conn.is_serv) {
+		/* a token for the next connection, RFC 9000 section 8.1.3 */
 		quic_session_new_token(sk);
+		/* 0-RTT packets kept until the handshake's data was read */
+		quic_rcv_early(sk, QUIC_CRYPTO_EARLY);
+	}
 	sk->sk_state_change(sk);
 	quic_output(sk);
+}
+
+/* RFC 9000 section 7.4.1: a server that accepts 0-RTT may not lower a
+ * limit the client's 0-RTT data used
+ */
+static bool quic_early_limits_lowered(const struct quic_transport_param *was,
+				      const struct quic_transport_param *now)
+{
+	return now->max_data < was->max_data ||
+	       now->max_stream_data_bidi_local <
+			was->max_stream_data_bidi_local ||
+	       now->max_stream_data_bidi_remote <
+			was->max_stream_data_bidi_remote ||
+	       now->max_stream_data_uni < was->max_stream_data_uni ||
+	       now->max_streams_bidi < was->max_streams_bidi ||
+	       now->max_streams_uni < was->max_streams_uni ||
+	       now->active_connection_id_limit <
+			was->active_connection_id_limit ||
+	       now->max_datagram_frame_size < was->max_datagram_frame_size;
+}
+
+/**
+ * quic_conn_early_accepted - a 0-RTT packet of a client was acknowledged:
+ * the server accepted 0-RTT, and its parameters had to keep the limits
+ * of those the client remembered (RFC 9000 section 7.4.1), or this is a
+ * PROTOCOL_VIOLATION
+ * @sk: the socket, locked
+ */
+void quic_conn_early_accepted(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+
+	if (qs->conn.early_accepted || qs->conn.is_serv)
+		return;
+	qs->conn.early_accepted = 1;
+	if (qs->conn.tp_ext_recv &&
+	    quic_early_limits_lowered(&qs->params.early, &qs->params.remote))
+		quic_conn_close(sk, QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION, 0,
+				false);
 }
 
 /* a new socket's connection: nothing yet */

@@ -25,6 +25,12 @@ struct sock;
  * @tp_ext_recv: the peer's transport parameters arrived
  * @tp_ext_sent: ours went to the TLS library (QUIC_SOCKOPT_TRANSPORT_PARAM_EXT):
  *	from then on they are what the peer is told, and stay as they are
+ * @early_params: a client was given the server's parameters of an earlier
+ *	connection (QUIC_SOCKOPT_TRANSPORT_PARAM, remote): it may send
+ *	stream data before the handshake, in 0-RTT packets once it has the
+ *	keys, within the limits of those parameters
+ * @early_accepted: a 0-RTT packet was acknowledged: the server accepted
+ *	0-RTT (RFC 9001 section 4.6.2)
  * @retry_pending: a client followed a Retry; its new Initial keys are
  *	made by @ku_work, and nothing is sent until then
  * @handshake_done: the handshake completed here
@@ -58,7 +64,9 @@ struct quic_conn {
 					close_app:1,
 					close_recv:1,
 					used:1,	/* it had a connection */
-					retry_pending:1;
+					retry_pending:1,
+					early_params:1,
+					early_accepted:1;
 	u8				keys_gone;
 	struct quic_connection_close	close_local;
 	u64				close_frame;	/* the frame type
@@ -82,6 +90,7 @@ void quic_key_update_schedule(struct sock *sk);
 void quic_keys_discard(struct sock *sk, u8 level);
 void quic_closing_start(struct sock *sk);
 void quic_conn_handshake_complete(struct sock *sk);
+void quic_conn_early_accepted(struct sock *sk);
 int quic_conn_rcv_handshake_done(struct sock *sk);
 void quic_conn_init(struct quic_conn *c, u32 version);
 void quic_conn_set_role(struct quic_conn *c, bool serv, u32 version);

@@ -179,6 +179,14 @@ bool quic_frame_ack_eliciting(u8 type)
 	return fi && !fi->not_eliciting;
 }
 
+/* may a packet of @level carry a frame of @type (RFC 9000 section 12.4)? */
+bool quic_frame_allowed(u8 type, u8 level)
+{
+	const struct quic_frame_info *fi = quic_frame_info(type);
+
+	return fi && (fi->levels & BIT(level));
+}
+
 bool quic_frame_retransmitted(u8 type)
 {
 	const struct quic_frame_info *fi = quic_frame_info(type);

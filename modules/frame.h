@@ -117,6 +117,7 @@ struct quic_rx {
 /* what a frame type may do when we send it */
 bool quic_frame_ack_eliciting(u8 type);
 bool quic_frame_retransmitted(u8 type);
+bool quic_frame_allowed(u8 type, u8 level);
 
 /* receive: every frame of a packet's payload @b */
 int quic_frame_process(struct sock *sk, struct quic_rx *rx,

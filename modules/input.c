@@ -325,7 +325,10 @@ static void quic_rcv_packet_ok(struct sock *sk, struct quic_rx *rx,
  * (quic_rcv_early()); the rest are dropped and counted in sk_drops.  A
  * client sends its first 1-RTT packets with its Finished, before the
  * server's user space has the keys: a peer that sends datagrams at once
- * fills more than a few (quiche sent nine).
+ * fills more than a few (quiche sent nine).  A server keeps 0-RTT packets
+ * until its handshake completes, keys or not: the TLS library reads the
+ * handshake's messages from the receive queue until then, and stream
+ * data must not come before them.
  */
 #define QUIC_EARLY_RX_MAX	32
 
@@ -335,7 +338,8 @@ static void quic_rx_keep_early(struct sock *sk, struct sk_buff *skb, u32 off,
 	struct quic_sock *qs = quic_sk(sk);
 	struct sk_buff *n;
 
-	if (h->level != QUIC_CRYPTO_HANDSHAKE && h->level != QUIC_CRYPTO_APP)
+	if (h->level != QUIC_CRYPTO_HANDSHAKE && h->level != QUIC_CRYPTO_APP &&
+	    h->level != QUIC_CRYPTO_EARLY)
 		return;
 	if (skb_queue_len(&qs->inq.early) >= QUIC_EARLY_RX_MAX) {
 		atomic_inc(&sk->sk_drops);
@@ -365,12 +369,18 @@ static void quic_rx_keep_early(struct sock *sk, struct sk_buff *skb, u32 off,
 void quic_rcv_early(struct sock *sk, u8 level)
 {
 	struct quic_sock *qs = quic_sk(sk);
+	struct sk_buff_head q;
 	struct sk_buff *skb, *tmp;
 
+	/* taken out first: one that still cannot be read is kept again */
+	__skb_queue_head_init(&q);
 	skb_queue_walk_safe(&qs->inq.early, skb, tmp) {
 		if (QUIC_SKB_CB(skb)->level != level)
 			continue;
 		__skb_unlink(skb, &qs->inq.early);
+		__skb_queue_tail(&q, skb);
+	}
+	while ((skb = __skb_dequeue(&q))) {
 		pr_debug("%s: sk %p: level %u packet of %u bytes\n", __func__,
 			 sk, level, skb->len);
 		/* its datagram was already counted for anti-amplification */
@@ -401,6 +411,19 @@ static int quic_rcv_packet(struct sock *sk, struct quic_rx *rx, u32 off,
 	rx->eliciting = 0;
 	c = &qs->crypto[h->level];
 	s = &qs->space[rx->sp];
+	/* 0-RTT: a server's alone, and read once its handshake completed
+	 * (quic_rx_keep_early()); without the keys then, it was rejected
+	 */
+	if (h->level == QUIC_CRYPTO_EARLY) {
+		if (!qs->conn.is_serv)
+			return 0;
+		if (!qs->conn.handshake_done) {
+			quic_rx_keep_early(sk, skb, off, h);
+			return 0;
+		}
+		if (!quic_crypto_rx_ready(c))
+			return 0;
+	}
 	if (s->discarded || !quic_crypto_rx_ready(c)) {
 		if (!s->discarded)
 			quic_rx_keep_early(sk, skb, off, h);

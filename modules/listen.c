@@ -523,9 +523,12 @@ void quic_listen_rcv(struct quic_udp_sock *us, struct sk_buff *skb,
 	struct sock *sk = NULL;
 	u64 idle;
 
-	/* RFC 9000 section 14.1: a client Initial fills 1200 bytes */
-	if (h->level != QUIC_CRYPTO_INITIAL || skb->len < QUIC_MIN_UDP_PAYLOAD ||
-	    h->dcid_len < 8)
+	/* RFC 9000 section 14.1: a client Initial fills 1200 bytes; a
+	 * 0-RTT packet may join the request of its Initial (below)
+	 */
+	if ((h->level != QUIC_CRYPTO_INITIAL && h->level != QUIC_CRYPTO_EARLY) ||
+	    (h->level == QUIC_CRYPTO_INITIAL &&
+	     skb->len < QUIC_MIN_UDP_PAYLOAD) || h->dcid_len < 8)
 		goto drop;
 
 	sk = quic_listener_select(us, h, peer);
@@ -550,7 +553,8 @@ void quic_listen_rcv(struct quic_udp_sock *us, struct sk_buff *skb,
 			goto unlock;
 		}
 	}
-	if (l->nreqs >= READ_ONCE(sk->sk_max_ack_backlog))
+	if (h->level != QUIC_CRYPTO_INITIAL ||
+	    l->nreqs >= READ_ONCE(sk->sk_max_ack_backlog))
 		goto unlock_drop;
 	req = kzalloc(sizeof(*req), GFP_ATOMIC);
 	if (!req)

@@ -139,6 +139,12 @@ static unsigned int quic_output_frames(struct quic_sock *qs,
 	list_for_each_entry_safe(f, tmp, &qs->outq.frames[sp], list) {
 		if (f->level != level && f->level != sp)
 			continue;
+		/* a 0-RTT packet carries the frames its table allows;
+		 * the rest wait for the 1-RTT keys
+		 */
+		if (level == QUIC_CRYPTO_EARLY &&
+		    !quic_frame_allowed(f->type, level))
+			continue;
 		if (quic_frame_is_data(f)) {
 			if (data_held)
 				continue;
@@ -277,8 +283,12 @@ static int quic_output_packet(struct sock *sk, struct sk_buff *skb, u8 sp,
 
 	if (!quic_crypto_tx_ready(c) || s->discarded)
 		return 0;
-	if (level == QUIC_CRYPTO_EARLY)
-		return 0;	/* 0-RTT data is not sent yet */
+	/* 0-RTT packets: a client's only (RFC 9001 section 4.6.1), after
+	 * its first Initial (a server keeps none that come before one)
+	 */
+	if (level == QUIC_CRYPTO_EARLY &&
+	    (qs->conn.is_serv || !qs->space[QUIC_CRYPTO_INITIAL].next_pn))
+		return 0;
 	/* a client's Initials carry the token of a Retry or of the user */
 	if (level == QUIC_CRYPTO_INITIAL && !qs->conn.is_serv)
 		tlen = qs->session.token_len;
@@ -291,7 +301,9 @@ static int quic_output_packet(struct sock *sk, struct sk_buff *skb, u8 sp,
 					&len_off);
 	room = max - skb->len - QUIC_TAG_LEN;
 
-	if (s->nranges && (s->ack_pending || s->ack_now)) {
+	/* no ACK in 0-RTT packets, RFC 9000 section 12.4 */
+	if (level != QUIC_CRYPTO_EARLY && s->nranges &&
+	    (s->ack_pending || s->ack_now)) {
 		u64 delay = ktime_us_delta(now, s->largest_recv_time);
 
 		delay >>= qs->params.local.ack_delay_exponent;
@@ -309,6 +321,7 @@ static int quic_output_packet(struct sock *sk, struct sk_buff *skb, u8 sp,
 		if (!pkt)
 			goto trim;
 		INIT_LIST_HEAD(&pkt->frames);
+		pkt->early = level == QUIC_CRYPTO_EARLY;
 		if (!quic_output_frames(qs, skb, sp, level, off, room, pkt,
 					&nsg, &eliciting, &path)) {
 			kfree(pkt);

@@ -174,7 +174,7 @@ void quic_output_ack_recv(struct sock *sk, u8 sp, u64 largest,
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_pnspace *s = &qs->space[sp];
 	struct quic_sent_packet *pkt, *tmp;
-	bool newly = false, rtt = false;
+	bool newly = false, rtt = false, early = false;
 	unsigned int i;
 
 	/* ascending packet numbers: stop past the largest acknowledged */
@@ -188,6 +188,7 @@ void quic_output_ack_recv(struct sock *sk, u8 sp, u64 largest,
 			continue;
 		list_del(&pkt->list);
 		newly = true;
+		early |= pkt->early;
 		if (pkt->pn == largest && pkt->ack_eliciting) {
 			quic_rtt_update(qs, ktime_us_delta(now,
 							   pkt->sent_time),
@@ -214,6 +215,9 @@ void quic_output_ack_recv(struct sock *sk, u8 sp, u64 largest,
 		qs->rec.pto_count = 0;
 	quic_detect_lost(sk, sp, now);
 	sk->sk_write_space(sk);
+	/* the server took 0-RTT data: it had to keep its limits */
+	if (early)
+		quic_conn_early_accepted(sk);
 }
 
 /* Keys of a space are gone: what it holds in flight is forgotten,

@@ -601,6 +601,16 @@ static bool quic_cond_established(struct sock *sk, const void *arg)
 	return sk->sk_state == QUIC_SS_ESTABLISHED;
 }
 
+/* stream data may be queued: on a connection, or on a client being
+ * established that has the server's parameters of an earlier connection
+ * (0-RTT, RFC 9001 section 4.6.1); a closed connection wakes the sender
+ */
+static bool quic_cond_stream_send(struct sock *sk, const void *arg)
+{
+	return sk->sk_state != QUIC_SS_ESTABLISHING ||
+	       quic_sk(sk)->conn.early_params;
+}
+
 /* the peer's MAX_STREAMS lets us open stream *@arg */
 static bool quic_cond_stream_limit(struct sock *sk, const void *arg)
 {
@@ -693,9 +703,12 @@ static int quic_send_stream(struct sock *sk, struct msghdr *msg, size_t len,
 	u64 room;
 	int err;
 
-	err = quic_wait(sk, timeo, quic_cond_established, NULL);
+	err = quic_wait(sk, timeo, quic_cond_stream_send, NULL);
 	if (err)
 		return err;
+	if (sk->sk_state != QUIC_SS_ESTABLISHED &&
+	    sk->sk_state != QUIC_SS_ESTABLISHING)
+		return sk->sk_err ? sock_error(sk) : -EPIPE;
 
 	for (;;) {
 		st = quic_stream_get_send(sk, sinfo->stream_id,

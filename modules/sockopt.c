@@ -197,8 +197,13 @@ static int quic_sock_set_transport_param(struct sock *sk, sockptr_t optval,
 		t->max_stream_data_bidi_remote = p.max_stream_data_bidi_remote;
 	if (p.max_stream_data_uni)
 		t->max_stream_data_uni = p.max_stream_data_uni;
+	/* a client given the server's parameters of an earlier connection
+	 * may send before the handshake (0-RTT), within their limits
+	 */
+	if (p.remote && !quic_is_serv(sk))
+		qs->conn.early_params = 1;
 	/* a connection being established takes its new limits at once */
-	if (!p.remote && sk->sk_state == QUIC_SS_ESTABLISHING)
+	if (sk->sk_state == QUIC_SS_ESTABLISHING)
 		quic_streams_set_limits(sk);
 	return 0;
 }
@@ -419,9 +424,13 @@ static int quic_sock_set_tp_ext(struct sock *sk, sockptr_t optval,
 		if (dcid && x.has_reset_token)
 			memcpy(dcid->token, x.reset_token, QUIC_RESET_TOKEN_LEN);
 	}
+	if (qs->conn.early_params)
+		qs->params.early = qs->params.remote;
 	qs->params.remote = p;
 	quic_conn_peer_params_in(&qs->conn);
 	quic_streams_set_limits(sk);
+	if (qs->conn.early_params)
+		quic_streams_peer_limits_raised(sk);
 	return 0;
 }
 

@@ -30,6 +30,9 @@ struct quic_params {
 	struct quic_config		config;
 	struct quic_transport_param	local;
 	struct quic_transport_param	remote;
+	struct quic_transport_param	early;	/* the remote ones a client
+						 * was given for 0-RTT
+						 */
 	char				*alpn;
 	u32				alpn_len;
 };

@@ -79,10 +79,32 @@ void quic_streams_set_limits(struct sock *sk)
 	t->remote[1].max = qs->params.local.max_streams_uni;
 	qs->streams.recv_max_data = qs->params.local.max_data;
 	qs->streams.recv_window = qs->params.local.max_data;
-	if (qs->conn.tp_ext_recv) {
+	if (qs->conn.tp_ext_recv || qs->conn.early_params) {
 		t->local[0].max = qs->params.remote.max_streams_bidi;
 		t->local[1].max = qs->params.remote.max_streams_uni;
 		qs->streams.send_max_data = qs->params.remote.max_data;
+	}
+}
+
+/**
+ * quic_streams_peer_limits_raised - the server's parameters arrived at a
+ * client that opened streams with those of an earlier connection (0-RTT):
+ * the limits of its streams grow to the new ones (they never shrink: a
+ * server that accepted the 0-RTT data kept them, RFC 9000 section 7.4.1)
+ * @sk: the socket, locked
+ */
+void quic_streams_peer_limits_raised(struct sock *sk)
+{
+	struct quic_transport_param *rp = &quic_sk(sk)->params.remote;
+	struct quic_stream *st;
+	unsigned long id;
+
+	xa_for_each(&quic_sk(sk)->streams.xa, id, st) {
+		if (!quic_stream_is_local(sk, id))
+			continue;
+		quic_stream_rcv_max_data(sk, id, quic_stream_is_uni(id) ?
+					 rp->max_stream_data_uni :
+					 rp->max_stream_data_bidi_remote);
 	}
 }
 

@@ -122,6 +122,7 @@ struct quic_stream_table {
 void quic_streams_init(struct quic_stream_table *t);
 void quic_streams_free(struct quic_stream_table *t);
 void quic_streams_set_limits(struct sock *sk);
+void quic_streams_peer_limits_raised(struct sock *sk);
 struct quic_stream *quic_stream_find(struct quic_stream_table *t, s64 id);
 s64 quic_stream_next_id(struct sock *sk, bool uni);
 s64 quic_stream_default_id(struct sock *sk, u32 *flags);

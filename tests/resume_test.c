@@ -13,7 +13,9 @@
  *
  * Usage: resume_test [-v] [-l] [-t GLOB]...
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -43,7 +45,9 @@ struct hs {
 	size_t		*sess_out_len;
 	int		sess_ret;	/* quic_session_get_data()'s */
 	int		tickets;	/* server: enable tickets */
+	int		no_early;	/* server: refuse early data */
 	int		resumed;
+	int		early;		/* early data accepted */
 	int		ret;
 };
 
@@ -118,7 +122,7 @@ static int server_hs(struct hs *h)
 	if (ret)
 		goto out_cred;
 	ret = gnutls_init(&s, GNUTLS_SERVER | GNUTLS_NO_AUTO_SEND_TICKET |
-			  GNUTLS_ENABLE_EARLY_DATA |
+			  (h->no_early ? 0 : GNUTLS_ENABLE_EARLY_DATA) |
 			  GNUTLS_NO_END_OF_EARLY_DATA);
 	if (ret)
 		goto out_cred;
@@ -133,6 +137,7 @@ static int server_hs(struct hs *h)
 	if (!ret)
 		ret = quic_handshake(s);
 	h->resumed = gnutls_session_is_resumed(s);
+	h->early = !!(gnutls_session_get_flags(s) & GNUTLS_SFLAGS_EARLY_DATA);
 	gnutls_deinit(s);
 out_cred:
 	gnutls_certificate_free_credentials(cred);
@@ -831,6 +836,346 @@ out:
 	close(lfd);
 }
 
+/* ------------------------------------------ the draft's appendix C */
+
+/*
+ * The draft's appendix C, as written there (the server's messages and the
+ * client's checked here): the first connection through a Retry, with a
+ * ticket, the server's transport parameters and a NEW_TOKEN token saved;
+ * the second from the same address and port, with the token, the
+ * parameters and early data sent before the handshake, which resumes.
+ */
+struct appc_srv {
+	int	lfd;
+	char	got[2][64];
+	int64_t	sid[2];
+	int	resumed[2];
+	int	err;
+};
+
+static void *appc_server(void *arg)
+{
+	struct appc_srv *v = arg;
+	uint8_t key[64];
+	unsigned int keylen, i;
+	struct hs h = { .alpn = "smbd" };
+	uint32_t flags;
+	int64_t sid;
+	int fd;
+	ssize_t ret;
+
+	for (i = 0; i < 2; i++) {
+		fd = accept(v->lfd, NULL, NULL);
+		if (fd < 0) {
+			v->err = -errno;
+			return NULL;
+		}
+		set_timeouts(fd, TMO_MS);
+		keylen = sizeof(key);
+		if (getsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_SESSION_TICKET, key,
+			       &keylen)) {
+			v->err = -errno;
+			close(fd);
+			return NULL;
+		}
+		h.fd = fd;
+		h.tickets = 1;
+		h.ret = server_hs(&h);
+		v->resumed[i] = h.resumed;
+		if (h.ret) {
+			v->err = h.ret;
+			close(fd);
+			return NULL;
+		}
+		flags = 0;
+		ret = quic_recvmsg(fd, v->got[i], sizeof(v->got[i]) - 1,
+				   &v->sid[i], &flags);
+		if (ret < 0) {
+			v->err = -errno;
+			close(fd);
+			return NULL;
+		}
+		sid = 1;
+		quic_sendmsg(fd, i ? "hello quic client! welcome back!" :
+				     "hello quic client!",
+			     i ? 32 : 18, sid,
+			     MSG_STREAM_NEW | MSG_STREAM_FIN);
+		/* let the client read it before the close */
+		msleep(200);
+		close(fd);
+	}
+	return NULL;
+}
+
+static void test_appendix_c(const void *arg)
+{
+	static uint8_t ticket[4096], token[256];
+	struct quic_transport_param param = {};
+	struct sockaddr_in ra = {}, la = {};
+	unsigned int param_len, token_len, addr_len;
+	struct appc_srv sv = {};
+	size_t ticket_len;
+	char msg[50];
+	struct hs cl = { .alpn = "smbd" };
+	struct quic_config config = {};
+	uint32_t flags;
+	uint16_t port;
+	pthread_t th;
+	int64_t sid;
+	int sockfd, ret, sn, retries;
+
+	(void)arg;
+	/* the server: ALPN before listen(), validate_peer_address after */
+	REQUIRE_SYS(sv.lfd = socket(AF_INET, SOCK_DGRAM, IPPROTO_QUIC));
+	ra.sin_family = AF_INET;
+	ra.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	REQUIRE_SYS(bind(sv.lfd, (struct sockaddr *)&ra, sizeof(ra)));
+	REQUIRE_SYS(setsockopt(sv.lfd, SOL_QUIC, QUIC_SOCKOPT_ALPN, "smbd", 4));
+	REQUIRE_SYS(listen(sv.lfd, 1));
+	config.validate_peer_address = 1;
+	REQUIRE_SYS(setsockopt(sv.lfd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, &config,
+			       sizeof(config)));
+	set_timeouts(sv.lfd, TMO_MS);
+	port = (uint16_t)local_port(sv.lfd);
+	ra.sin_port = htons(port);
+	REQUIRE_SYS(sn = sniff_open(port));
+	REQUIRE(!pthread_create(&th, NULL, appc_server, &sv));
+
+	/* the first connection */
+	REQUIRE_SYS(sockfd = socket(AF_INET, SOCK_DGRAM, IPPROTO_QUIC));
+	set_timeouts(sockfd, TMO_MS);
+	REQUIRE_SYS(connect(sockfd, (struct sockaddr *)&ra, sizeof(ra)));
+	ticket_len = sizeof(ticket);
+	cl.fd = sockfd;
+	cl.sess_out = ticket;
+	cl.sess_out_len = &ticket_len;
+	if (!CHECK_EQ(client_hs(&cl), 0) || !CHECK_EQ(cl.sess_ret, 0))
+		goto out;
+	param_len = sizeof(param);
+	param.remote = 1;
+	CHECK_SYS(getsockopt(sockfd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM,
+			     &param, &param_len));
+	token_len = sizeof(token);
+	CHECK_SYS(getsockopt(sockfd, SOL_QUIC, QUIC_SOCKOPT_TOKEN, &token,
+			     &token_len));
+	addr_len = sizeof(la);
+	CHECK_SYS(getsockname(sockfd, (struct sockaddr *)&la, &addr_len));
+	tap_diag("session ticket %zu, transport param %u, token %u bytes",
+		 ticket_len, param_len, token_len);
+	CHECK(token_len > 0);
+	retries = retries_seen(sn, ntohs(la.sin_port));
+	CHECK_EQ(retries, 1);
+	strcpy(msg, "hello quic server!");
+	sid = 2;
+	CHECK_EQ(quic_sendmsg(sockfd, msg, strlen(msg), sid,
+			      MSG_STREAM_NEW | MSG_STREAM_FIN),
+		 (ssize_t)strlen(msg));
+	memset(msg, 0, sizeof(msg));
+	flags = 0;
+	ret = (int)quic_recvmsg(sockfd, msg, sizeof(msg) - 1, &sid, &flags);
+	CHECK_EQ(ret, 18);
+	CHECK(!strcmp(msg, "hello quic client!"));
+	CHECK_EQ(sid, 1);
+	close(sockfd);
+
+	/* the second: same address and port, token, parameters, early data */
+	sleep(2);
+	REQUIRE_SYS(sockfd = socket(AF_INET, SOCK_DGRAM, IPPROTO_QUIC));
+	set_timeouts(sockfd, TMO_MS);
+	if (!CHECK_SYS(bind(sockfd, (struct sockaddr *)&la, addr_len)) ||
+	    !CHECK_SYS(connect(sockfd, (struct sockaddr *)&ra, sizeof(ra))))
+		goto out;
+	CHECK_SYS(setsockopt(sockfd, SOL_QUIC, QUIC_SOCKOPT_TOKEN, token,
+			     token_len));
+	CHECK_SYS(setsockopt(sockfd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM,
+			     &param, param_len));
+	strcpy(msg, "hello quic server, I'm back!");
+	sid = 2;
+	CHECK_EQ(quic_sendmsg(sockfd, msg, strlen(msg), sid,
+			      MSG_STREAM_NEW | MSG_STREAM_FIN),
+		 (ssize_t)strlen(msg));
+	memset(&cl, 0, sizeof(cl));
+	cl.alpn = "smbd";
+	cl.fd = sockfd;
+	cl.sess_in = ticket;
+	cl.sess_in_len = ticket_len;
+	if (!CHECK_EQ(client_hs(&cl), 0))
+		goto out;
+	CHECK(cl.resumed);
+	memset(msg, 0, sizeof(msg));
+	flags = 0;
+	ret = (int)quic_recvmsg(sockfd, msg, sizeof(msg) - 1, &sid, &flags);
+	CHECK_EQ(ret, 32);
+	CHECK(!strcmp(msg, "hello quic client! welcome back!"));
+	CHECK_EQ(retries_seen(sn, ntohs(la.sin_port)), 0);
+out:
+	close(sockfd);
+	pthread_join(th, NULL);
+	CHECK_EQ(sv.err, 0);
+	CHECK(!strcmp(sv.got[0], "hello quic server!"));
+	CHECK(!strcmp(sv.got[1], "hello quic server, I'm back!"));
+	CHECK_EQ(sv.sid[0], 2);
+	CHECK_EQ(sv.sid[1], 2);
+	CHECK(!sv.resumed[0]);
+	CHECK(sv.resumed[1]);
+	close(sn);
+	close(sv.lfd);
+}
+
+/* ------------------------------------------------------------ 0-RTT */
+
+#define EARLY_LEN	3000
+
+struct early_srv {
+	int		lfd;
+	struct hs	hs;
+	uint8_t		got[EARLY_LEN + 1];
+	size_t		len;
+	int		fin;
+};
+
+static void *early_server(void *arg)
+{
+	struct early_srv *v = arg;
+	uint32_t flags;
+	int64_t sid;
+	ssize_t n;
+
+	srv_main(v);	/* struct srv is its head */
+	if (v->hs.ret)
+		return NULL;
+	while (v->len < sizeof(v->got) && !v->fin) {
+		flags = 0;
+		n = quic_recvmsg(v->hs.fd, v->got + v->len,
+				 sizeof(v->got) - v->len, &sid, &flags);
+		if (n <= 0)
+			break;
+		v->len += n;
+		v->fin = !!(flags & MSG_STREAM_FIN);
+	}
+	return NULL;
+}
+
+/* the 0-RTT packets (and their bytes) the sniffer @sn saw go to @dport:
+ * the long header packets of each datagram, version 1
+ */
+static int early_seen(int sn, uint16_t dport, size_t *bytes)
+{
+	uint8_t buf[70000], *pl;
+	uint64_t t, len;
+	size_t off, i, n;
+	ssize_t r;
+	int k = 0;
+
+	*bytes = 0;
+	while ((r = sniff_recv(sn, dport, buf, sizeof(buf), &pl)) > 0) {
+		n = (size_t)r;
+		for (off = 0; off + 7 < n && (pl[off] & 0x80); off = i + len) {
+			i = off + 5;
+			i += 1 + pl[i];			/* DCID */
+			if (i >= n)
+				break;
+			i += 1 + pl[i];			/* SCID */
+			if ((pl[off] & 0x30) == 0x00 &&	/* Initial: token */
+			    (forge_varint(pl, n, &i, &t) || t > n - i))
+				break;
+			if ((pl[off] & 0x30) == 0x00)
+				i += t;
+			if (forge_varint(pl, n, &i, &len) || len > n - i)
+				break;
+			if ((pl[off] & 0x30) == 0x10) {
+				k++;
+				*bytes += len;
+			}
+		}
+	}
+	return k;
+}
+
+/*
+ * 0-RTT: a client with the session data and the server's parameters of
+ * an earlier connection sends stream data before its handshake; it goes
+ * in 0-RTT packets.  A server that accepts early data reads it once its
+ * handshake completes; one that refuses it (and still resumes) gets it
+ * again in 1-RTT.
+ */
+static void test_early(const void *arg)
+{
+	const int refuse = *(const int *)arg;
+	static uint8_t sess[8192], data[EARLY_LEN];
+	struct quic_transport_param param = { .remote = 1 };
+	socklen_t plen = sizeof(param);
+	size_t sess_len = sizeof(sess), bytes;
+	struct hs cl = { .sess_out = sess, .sess_out_len = &sess_len };
+	static struct early_srv ev;
+	struct srv sv = { .hs = { .tickets = 1 } };
+	struct addr any = mkaddr(AF_INET, NULL, 0);
+	struct addr to;
+	uint16_t port, cport;
+	pthread_t th;
+	int lfd, cfd, sn, pkts;
+
+	(void)arg;
+	pat_fill(7, 0, data, sizeof(data));
+	REQUIRE_SYS(lfd = listener(AF_INET, NULL, 0, 0, &port));
+	REQUIRE_SYS(cfd = client_socket(AF_INET, NULL, 0, port));
+	if (!CHECK(connect_once(lfd, cfd, &cl, &sv)) ||
+	    !CHECK_EQ(cl.sess_ret, 0))
+		goto out;
+	CHECK_SYS(getsockopt(cfd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM,
+			     &param, &plen));
+	close(cfd);
+	close(sv.hs.fd);
+
+	/* the second connection, from a port known before it starts */
+	REQUIRE_SYS(cfd = socket(AF_INET, SOCK_DGRAM, IPPROTO_QUIC));
+	set_timeouts(cfd, TMO_MS);
+	REQUIRE_SYS(bind(cfd, &any.sa, any.len));
+	cport = (uint16_t)local_port(cfd);
+	REQUIRE_SYS(sn = sniff_open(cport));
+	to = mkaddr(AF_INET, NULL, port);
+	REQUIRE_SYS(connect(cfd, &to.sa, to.len));
+	REQUIRE_SYS(setsockopt(cfd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM,
+			       &param, plen));
+	CHECK_EQ(quic_sendmsg(cfd, data, sizeof(data), 0,
+			      MSG_STREAM_NEW | MSG_STREAM_FIN),
+		 (ssize_t)sizeof(data));
+	memset(&ev, 0, sizeof(ev));
+	ev.lfd = lfd;
+	ev.hs.tickets = 1;
+	ev.hs.no_early = refuse;
+	REQUIRE(!pthread_create(&th, NULL, early_server, &ev));
+	memset(&cl, 0, sizeof(cl));
+	cl.fd = cfd;
+	cl.sess_in = sess;
+	cl.sess_in_len = sess_len;
+	cl.ret = client_hs(&cl);
+	pthread_join(th, NULL);
+	CHECK_EQ(cl.ret, 0);
+	CHECK_EQ(ev.hs.ret, 0);
+	CHECK(cl.resumed);
+	CHECK(ev.hs.resumed);
+	CHECK_EQ(ev.hs.early, !refuse);
+	/* the data, whole, either way */
+	CHECK_EQ(ev.len, sizeof(data));
+	CHECK(ev.fin);
+	CHECK(!memcmp(ev.got, data, sizeof(data)));
+	/* in 0-RTT packets from the client */
+	pkts = early_seen(sn, port, &bytes);
+	tap_diag("%s: %d 0-RTT packets, %zu bytes of them", refuse ?
+		 "refused" : "accepted", pkts, bytes);
+	CHECK(pkts >= 1);
+	CHECK(bytes >= sizeof(data));
+	if (ev.hs.fd >= 0)
+		close(ev.hs.fd);
+	close(sn);
+out:
+	close(cfd);
+	close(lfd);
+}
+
+static const int early_accept, early_refuse = 1;
+
 int main(int argc, char **argv)
 {
 	test_add("resume", "appendix B: a ticket after the handshake (a NewSessionTicket in QUIC_SOCKOPT_SESSION_TICKET and the NEW_SESSION_TICKET event), session data from it, and a second connection that both ends see resumed",
@@ -845,5 +1190,11 @@ int main(int argc, char **argv)
 		 test_retry_client, NULL, 60);
 	test_add("token_flow", "validate_peer_address with our client: one Retry, then a NEW_TOKEN token (option and event, another on request); the next connection with it gets no Retry and resumes",
 		 test_token_flow, NULL, 60);
+	test_add("appendix_c", "the draft's appendix C: a Retry, a ticket, the server's parameters and a token from the first connection; the second, from the same address and port, sends its data before the handshake, resumes and gets no Retry",
+		 test_appendix_c, NULL, 60);
+	test_add("early_accepted", "0-RTT: stream data sent before the handshake with the remembered parameters goes in 0-RTT packets; a server that accepts early data reads it whole",
+		 test_early, &early_accept, 60);
+	test_add("early_refused", "0-RTT refused by the server (the session still resumes): the data sent in 0-RTT packets arrives whole, sent again in 1-RTT",
+		 test_early, &early_refuse, 60);
 	return runner_main(argc, argv);
 }
