@@ -96,6 +96,27 @@ void quic_conn_close(struct sock *sk, u32 errcode, u64 frame, bool app)
 	quic_conn_closed(sk, app ? ECONNRESET : EPROTO);
 }
 
+/**
+ * quic_conn_rcv_reset - a Stateless Reset for this connection, RFC 9000
+ * section 10.3.1: it ends at once, in the draining state (nothing more
+ * is sent), with ECONNRESET and the CONNECTION_CLOSE event
+ * @sk: the socket, locked
+ */
+void quic_conn_rcv_reset(struct sock *sk)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_connection_close c = {};
+
+	if (qs->conn.draining || sk->sk_state == QUIC_SS_CLOSED ||
+	    sk->sk_state == QUIC_SS_LISTENING)
+		return;
+	pr_debug("%s: sk %p: stateless reset\n", __func__, sk);
+	qs->conn.draining = 1;
+	quic_closing_start(sk);
+	quic_event_queue(sk, QUIC_EVENT_CONNECTION_CLOSE, &c, sizeof(c));
+	quic_conn_closed(sk, ECONNRESET);
+}
+
 /* the CONNECTION_ID event: the IDs in use of one set changed */
 static void quic_conn_cid_event(struct sock *sk, bool dest)
 {

@@ -83,6 +83,7 @@ struct quic_conn {
 
 void quic_set_state(struct sock *sk, int state);
 void quic_conn_close(struct sock *sk, u32 errcode, u64 frame, bool app);
+void quic_conn_rcv_reset(struct sock *sk);
 void quic_conn_closed(struct sock *sk, int err);
 void quic_event_queue(struct sock *sk, u8 type, const void *data,
 		      unsigned int len);

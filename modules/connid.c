@@ -2,7 +2,10 @@
 /*
  * QUIC connection IDs.  Source IDs route incoming packets: they live in a
  * per network namespace rhashtable keyed by the whole struct quic_conn_id
- * (length and zero-padded bytes).
+ * (length and zero-padded bytes).  The peer's stateless reset tokens
+ * live in another, keyed by the token, so that a Stateless Reset, whose
+ * destination ID is random, finds its connection (RFC 9000 section
+ * 10.3.1).
  */
 
 #include <linux/random.h>
@@ -20,9 +23,21 @@ static const struct rhashtable_params quic_cid_params = {
 	.automatic_shrinking	= true,
 };
 
+static const struct rhashtable_params quic_reset_params = {
+	.head_offset		= offsetof(struct quic_cid, node),
+	.key_offset		= offsetof(struct quic_cid, token),
+	.key_len		= QUIC_RESET_TOKEN_LEN,
+	.automatic_shrinking	= true,
+};
+
 int quic_cid_table_init(struct rhashtable *ht)
 {
 	return rhashtable_init(ht, &quic_cid_params);
+}
+
+int quic_reset_table_init(struct rhashtable *ht)
+{
+	return rhashtable_init(ht, &quic_reset_params);
 }
 
 void quic_cid_table_destroy(struct rhashtable *ht)
@@ -71,6 +86,25 @@ void quic_cid_generate(struct quic_conn_id *id, unsigned int len)
  * a keyed hash of the ID, so that it can be computed again after the
  * connection state is gone.
  */
+static void quic_cid_token(struct net *net, const struct quic_conn_id *id,
+			   u8 *token);
+
+/**
+ * quic_cid_reset_token - the stateless reset token of an ID of ours,
+ * also of one whose connection is gone
+ * @net: the namespace
+ * @id: the ID's bytes
+ * @len: their length, at most QUIC_CONN_ID_MAX_LEN
+ * @token: output, QUIC_RESET_TOKEN_LEN bytes
+ */
+void quic_cid_reset_token(struct net *net, const u8 *id, u8 len, u8 *token)
+{
+	struct quic_conn_id key = { .len = len };
+
+	memcpy(key.data, id, len);
+	quic_cid_token(net, &key, token);
+}
+
 static void quic_cid_token(struct net *net, const struct quic_conn_id *id,
 			   u8 *token)
 {
@@ -125,11 +159,11 @@ int quic_cid_add(struct sock *sk, struct quic_cid_set *set, u64 seq,
 	cid->id.len = id->len;
 	memcpy(cid->id.data, id->data, id->len);
 	cid->seq = seq;
+	cid->sk = sk;
 	if (token)
-		memcpy(cid->token, token, QUIC_RESET_TOKEN_LEN);
+		quic_cid_set_token(sk, cid, token);
 
 	if (set->source) {
-		cid->sk = sk;
 		quic_cid_token(sock_net(sk), &cid->id, cid->token);
 		err = rhashtable_lookup_insert_fast(&quic_net(sock_net(sk))->cids,
 						    &cid->node,
@@ -187,7 +221,58 @@ void quic_cid_remove(struct sock *sk, struct quic_cid_set *set,
 		call_rcu(&cid->rcu, quic_cid_free_rcu);
 		return;
 	}
+	if (cid->reset_published) {
+		rhashtable_remove_fast(&quic_net(sock_net(sk))->resets,
+				       &cid->node, quic_reset_params);
+		call_rcu(&cid->rcu, quic_cid_free_rcu);
+		return;
+	}
 	kfree(cid);
+}
+
+/**
+ * quic_cid_set_token - the peer's stateless reset token of one of its IDs
+ * (its transport parameter, or a NEW_CONNECTION_ID frame): published for
+ * the receive path; a token another connection has is not (the first
+ * keeps it)
+ * @sk: the owning socket, locked
+ * @cid: a destination ID, with no token yet
+ * @token: the token
+ */
+void quic_cid_set_token(struct sock *sk, struct quic_cid *cid,
+			const u8 *token)
+{
+	if (cid->has_token)
+		return;
+	memcpy(cid->token, token, QUIC_RESET_TOKEN_LEN);
+	cid->has_token = 1;
+	cid->reset_published =
+		!rhashtable_lookup_insert_fast(&quic_net(sock_net(sk))->resets,
+					       &cid->node, quic_reset_params);
+}
+
+/**
+ * quic_reset_lookup - the socket whose peer gave this stateless reset
+ * token
+ * @net: the namespace
+ * @token: the last QUIC_RESET_TOKEN_LEN bytes of a datagram
+ *
+ * Context: RCU read side (softirq receive).
+ * Return: the socket with a reference held, or NULL.
+ */
+struct sock *quic_reset_lookup(struct net *net, const u8 *token)
+{
+	struct quic_cid *cid;
+	struct sock *sk;
+
+	cid = rhashtable_lookup(&quic_net(net)->resets, token,
+				quic_reset_params);
+	if (!cid)
+		return NULL;
+	sk = cid->sk;
+	if (!refcount_inc_not_zero(&sk->sk_refcnt))
+		return NULL;
+	return sk;
 }
 
 /* drop the IDs with a sequence number below @prior_to */

@@ -25,10 +25,13 @@ struct quic_conn_id {
 
 /*
  * struct quic_cid - one connection ID with its sequence number.
- * @node: source IDs only: in quic_net->cids, under RCU for readers
- * @sk: source IDs only: the socket the ID routes to (no reference: the
- *	entry is unhashed, and an RCU grace period passes, before the
- *	socket goes away)
+ * @node: source IDs: in quic_net->cids; destination IDs with a token: in
+ *	quic_net->resets (@reset_published); under RCU for readers
+ * @sk: the socket the ID routes to, or whose peer's reset token it
+ *	carries (no reference: the entry is unhashed, and an RCU grace
+ *	period passes, before the socket goes away)
+ * @token: its stateless reset token (RFC 9000 section 10.3): ours, or
+ *	the peer's (then @has_token)
  */
 struct quic_cid {
 	struct list_head	list;
@@ -37,6 +40,8 @@ struct quic_cid {
 	u64			seq;
 	struct sock		*sk;
 	u8			token[QUIC_RESET_TOKEN_LEN];
+	u8			has_token:1,
+				reset_published:1;
 	struct rcu_head		rcu;
 };
 
@@ -92,6 +97,11 @@ struct quic_conn_ids {
 
 int quic_cid_table_init(struct rhashtable *ht);
 void quic_cid_table_destroy(struct rhashtable *ht);
+int quic_reset_table_init(struct rhashtable *ht);
+void quic_cid_set_token(struct sock *sk, struct quic_cid *cid,
+			const u8 *token);
+struct sock *quic_reset_lookup(struct net *net, const u8 *token);
+void quic_cid_reset_token(struct net *net, const u8 *id, u8 len, u8 *token);
 
 void quic_cid_set_init(struct quic_cid_set *set, bool source);
 void quic_cid_set_free(struct sock *sk, struct quic_cid_set *set);

@@ -107,7 +107,8 @@ struct quic_rx {
 	ktime_t		now;
 	u8		level;
 	u8		sp;
-	u8		eliciting:1;
+	u8		eliciting:1,
+			opened:1;	/* a packet of the datagram opened */
 	u8		dcid_len;	/* the packet's destination ID ... */
 	u32		dcid_off;	/* ... at this offset in the skb */
 	const u8	*frame_start;	/* the frame being processed */

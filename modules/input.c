@@ -6,6 +6,7 @@
  * and each packet is unprotected and its frames processed.
  */
 
+#include <crypto/algapi.h>
 #include <linux/slab.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
@@ -451,6 +452,7 @@ static int quic_rcv_packet(struct sock *sk, struct quic_rx *rx, u32 off,
 		sk_drops_add(sk, skb);
 	if (err)
 		return 0;
+	rx->opened = 1;
 	if (info.key_update) {
 		quic_crypto_key_update_commit(c);
 		quic_key_update_schedule(sk);
@@ -556,6 +558,25 @@ static void quic_rcv_retry(struct sock *sk, const u8 *p, u32 len,
 	quic_key_update_schedule(sk);
 }
 
+/* Does @skb end with the stateless reset token of one of the peer's IDs?
+ * Compared in constant time: the token is a secret.
+ */
+static bool quic_rcv_is_reset(struct sock *sk, const struct sk_buff *skb)
+{
+	const u8 *tail = skb->data + skb->len - QUIC_RESET_TOKEN_LEN;
+	struct quic_sock *qs = quic_sk(sk);
+	struct quic_cid *cid;
+	bool found = false;
+
+	if (skb->len < QUIC_RESET_MIN_LEN || (skb->data[0] & 0x80) ||
+	    sk->sk_state == QUIC_SS_LISTENING)
+		return false;
+	list_for_each_entry(cid, &qs->cids.dcids.list, list)
+		found |= cid->has_token &&
+			 !crypto_memneq(cid->token, tail, QUIC_RESET_TOKEN_LEN);
+	return found;
+}
+
 /**
  * quic_rcv_datagram - process a datagram for a connection
  * @sk: the socket, locked (owner or bh_lock_sock)
@@ -609,6 +630,13 @@ void quic_rcv_datagram(struct sock *sk, struct sk_buff *skb)
 		off += h.pkt_len;
 	}
 
+	/* RFC 9000 section 10.3.1: a datagram with no packet we could read
+	 * may be a Stateless Reset from the peer
+	 */
+	if (!rx.opened && quic_rcv_is_reset(sk, skb)) {
+		quic_conn_rcv_reset(sk);
+		goto out;
+	}
 	if (!skb_queue_empty(&sk->sk_receive_queue))
 		sk->sk_data_ready(sk);
 	quic_output(sk);
@@ -672,6 +700,27 @@ static int quic_add_backlog(struct sock *sk, struct sk_buff *skb)
 	return 0;
 }
 
+/* RFC 9000 section 10.3: a short header packet for no connection of ours
+ * gets a Stateless Reset, with the token its destination ID had (the
+ * peer knows it if the ID was ours), at most QUIC_RESET_BURST a second
+ * in a namespace; shorter than it, so that no two endpoints keep
+ * resetting each other (quic_packet_send_reset())
+ */
+static void quic_udp_send_reset(struct sock *usk, const struct sk_buff *skb,
+				const struct quic_hdr *h,
+				const union quic_addr *peer,
+				const union quic_addr *local)
+{
+	struct net *net = sock_net(usk);
+	u8 token[QUIC_RESET_TOKEN_LEN];
+
+	if (skb->len <= QUIC_RESET_MIN_LEN || !rcu_dereference_sk_user_data(usk) ||
+	    !__ratelimit(&quic_net(net)->reset_rl))
+		return;
+	quic_cid_reset_token(net, h->dcid, h->dcid_len, token);
+	quic_packet_send_reset(usk, skb->len, token, peer, local);
+}
+
 /**
  * quic_udp_rcv - encap_rcv of the UDP tunnel sockets
  * @usk: the UDP socket
@@ -693,12 +742,19 @@ int quic_udp_rcv(struct sock *usk, struct sk_buff *skb)
 		goto drop;
 	__skb_pull(skb, sizeof(struct udphdr));
 	err = quic_packet_parse(skb->data, skb->len, &h);
-	if (!h.dcid)
-		goto drop;
-
-	sk = quic_cid_lookup(sock_net(usk), h.dcid, h.dcid_len);
+	sk = h.dcid ? quic_cid_lookup(sock_net(usk), h.dcid, h.dcid_len) :
+		      NULL;
+	/* a short header of no connection: a Stateless Reset for one,
+	 * or a packet of a connection gone, which gets one
+	 */
+	if (!sk && skb->len >= QUIC_RESET_MIN_LEN && !(skb->data[0] & 0x80)) {
+		sk = quic_reset_lookup(sock_net(usk), skb->data + skb->len -
+						       QUIC_RESET_TOKEN_LEN);
+		if (!sk && h.dcid)
+			quic_udp_send_reset(usk, skb, &h, &peer, &local);
+	}
 	if (!sk) {
-		if (!h.is_long || !h.version)
+		if (!h.dcid || !h.is_long || !h.version)
 			goto drop;
 		/* servers here answer version 1 only (quic_packet_send_vn()) */
 		if (!err && h.version != QUIC_VERSION_V1)

@@ -317,3 +317,51 @@ free:
 	kfree(pseudo);
 	kfree_skb(skb);
 }
+
+/**
+ * quic_packet_send_reset - send a Stateless Reset, RFC 9000 section 10.3
+ * @usk: the UDP tunnel socket the packet that has no connection came on
+ * @len: the length of that packet's datagram: the reset is shorter
+ * @token: the reset token of the packet's destination ID
+ * @peer: its source
+ * @local: its destination
+ *
+ * Context: softirq.  Without a connection.  Like a short header packet:
+ * the fixed bit, random bits, the token last; 41 bytes, or one less than
+ * the datagram it answers when that is shorter, so that two endpoints
+ * that both lost their state stop answering each other.  None below 21
+ * bytes (5 random, 16 of token).
+ */
+void quic_packet_send_reset(struct sock *usk, u32 len, const u8 *token,
+			    const union quic_addr *peer,
+			    const union quic_addr *local)
+{
+	union quic_addr src;
+	struct quic_flow fl = { .local = &src, .peer = peer };
+	unsigned int room = MAX_HEADER + sizeof(struct ipv6hdr) +
+			    sizeof(struct udphdr);
+	struct dst_entry *dst;
+	struct sk_buff *skb;
+	u32 cookie;
+	u8 *p;
+
+	len = min_t(u32, len - 1, QUIC_RESET_LEN);
+	if (len < QUIC_RESET_MIN_LEN)
+		return;
+	skb = alloc_skb(room + len, GFP_ATOMIC);
+	if (!skb)
+		return;
+	skb_reserve(skb, room);
+	p = skb_put(skb, len);
+	get_random_bytes(p, len - QUIC_RESET_TOKEN_LEN);
+	p[0] = (p[0] & 0x3f) | 0x40;
+	memcpy(p + len - QUIC_RESET_TOKEN_LEN, token, QUIC_RESET_TOKEN_LEN);
+
+	src = *local;
+	dst = quic_family_route(sock_net(usk), usk, &fl, &cookie);
+	if (IS_ERR(dst)) {
+		kfree_skb(skb);
+		return;
+	}
+	quic_family_xmit(usk, skb, dst, &fl);
+}

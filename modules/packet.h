@@ -45,6 +45,15 @@ unsigned int quic_packet_put_header(struct sk_buff *skb, u32 version,
 				    const struct quic_conn_id *scid,
 				    const u8 *token, u32 token_len, u64 pn,
 				    unsigned int *len_off);
+/* Stateless Resets, RFC 9000 section 10.3: what we send, the least a
+ * datagram has to be one
+ */
+#define QUIC_RESET_LEN		41
+#define QUIC_RESET_MIN_LEN	21
+
+void quic_packet_send_reset(struct sock *usk, u32 len, const u8 *token,
+			    const union quic_addr *peer,
+			    const union quic_addr *local);
 void quic_packet_send_retry(struct sock *usk, const struct quic_hdr *h,
 			    const union quic_addr *peer,
 			    const union quic_addr *local, const u8 *token,

@@ -113,6 +113,9 @@ static int quic_sysctl_register(void)
  */
 struct workqueue_struct *quic_wq, *quic_udp_wq;
 
+/* Stateless Resets a namespace sends a second, RFC 9000 section 10.3 */
+#define QUIC_RESET_BURST	64
+
 static int __net_init quic_net_init(struct net *net)
 {
 	struct quic_net *qn = quic_net(net);
@@ -129,9 +132,19 @@ static int __net_init quic_net_init(struct net *net)
 	err = quic_token_keys_init(&qn->token_keys);
 	if (err)
 		return err;
+	ratelimit_state_init(&qn->reset_rl, HZ, QUIC_RESET_BURST);
+	ratelimit_set_flags(&qn->reset_rl, RATELIMIT_MSG_ON_RELEASE);
 	err = quic_cid_table_init(&qn->cids);
 	if (err)
-		quic_token_keys_free(&qn->token_keys);
+		goto keys;
+	err = quic_reset_table_init(&qn->resets);
+	if (err)
+		goto cids;
+	return 0;
+cids:
+	quic_cid_table_destroy(&qn->cids);
+keys:
+	quic_token_keys_free(&qn->token_keys);
 	return err;
 }
 
@@ -153,6 +166,7 @@ static void __net_exit quic_net_exit(struct net *net)
 	/* entries are freed after a grace period; the table is empty */
 	rcu_barrier();
 	quic_cid_table_destroy(&qn->cids);
+	quic_cid_table_destroy(&qn->resets);
 	quic_token_keys_free(&qn->token_keys);
 }
 

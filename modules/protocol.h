@@ -8,6 +8,7 @@
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/percpu_counter.h>
+#include <linux/ratelimit.h>
 #include <linux/rhashtable-types.h>
 #include <linux/siphash.h>
 #include <linux/spinlock.h>
@@ -26,6 +27,8 @@
  * @udp_socks: the UDP tunnel sockets in use, hashed by local port.
  * @udp_releasing: unpublished ones whose release is still queued.
  * @cids: the source connection IDs of every connection (connid.c).
+ * @resets: the peer's stateless reset tokens of every connection (connid.c).
+ * @reset_rl: how many Stateless Resets go out (input.c).
  * @reset_key: keys of the stateless reset token hash, fixed at creation.
  * @token_keys: the keys of address validation tokens (token.c).
  * @ticket_key: key of the session ticket key derivation (session.c),
@@ -40,6 +43,8 @@ struct quic_net {
 	struct hlist_head	udp_socks[1 << QUIC_UDP_HASH_BITS];
 	atomic_t		udp_releasing;	/* queued on quic_udp_wq */
 	struct rhashtable	cids;
+	struct rhashtable	resets;
+	struct ratelimit_state	reset_rl;
 	siphash_key_t		reset_key[2];
 	siphash_key_t		ticket_key;
 	struct quic_token_keys	token_keys;

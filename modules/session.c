@@ -274,7 +274,7 @@ static void quic_session_ticket_key(struct sock *sk, u8 *key)
 	struct quic_net *qn = quic_net(sock_net(sk));
 	struct {
 		u32	uid;
-		u16	port;
+		__be16	port;
 		u16	i;
 	} in = {
 		.uid = from_kuid_munged(&init_user_ns, sock_i_uid(sk)),

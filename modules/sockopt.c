@@ -422,7 +422,7 @@ static int quic_sock_set_tp_ext(struct sock *sk, sockptr_t optval,
 			return -EINVAL;
 		dcid = quic_cid_active(&qs->cids.dcids);
 		if (dcid && x.has_reset_token)
-			memcpy(dcid->token, x.reset_token, QUIC_RESET_TOKEN_LEN);
+			quic_cid_set_token(sk, dcid, x.reset_token);
 	}
 	if (qs->conn.early_params)
 		qs->params.early = qs->params.remote;

@@ -13,11 +13,13 @@
  *
  * Usage: resume_test [-v] [-l] [-t GLOB]...
  */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1176,6 +1178,176 @@ out:
 
 static const int early_accept, early_refuse = 1;
 
+/* -------------------------------------------------- stateless reset */
+
+static bool sh(const char *cmd)
+{
+	int st = system(cmd);
+
+	if (st != 0)
+		tap_diag("\"%s\": status %#x", cmd, st);
+	return st == 0;
+}
+
+/*
+ * RFC 9000 section 10.3: the server's sockets are gone (its CONNECTION_CLOSE
+ * lost: 100% loss on lo while it closed, in a namespace of this test's
+ * own) and a new server listens on the port: the port answers the
+ * client's next packet with a Stateless Reset; the client ends at once
+ * with the CONNECTION_CLOSE event and ECONNRESET, not at its idle
+ * timeout.
+ */
+static void test_reset_gone(const void *arg)
+{
+	struct pcfg cfg = { .family = AF_INET, .hs = { .psk = 1 } };
+	uint8_t buf[256];
+	uint32_t flags;
+	int64_t sid;
+	ssize_t n;
+	double t0;
+	int ev = 0, err = 0;
+	struct pair p;
+	struct addr a;
+	char c;
+
+	(void)arg;
+	REQUIRE_SYS(unshare(CLONE_NEWNET));
+	REQUIRE(sh("/sbin/ip link set lo up"));
+	REQUIRE_PAIR(&p, &cfg);
+	CHECK_EQ(quic_sendmsg(p.cfd, "x", 1, 0, MSG_STREAM_NEW), 1);
+	flags = 0;
+	CHECK_EQ(quic_recvmsg(p.sfd, &c, 1, &sid, &flags), 1);
+	CHECK_SYS(set_event(p.cfd, QUIC_EVENT_CONNECTION_CLOSE, 1));
+	/* the server goes, and the client does not hear of it */
+	REQUIRE(sh("/sbin/tc qdisc add dev lo root netem loss 100%"));
+	close(p.sfd);
+	p.sfd = -1;
+	close(p.lfd);
+	p.lfd = -1;
+	sleep(2);	/* past its closing period (1 s here) */
+	REQUIRE(sh("/sbin/tc qdisc del dev lo root"));
+	/* the server restarted: a new listener on the same port */
+	a = mkaddr(AF_INET, NULL, p.port);
+	REQUIRE_SYS(p.lfd = socket(AF_INET, SOCK_DGRAM, IPPROTO_QUIC));
+	REQUIRE_SYS(bind(p.lfd, &a.sa, a.len));
+	REQUIRE_SYS(listen(p.lfd, 8));
+
+	t0 = now_s();
+	CHECK_EQ(quic_sendmsg(p.cfd, "y", 1, 0, 0), 1);
+	while (now_s() - t0 < 5) {
+		flags = 0;
+		n = quic_recvmsg(p.cfd, buf, sizeof(buf), &sid, &flags);
+		if (n < 0) {
+			err = errno;
+			break;
+		}
+		if (n > 0 && (flags & MSG_NOTIFICATION) &&
+		    buf[0] == QUIC_EVENT_CONNECTION_CLOSE)
+			ev = 1;
+		if (!n)
+			break;
+	}
+	tap_diag("the client saw the reset after %.2f s: event %d, %s",
+		 now_s() - t0, ev, strerror(err));
+	CHECK(ev);
+	CHECK_EQ(err, ECONNRESET);
+	CHECK(now_s() - t0 < 2);
+	pair_close(&p);
+}
+
+/* a short header packet of @len bytes (>= 9) to DCID @dcid */
+static int send_short(int u, const uint8_t *dcid, size_t len)
+{
+	uint8_t pkt[1500];
+
+	memset(pkt, 0xa5, len);
+	pkt[0] = 0x43;
+	memcpy(pkt + 1, dcid, 8);
+	return send(u, pkt, len, 0) == (ssize_t)len ? 0 : -1;
+}
+
+/*
+ * What a port with QUIC sockets sends for short header packets of no
+ * connection: a Stateless Reset, 41 bytes or one less than the packet
+ * (none for a packet under 26 bytes, whose ID we cannot read), the fixed
+ * bit set, the same token for the same ID and another for another ID,
+ * random bits otherwise; two endpoints that answer each other's resets
+ * stop within 20 rounds; a flood gets at most the namespace's 64 a
+ * second (burst included).
+ */
+static void test_reset_wire(const void *arg)
+{
+	static const uint8_t id1[8] = "dead-id1", id2[8] = "dead-id2";
+	uint8_t a[64], b[64], c[64];
+	ssize_t na, nb, nc, n;
+	int lfd, u, i, rounds, got;
+	uint16_t port;
+	double t0, secs;
+
+	(void)arg;
+	REQUIRE_SYS(unshare(CLONE_NEWNET));
+	REQUIRE(sh("/sbin/ip link set lo up"));
+	REQUIRE_SYS(lfd = listener(AF_INET, NULL, 0, 0, &port));
+	REQUIRE_SYS(u = udp_from("127.0.0.1", port));
+	REQUIRE_SYS(send_short(u, id1, 100));
+	na = recv_within(u, a, sizeof(a), 1000);
+	REQUIRE_SYS(send_short(u, id1, 30));
+	nb = recv_within(u, b, sizeof(b), 1000);
+	REQUIRE_SYS(send_short(u, id2, 100));
+	nc = recv_within(u, c, sizeof(c), 1000);
+	CHECK_EQ(na, 41);
+	CHECK_EQ(nb, 29);
+	CHECK_EQ(nc, 41);
+	if (na == 41 && nb == 29 && nc == 41) {
+		CHECK_EQ(a[0] & 0xc0, 0x40);
+		CHECK_EQ(b[0] & 0xc0, 0x40);
+		CHECK(!memcmp(a + 25, b + 13, 16));	/* same ID, same token */
+		CHECK(memcmp(a + 25, c + 25, 16));	/* another ID */
+		CHECK(memcmp(a + 1, c + 1, 24));	/* random bits */
+	}
+	/* too short to carry an ID: no answer */
+	REQUIRE_SYS(send_short(u, id1, 25));
+	CHECK_EQ(recv_within(u, a, sizeof(a), 300), -1);
+	/* a long header of no connection that is no Initial: no answer */
+	a[0] = 0xe0;
+	memset(a + 1, 0, 4);
+	a[4] = 1;
+	a[5] = 8;
+	memcpy(a + 6, id1, 8);
+	a[14] = 0;
+	memset(a + 15, 0, 40);
+	CHECK_EQ(send(u, a, 55, 0), 55);
+	CHECK_EQ(recv_within(u, a, sizeof(a), 300), -1);
+
+	/* a peer that answers each reset with its own shorter one */
+	n = 41;
+	for (rounds = 0; rounds < 40; rounds++) {
+		if (send_short(u, id2, (size_t)n))
+			break;
+		n = recv_within(u, a, sizeof(a), 300);
+		if (n < 0)
+			break;
+	}
+	tap_diag("resets answering resets: %d rounds", rounds);
+	CHECK(rounds <= 20);
+
+	/* a flood */
+	sleep(1);	/* the bucket refills */
+	t0 = now_s();
+	for (i = 0; i < 2000; i++)
+		send_short(u, (i & 1) ? id1 : id2, 60);
+	secs = now_s() - t0;
+	msleep(200);
+	got = 0;
+	while (recv_within(u, a, sizeof(a), 0) > 0)
+		got++;
+	tap_diag("2000 packets in %.2f s: %d resets", secs, got);
+	CHECK(got >= 1);
+	CHECK(got <= 64 + (int)(64 * (secs + 0.2)) + 1);
+	close(u);
+	close(lfd);
+}
+
 int main(int argc, char **argv)
 {
 	test_add("resume", "appendix B: a ticket after the handshake (a NewSessionTicket in QUIC_SOCKOPT_SESSION_TICKET and the NEW_SESSION_TICKET event), session data from it, and a second connection that both ends see resumed",
@@ -1196,5 +1368,9 @@ int main(int argc, char **argv)
 		 test_early, &early_accept, 60);
 	test_add("early_refused", "0-RTT refused by the server (the session still resumes): the data sent in 0-RTT packets arrives whole, sent again in 1-RTT",
 		 test_early, &early_refuse, 60);
+	test_add("reset_gone", "the server's socket gone without its CONNECTION_CLOSE reaching the client: the client's next packet gets a Stateless Reset; the client ends at once with the CONNECTION_CLOSE event and ECONNRESET",
+		 test_reset_gone, NULL, 60);
+	test_add("reset_wire", "Stateless Resets for packets of no connection: 41 bytes or one less than the packet, none under 26 bytes nor for long headers, one token per ID, random bits; resets answering resets end within 20 rounds; a flood gets at most 64 a second",
+		 test_reset_wire, NULL, 60);
 	return runner_main(argc, argv);
 }
