@@ -487,6 +487,26 @@ void quic_crypto_free(struct quic_crypto *c)
 }
 
 /**
+ * quic_crypto_initial_salt - the Initial salt of a version (RFC 9001
+ * section 5.2, RFC 9369 section 3.3.1), QUIC_CRYPTO_INITIAL_SALT_LEN bytes
+ * @version: QUIC_VERSION_V1 or QUIC_VERSION_V2
+ *
+ * Return: the salt, or NULL for another version.
+ */
+const u8 *quic_crypto_initial_salt(u32 version)
+{
+	BUILD_BUG_ON(sizeof(quic_initial_salt_v1) !=
+		     QUIC_CRYPTO_INITIAL_SALT_LEN);
+	switch (version) {
+	case QUIC_VERSION_V1:
+		return quic_initial_salt_v1;
+	case QUIC_VERSION_V2:
+		return quic_initial_salt_v2;
+	}
+	return NULL;
+}
+
+/**
  * quic_crypto_initial_keys - install Initial keys, RFC 9001 section 5.2
  * @c: the Initial space's structure; keys it had are replaced
  * @dcid: the Destination Connection ID of the client's first Initial

@@ -19,6 +19,7 @@ struct quic_cipher;
 
 #define QUIC_CRYPTO_TAG_LEN		16	/* every QUIC AEAD */
 #define QUIC_CRYPTO_IV_LEN		12
+#define QUIC_CRYPTO_INITIAL_SALT_LEN	20
 #define QUIC_CRYPTO_KEY_MAX_LEN		32
 #define QUIC_CRYPTO_SECRET_MAX_LEN	QUIC_CRYPTO_SECRET_BUFFER_SIZE
 #define QUIC_CRYPTO_SAMPLE_LEN		16	/* header protection sample */
@@ -219,5 +220,7 @@ static inline bool quic_crypto_key_update_pending(const struct quic_crypto *c)
 	return (c->tx.ready && c->tx.app && !c->tx.next_ready) ||
 	       (c->rx.ready && c->rx.app && !c->rx.next_ready);
 }
+
+const u8 *quic_crypto_initial_salt(u32 version);
 
 #endif /* __QUIC_CRYPTO_H */

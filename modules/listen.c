@@ -5,6 +5,15 @@
  * not speak, and accept(), which makes the connection socket of a
  * request in process context.
  *
+ * Listeners of one owner may share a port by ALPN (the draft's ALPN
+ * routing): each takes the clients whose ClientHello offers a protocol
+ * of its list (set before listen()); one without a list takes clients
+ * that offer none.  A client's Initials then wait on the UDP socket
+ * (quic_udp_sock->pending, bounded) until its whole ClientHello is there
+ * (alpn.c reads it), and go to the listener its ALPN picks; a client no
+ * listener takes is refused by the first listener's accept() with the
+ * TLS alert no_application_protocol.
+ *
  * Locking: a listener's request list is changed under its
  * bh_lock_sock() by the receive hook and under the socket spinlock by
  * accept(); accept() holds the listener's lock while it makes the child,
@@ -20,6 +29,7 @@
 
 #include "compat.h"
 #include "conn.h"
+#include "alpn.h"
 #include "input.h"
 #include "listen.h"
 #include "output.h"
@@ -28,6 +38,14 @@
 #include "token.h"
 
 #define QUIC_REQ_MAX_SKBS	8	/* Initials a request keeps */
+/* clients whose ClientHello is not all there, on one UDP socket */
+#define QUIC_PEND_MAX		64
+#define QUIC_PEND_BYTES		(1024 * 1024)
+#define QUIC_PEND_TTL		(3 * HZ)
+/* the most of a client's ALPN list looked at */
+#define QUIC_ALPN_LIST_MAX	256
+/* CRYPTO_ERROR with TLS's no_application_protocol, RFC 9001 section 4.8 */
+#define QUIC_ERR_NO_ALPN	(QUIC_TRANSPORT_ERROR_CRYPTO + 120)
 /* how long a request waits for accept() without an idle timeout */
 #define QUIC_REQ_TTL_US		(30 * USEC_PER_SEC)
 
@@ -99,18 +117,42 @@ static struct quic_listener *quic_listener_get(struct sock *sk)
 	return l;
 }
 
-/* A port belongs to the socket that listens on it first, as for TCP and
- * UDP: another may listen beside it only when both set SO_REUSEPORT and
- * have the same owner.  Under the namespace's udp_lock.
+/* do two ALPN lists (an empty one: clients without ALPN) share a name? */
+static bool quic_alpn_overlap(const struct quic_listener *a,
+			      const struct quic_listener *b)
+{
+	u32 i = 0, j;
+
+	if (!a->alpn_len || !b->alpn_len)
+		return !a->alpn_len && !b->alpn_len;
+	while (i < a->alpn_len) {
+		for (j = i; j < a->alpn_len && a->alpn[j] != ','; j++)
+			;
+		if (quic_alpn_match(b->alpn, b->alpn_len, a->alpn + i, j - i))
+			return true;
+		i = j + 1;
+	}
+	return false;
+}
+
+/* A port belongs to the owner of the socket that listens on it first, as
+ * for TCP and UDP: another of the same owner may listen beside it when
+ * both set SO_REUSEPORT (they share the load), or when their ALPN lists
+ * have no protocol in common (each takes its own clients).  Under the
+ * namespace's udp_lock.
  */
 static bool quic_listen_conflict(struct hlist_node *node,
 				 struct hlist_node *other)
 {
-	struct sock *sk = hlist_entry(node, struct quic_listener, node)->sk;
-	struct sock *osk = hlist_entry(other, struct quic_listener, node)->sk;
+	struct quic_listener *l = hlist_entry(node, struct quic_listener, node);
+	struct quic_listener *o = hlist_entry(other, struct quic_listener,
+					      node);
 
-	return !(sk->sk_reuseport && osk->sk_reuseport &&
-		 uid_eq(sock_i_uid(sk), sock_i_uid(osk)));
+	if (!uid_eq(sock_i_uid(l->sk), sock_i_uid(o->sk)))
+		return true;
+	if (l->sk->sk_reuseport && o->sk->sk_reuseport)
+		return false;
+	return quic_alpn_overlap(l, o);
 }
 
 int quic_inet_listen(struct socket *sock, int backlog)
@@ -135,6 +177,10 @@ int quic_inet_listen(struct socket *sock, int backlog)
 	l = quic_listener_get(sk);
 	if (!l)
 		goto out;
+	/* the list the port's dispatch reads, constant from now on */
+	l->alpn_len = qs->params.alpn_len;
+	if (l->alpn_len)
+		memcpy(l->alpn, qs->params.alpn, l->alpn_len);
 	err = quic_udp_sock_listen(sock_net(sk), qs->paths.act.udp_sk,
 				   &l->node, true, quic_listen_conflict);
 	if (err)
@@ -309,6 +355,22 @@ fail:
 	return NULL;
 }
 
+/*
+ * A client no listener of the port takes by ALPN: its connection, never
+ * handed out, closes with CRYPTO_ERROR no_application_protocol (RFC 9001
+ * section 8.1), sent once, in the Initial packet of its first flight.
+ */
+static void quic_accept_refuse(struct sock *sk)
+{
+	/* the listener's lock is held: a nested lock of the same class */
+	lock_sock_nested(sk, SINGLE_DEPTH_NESTING);
+	quic_conn_close(sk, QUIC_ERR_NO_ALPN, QUIC_FRAME_CRYPTO, false);
+	quic_conn_silence(&quic_sk(sk)->conn);
+	quic_set_state(sk, QUIC_SS_CLOSED);
+	release_sock(sk);
+	sk_common_release(sk);
+}
+
 static int quic_accept_wait(struct sock *sk, long *timeo)
 {
 	DEFINE_WAIT_FUNC(wait, woken_wake_function);
@@ -376,6 +438,11 @@ static int quic_do_accept(struct socket *sock, struct socket *newsock,
 		spin_unlock_bh(&sk->sk_lock.slock);
 
 		newsk = quic_accept_sk(sk, req, kern, &err);
+		if (newsk && req->refuse) {
+			quic_accept_refuse(newsk);
+			newsk = NULL;
+			err = -EPROTO;
+		}
 		__skb_queue_purge(&req->skbs);
 		kfree(req);
 		failed = true;
@@ -514,26 +581,19 @@ static int quic_listen_validate(struct sock *sk, struct quic_udp_sock *us,
 	return -EAGAIN;
 }
 
-void quic_listen_rcv(struct quic_udp_sock *us, struct sk_buff *skb,
-		     const struct quic_hdr *h, const union quic_addr *peer,
-		     const union quic_addr *local)
+/*
+ * A client datagram for listener @sk (referenced by the caller): it
+ * joins the request of its client, or makes one (@refuse: one that
+ * accept() refuses).  Consumes @skb.
+ */
+static void quic_listen_queue(struct sock *sk, struct quic_udp_sock *us,
+			      struct sk_buff *skb, const struct quic_hdr *h,
+			      const union quic_addr *peer,
+			      const union quic_addr *local, bool refuse)
 {
 	struct quic_listener *l;
 	struct quic_request *req;
-	struct sock *sk = NULL;
 	u64 idle;
-
-	/* RFC 9000 section 14.1: a client Initial fills 1200 bytes; a
-	 * 0-RTT packet may join the request of its Initial (below)
-	 */
-	if ((h->level != QUIC_CRYPTO_INITIAL && h->level != QUIC_CRYPTO_EARLY) ||
-	    (h->level == QUIC_CRYPTO_INITIAL &&
-	     skb->len < QUIC_MIN_UDP_PAYLOAD) || h->dcid_len < 8)
-		goto drop;
-
-	sk = quic_listener_select(us, h, peer);
-	if (!sk)
-		goto drop;
 
 	bh_lock_sock(sk);
 	/* the listener goes under this lock when the socket is destroyed */
@@ -569,6 +629,7 @@ void quic_listen_rcv(struct quic_udp_sock *us, struct sk_buff *skb,
 	req->peer = *peer;
 	req->local = *local;
 	req->version = h->version;
+	req->refuse = refuse;
 	req->dcid.len = h->dcid_len;
 	memcpy(req->dcid.data, h->dcid, h->dcid_len);
 	req->scid.len = h->scid_len;
@@ -581,11 +642,230 @@ void quic_listen_rcv(struct quic_udp_sock *us, struct sk_buff *skb,
 	sk->sk_data_ready(sk);
 unlock:
 	bh_unlock_sock(sk);
-	sock_put(sk);
 	return;
 unlock_drop:
 	bh_unlock_sock(sk);
+	kfree_skb(skb);
+}
+
+/* Do listeners share this port by ALPN: two or more, one with a list? */
+static bool quic_listen_by_alpn(struct quic_udp_sock *us)
+{
+	struct quic_listener *l;
+	bool alpn = false;
+	u32 n = 0;
+
+	rcu_read_lock();
+	hlist_for_each_entry_rcu(l, &us->listeners, node) {
+		n++;
+		alpn |= !!l->alpn_len;
+	}
+	rcu_read_unlock();
+	return alpn && n > 1;
+}
+
+static bool quic_listener_takes_alpn(const struct quic_listener *l,
+				     const union quic_addr *peer,
+				     const u8 *name, u32 len)
+{
+	if (!quic_listener_takes(l->sk, peer))
+		return false;
+	if (!name)
+		return !l->alpn_len;
+	return quic_alpn_match(l->alpn, l->alpn_len, name, len);
+}
+
+/* the listener, referenced, that takes protocol @name (NULL: a client
+ * without ALPN): one of those that do, chosen as quic_listener_select()
+ * chooses
+ */
+static struct sock *quic_listener_for(struct quic_udp_sock *us,
+				      const struct quic_request *req,
+				      const u8 *name, u32 len)
+{
+	struct quic_listener *l;
+	struct sock *sk = NULL;
+	u32 n = 0, pick;
+
+	rcu_read_lock();
+	hlist_for_each_entry_rcu(l, &us->listeners, node)
+		n += quic_listener_takes_alpn(l, &req->peer, name, len);
+	if (!n)
+		goto out;
+	pick = n == 1 ? 0 :
+	       reciprocal_scale(jhash(req->dcid.data, req->dcid.len,
+				      jhash(&req->peer, sizeof(req->peer), 0)),
+				n);
+	hlist_for_each_entry_rcu(l, &us->listeners, node) {
+		if (!quic_listener_takes_alpn(l, &req->peer, name, len) ||
+		    pick--)
+			continue;
+		if (refcount_inc_not_zero(&l->sk->sk_refcnt))
+			sk = l->sk;
+		break;
+	}
+out:
+	rcu_read_unlock();
+	return sk;
+}
+
+/* the listener of the first protocol of the client's list (RFC 7301:
+ * names of 1-byte length) that one takes; the one without a list when
+ * the client sent none
+ */
+static struct sock *quic_listener_select_alpn(struct quic_udp_sock *us,
+					      const struct quic_request *req,
+					      const u8 *alpn, u32 len)
+{
+	struct sock *sk;
+	u32 i = 0;
+
+	if (!len)
+		return quic_listener_for(us, req, NULL, 0);
+	while (i < len) {
+		if (!alpn[i] || i + 1 + alpn[i] > len)
+			break;
+		sk = quic_listener_for(us, req, alpn + i + 1, alpn[i]);
+		if (sk)
+			return sk;
+		i += 1 + alpn[i];
+	}
+	return NULL;
+}
+
+static void quic_request_free(struct quic_request *req)
+{
+	__skb_queue_purge(&req->skbs);
+	kfree(req);
+}
+
+/* drop the pending requests whose clients went quiet; under pend_lock */
+static void quic_pending_expire(struct quic_udp_sock *us)
+{
+	struct quic_request *req, *tmp;
+
+	list_for_each_entry_safe(req, tmp, &us->pending, list) {
+		if (time_before(jiffies, req->expires))
+			continue;
+		list_del(&req->list);
+		us->npending--;
+		us->pend_bytes -= req->bytes;
+		quic_request_free(req);
+	}
+}
+
+/* the UDP socket is released: no receive path runs on it any more */
+void quic_udp_pending_purge(struct quic_udp_sock *us)
+{
+	struct quic_request *req, *tmp;
+
+	list_for_each_entry_safe(req, tmp, &us->pending, list)
+		quic_request_free(req);
+	INIT_LIST_HEAD(&us->pending);
+}
+
+/*
+ * A client datagram at a port whose listeners share it by ALPN: it waits
+ * with the others of its client until the ClientHello is all there, and
+ * then they all go to the listener its ALPN picks.  Consumes @skb.
+ */
+static void quic_listen_dispatch(struct quic_udp_sock *us,
+				 struct sk_buff *skb,
+				 const struct quic_hdr *h,
+				 const union quic_addr *peer,
+				 const union quic_addr *local)
+{
+	u8 alpn[QUIC_ALPN_LIST_MAX];
+	struct quic_request *req;
+	struct quic_hdr h2;
+	struct sock *sk;
+	u32 alen = 0;
+	bool refuse;
+	int err;
+
+	spin_lock(&us->pend_lock);
+	quic_pending_expire(us);
+	list_for_each_entry(req, &us->pending, list)
+		if (quic_req_match(req, peer, h))
+			goto found;
+	if (h->level != QUIC_CRYPTO_INITIAL || us->npending >= QUIC_PEND_MAX)
+		goto unlock_drop;
+	req = kzalloc(sizeof(*req), GFP_ATOMIC);
+	if (!req)
+		goto unlock_drop;
+	req->expires = jiffies + QUIC_PEND_TTL;
+	req->peer = *peer;
+	req->version = h->version;
+	req->dcid.len = h->dcid_len;
+	memcpy(req->dcid.data, h->dcid, h->dcid_len);
+	skb_queue_head_init(&req->skbs);
+	list_add_tail(&req->list, &us->pending);
+	us->npending++;
+found:
+	if (skb_queue_len(&req->skbs) >= QUIC_REQ_MAX_SKBS ||
+	    us->pend_bytes + skb->truesize > QUIC_PEND_BYTES)
+		goto unlock_drop;	/* an empty new one expires */
+	skb_orphan(skb);
+	__skb_queue_tail(&req->skbs, skb);
+	req->bytes += skb->truesize;
+	us->pend_bytes += skb->truesize;
+	err = quic_alpn_peek(&req->skbs, &req->dcid, req->version, alpn,
+			     &alen, sizeof(alpn));
+	if (err == -EAGAIN || err == -ENOMEM) {
+		spin_unlock(&us->pend_lock);
+		return;
+	}
+	list_del(&req->list);
+	us->npending--;
+	us->pend_bytes -= req->bytes;
+	spin_unlock(&us->pend_lock);
+
+	/* what could not be read counts as a ClientHello without ALPN */
+	if (err)
+		alen = 0;
+	sk = quic_listener_select_alpn(us, req, alpn, alen);
+	refuse = !sk;
+	if (!sk)
+		sk = quic_listener_select(us, h, peer);
+	while (sk && (skb = __skb_dequeue(&req->skbs))) {
+		if (quic_packet_parse(skb->data, skb->len, &h2)) {
+			kfree_skb(skb);
+			continue;
+		}
+		quic_listen_queue(sk, us, skb, &h2, peer, local, refuse);
+	}
+	if (sk)
+		sock_put(sk);
+	quic_request_free(req);
+	return;
+unlock_drop:
+	spin_unlock(&us->pend_lock);
+	kfree_skb(skb);
+}
+
+void quic_listen_rcv(struct quic_udp_sock *us, struct sk_buff *skb,
+		     const struct quic_hdr *h, const union quic_addr *peer,
+		     const union quic_addr *local)
+{
+	struct sock *sk;
+
+	/* RFC 9000 section 14.1: a client Initial fills 1200 bytes; a
+	 * 0-RTT packet may join the request of its Initial
+	 */
+	if ((h->level != QUIC_CRYPTO_INITIAL && h->level != QUIC_CRYPTO_EARLY) ||
+	    (h->level == QUIC_CRYPTO_INITIAL &&
+	     skb->len < QUIC_MIN_UDP_PAYLOAD) || h->dcid_len < 8)
+		goto drop;
+	if (quic_listen_by_alpn(us)) {
+		quic_listen_dispatch(us, skb, h, peer, local);
+		return;
+	}
+	sk = quic_listener_select(us, h, peer);
+	if (!sk)
+		goto drop;
+	quic_listen_queue(sk, us, skb, h, peer, local, false);
 	sock_put(sk);
+	return;
 drop:
 	kfree_skb(skb);
 }

@@ -10,6 +10,7 @@
 
 #include "connid.h"
 #include "path.h"
+#include "sockopt.h"
 #include "udp.h"
 
 struct socket;
@@ -33,7 +34,14 @@ struct quic_request {
 	struct quic_conn_id	odcid;	/* after a Retry: its first DCID */
 	u32			version;
 	u8			retried:1,	/* a Retry token came */
-				validated:1;	/* a valid token came */
+				validated:1,	/* a valid token came */
+				refuse:1;	/* no listener's ALPN: refused
+						 * by accept() with
+						 * no_application_protocol
+						 */
+	u32			bytes;	/* truesize of @skbs, waiting on
+					 * the UDP socket for the ALPN
+					 */
 	struct sk_buff_head	skbs;
 };
 
@@ -46,6 +54,9 @@ struct quic_request {
  * @reqs: struct quic_request, oldest first
  * @nreqs: their count, at most the listen() backlog; their datagrams are
  *	charged to the listener's receive buffer, which bounds their bytes
+ * @alpn: the ALPN list the socket had at listen() (QUIC_SOCKOPT_ALPN),
+ *	@alpn_len bytes: the clients it takes when listeners share a port;
+ *	constant while the listener is on the port (read under RCU)
  *
  * Locking: @node as quic_udp_sock->listeners; @reqs and @nreqs under
  * the socket spinlock (bh_lock_sock() in the receive path,
@@ -56,6 +67,8 @@ struct quic_listener {
 	struct hlist_node	node;
 	struct list_head	reqs;
 	u32			nreqs;
+	u32			alpn_len;
+	char			alpn[QUIC_ALPN_MAX_LEN + 1];
 	struct rcu_head		rcu;
 };
 
@@ -73,6 +86,7 @@ bool quic_listener_pending(const struct sock *sk);
 void quic_listen_rcv(struct quic_udp_sock *us, struct sk_buff *skb,
 		     const struct quic_hdr *h, const union quic_addr *peer,
 		     const union quic_addr *local);
+void quic_udp_pending_purge(struct quic_udp_sock *us);
 void quic_send_version_negotiation(struct sock *usk, struct quic_udp_sock *us,
 				   struct sk_buff *skb,
 				   const struct quic_hdr *h,

@@ -16,6 +16,7 @@
 #include <net/udp_tunnel.h>
 
 #include "input.h"
+#include "listen.h"
 #include "protocol.h"
 #include "socket.h"
 #include "udp.h"
@@ -34,6 +35,7 @@ static void quic_udp_sock_release(struct work_struct *work)
 
 	/* clears sk_user_data and waits for readers in quic_udp_rcv() */
 	udp_tunnel_sock_release(us->sock);
+	quic_udp_pending_purge(us);
 	kfree(us);
 	atomic_dec(&qn->udp_releasing);
 }
@@ -138,6 +140,8 @@ int quic_udp_sock_get(struct net *net, const union quic_addr *addr,
 	}
 	refcount_set(&us->refcnt, 1);
 	INIT_HLIST_HEAD(&us->listeners);
+	spin_lock_init(&us->pend_lock);
+	INIT_LIST_HEAD(&us->pending);
 	INIT_WORK(&us->release, quic_udp_sock_release);
 	us->net = net;
 	us->ephemeral = !port;
@@ -173,6 +177,7 @@ void quic_udp_sock_put(struct quic_udp_sock *us)
 		queue_work(quic_udp_wq, &us->release);
 	} else {
 		udp_tunnel_sock_release(us->sock);
+		quic_udp_pending_purge(us);
 		kfree(us);
 	}
 	mutex_unlock(&qn->udp_lock);

@@ -35,6 +35,15 @@ struct quic_udp_sock {
 	int			ifindex;	/* the bound device, 0: none */
 	bool			ephemeral;	/* the port was ours to choose */
 	struct hlist_head	listeners;	/* RCU; under udp_lock */
+	spinlock_t		pend_lock;	/* @pending, @pend_bytes */
+	struct list_head	pending;	/* struct quic_request whose
+						 * ClientHello is not all
+						 * there, when listeners
+						 * share the port by ALPN
+						 * (listen.c)
+						 */
+	u32			pend_bytes;
+	u32			npending;
 	struct net		*net;
 	struct work_struct	release;
 };

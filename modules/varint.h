@@ -114,6 +114,16 @@ static inline bool quic_get_u8(struct quic_buf *b, u8 *v)
 	return true;
 }
 
+static inline bool quic_get_be16(struct quic_buf *b, u16 *v)
+{
+	if (b->left < 2)
+		return false;
+	*v = get_unaligned_be16(b->p);
+	b->p += 2;
+	b->left -= 2;
+	return true;
+}
+
 static inline bool quic_get_be32(struct quic_buf *b, u32 *v)
 {
 	if (b->left < 4)

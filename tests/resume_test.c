@@ -1348,6 +1348,309 @@ static void test_reset_wire(const void *arg)
 	close(lfd);
 }
 
+/* --------------------------------------------------- ALPN dispatch */
+
+/*
+ * A server process: a listener on @port (0: a new one, its port written
+ * to @pfd) with the ALPN list @alpn; it accepts one connection, runs
+ * libquic's server handshake with that list, reads a message and answers
+ * with its list, then waits for the client to go.  Exits 0 on success.
+ */
+static void alpn_server(uint16_t port, const char *alpn, int pfd)
+{
+	struct addr a = mkaddr(AF_INET, NULL, port);
+	uint8_t buf[64];
+	uint32_t flags = 0;
+	int64_t sid;
+	int lfd, fd;
+	uint16_t got;
+
+	lfd = socket(AF_INET, SOCK_DGRAM, IPPROTO_QUIC);
+	if (lfd < 0 || bind(lfd, &a.sa, a.len) ||
+	    setsockopt(lfd, SOL_QUIC, QUIC_SOCKOPT_ALPN, alpn, strlen(alpn)) ||
+	    listen(lfd, 8))
+		_exit(2);
+	set_timeouts(lfd, 20000);
+	got = (uint16_t)local_port(lfd);
+	if (write(pfd, &got, sizeof(got)) != sizeof(got))
+		_exit(3);
+	fd = accept(lfd, NULL, NULL);
+	if (fd < 0)
+		_exit(4);
+	set_timeouts(fd, 10000);
+	if (quic_server_handshake(fd, creds.srv_key, creds.srv_cert, alpn))
+		_exit(5);
+	if (quic_recvmsg(fd, buf, sizeof(buf), &sid, &flags) <= 0)
+		_exit(6);
+	if (quic_sendmsg(fd, alpn, strlen(alpn), sid, MSG_STREAM_FIN) < 0)
+		_exit(7);
+	flags = 0;
+	quic_recvmsg(fd, buf, sizeof(buf), &sid, &flags);	/* the close */
+	_exit(0);
+}
+
+/* a client offering @alpn: the list of the server that answered, or "" */
+static int alpn_client(uint16_t port, const char *alpn, char *who,
+		       size_t cap, struct quic_connection_close *cc)
+{
+	struct hs cl = { .alpn = alpn };
+	socklen_t len = sizeof(*cc);
+	uint32_t flags = 0;
+	int64_t sid = 0;
+	ssize_t n;
+	int fd;
+
+	*who = 0;
+	fd = client_socket(AF_INET, NULL, 5000, port);
+	if (fd < 0)
+		return -errno;
+	cl.fd = fd;
+	cl.ret = client_hs(&cl);
+	if (cl.ret) {
+		memset(cc, 0, sizeof(*cc));
+		getsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_CONNECTION_CLOSE, cc,
+			   &len);
+		close(fd);
+		return cl.ret;
+	}
+	if (quic_sendmsg(fd, "who", 3, 0, MSG_STREAM_NEW) != 3) {
+		close(fd);
+		return -EIO;
+	}
+	n = quic_recvmsg(fd, who, cap - 1, &sid, &flags);
+	who[n > 0 ? n : 0] = 0;
+	close(fd);
+	return 0;
+}
+
+/*
+ * ALPN routing: three listeners on one port, in three processes, each
+ * with its own list; each client goes to the process of its protocol; a
+ * client with an
+ * unknown protocol is refused with CRYPTO_ERROR no_application_protocol
+ * (0x178).  A listener whose list overlaps another's is refused
+ * (EADDRINUSE), and so is one of another user.
+ */
+static void test_alpn_dispatch(const void *arg)
+{
+	static const char *const lists[3] = { "smbd", "h3,h3-29", "doq" };
+	struct quic_connection_close cc;
+	struct addr a;
+	char who[64];
+	pid_t pid[3];
+	uint16_t port = 0;
+	int i, st, pfd[2], fd, ret;
+	double t0;
+
+	(void)arg;
+	REQUIRE_SYS(pipe(pfd));
+	for (i = 0; i < 3; i++) {
+		pid[i] = fork();
+		REQUIRE_SYS(pid[i]);
+		if (!pid[i])
+			alpn_server(port, lists[i], pfd[1]);
+		if (!CHECK_EQ(read(pfd[0], &port, sizeof(port)),
+			      (ssize_t)sizeof(port)))
+			goto out;
+	}
+	tap_diag("three listeners on port %u", port);
+
+	/* a listener that overlaps, and another user's */
+	a = mkaddr(AF_INET, NULL, port);
+	fd = socket(AF_INET, SOCK_DGRAM, IPPROTO_QUIC);
+	if (CHECK_SYS(fd)) {
+		CHECK_SYS(bind(fd, &a.sa, a.len));
+		CHECK_SYS(setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_ALPN, "x,h3", 4));
+		CHECK_ERR(listen(fd, 8), EADDRINUSE);
+		close(fd);
+	}
+	pid_t np = fork();
+
+	if (!np) {
+		if (setuid(65534))
+			_exit(2);
+		fd = socket(AF_INET, SOCK_DGRAM, IPPROTO_QUIC);
+		if (fd < 0 || bind(fd, &a.sa, a.len) ||
+		    setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_ALPN, "other", 5))
+			_exit(3);
+		_exit(listen(fd, 8) < 0 && errno == EADDRINUSE ? 0 : 4);
+	}
+	if (CHECK_SYS(np)) {
+		waitpid(np, &st, 0);
+		if (!CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0))
+			tap_diag("another user's listener: status %#x", st);
+	}
+
+	/* unknown: refused at once */
+	t0 = now_s();
+	ret = alpn_client(port, "nope", who, sizeof(who), &cc);
+	tap_diag("ALPN \"nope\": %d (%s) after %.2f s, CONNECTION_CLOSE 0x%x",
+		 ret, strerror(-ret), now_s() - t0, cc.errcode);
+	CHECK(ret < 0);
+	CHECK_EQ(cc.errcode, 0x178);
+	CHECK(now_s() - t0 < 3);
+
+	CHECK_EQ(alpn_client(port, "doq", who, sizeof(who), &cc), 0);
+	CHECK(!strcmp(who, "doq"));
+	CHECK_EQ(alpn_client(port, "h3-29", who, sizeof(who), &cc), 0);
+	CHECK(!strcmp(who, "h3,h3-29"));
+	CHECK_EQ(alpn_client(port, "smbd", who, sizeof(who), &cc), 0);
+	CHECK(!strcmp(who, "smbd"));
+out:
+	for (i = 0; i < 3; i++) {
+		if (pid[i] <= 0)
+			continue;
+		if (waitpid(pid[i], &st, 0) == pid[i] &&
+		    !CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0))
+			tap_diag("server \"%s\": status %#x", lists[i], st);
+	}
+	close(pfd[0]);
+	close(pfd[1]);
+}
+
+/* a ClientHello (RFC 8446 section 4.1.2) offering @alpn (names of 1-byte
+ * length, @alen bytes; 0: no ALPN extension), padded to about @size
+ * bytes; its length
+ */
+static size_t make_hello(uint8_t *p, const uint8_t *alpn, size_t alen,
+			 size_t size)
+{
+	size_t n = 4, ext, pad;
+
+	p[n++] = 3;			/* legacy_version */
+	p[n++] = 3;
+	memset(p + n, 0x11, 32);	/* random */
+	n += 32;
+	p[n++] = 0;			/* legacy_session_id */
+	p[n++] = 0;			/* cipher_suites */
+	p[n++] = 2;
+	p[n++] = 0x13;
+	p[n++] = 0x01;
+	p[n++] = 1;			/* legacy_compression_methods */
+	p[n++] = 0;
+	ext = n;
+	n += 2;
+	if (alen) {
+		p[n++] = 0;		/* application_layer_protocol_negotiation */
+		p[n++] = 16;
+		p[n++] = (uint8_t)((alen + 2) >> 8);
+		p[n++] = (uint8_t)(alen + 2);
+		p[n++] = (uint8_t)(alen >> 8);
+		p[n++] = (uint8_t)alen;
+		memcpy(p + n, alpn, alen);
+		n += alen;
+	}
+	pad = size > n + 4 ? size - n - 4 : 0;
+	p[n++] = 0;			/* padding */
+	p[n++] = 21;
+	p[n++] = (uint8_t)(pad >> 8);
+	p[n++] = (uint8_t)pad;
+	memset(p + n, 0, pad);
+	n += pad;
+	p[ext] = (uint8_t)((n - ext - 2) >> 8);
+	p[ext + 1] = (uint8_t)(n - ext - 2);
+	p[0] = 1;			/* client_hello */
+	p[1] = (uint8_t)((n - 4) >> 16);
+	p[2] = (uint8_t)((n - 4) >> 8);
+	p[3] = (uint8_t)(n - 4);
+	return n;
+}
+
+/* an Initial with a CRYPTO frame of @len bytes of @hello at @off */
+static int send_crypto(int u, const uint8_t *dcid, const uint8_t *hello,
+		       size_t off, size_t len, uint32_t pn)
+{
+	uint8_t frame[1200], pkt[1500];
+	struct forge_keys k;
+	size_t n = 0;
+	int r;
+
+	frame[n++] = 0x06;
+	n += forge_put_varint(frame + n, off, 2);
+	n += forge_put_varint(frame + n, len, 2);
+	memcpy(frame + n, hello + off, len);
+	n += len;
+	if (forge_initial_keys(&k, dcid, 8, 0))
+		return -1;
+	r = forge_initial(&k, pkt, sizeof(pkt), dcid, 8, (const uint8_t *)"cli-scid",
+			  8, pn, frame, n, 1200);
+	if (r < 0)
+		return -1;
+	return send(u, pkt, r, 0) == r ? 0 : -1;
+}
+
+/* which of the listeners @fd has a connection within @ms: its index */
+static int which_accepted(const int *fd, int n, int ms)
+{
+	double t0 = now_s();
+	int i, c;
+
+	do {
+		for (i = 0; i < n; i++) {
+			c = accept(fd[i], NULL, NULL);
+			if (c >= 0) {
+				close(c);
+				return i;
+			}
+		}
+		msleep(20);
+	} while ((now_s() - t0) * 1000 < ms);
+	return -1;
+}
+
+/*
+ * The ALPN of a ClientHello cut across two Initial packets (as a post-
+ * quantum key share makes it), in order and reversed, and of one with no
+ * ALPN extension: the kernel reads it whole before it picks a listener;
+ * a client that sends half a ClientHello gets no connection.
+ */
+static void test_alpn_split(const void *arg)
+{
+	static const char *const lists[3] = { "smbd", "h3", "" };
+	static const uint8_t h3[] = { 5, 'x', 'y', 'z', 'z', 'y', 2, 'h', '3' };
+	uint8_t hello[4096], dcid[8];
+	int fd[3], u, i;
+	uint16_t port = 0;
+	struct addr a;
+	size_t n;
+
+	(void)arg;
+	for (i = 0; i < 3; i++) {
+		a = mkaddr(AF_INET, NULL, port);
+		REQUIRE_SYS(fd[i] = socket(AF_INET, SOCK_DGRAM, IPPROTO_QUIC));
+		REQUIRE_SYS(bind(fd[i], &a.sa, a.len));
+		if (*lists[i])
+			REQUIRE_SYS(setsockopt(fd[i], SOL_QUIC,
+					       QUIC_SOCKOPT_ALPN, lists[i],
+					       strlen(lists[i])));
+		REQUIRE_SYS(listen(fd[i], 8));
+		REQUIRE_SYS(set_nonblock(fd[i], 1));
+		port = (uint16_t)local_port(fd[i]);
+	}
+	REQUIRE_SYS(u = udp_from("127.0.0.1", port));
+
+	n = make_hello(hello, h3, sizeof(h3), 2000);
+	memcpy(dcid, "split-01", 8);
+	CHECK_SYS(send_crypto(u, dcid, hello, 0, 1000, 0));
+	/* half a ClientHello: no listener yet */
+	CHECK_EQ(which_accepted(fd, 3, 300), -1);
+	CHECK_SYS(send_crypto(u, dcid, hello, 1000, n - 1000, 1));
+	CHECK_EQ(which_accepted(fd, 3, 2000), 1);
+
+	memcpy(dcid, "split-02", 8);
+	CHECK_SYS(send_crypto(u, dcid, hello, 1000, n - 1000, 0));
+	CHECK_SYS(send_crypto(u, dcid, hello, 0, 1000, 1));
+	CHECK_EQ(which_accepted(fd, 3, 2000), 1);
+
+	n = make_hello(hello, NULL, 0, 300);
+	memcpy(dcid, "split-03", 8);
+	CHECK_SYS(send_crypto(u, dcid, hello, 0, n, 0));
+	CHECK_EQ(which_accepted(fd, 3, 2000), 2);
+	close(u);
+	for (i = 0; i < 3; i++)
+		close(fd[i]);
+}
+
 int main(int argc, char **argv)
 {
 	test_add("resume", "appendix B: a ticket after the handshake (a NewSessionTicket in QUIC_SOCKOPT_SESSION_TICKET and the NEW_SESSION_TICKET event), session data from it, and a second connection that both ends see resumed",
@@ -1372,5 +1675,9 @@ int main(int argc, char **argv)
 		 test_reset_gone, NULL, 60);
 	test_add("reset_wire", "Stateless Resets for packets of no connection: 41 bytes or one less than the packet, none under 26 bytes nor for long headers, one token per ID, random bits; resets answering resets end within 20 rounds; a flood gets at most 64 a second",
 		 test_reset_wire, NULL, 60);
+	test_add("alpn_dispatch", "three listeners on one port in three processes, each its ALPN: every client reaches its own; an unknown ALPN is refused with CRYPTO_ERROR 0x178; an overlapping list and another user's listener get EADDRINUSE",
+		 test_alpn_dispatch, NULL, 90);
+	test_add("alpn_split", "ALPN routing reads the whole ClientHello: cut across two Initials (in order and reversed) it reaches the listener of its ALPN, half of it none; without ALPN, the listener without a list",
+		 test_alpn_split, NULL, 60);
 	return runner_main(argc, argv);
 }
