@@ -16,8 +16,8 @@
  *	kTLS: fixed keys (no handshake), TLS_TX and TLS_RX on both sides.
  *	-S/-R set the client's SO_SNDBUF and the server's SO_RCVBUF (the
  *	FORCE variants), default: the kernel's.
- *   bench hs quic-cert|quic-psk|tls-cert|tls-psk|quic-lib-cert|quic-lib-psk
- *		[-n N]
+ *   bench hs quic-cert|quic-psk|tls-cert|tls-psk|quic-lib-cert|quic-lib-psk|
+ *	   quic-ttfb-full|quic-ttfb-resume|quic-ttfb-0rtt [-n N]
  *	WARMUP (default 1) untimed handshakes, then N sequential handshakes;
  *	each is timed in the client from socket()
  *	to the end of its handshake; a one-byte echo after it (not timed)
@@ -27,7 +27,11 @@
  *	GnuTLS sessions the same way with credentials loaded once, so they
  *	differ only in the transport; quic-lib-* use quic_client_handshake()
  *	and quic_server_handshake(), which load the files on every call (and
- *	the system trust store in the client).
+ *	the system trust store in the client).  quic-ttfb-*: from socket() to
+ *	the first byte of the answer to a one-byte request, after a full
+ *	handshake, a resumed one, and a resumed one with the request in
+ *	0-RTT (X.509; the server is quic_server_handshake(), which issues
+ *	tickets and accepts early data; session data from the warm-up).
  *   bench crypto
  *	print the gcm(aes) implementations of /proc/crypto.
  *   bench calib
@@ -1011,13 +1015,18 @@ static int tput_run(struct tput *t)
 
 /* ------------------------------------------------------- handshakes */
 
-enum { H_QUIC_CERT, H_QUIC_PSK, H_TLS_CERT, H_TLS_PSK, H_LIB_CERT, H_LIB_PSK };
+enum { H_QUIC_CERT, H_QUIC_PSK, H_TLS_CERT, H_TLS_PSK, H_LIB_CERT, H_LIB_PSK,
+       H_TTFB_FULL, H_TTFB_RESUME, H_TTFB_0RTT };
 static const char *hs_names[] = { "quic-cert", "quic-psk", "tls-cert",
-				  "tls-psk", "quic-lib-cert", "quic-lib-psk" };
+				  "tls-psk", "quic-lib-cert", "quic-lib-psk",
+				  "quic-ttfb-full", "quic-ttfb-resume",
+				  "quic-ttfb-0rtt" };
 
 #define HS_IS_QUIC(m)	((m) != H_TLS_CERT && (m) != H_TLS_PSK)
 #define HS_IS_PSK(m)	((m) == H_QUIC_PSK || (m) == H_TLS_PSK || (m) == H_LIB_PSK)
-#define HS_IS_LIB(m)	((m) == H_LIB_CERT || (m) == H_LIB_PSK)
+#define HS_IS_TTFB(m)	((m) >= H_TTFB_FULL)
+/* the server side of the ttfb modes is libquic's, which issues tickets */
+#define HS_IS_LIB(m)	((m) == H_LIB_CERT || (m) == H_LIB_PSK || HS_IS_TTFB(m))
 
 static void echo_byte(int fd, int quic, gnutls_session_t s, int server)
 {
@@ -1113,6 +1122,90 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * The ttfb modes: the time from socket() to the first byte of the
+ * server's answer to a one-byte request (the echo), after a full
+ * handshake, a resumed one, or a resumed one whose request goes in 0-RTT
+ * (sent before the handshake, with the server's transport parameters of
+ * the warm-up connection).  The session data and parameters come from the
+ * warm-up connection (a full handshake, never timed).
+ */
+struct ttfb {
+	uint8_t				sess[8192];
+	size_t				sess_len;
+	struct quic_transport_param	tp;
+	int				have;
+};
+
+static int ttfb_once(int mode, int port, struct side *sd, struct ttfb *t,
+		     int warm, char *cipher, size_t clen)
+{
+	gnutls_session_t s;
+	char b = 'x';
+	int64_t sid = 0;
+	uint32_t flags;
+	socklen_t len;
+	ssize_t n;
+	int fd, ret, early = mode == H_TTFB_0RTT && !warm;
+
+	fd = connect_lo(SOCK_DGRAM, IPPROTO_QUIC, port);
+	if (early) {
+		if (setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM,
+			       &t->tp, sizeof(t->tp)))
+			die("remote transport parameters: %s", strerror(errno));
+		quic_send_full(fd, &b, 1, 0, MSG_STREAM_NEW | MSG_STREAM_FIN);
+	}
+	gtls(gnutls_init(&s, GNUTLS_CLIENT | GNUTLS_ENABLE_EARLY_DATA |
+			 GNUTLS_NO_END_OF_EARLY_DATA), "gnutls_init");
+	gtls(gnutls_priority_set_direct(s, PRIO_HS, NULL), "priority");
+	gtls(gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE, sd->x509),
+	     "credentials");
+	gnutls_session_set_verify_cert(s, HOSTNAME, 0);
+	gnutls_transport_set_int(s, fd);
+	if (!warm && mode != H_TTFB_FULL)
+		gtls(quic_session_set_data(s, t->sess, t->sess_len),
+		     "session data");
+	ret = quic_hs(s, "client");
+	if (ret)
+		die("client: handshake failed: %s", strerror(-ret));
+	if (!warm && mode != H_TTFB_FULL && !gnutls_session_is_resumed(s))
+		die("client: the session was not resumed");
+	if (!early)
+		quic_send_full(fd, &b, 1, 0, MSG_STREAM_NEW | MSG_STREAM_FIN);
+	do {
+		flags = 0;
+		n = quic_recvmsg(fd, &b, 1, &sid, &flags);
+	} while ((n < 0 && errno == EINTR) ||
+		 (n >= 0 && (flags & MSG_NOTIFICATION)));
+	if (n != 1)
+		die("client: no answer: %s", n < 0 ? strerror(errno) : "EOF");
+	if (cipher)
+		snprintf(cipher, clen, "%s", cipher_of(s));
+	if (warm) {
+		/* the ticket follows the handshake */
+		double t0 = now();
+
+		do {
+			t->sess_len = sizeof(t->sess);
+			ret = quic_session_get_data(s, t->sess, &t->sess_len);
+			if (ret == -ENODATA)
+				usleep(20000);
+		} while (ret == -ENODATA && now() - t0 < 5);
+		if (ret)
+			die("client: no session data: %s", strerror(-ret));
+		memset(&t->tp, 0, sizeof(t->tp));
+		t->tp.remote = 1;
+		len = sizeof(t->tp);
+		if (getsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM,
+			       &t->tp, &len))
+			die("client: remote parameters: %s", strerror(errno));
+		t->have = 1;
+	}
+	gnutls_deinit(s);
+	close(fd);
+	return 0;
+}
+
 static int hs_run(int mode, int n, struct creds *c)
 {
 	struct side sd;
@@ -1124,6 +1217,8 @@ static int hs_run(int mode, int n, struct creds *c)
 
 	if (!ms)
 		die("out of memory");
+	if (HS_IS_TTFB(mode) && hs_warmup < 1)
+		die("the ttfb modes need a warm-up handshake (-w 1 or more)");
 	if (quic)
 		lfd = listen_lo(SOCK_DGRAM, IPPROTO_QUIC, &port);
 	else
@@ -1138,11 +1233,20 @@ static int hs_run(int mode, int n, struct creds *c)
 	close(lfd);
 	if (HS_IS_LIB(mode) && !HS_IS_PSK(mode))
 		setenv("QUIC_CA_FILE", c->ca_file, 1);
-	if (!HS_IS_LIB(mode))
+	if (!HS_IS_LIB(mode) || HS_IS_TTFB(mode))
 		side_init(&sd, c, 0, HS_IS_PSK(mode));
 
 	for (i = -hs_warmup; i < n; i++) {
 		t0 = now();
+		if (HS_IS_TTFB(mode)) {
+			static struct ttfb tt;
+
+			ttfb_once(mode, port, &sd, &tt, i < 0, i == 0 ?
+				  cipher : NULL, sizeof(cipher));
+			if (i >= 0)
+				ms[i] = (now() - t0) * 1e3;
+			continue;
+		}
 		if (quic) {
 			fd = connect_lo(SOCK_DGRAM, IPPROTO_QUIC, port);
 		} else {
@@ -1241,7 +1345,8 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: bench tput tcp|ktls|quic [-s MSG] [-t TOTAL] [-r RECVBUF] [-V 0|1]\n"
 		"                  [-S SO_SNDBUF] [-R SO_RCVBUF]\n"
-		"       bench hs quic-cert|quic-psk|tls-cert|tls-psk|quic-lib-cert|quic-lib-psk [-n N] [-w WARMUP]\n"
+		"       bench hs quic-cert|quic-psk|tls-cert|tls-psk|quic-lib-cert|quic-lib-psk|\n"
+		"                quic-ttfb-full|quic-ttfb-resume|quic-ttfb-0rtt [-n N] [-w WARMUP]\n"
 		"       bench crypto\n"
 		"       bench calib\n");
 	exit(2);

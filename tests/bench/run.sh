@@ -8,7 +8,7 @@
 #
 # Usage:
 #   tests/bench/run.sh [-k 6.12|6.1|all|RELEASE]... [-t TOTAL] [-R N] [-s "1K 16K 64K"]
-#                      [-n HANDSHAKES] [-w WARMUP] [-p "tcp ktls quic"] [-H "MODES"]
+#                      [-n HANDSHAKES] [-w WARMUP] [-p "tcp ktls quic"] [-H "MODES"] [-D MS]
 #                      [-r RUN_TIMEOUT] [-T VM_TIMEOUT] [-V 0|1] [-b]
 #
 #   -k K        kernel(s) to boot (default 6.12; repeatable; "all": 6.12 6.1)
@@ -20,7 +20,10 @@
 #   -w W        untimed warm-up handshakes before them (default 1)
 #   -p PROTOS   throughput protocols (default "tcp ktls quic"; "" for none)
 #   -H MODES    handshake modes (default "tls-cert quic-cert tls-psk quic-psk
-#               quic-lib-cert quic-lib-psk"; "" for none)
+#               quic-lib-cert quic-lib-psk quic-ttfb-full quic-ttfb-resume
+#               quic-ttfb-0rtt"; "" for none)
+#   -D MS       netem delay on lo, each way, during the handshake runs (none
+#               by default), so that round trips count as on a network
 #   -r SECS     time limit of one run (default 300); a run over it is FAIL
 #   -T SECS     time limit of the whole guest (default 3600)
 #   -V 0|1      checksum the received stream (default 1)
@@ -51,13 +54,14 @@ nhs=20
 warmup=1
 repeat=1
 protos="tcp ktls quic"
-hsmodes="tls-cert quic-cert tls-psk quic-psk quic-lib-cert quic-lib-psk"
+hsmodes="tls-cert quic-cert tls-psk quic-psk quic-lib-cert quic-lib-psk quic-ttfb-full quic-ttfb-resume quic-ttfb-0rtt"
 run_timeout=300
 vm_timeout=3600
 verify=1
 build=0
 kernels=()
 guest=0
+delay=
 
 while [[ $# -gt 0 ]]; do
 	case $1 in
@@ -69,12 +73,13 @@ while [[ $# -gt 0 ]]; do
 	-R) repeat=$2; shift 2 ;;
 	-p) protos=$2; shift 2 ;;
 	-H) hsmodes=$2; shift 2 ;;
+	-D) delay=$2; shift 2 ;;
 	-r) run_timeout=$2; shift 2 ;;
 	-T) vm_timeout=$2; shift 2 ;;
 	-V) verify=$2; shift 2 ;;
 	-b) build=1; shift ;;
 	--guest) guest=1; shift ;;
-	-h | --help) sed -n '9,36s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
+	-h | --help) sed -n '9,38s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
 	*) die "unknown argument $1 (see -h)" ;;
 	esac
 done
@@ -83,7 +88,7 @@ done
 
 # Tabulate the RESULT lines of $1.
 report() {
-	awk -v total="$total" -v repeat="$repeat" '
+	awk -v total="$total" -v repeat="$repeat" -v delay="$delay" '
 	function kv(line, key,   n, i, a, b) {
 		n = split(line, a, " ")
 		for (i = 1; i <= n; i++) {
@@ -149,7 +154,7 @@ report() {
 			if (fl != "") printf "failed runs (see the raw results):%s\n", fl
 			printf "(\"!\": checksum mismatch; FAIL: no result)\n\n"
 		}
-		nh = split("tls-cert quic-cert quic-lib-cert tls-psk quic-psk quic-lib-psk", hm, " ")
+		nh = split("tls-cert quic-cert quic-lib-cert tls-psk quic-psk quic-lib-psk quic-ttfb-full quic-ttfb-resume quic-ttfb-0rtt", hm, " ")
 		any = 0
 		for (i = 1; i <= nh; i++) if ((hm[i] in med) || (hm[i] in failed)) any = 1
 		if (any) {
@@ -164,6 +169,12 @@ report() {
 				printf "QUIC/TLS-over-TCP, cert: median %s, p90 %s\n", ratio(med["quic-cert"], med["tls-cert"]), ratio(p90["quic-cert"], p90["tls-cert"])
 			if (("quic-psk" in med) && ("tls-psk" in med))
 				printf "QUIC/TLS-over-TCP, PSK:  median %s, p90 %s\n", ratio(med["quic-psk"], med["tls-psk"]), ratio(p90["quic-psk"], p90["tls-psk"])
+			if ("quic-ttfb-full" in med)
+				printf "quic-ttfb-*: socket() to the first byte of the answer to a one-byte request%s\n", delay != "" ? sprintf(" (lo with netem delay %s ms each way)", delay) : ""
+			if (("quic-ttfb-resume" in med) && ("quic-ttfb-full" in med))
+				printf "resumed/full: median %s, p90 %s\n", ratio(med["quic-ttfb-resume"], med["quic-ttfb-full"]), ratio(p90["quic-ttfb-resume"], p90["quic-ttfb-full"])
+			if (("quic-ttfb-0rtt" in med) && ("quic-ttfb-full" in med))
+				printf "0-RTT/full:   median %s, p90 %s\n", ratio(med["quic-ttfb-0rtt"], med["quic-ttfb-full"]), ratio(p90["quic-ttfb-0rtt"], p90["quic-ttfb-full"])
 		}
 	}' "$1"
 }
@@ -212,9 +223,16 @@ if [[ $guest -eq 1 ]]; then
 			done
 		done
 	done
+	if [[ -n $delay ]]; then
+		/sbin/tc qdisc add dev lo root netem delay "${delay}ms" ||
+			die "netem delay on lo"
+	fi
 	for m in $hsmodes; do
 		run hs "$m" "" "$bench" hs "$m" -n "$nhs" -w "$warmup"
 	done
+	if [[ -n $delay ]]; then
+		/sbin/tc qdisc del dev lo root || true
+	fi
 	"$bench" calib >>"$raw" 2>&1 || true
 	if [[ ${BENCH_PROFILE:-0} == 1 ]]; then
 		log "profiling (perf) ..."
@@ -264,6 +282,7 @@ for k in "${kernels[@]}"; do
 	log "$rel: total $total, sizes $sizes, protos '$protos', $nhs handshakes of '$hsmodes'"
 	args=(--guest -t "$total" -R "$repeat" -s "$sizes" -n "$nhs" -w "$warmup" -p "$protos" -H "$hsmodes"
 		-r "$run_timeout" -V "$verify")
+	[[ -z $delay ]] || args+=(-D "$delay")
 	stamp=$(date +%s)
 	load0=$(cut -d' ' -f1-3 /proc/loadavg)
 	[[ ${load0%%.*} -lt 1 ]] ||
