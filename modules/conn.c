@@ -405,8 +405,11 @@ void quic_conn_handshake_complete(struct sock *sk)
 	if (qs->conn.is_serv) {
 		/* a token for the next connection, RFC 9000 section 8.1.3 */
 		quic_session_new_token(sk);
-		/* 0-RTT packets kept until the handshake's data was read */
+		/* 0-RTT packets kept until the handshake's data was read,
+		 * then the 1-RTT ones that came before the keys
+		 */
 		quic_rcv_early(sk, QUIC_CRYPTO_EARLY);
+		quic_rcv_early(sk, QUIC_CRYPTO_APP);
 	}
 	sk->sk_state_change(sk);
 	quic_output(sk);
@@ -445,6 +448,8 @@ void quic_conn_early_accepted(struct sock *sk)
 	if (qs->conn.early_accepted || qs->conn.is_serv)
 		return;
 	qs->conn.early_accepted = 1;
+	pr_debug("%s: sk %p: 0-RTT accepted, peer parameters %s\n", __func__,
+		 sk, qs->conn.tp_ext_recv ? "in" : "not in");
 	if (qs->conn.tp_ext_recv &&
 	    quic_early_limits_lowered(&qs->params.early, &qs->params.remote))
 		quic_conn_close(sk, QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION, 0,

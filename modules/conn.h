@@ -31,6 +31,8 @@ struct sock;
  *	keys, within the limits of those parameters
  * @early_accepted: a 0-RTT packet was acknowledged: the server accepted
  *	0-RTT (RFC 9001 section 4.6.2)
+ * @early_sent: 0-RTT packets went out, numbers @early_first to @early_last
+ *	(an acknowledgment of one counts even after it was taken for lost)
  * @retry_pending: a client followed a Retry; its new Initial keys are
  *	made by @ku_work, and nothing is sent until then
  * @handshake_done: the handshake completed here
@@ -66,8 +68,11 @@ struct quic_conn {
 					used:1,	/* it had a connection */
 					retry_pending:1,
 					early_params:1,
-					early_accepted:1;
+					early_accepted:1,
+					early_sent:1;
 	u8				keys_gone;
+	u64				early_first;
+	u64				early_last;
 	struct quic_connection_close	close_local;
 	u64				close_frame;	/* the frame type
 							 * close_local.frame

@@ -242,6 +242,12 @@ static void quic_output_sent(struct sock *sk, u8 sp, u8 level, u64 pn,
 	struct quic_pnspace *s = &qs->space[sp];
 
 	quic_pnspace_pn_sent(s);
+	if (level == QUIC_CRYPTO_EARLY) {
+		if (!qs->conn.early_sent)
+			qs->conn.early_first = pn;
+		qs->conn.early_sent = 1;
+		qs->conn.early_last = pn;
+	}
 	/* RFC 9001 section 4.9.1: a client discards its Initial keys when
 	 * it first sends a Handshake packet (the server no longer
 	 * acknowledges Initial packets once it got one)
@@ -321,7 +327,6 @@ static int quic_output_packet(struct sock *sk, struct sk_buff *skb, u8 sp,
 		if (!pkt)
 			goto trim;
 		INIT_LIST_HEAD(&pkt->frames);
-		pkt->early = level == QUIC_CRYPTO_EARLY;
 		if (!quic_output_frames(qs, skb, sp, level, off, room, pkt,
 					&nsg, &eliciting, &path)) {
 			kfree(pkt);

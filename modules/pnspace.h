@@ -41,8 +41,7 @@ struct quic_sent_packet {
 	ktime_t			sent_time;
 	u32			size;
 	u8			ack_eliciting:1,
-				in_flight:1,
-				early:1;	/* a 0-RTT packet */
+				in_flight:1;
 };
 
 /*

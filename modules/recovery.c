@@ -174,7 +174,7 @@ void quic_output_ack_recv(struct sock *sk, u8 sp, u64 largest,
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_pnspace *s = &qs->space[sp];
 	struct quic_sent_packet *pkt, *tmp;
-	bool newly = false, rtt = false, early = false;
+	bool newly = false, rtt = false;
 	unsigned int i;
 
 	/* ascending packet numbers: stop past the largest acknowledged */
@@ -188,7 +188,6 @@ void quic_output_ack_recv(struct sock *sk, u8 sp, u64 largest,
 			continue;
 		list_del(&pkt->list);
 		newly = true;
-		early |= pkt->early;
 		if (pkt->pn == largest && pkt->ack_eliciting) {
 			quic_rtt_update(qs, ktime_us_delta(now,
 							   pkt->sent_time),
@@ -201,6 +200,19 @@ void quic_output_ack_recv(struct sock *sk, u8 sp, u64 largest,
 			quic_cong_on_ack(&qs->cong, pkt->size, pkt->sent_time, now);
 		}
 		quic_packet_free(sk, pkt, NULL);
+	}
+	/* the server took 0-RTT data (also if we took it for lost): it
+	 * had to keep its limits
+	 */
+	if (sp == QUIC_CRYPTO_APP && qs->conn.early_sent &&
+	    !qs->conn.early_accepted) {
+		for (i = 0; i < nr; i++) {
+			if (r[i].start <= qs->conn.early_last &&
+			    r[i].end >= qs->conn.early_first) {
+				quic_conn_early_accepted(sk);
+				break;
+			}
+		}
 	}
 	if (!newly)
 		return;
@@ -215,9 +227,6 @@ void quic_output_ack_recv(struct sock *sk, u8 sp, u64 largest,
 		qs->rec.pto_count = 0;
 	quic_detect_lost(sk, sp, now);
 	sk->sk_write_space(sk);
-	/* the server took 0-RTT data: it had to keep its limits */
-	if (early)
-		quic_conn_early_accepted(sk);
 }
 
 /* Keys of a space are gone: what it holds in flight is forgotten,

@@ -366,7 +366,12 @@ static int quic_sock_set_crypto_secret(struct sock *sk, sockptr_t optval,
 	 * the TLS library installs the 1-RTT send secret once the
 	 * handshake is complete at this end.
 	 */
-	if (rx_level >= 0)
+	/* a server reads the 1-RTT packets kept with the 0-RTT ones once
+	 * its handshake completes (quic_conn_handshake_complete()): the
+	 * 0-RTT ones first, in the order they were sent
+	 */
+	if (rx_level >= 0 && !(qs->conn.is_serv && rx_level == QUIC_CRYPTO_APP &&
+			       !qs->conn.handshake_done))
 		quic_rcv_early(sk, rx_level);
 	if (complete)
 		quic_conn_handshake_complete(sk);

@@ -1178,6 +1178,92 @@ out:
 
 static const int early_accept, early_refuse = 1;
 
+/*
+ * RFC 9000 section 7.4.1: a server that accepts 0-RTT may not lower the
+ * limits the client remembered.  The listener's max_data is lowered
+ * between the connections: the client, once its 0-RTT packets are
+ * acknowledged, closes with PROTOCOL_VIOLATION.  With the limits kept,
+ * the same flow goes on.
+ */
+static void test_early_limits(const void *arg)
+{
+	const int lower = *(const int *)arg;
+	static uint8_t sess[8192];
+	struct quic_transport_param big = { .max_data = 4 << 20 };
+	struct quic_transport_param small = { .max_data = 64 << 10 };
+	struct quic_transport_param param = { .remote = 1 };
+	socklen_t plen = sizeof(param);
+	size_t sess_len = sizeof(sess);
+	struct hs cl = { .sess_out = sess, .sess_out_len = &sess_len };
+	struct srv sv = { .hs = { .tickets = 1 } };
+	struct quic_connection_close cc = {};
+	socklen_t clen = sizeof(cc);
+	uint8_t buf[64];
+	uint32_t flags;
+	int64_t sid;
+	ssize_t n;
+	uint16_t port;
+	int lfd, cfd;
+	double t0;
+
+	REQUIRE_SYS(lfd = listener(AF_INET, &big, 0, 0, &port));
+	REQUIRE_SYS(cfd = client_socket(AF_INET, NULL, 0, port));
+	if (!CHECK(connect_once(lfd, cfd, &cl, &sv)) ||
+	    !CHECK_EQ(cl.sess_ret, 0))
+		goto out;
+	CHECK_SYS(getsockopt(cfd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM,
+			     &param, &plen));
+	CHECK_EQ(param.max_data, 4 << 20);
+	close(cfd);
+	close(sv.hs.fd);
+	if (lower)
+		CHECK_SYS(set_tp(lfd, &small));
+
+	REQUIRE_SYS(cfd = client_socket(AF_INET, NULL, 0, port));
+	CHECK_SYS(setsockopt(cfd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM,
+			     &param, plen));
+	CHECK_EQ(quic_sendmsg(cfd, "early", 5, 0, MSG_STREAM_NEW), 5);
+	memset(&cl, 0, sizeof(cl));
+	cl.sess_in = sess;
+	cl.sess_in_len = sess_len;
+	/* lowered: the client may close before the server's handshake ends */
+	if (!connect_once(lfd, cfd, &cl, &sv) && !lower) {
+		CHECK(0);
+		goto out;
+	}
+	CHECK_EQ(cl.ret, 0);
+	CHECK(cl.resumed);
+	if (!lower) {
+		CHECK(sv.hs.early);
+		/* the server reads the early data and answers */
+		flags = 0;
+		n = quic_recvmsg(sv.hs.fd, buf, sizeof(buf), &sid, &flags);
+		CHECK_EQ(n, 5);
+		CHECK_EQ(quic_sendmsg(sv.hs.fd, "ok", 2, sid, MSG_STREAM_FIN), 2);
+		flags = 0;
+		CHECK_EQ(quic_recvmsg(cfd, buf, sizeof(buf), &sid, &flags), 2);
+	} else {
+		t0 = now_s();
+		do {
+			flags = 0;
+			n = quic_recvmsg(cfd, buf, sizeof(buf), &sid, &flags);
+		} while (n >= 0 && now_s() - t0 < 3);
+		CHECK_SYS(getsockopt(cfd, SOL_QUIC,
+				     QUIC_SOCKOPT_CONNECTION_CLOSE, &cc, &clen));
+		tap_diag("lowered max_data: the client's recv %zd (%s), its close 0x%x",
+			 n, strerror(errno), cc.errcode);
+		CHECK(n < 0);
+		CHECK_EQ(cc.errcode, QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION);
+	}
+	if (sv.hs.fd >= 0)
+		close(sv.hs.fd);
+out:
+	close(cfd);
+	close(lfd);
+}
+
+static const int limits_kept, limits_lowered = 1;
+
 /* -------------------------------------------------- stateless reset */
 
 static bool sh(const char *cmd)
@@ -1671,6 +1757,10 @@ int main(int argc, char **argv)
 		 test_early, &early_accept, 60);
 	test_add("early_refused", "0-RTT refused by the server (the session still resumes): the data sent in 0-RTT packets arrives whole, sent again in 1-RTT",
 		 test_early, &early_refuse, 60);
+	test_add("early_limits_kept", "0-RTT accepted with the same limits: the connection goes on",
+		 test_early_limits, &limits_kept, 60);
+	test_add("early_limits_lowered", "0-RTT accepted by a server that lowered max_data below what the client remembered: the client closes with PROTOCOL_VIOLATION (RFC 9000 section 7.4.1)",
+		 test_early_limits, &limits_lowered, 60);
 	test_add("reset_gone", "the server's socket gone without its CONNECTION_CLOSE reaching the client: the client's next packet gets a Stateless Reset; the client ends at once with the CONNECTION_CLOSE event and ECONNRESET",
 		 test_reset_gone, NULL, 60);
 	test_add("reset_wire", "Stateless Resets for packets of no connection: 41 bytes or one less than the packet, none under 26 bytes nor for long headers, one token per ID, random bits; resets answering resets end within 20 rounds; a flood gets at most 64 a second",
