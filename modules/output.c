@@ -38,7 +38,10 @@ static void quic_output_update_mss(struct sock *sk)
 	if (!mtu)
 		return;		/* not routed yet */
 	mtu = min_t(u32, mtu, qs->params.local.max_udp_payload_size);
-	if (qs->conn.tp_ext_recv)
+	/* the peer's, or those a 0-RTT client remembers (RFC 9000 section
+	 * 7.4.1: they apply until the new ones arrive)
+	 */
+	if (qs->conn.tp_ext_recv || qs->conn.early_params)
 		mtu = min_t(u32, mtu, qs->params.remote.max_udp_payload_size);
 	mtu = min_t(u32, mtu, QUIC_MAX_DATAGRAM);
 	quic_cong_set_mss(&qs->cong, quic_path_set_mss(&qs->paths.act, mtu));
