@@ -10,6 +10,7 @@ pkgs=(
 	sparse linux-source-6.12
 	libgnutls28-dev libnl-genl-3-dev libnl-3-dev pkg-config
 	gnutls-bin tshark
+	ngtcp2-client ngtcp2-server	# gtlsclient, gtlsserver: interop_test.sh
 )
 
 missing=()

@@ -4,9 +4,11 @@
  * server on IPPROTO_QUIC sockets with the handshake done by libquic.
  *
  *   interop_peer client [-a ALPN] [-s SNI] [-p PSKFILE] [-n BYTES]
- *                       [-C CIPHER] [-x] [-I DEV] HOST PORT
+ *                       [-C CIPHER] [-x] [-I DEV] [-r [-e]] [-3 PATH]
+ *                       HOST PORT
  *   interop_peer server [-a ALPN] [-c CERT] [-k KEY|PSKFILE] [-N CONNS]
- *                       [-C CIPHER] [-x] [-I DEV] HOST PORT
+ *                       [-C CIPHER] [-x] [-I DEV] [-V] [-r [-e]] [-3]
+ *                       [-n BYTES] HOST PORT
  *
  * -I binds the socket to a device or a VRF (SO_BINDTODEVICE) before
  * bind() or connect() (tests/device_test.sh).
@@ -54,6 +56,54 @@
  *           of it) (steps stop, stop-server)
  * then the client closes the connection as in the normal run.
  *
+ * Address validation, session resumption and 0-RTT:
+ *   -V (server)  validate_peer_address on the listener (QUIC_SOCKOPT_CONFIG,
+ *                set after listen()): a client without a valid token gets
+ *                a Retry first
+ *   -r (client)  two connections, one after the other, each from a new
+ *                socket.  The client runs its handshakes with a GnuTLS
+ *                session of its own, as the socket API draft's appendix B
+ *                client_handshake() does (X.509, the CA from QUIC_CA_FILE).
+ *                After the first connection's requests it takes the
+ *                session data (quic_session_get_data(), the ticket may
+ *                take up to 2 s: step ticket), the server's transport
+ *                parameters (QUIC_SOCKOPT_TRANSPORT_PARAM, remote) and
+ *                the server's NEW_TOKEN token, if any (QUIC_SOCKOPT_TOKEN);
+ *                the second connection sets the token and resumes with the
+ *                session data (step resumed-2: gnutls_session_is_resumed())
+ *   -e (client)  with -r: the second connection also sets the transport
+ *                parameters and sends its first request before the
+ *                handshake, so in 0-RTT packets; step early-2 checks that
+ *                the server accepted early data (GNUTLS_SFLAGS_EARLY_DATA)
+ *   -r (server)  handshakes with a GnuTLS session of the server's own, as
+ *                appendix B's server_handshake() does (the ticket key from
+ *                QUIC_SOCKOPT_SESSION_TICKET, early data allowed), instead
+ *                of quic_server_handshake(), to report what they did: step
+ *                resumed-server checks that the first connection made a
+ *                full handshake and every later one resumed
+ *   -e (server)  with -r: step early-server checks that every later
+ *                connection accepted early data
+ * The steps of a client's second connection, and of a server's second and
+ * later connections, end with "-<number>" (handshake-2, upload-2...).
+ *
+ * HTTP/3 (-3, ALPN "h3" unless -a says otherwise; for ngtcp2's gtlsserver
+ * and gtlsclient), the
+ * smallest part of RFC 9114 and RFC 9204 (QPACK without its dynamic table)
+ * that fetches and serves one resource:
+ *   client -3 PATH  opens its control stream (stream 2: type 0x00 and an
+ *                   empty SETTINGS frame), sends "GET https://SNI PATH" on
+ *                   stream 0 (a HEADERS frame, FIN) and reads the response:
+ *                   step get checks for status 200 and tells the body's
+ *                   size and SHA-256 (the caller compares them with the
+ *                   file served); with -r the second connection fetches it
+ *                   again, with -e in 0-RTT (its control stream too)
+ *   server -3       opens its control stream (stream 3), ignores the
+ *                   client's unidirectional streams, and answers every
+ *                   request (a stream that starts with a HEADERS frame)
+ *                   with status 200 and BYTES (-n, default 1 MiB) of the
+ *                   pattern below; step get-server tells their SHA-256
+ * The client closes with H3_NO_ERROR (0x100).
+ *
  * Progress goes to stdout as lines "STEP <name> ok|fail <details>" that
  * tests/interop_test.sh turns into TAP; the exit status is 0 iff every step
  * passed.  The server prints "STEP listen ok" once it is listening.
@@ -92,6 +142,8 @@
 #define XSTEP_WAIT	10	/* seconds for each answer of the extras */
 
 static int failures;
+/* appended to the name of each step: "-2" for a second connection */
+static char step_tag[16];
 
 static void step(const char *name, bool ok, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -102,7 +154,7 @@ static void step(const char *name, bool ok, const char *fmt, ...)
 
 	if (!ok)
 		failures++;
-	printf("STEP %s %s ", name, ok ? "ok" : "fail");
+	printf("STEP %s%s %s ", name, step_tag, ok ? "ok" : "fail");
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
@@ -313,8 +365,9 @@ static int bind_dev(int fd, const char *dev)
 
 struct client_opts {
 	const char *alpn, *sni, *psk, *cipher, *dev;
+	const char *h3path;	/* -3: HTTP/3 GET of this path */
 	size_t bytes;
-	bool extras;
+	bool extras, resume, early;
 };
 
 /* Read one whole stream response; returns its length or -1. */
@@ -358,16 +411,22 @@ static ssize_t read_stream(int fd, int64_t want_sid, uint8_t *buf, size_t cap,
 	}
 }
 
-static bool client_put(int fd, size_t bytes)
+/* A PUT in flight: what the server must answer, and since when. */
+struct put {
+	char want[128];		/* "<sha256 hex> <n>\n" */
+	double t0;
+};
+
+/* Send "PUT <bytes>" and the bytes on stream 0, FIN with the last. */
+static bool put_send(int fd, size_t bytes, struct put *p)
 {
-	uint8_t *buf = malloc(CHUNK), resp[256], md[32];
-	char hdr[64], want[128];
+	uint8_t *buf = malloc(CHUNK), md[32];
 	struct pattern pat;
 	gnutls_hash_hd_t h;
-	double t0 = now_s();
 	size_t left = bytes;
-	ssize_t n;
+	char hdr[64];
 
+	p->t0 = now_s();
 	if (!buf || gnutls_hash_init(&h, GNUTLS_DIG_SHA256) < 0) {
 		step("upload", false, "out of memory");
 		free(buf);
@@ -393,29 +452,42 @@ static bool client_put(int fd, size_t bytes)
 		}
 	}
 	gnutls_hash_deinit(h, md);
-	h = NULL;
-	hex(md, sizeof(md), want);
-	sprintf(want + 64, " %zu\n", bytes);
+	hex(md, sizeof(md), p->want);
+	sprintf(p->want + 64, " %zu\n", bytes);
+	free(buf);
+	return true;
+fail:
+	gnutls_hash_deinit(h, NULL);
+	free(buf);
+	return false;
+}
+
+/* The server's answer to the PUT @p of @bytes bytes. */
+static bool put_check(int fd, size_t bytes, const struct put *p)
+{
+	uint8_t resp[256];
+	ssize_t n;
 
 	n = read_stream(fd, 0, resp, sizeof(resp) - 1, "upload");
 	if (n < 0)
-		goto fail;
+		return false;
 	resp[n] = 0;
-	free(buf);
-	if (strcmp((char *)resp, want)) {
+	if (strcmp((char *)resp, p->want)) {
 		step("upload", false, "peer saw \"%.*s\", we sent \"%.*s\"",
 		     (int)strcspn((char *)resp, "\n"), resp,
-		     (int)strcspn(want, "\n"), want);
+		     (int)strcspn(p->want, "\n"), p->want);
 		return false;
 	}
 	step("upload", true, "%zu bytes in %.0f ms, sha256 %.64s", bytes,
-	     (now_s() - t0) * 1e3, want);
+	     (now_s() - p->t0) * 1e3, p->want);
 	return true;
-fail:
-	if (h)
-		gnutls_hash_deinit(h, NULL);
-	free(buf);
-	return false;
+}
+
+static bool client_put(int fd, size_t bytes)
+{
+	struct put p;
+
+	return put_send(fd, bytes, &p) && put_check(fd, bytes, &p);
 }
 
 static bool client_get(int fd, size_t bytes)
@@ -728,25 +800,402 @@ static void client_extras(int fd)
 	free(x);
 }
 
-static int client(const struct client_opts *o, const char *host,
-		  const char *port)
+/* ------------------------------------------------------------ HTTP/3 */
+
+#define H3_NO_ERROR	0x100
+#define H3_DATA		0x00
+#define H3_HEADERS	0x01
+
+/* A QUIC variable-length integer (RFC 9000 section 16) at @p; its size. */
+static size_t varint_put(uint8_t *p, uint64_t v)
 {
-	const char *ca = getenv("QUIC_CA_FILE");
+	int len = v < 64 ? 1 : v < 16384 ? 2 : v < (1u << 30) ? 4 : 8;
+	int i;
+
+	for (i = len - 1; i >= 0; i--, v >>= 8)
+		p[i] = v & 0xff;
+	p[0] |= (len == 1 ? 0 : len == 2 ? 1 : len == 4 ? 2 : 3) << 6;
+	return len;
+}
+
+/* The one at @p + *@off (@n bytes in all) into *@v; false if cut short. */
+static bool varint_get(const uint8_t *p, size_t n, size_t *off, uint64_t *v)
+{
+	size_t len, i;
+
+	if (*off >= n)
+		return false;
+	len = (size_t)1 << (p[*off] >> 6);
+	if (n - *off < len)
+		return false;
+	*v = p[*off] & 0x3f;
+	for (i = 1; i < len; i++)
+		*v = *v << 8 | p[*off + i];
+	*off += len;
+	return true;
+}
+
+/* Open the control stream @sid: its type (0x00), an empty SETTINGS frame
+ * (so no QPACK dynamic table); 0 or -1.
+ */
+static int h3_control(int fd, int64_t sid)
+{
+	static const uint8_t ctl[] = { 0x00, 0x04, 0x00 };
+
+	return quic_sendmsg(fd, ctl, sizeof(ctl), sid,
+			    MSG_QUIC_STREAM_NEW | MSG_QUIC_STREAM_UNI) ==
+	       (ssize_t)sizeof(ctl) ? 0 : -1;
+}
+
+/*
+ * Request "GET https://@authority@path" on stream 0: a HEADERS frame whose
+ * field section uses the QPACK static table only (RFC 9204 appendix A:
+ * 17 ":method GET", 23 ":scheme https", the names 0 ":authority" and 1
+ * ":path" with literal values), then FIN; 0 or -1.
+ */
+static int h3_request(int fd, const char *authority, const char *path)
+{
+	size_t alen = strlen(authority), plen = strlen(path), n = 0;
+	uint8_t f[300], *p = f + 3;
+
+	if (alen > 120 || plen > 120) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	p[n++] = 0;			/* Required Insert Count 0 */
+	p[n++] = 0;			/* Base 0 */
+	p[n++] = 0xc0 | 17;		/* indexed, static: :method GET */
+	p[n++] = 0xc0 | 23;		/* indexed, static: :scheme https */
+	p[n++] = 0x50 | 0;		/* literal, static name :authority */
+	p[n++] = alen;			/* not Huffman-coded */
+	memcpy(p + n, authority, alen);
+	n += alen;
+	p[n++] = 0x50 | 1;		/* literal, static name :path */
+	p[n++] = plen;
+	memcpy(p + n, path, plen);
+	n += plen;
+	f[0] = H3_HEADERS;
+	f[1] = 0x40 | (n >> 8);		/* the length, a 2-byte varint */
+	f[2] = n & 0xff;
+	return send_all(fd, 0, f, n + 3, MSG_QUIC_STREAM_NEW, true);
+}
+
+/*
+ * The :status of an encoded field section (@p, @n bytes) whose first field
+ * line is an indexed one from the static table (as nghttp3 sends it); 0
+ * when it is not, -1 when it uses the dynamic table.
+ */
+static int qpack_status(const uint8_t *p, size_t n)
+{
+	static const struct {
+		unsigned int index;
+		int status;
+	} st[] = {
+		{ 24, 103 }, { 25, 200 }, { 26, 304 }, { 27, 404 }, { 28, 503 },
+		{ 63, 100 }, { 64, 204 }, { 65, 206 }, { 66, 302 }, { 67, 400 },
+		{ 68, 403 }, { 69, 421 }, { 70, 425 }, { 71, 500 },
+	};
+	unsigned int idx;
+	size_t i;
+
+	if (n < 3)
+		return 0;
+	if (p[0])
+		return -1;
+	if ((p[2] & 0xc0) != 0xc0)
+		return 0;
+	idx = p[2] & 0x3f;
+	if (idx == 0x3f) {
+		if (n < 4 || p[3] & 0x80)
+			return 0;
+		idx += p[3];
+	}
+	for (i = 0; i < ARRAY_SIZE(st); i++)
+		if (st[i].index == idx)
+			return st[i].status;
+	return 0;
+}
+
+/* A response as received on stream 0. */
+struct h3resp {
+	uint8_t *buf;		/* the stream, whole */
+	size_t len, cap;
+	size_t other;		/* bytes of other streams (the server's
+				 * control and QPACK streams)
+				 */
+	int status;		/* of the HEADERS frame; 0: none understood */
+	size_t body;		/* DATA bytes */
+	uint8_t md[32];		/* their SHA-256 */
+	char why[96];		/* what went wrong */
+};
+
+/* Parse the frames of r->buf; false (r->why) when they make no response. */
+static bool h3_parse(struct h3resp *r)
+{
+	gnutls_hash_hd_t h;
+	size_t off = 0;
+	uint64_t type, len;
+	int headers = 0;
+
+	if (gnutls_hash_init(&h, GNUTLS_DIG_SHA256) < 0) {
+		snprintf(r->why, sizeof(r->why), "out of memory");
+		return false;
+	}
+	while (off < r->len) {
+		if (!varint_get(r->buf, r->len, &off, &type) ||
+		    !varint_get(r->buf, r->len, &off, &len) ||
+		    len > r->len - off) {
+			snprintf(r->why, sizeof(r->why),
+				 "a frame cut short at offset %zu", off);
+			break;
+		}
+		if (type == H3_HEADERS && !headers++)
+			r->status = qpack_status(r->buf + off, len);
+		else if (type == H3_DATA && headers) {
+			gnutls_hash(h, r->buf + off, len);
+			r->body += len;
+		}
+		off += len;
+	}
+	gnutls_hash_deinit(h, r->md);
+	if (!headers && !r->why[0])
+		snprintf(r->why, sizeof(r->why), "no HEADERS frame");
+	return !r->why[0];
+}
+
+/* Read the response on stream 0 (at most @cap bytes of it) and check it. */
+static bool h3_response(int fd, size_t cap, double t0)
+{
+	struct h3resp r = { .cap = cap };
+	char sum[65] = "";
+	bool ok = false;
+
+	r.buf = malloc(cap);
+	if (!r.buf) {
+		step("get", false, "out of memory");
+		return false;
+	}
+	for (;;) {
+		uint32_t flags = 0;
+		int64_t sid = -1;
+		ssize_t n;
+
+		n = quic_recvmsg(fd, r.buf + r.len, r.cap - r.len ?
+				 r.cap - r.len : 1, &sid, &flags);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || (n == 0 && !(flags & MSG_QUIC_STREAM_FIN))) {
+			snprintf(r.why, sizeof(r.why), "after %zu bytes: %s",
+				 r.len, n < 0 ? strerror(errno) :
+				 "the connection ended");
+			break;
+		}
+		if (sid != 0) {
+			/* the server's unidirectional streams */
+			if (sid & QUIC_STREAM_TYPE_UNI_MASK) {
+				r.other += n;
+				continue;
+			}
+			snprintf(r.why, sizeof(r.why),
+				 "data on stream %" PRId64, sid);
+			break;
+		}
+		r.len += n;
+		if (flags & MSG_QUIC_STREAM_FIN) {
+			h3_parse(&r);
+			break;
+		}
+		if (r.len == r.cap) {
+			snprintf(r.why, sizeof(r.why), "more than %zu bytes",
+				 cap);
+			break;
+		}
+	}
+	if (!r.why[0]) {
+		hex(r.md, sizeof(r.md), sum);
+		ok = r.status == 200;
+		if (!ok)
+			snprintf(r.why, sizeof(r.why), "status %d%s", r.status,
+				 r.status ? "" : " (not understood)");
+	}
+	step("get", ok, "status %d, body %zu bytes sha256 %s in %.0f ms; %zu bytes on the server's unidirectional streams%s%s",
+	     r.status, r.body, sum[0] ? sum : "-", (now_s() - t0) * 1e3,
+	     r.other, r.why[0] ? "; " : "", r.why);
+	free(r.buf);
+	return ok;
+}
+
+/* Close with H3_NO_ERROR (an application close). */
+static void h3_close(int fd)
+{
+	struct quic_connection_close cc = { .errcode = H3_NO_ERROR };
+
+	if (setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_CONNECTION_CLOSE, &cc,
+		       sizeof(cc)))
+		printf("# QUIC_SOCKOPT_CONNECTION_CLOSE: %s\n",
+		       strerror(errno));
+}
+
+/* ---------------------------------------------- resumption and 0-RTT */
+
+#define SESSION_MAX	8192
+#define TICKET_WAIT	2	/* seconds for the ticket after the requests */
+
+/* What the client's first connection leaves to its second (-r). */
+struct resume {
+	uint8_t sess[SESSION_MAX];
+	size_t sess_len;
+	struct quic_transport_param tp;	/* the server's (.remote = 1) */
+	socklen_t tp_len;
+	uint8_t token[256];
+	socklen_t token_len;
+};
+
+/*
+ * The client's handshake with a GnuTLS session of its own (appendix B's
+ * client_handshake()): creds_load()'s CA, SNI, ALPN, early data allowed,
+ * resuming @r when not NULL.  0 or a negative errno; the session in
+ * *@out (for gnutls_deinit()) when 0.
+ */
+static int client_session_hs(int fd, const struct client_opts *o,
+			     const struct resume *r, gnutls_session_t *out)
+{
+	gnutls_session_t s;
+	int ret;
+
+	if (gnutls_init(&s, GNUTLS_CLIENT | GNUTLS_ENABLE_EARLY_DATA |
+			GNUTLS_NO_END_OF_EARLY_DATA))
+		return -ENOMEM;
+	ret = gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE,
+				     creds.x509_cli);
+	if (!ret)
+		ret = gnutls_priority_set_direct(s, QUIC_PRIORITY, NULL);
+	if (!ret)
+		ret = gnutls_server_name_set(s, GNUTLS_NAME_DNS, o->sni,
+					     strlen(o->sni));
+	if (ret) {
+		printf("# client session: %s\n", gnutls_strerror(ret));
+		gnutls_deinit(s);
+		return -EINVAL;
+	}
+	gnutls_session_set_verify_cert(s, o->sni, 0);
+	ret = o->alpn ? quic_session_set_alpn(s, o->alpn, strlen(o->alpn)) : 0;
+	gnutls_transport_set_int(s, fd);
+	if (!ret && r)
+		ret = quic_session_set_data(s, r->sess, r->sess_len);
+	if (!ret)
+		ret = quic_handshake(s);
+	if (ret) {
+		gnutls_deinit(s);
+		return ret;
+	}
+	*out = s;
+	return 0;
+}
+
+/* After the first connection: its session data (waiting up to
+ * TICKET_WAIT s for the ticket), the server's transport parameters and
+ * its NEW_TOKEN token into @r; false when there is no session data.
+ */
+static bool resume_save(int fd, gnutls_session_t s, struct resume *r)
+{
+	double t0 = now_s();
+	int ret;
+
+	do {
+		r->sess_len = sizeof(r->sess);
+		ret = quic_session_get_data(s, r->sess, &r->sess_len);
+		if (ret == -ENODATA)
+			msleep(50);
+	} while (ret == -ENODATA && now_s() - t0 < TICKET_WAIT);
+	memset(&r->tp, 0, sizeof(r->tp));
+	r->tp.remote = 1;
+	r->tp_len = sizeof(r->tp);
+	if (getsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, &r->tp,
+		       &r->tp_len)) {
+		printf("# client: the server's transport parameters: %s\n",
+		       strerror(errno));
+		r->tp_len = 0;
+	}
+	r->token_len = sizeof(r->token);
+	if (getsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_TOKEN, r->token,
+		       &r->token_len)) {
+		printf("# client: QUIC_SOCKOPT_TOKEN: %s\n", strerror(errno));
+		r->token_len = 0;
+	}
+	step("ticket", !ret, "%s%s after %.0f ms; the server's transport parameters %s; NEW_TOKEN token: %u bytes",
+	     ret ? "no session data: " : "session data",
+	     ret ? strerror(-ret) : "", (now_s() - t0) * 1e3,
+	     r->tp_len ? "saved" : "NOT saved", r->token_len);
+	if (!ret)
+		printf("# client: session data of %zu bytes\n", r->sess_len);
+	if (r->tp_len)
+		printf("# client: the server's max_udp_payload_size %u, initial_max_data %" PRIu64
+		       ", max_stream_data_bidi_remote %" PRIu64 ", max_streams_bidi %u, max_streams_uni %u\n",
+		       r->tp.max_udp_payload_size, (uint64_t)r->tp.max_data,
+		       (uint64_t)r->tp.max_stream_data_bidi_remote,
+		       r->tp.max_streams_bidi, r->tp.max_streams_uni);
+	return !ret;
+}
+
+/* The second connection (-r) on @fd, connected, before its handshake: the
+ * token; with -e the transport parameters and the first request (@put).
+ */
+static bool resume_prepare(int fd, const struct client_opts *o,
+			   const struct resume *r, struct put *put)
+{
+	if (r->token_len &&
+	    setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_TOKEN, r->token,
+		       r->token_len)) {
+		step("handshake", false, "QUIC_SOCKOPT_TOKEN: %s",
+		     strerror(errno));
+		return false;
+	}
+	if (!o->early)
+		return true;
+	if (!r->tp_len ||
+	    setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_TRANSPORT_PARAM, &r->tp,
+		       r->tp_len)) {
+		step("early", false, "setting the server's transport parameters: %s",
+		     r->tp_len ? strerror(errno) : "none saved");
+		return false;
+	}
+	if (o->h3path) {
+		if (h3_control(fd, 2) ||
+		    h3_request(fd, o->sni, o->h3path)) {
+			step("early", false, "the request before the handshake: %s",
+			     strerror(errno));
+			return false;
+		}
+		printf("# client: control stream and GET %s sent before the handshake\n",
+		       o->h3path);
+		return true;
+	}
+	if (!put_send(fd, o->bytes, put))
+		return false;
+	printf("# client: PUT of %zu bytes sent before the handshake\n",
+	       o->bytes);
+	return true;
+}
+
+/* ------------------------------------------------------------ client */
+
+/*
+ * One connection of the client to @a: the first (@n 1) or, with -r, the
+ * second (@n 2, resuming with @r); with -r the first fills @r.  0 or 1.
+ */
+static int client_conn(const struct client_opts *o, const struct addr *a,
+		       int n, struct resume *r)
+{
+	gnutls_session_t s = NULL;
 	char used[64] = "default";
-	struct addr a;
+	struct put put = { .t0 = 0 };
 	double t0;
+	bool ok;
 	int fd, ret;
 
-	if (parse_addr(host, (uint16_t)atoi(port), &a)) {
-		fprintf(stderr, "bad address %s\n", host);
-		return 2;
-	}
-	if (o->cipher && (!ca || creds_load(ca, NULL, NULL))) {
-		step("handshake", false, "-C: the CA (QUIC_CA_FILE) %s%s",
-		     ca ? "cannot be loaded from " : "is not set", ca ? ca : "");
-		return 1;
-	}
-	fd = socket(a.sa.sa_family, SOCK_DGRAM, IPPROTO_QUIC);
+	snprintf(step_tag, sizeof(step_tag), n > 1 ? "-%d" : "", n);
+	fd = socket(a->sa.sa_family, SOCK_DGRAM, IPPROTO_QUIC);
 	if (fd < 0 || set_timeouts(fd, IO_TIMEOUT * 1000) ||
 	    bind_dev(fd, o->dev)) {
 		step("handshake", false, "socket: %s", strerror(errno));
@@ -755,14 +1204,25 @@ static int client(const struct client_opts *o, const char *host,
 	if (o->extras && offer_datagrams(fd)) {
 		step("handshake", false, "QUIC_SOCKOPT_TRANSPORT_PARAM: %s",
 		     strerror(errno));
+		close(fd);
 		return 1;
 	}
 	t0 = now_s();
-	if (connect(fd, &a.sa, a.len)) {
+	if (connect(fd, &a->sa, a->len)) {
 		step("handshake", false, "connect: %s", strerror(errno));
+		close(fd);
 		return 1;
 	}
-	if (o->cipher)
+	if (o->resume)
+		printf("# client: connection %d from port %d\n", n,
+		       local_port(fd));
+	if (n > 1 && !resume_prepare(fd, o, r, &put)) {
+		close(fd);
+		return 1;
+	}
+	if (o->resume)
+		ret = client_session_hs(fd, o, n > 1 ? r : NULL, &s);
+	else if (o->cipher)
 		ret = handshake_cipher(fd, 0, o->cipher, o->alpn, o->sni, used,
 				       sizeof(used));
 	else
@@ -770,17 +1230,81 @@ static int client(const struct client_opts *o, const char *host,
 					    o->alpn);
 	if (ret) {
 		step("handshake", false, "%s: %s (%d)",
-		     o->cipher ? "quic_handshake" : "quic_client_handshake",
-		     strerror(-ret), ret);
+		     o->resume || o->cipher ? "quic_handshake" :
+		     "quic_client_handshake", strerror(-ret), ret);
+		close(fd);
 		return 1;
 	}
+	if (s)
+		snprintf(used, sizeof(used), "%s",
+			 gnutls_cipher_get_name(gnutls_cipher_get(s)));
 	step_handshake(fd, o->alpn, o->cipher, used, t0);
+	if (n > 1) {
+		step("resumed", gnutls_session_is_resumed(s),
+		     "gnutls_session_is_resumed() %d",
+		     gnutls_session_is_resumed(s));
+		if (o->early)
+			step("early", gnutls_session_get_flags(s) &
+			     GNUTLS_SFLAGS_EARLY_DATA,
+			     "the first request went before the handshake; the server %s early data",
+			     gnutls_session_get_flags(s) &
+			     GNUTLS_SFLAGS_EARLY_DATA ? "accepted" :
+			     "did NOT accept");
+	}
 
-	if (!client_put(fd, o->bytes))
-		step("download", false, "not run: the upload failed");
-	else if (client_get(fd, o->bytes) && o->extras)
-		client_extras(fd);
+	if (o->h3path) {
+		/* sent already in 0-RTT with -e */
+		if (!(n > 1 && o->early) &&
+		    (h3_control(fd, 2) || h3_request(fd, o->sni, o->h3path)))
+			step("get", false, "sending the request: %s",
+			     strerror(errno));
+		else
+			h3_response(fd, o->bytes + 65536, t0);
+		h3_close(fd);
+	} else {
+		if (n > 1 && o->early)
+			ok = put_check(fd, o->bytes, &put);
+		else
+			ok = client_put(fd, o->bytes);
+		if (!ok)
+			step("download", false, "not run: the upload failed");
+		else if (client_get(fd, o->bytes) && o->extras)
+			client_extras(fd);
+	}
+	ret = 0;
+	if (o->resume && n == 1 && !resume_save(fd, s, r))
+		ret = 1;
+	if (s)
+		gnutls_deinit(s);
 	close(fd);
+	return ret;
+}
+
+static int client(const struct client_opts *o, const char *host,
+		  const char *port)
+{
+	const char *ca = getenv("QUIC_CA_FILE");
+	struct resume *r = NULL;
+	struct addr a;
+
+	if (parse_addr(host, (uint16_t)atoi(port), &a)) {
+		fprintf(stderr, "bad address %s\n", host);
+		return 2;
+	}
+	if ((o->cipher || o->resume) && (!ca || creds_load(ca, NULL, NULL))) {
+		step("handshake", false, "%s: the CA (QUIC_CA_FILE) %s%s",
+		     o->cipher ? "-C" : "-r",
+		     ca ? "cannot be loaded from " : "is not set", ca ? ca : "");
+		return 1;
+	}
+	if (o->resume) {
+		r = calloc(1, sizeof(*r));
+		if (!r)
+			return 1;
+	}
+	if (!client_conn(o, &a, 1, r) && o->resume)
+		client_conn(o, &a, 2, r);
+	free(r);
 	return failures ? 1 : 0;
 }
 
@@ -789,7 +1313,8 @@ static int client(const struct client_opts *o, const char *host,
 struct server_opts {
 	const char *alpn, *cert, *key, *cipher, *dev;
 	int conns;
-	bool extras;
+	size_t bytes;		/* -3: the size of each response */
+	bool extras, validate, resume, early, h3;
 };
 
 enum req_kind { REQ_PUT, REQ_GET, REQ_RESET, REQ_STOP, REQ_STATUS };
@@ -1207,35 +1732,253 @@ static void serve(int fd, bool extras)
 	free(buf);
 }
 
+/* HTTP/3 (-3): answer each request with status 200 and @bytes bytes. */
+static bool h3_answer(int fd, int64_t sid, size_t bytes)
+{
+	/* HEADERS: Required Insert Count 0, Base 0, static 25 :status 200 */
+	static const uint8_t headers[] = { H3_HEADERS, 3, 0, 0, 0xc0 | 25 };
+	uint8_t *buf = malloc(CHUNK), md[32], dh[9];
+	struct pattern pat;
+	gnutls_hash_hd_t h;
+	size_t left = bytes;
+	char sum[65];
+	bool ok = false;
+
+	if (!buf || gnutls_hash_init(&h, GNUTLS_DIG_SHA256) < 0) {
+		free(buf);
+		step("get-server", false, "out of memory");
+		return false;
+	}
+	dh[0] = H3_DATA;
+	if (send_all(fd, sid, headers, sizeof(headers), 0, false) ||
+	    send_all(fd, sid, dh, 1 + varint_put(dh + 1, bytes), 0, !bytes))
+		goto fail;
+	pattern_init(&pat);
+	while (left) {
+		size_t k = left < CHUNK ? left : CHUNK;
+
+		pattern_fill(&pat, buf, k);
+		gnutls_hash(h, buf, k);
+		left -= k;
+		if (send_all(fd, sid, buf, k, 0, !left))
+			goto fail;
+	}
+	ok = true;
+fail:
+	gnutls_hash_deinit(h, md);
+	hex(md, sizeof(md), sum);
+	step("get-server", ok, "stream %" PRId64 ": status 200 and %zu bytes, sha256 %s%s%s",
+	     sid, bytes, sum, ok ? "" : "; send: ", ok ? "" : strerror(errno));
+	free(buf);
+	return ok;
+}
+
+/*
+ * HTTP/3 (-3) on an accepted connection: our control stream, then every
+ * request stream (client-initiated bidirectional) that begins with a
+ * HEADERS frame is answered at its FIN; the client's unidirectional
+ * streams (control, QPACK) are read and ignored.  Until the connection
+ * ends.
+ */
+static void serve_h3(int fd, size_t bytes)
+{
+	struct {
+		int64_t sid;
+		int first;	/* the first byte, -1 before it */
+	} reqs[MAX_STREAMS];
+	uint8_t *buf = malloc(CHUNK);
+	int nreq = 0, served = 0, i;
+	size_t uni = 0;
+
+	if (!buf || h3_control(fd, 3)) {
+		step("serve", false, "%s", buf ? strerror(errno) :
+		     "out of memory");
+		free(buf);
+		return;
+	}
+	for (;;) {
+		uint32_t flags = 0;
+		int64_t sid = -1;
+		ssize_t n;
+
+		n = quic_recvmsg(fd, buf, CHUNK, &sid, &flags);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || (n == 0 && !(flags & MSG_QUIC_STREAM_FIN))) {
+			int err = n < 0 ? errno : 0;
+
+			report_close("server", fd, err);
+			printf("# server: %zu bytes on the client's unidirectional streams\n",
+			       uni);
+			step("serve", served > 0, "%d requests served", served);
+			step("peer-close", n == 0 || err == ENOTCONN ||
+			     err == ECONNRESET, "recvmsg: %s",
+			     n ? strerror(err) : "EOF");
+			break;
+		}
+		if (sid < 0 || (sid & QUIC_STREAM_TYPE_SERVER_MASK)) {
+			step("serve", false, "%zd bytes for stream %" PRId64,
+			     n, sid);
+			break;
+		}
+		if (sid & QUIC_STREAM_TYPE_UNI_MASK) {
+			uni += n;
+			continue;
+		}
+		for (i = 0; i < nreq && reqs[i].sid != sid; i++)
+			;
+		if (i == nreq) {
+			if (nreq == MAX_STREAMS) {
+				step("serve", false, "too many streams");
+				break;
+			}
+			reqs[nreq].sid = sid;
+			reqs[nreq++].first = -1;
+		}
+		if (reqs[i].first < 0 && n > 0)
+			reqs[i].first = buf[0];
+		if (!(flags & MSG_QUIC_STREAM_FIN))
+			continue;
+		if (reqs[i].first != H3_HEADERS) {
+			step("serve", false, "stream %" PRId64 ": no HEADERS frame first (%d)",
+			     sid, reqs[i].first);
+			break;
+		}
+		if (!h3_answer(fd, sid, bytes))
+			break;
+		served++;
+		reqs[i] = reqs[--nreq];
+	}
+	free(buf);
+}
+
+/* What a server's handshake did (-r). */
+struct srv_hs {
+	bool resumed, early;
+};
+
+/*
+ * The server's handshake with a GnuTLS session of its own (-r), as
+ * appendix B's server_handshake(): creds_load()'s certificate, the ticket
+ * key from the socket, early data allowed.  0 or a negative errno.
+ */
+static int server_session_hs(int fd, const struct server_opts *o,
+			     struct srv_hs *hs)
+{
+	uint8_t key[64];
+	socklen_t klen = sizeof(key);
+	gnutls_datum_t k = { key, sizeof(key) };
+	gnutls_session_t s;
+	int ret;
+
+	if (getsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_SESSION_TICKET, key, &klen))
+		return -errno;
+	if (klen != sizeof(key))
+		return -EMSGSIZE;
+	if (gnutls_init(&s, GNUTLS_SERVER | GNUTLS_ENABLE_EARLY_DATA |
+			GNUTLS_NO_END_OF_EARLY_DATA |
+			GNUTLS_NO_AUTO_SEND_TICKET))
+		return -ENOMEM;
+	ret = gnutls_credentials_set(s, GNUTLS_CRD_CERTIFICATE,
+				     creds.x509_srv);
+	if (!ret)
+		ret = gnutls_session_ticket_enable_server(s, &k);
+	if (!ret)
+		ret = gnutls_priority_set_direct(s, QUIC_PRIORITY, NULL);
+	if (ret) {
+		printf("# server session: %s\n", gnutls_strerror(ret));
+		gnutls_deinit(s);
+		return -EINVAL;
+	}
+	ret = o->alpn ? quic_session_set_alpn(s, o->alpn, strlen(o->alpn)) : 0;
+	gnutls_transport_set_int(s, fd);
+	if (!ret)
+		ret = quic_handshake(s);
+	hs->resumed = gnutls_session_is_resumed(s);
+	hs->early = gnutls_session_get_flags(s) & GNUTLS_SFLAGS_EARLY_DATA;
+	gnutls_deinit(s);
+	return ret;
+}
+
+/* validate_peer_address on the listener (-V) */
+static int set_validate(int fd)
+{
+	struct quic_config c;
+	socklen_t len = sizeof(c);
+
+	if (getsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, &c, &len))
+		return -1;
+	c.validate_peer_address = 1;
+	return setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, &c, len);
+}
+
+/* The steps of -r and -e over the @n handshakes in @hs. */
+static void resume_steps(const struct server_opts *o, const struct srv_hs *hs,
+			 int n)
+{
+	char what[256] = "";
+	size_t len = 0;
+	bool resumed = n > 1 && !hs[0].resumed, early = n > 1;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		len += snprintf(what + len, sizeof(what) - len,
+				"%sconnection %d: %s%s", i ? "; " : "", i + 1,
+				hs[i].resumed ? "resumed" : "full handshake",
+				hs[i].early ? ", early data accepted" : "");
+		if (len >= sizeof(what))
+			len = sizeof(what) - 1;
+		if (i) {
+			resumed = resumed && hs[i].resumed;
+			early = early && hs[i].early;
+		}
+	}
+	step_tag[0] = 0;
+	step("resumed-server", resumed, "%s", what);
+	if (o->early)
+		step("early-server", early, "%s", what);
+}
+
 static int server(const struct server_opts *o, const char *host,
 		  const char *port)
 {
+	struct srv_hs *hs = NULL;
 	struct addr a;
-	int lfd, fd, ret, c;
+	int lfd, fd, ret, c, done = 0;
 
 	if (parse_addr(host, (uint16_t)atoi(port), &a)) {
 		fprintf(stderr, "bad address %s\n", host);
 		return 2;
 	}
-	if (o->cipher && (!o->cert || !o->key ||
-			  creds_load(NULL, o->cert, o->key))) {
-		step("listen", false, "-C: the certificate and key (-c, -k) %s",
+	if ((o->cipher || o->resume) &&
+	    (!o->cert || !o->key || creds_load(NULL, o->cert, o->key))) {
+		step("listen", false, "%s: the certificate and key (-c, -k) %s",
+		     o->cipher ? "-C" : "-r",
 		     o->cert && o->key ? "cannot be loaded" : "are missing");
 		return 1;
+	}
+	if (o->resume) {
+		hs = calloc(o->conns, sizeof(*hs));
+		if (!hs)
+			return 1;
 	}
 	lfd = socket(a.sa.sa_family, SOCK_DGRAM, IPPROTO_QUIC);
 	if (lfd < 0 || (o->extras && offer_datagrams(lfd)) ||
 	    bind_dev(lfd, o->dev) ||
 	    bind(lfd, &a.sa, a.len) ||
-	    listen(lfd, 8) || set_timeouts(lfd, IO_TIMEOUT * 1000)) {
+	    listen(lfd, 8) || set_timeouts(lfd, IO_TIMEOUT * 1000) ||
+	    (o->validate && set_validate(lfd))) {
 		step("listen", false, "%s", strerror(errno));
+		free(hs);
 		return 1;
 	}
-	step("listen", true, "on %s port %s", host, port);
+	step("listen", true, "on %s port %s%s", host, port,
+	     o->validate ? ", validate_peer_address" : "");
 	for (c = 0; c < o->conns; c++) {
 		char used[64] = "default";
 		double t0;
 
+		snprintf(step_tag, sizeof(step_tag), c ? "-%d" : "", c + 1);
 		fd = accept(lfd, NULL, NULL);
 		if (fd < 0) {
 			step("accept", false, "%s", strerror(errno));
@@ -1248,7 +1991,9 @@ static int server(const struct server_opts *o, const char *host,
 			close(fd);
 			break;
 		}
-		if (o->cipher)
+		if (o->resume)
+			ret = server_session_hs(fd, o, &hs[c]);
+		else if (o->cipher)
 			ret = handshake_cipher(fd, 1, o->cipher, o->alpn, NULL,
 					       used, sizeof(used));
 		else
@@ -1256,15 +2001,26 @@ static int server(const struct server_opts *o, const char *host,
 						    o->alpn);
 		if (ret) {
 			step("handshake", false, "%s: %s (%d)",
-			     o->cipher ? "quic_handshake" :
+			     o->cipher || o->resume ? "quic_handshake" :
 			     "quic_server_handshake", strerror(-ret), ret);
 			close(fd);
 			continue;
 		}
+		done = c + 1;
 		step_handshake(fd, o->alpn, o->cipher, used, t0);
-		serve(fd, o->extras);
+		if (o->resume)
+			printf("# server: connection %d: %s%s\n", c + 1,
+			       hs[c].resumed ? "resumed" : "full handshake",
+			       hs[c].early ? ", early data accepted" : "");
+		if (o->h3)
+			serve_h3(fd, o->bytes);
+		else
+			serve(fd, o->extras);
 		close(fd);
 	}
+	if (o->resume)
+		resume_steps(o, hs, done);
+	free(hs);
 	close(lfd);
 	return failures ? 1 : 0;
 }
@@ -1274,8 +2030,8 @@ static int server(const struct server_opts *o, const char *host,
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: interop_peer client [-a ALPN] [-s SNI] [-p PSKFILE] [-n BYTES] [-C CIPHER] [-x] [-I DEV] HOST PORT\n"
-		"       interop_peer server [-a ALPN] [-c CERT] [-k KEY|PSKFILE] [-N CONNS] [-C CIPHER] [-x] [-I DEV] HOST PORT\n");
+		"usage: interop_peer client [-a ALPN] [-s SNI] [-p PSKFILE] [-n BYTES] [-C CIPHER] [-x] [-I DEV] [-r [-e]] [-3 PATH] HOST PORT\n"
+		"       interop_peer server [-a ALPN] [-c CERT] [-k KEY|PSKFILE] [-N CONNS] [-C CIPHER] [-x] [-I DEV] [-V] [-r [-e]] [-3] [-n BYTES] HOST PORT\n");
 	return 2;
 }
 
@@ -1283,8 +2039,9 @@ int main(int argc, char **argv)
 {
 	struct client_opts co = { .alpn = "interop", .sni = "localhost",
 				  .bytes = 1 << 20 };
-	struct server_opts so = { .alpn = "interop", .conns = 1 };
-	bool is_client;
+	struct server_opts so = { .alpn = "interop", .conns = 1,
+				  .bytes = 1 << 20 };
+	bool is_client, alpn_set = false;
 	int opt;
 
 	if (argc < 2)
@@ -1297,8 +2054,26 @@ int main(int argc, char **argv)
 		return usage();
 	argv++;
 	argc--;
-	while ((opt = getopt(argc, argv, "a:s:p:n:c:k:N:C:xI:")) != -1) {
+	/* -3 takes a path for a client, nothing for a server */
+	while ((opt = getopt(argc, argv, is_client ?
+			     "a:s:p:n:c:k:N:C:xI:Vre3:" :
+			     "a:s:p:n:c:k:N:C:xI:Vre3")) != -1) {
 		switch (opt) {
+		case 'V':
+			so.validate = true;
+			break;
+		case 'r':
+			co.resume = so.resume = true;
+			break;
+		case 'e':
+			co.early = so.early = true;
+			break;
+		case '3':
+			so.h3 = true;
+			co.h3path = optarg;
+			if (!alpn_set)
+				co.alpn = so.alpn = "h3";
+			break;
 		case 'I':
 			co.dev = so.dev = optarg;
 			break;
@@ -1311,6 +2086,7 @@ int main(int argc, char **argv)
 			break;
 		case 'a':
 			co.alpn = so.alpn = *optarg ? optarg : NULL;
+			alpn_set = true;
 			break;
 		case 's':
 			co.sni = optarg;
@@ -1319,7 +2095,7 @@ int main(int argc, char **argv)
 			co.psk = optarg;
 			break;
 		case 'n':
-			co.bytes = strtoull(optarg, NULL, 0);
+			co.bytes = so.bytes = strtoull(optarg, NULL, 0);
 			break;
 		case 'c':
 			so.cert = optarg;
@@ -1334,7 +2110,8 @@ int main(int argc, char **argv)
 			return usage();
 		}
 	}
-	if (argc - optind != 2)
+	if (argc - optind != 2 || (co.early && !co.resume) ||
+	    (so.conns < 1 || so.conns > 64))
 		return usage();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (is_client)

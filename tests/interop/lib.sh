@@ -56,6 +56,19 @@ wait_for() {
 	return 1
 }
 
+# wait_udp PORT SECONDS PID: until a UDP socket is bound to PORT (a peer
+# that prints nothing when it is ready); fails early when PID has exited
+wait_udp() {
+	local port i
+	port=$(printf ':%04X ' "$1")
+	for ((i = 0; i < $2 * 10; i++)); do
+		grep -q "$port" /proc/net/udp /proc/net/udp6 2>/dev/null && return 0
+		kill -0 "$3" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
 # wait_pid PID SECONDS: wait for a child to exit; kill it after SECONDS.
 # Returns its exit status (124 when it had to be killed).
 wait_pid() {
@@ -96,6 +109,20 @@ tap_step() {
 	step_ok "$1" "$2"
 	tap $? "$3"
 	diag "$2: $(step_text "$1" "$2")"
+}
+
+# tap_steps FILE DESCRIPTION NAME...: one result, passed iff every STEP
+# line NAME passed; their details as diagnostics
+tap_steps() {
+	local f=$1 d=$2 name ok=0
+	shift 2
+	for name; do
+		step_ok "$f" "$name" || ok=1
+	done
+	tap $ok "$d"
+	for name; do
+		diag "$name: $(step_text "$f" "$name")"
+	done
 }
 
 # capture_start PORT FILE LOG: dumpcap on lo for one UDP port, in the

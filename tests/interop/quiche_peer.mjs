@@ -24,6 +24,12 @@
 //                            violations (default 1500)
 //   --extras                 run the extras below after the PUT and GET;
 //                            offer RFC 9221 datagrams
+//   --retry                  server: address validation, see below;
+//                            client: expect one Retry (step retry)
+//   --resume                 client: two connections, the second resumes
+//                            the first's session; server: expect that
+//                            (step resumed-server), implies --conns 2
+//   --early                  with --resume: 0-RTT, see below
 //
 // The application protocol is the one of tests/interop_peer.c:
 //   "PUT <n>\n" + n bytes + FIN  ->  "<sha256 hex> <n>\n" + FIN
@@ -55,6 +61,32 @@
 //           (steps stop, stop-server)
 // then the client closes the connection as above.
 //
+// Address validation (server --retry): an Initial of a new connection
+// without a token gets a Retry (RFC 9000 section 8.1.2, built by
+// quiche.retry()) whose token holds the client's original destination
+// connection ID after an HMAC, under a key of this process, of it and the
+// client's address and port; an Initial with a valid token gets a
+// connection, with the Retry's source connection ID as its own and the
+// original one given to Connection.accept() (the transport parameters
+// original_destination_connection_id and retry_source_connection_id, which
+// the client checks); any other token: the Initial is dropped.  Step
+// retry-server for each connection.  The client with --retry counts the
+// Retry packets it gets (step retry: exactly one).
+//
+// Resumption (--resume): the client makes its first connection as usual,
+// then waits up to 2 s for a session ticket (Connection.session(), step
+// ticket), closes, and makes a second connection from a new UDP socket
+// with that session (setSession()): step resumed-2 checks isResumed().
+// With --early, as soon as it is in early data (isInEarlyData() after the
+// first flight, timed as startClient() says) the second connection writes
+// its PUT, which goes out in 0-RTT packets: step early-2 checks that the PUT was written in early
+// data, that 0-RTT packets went out and that the answer is right.  The
+// server with --early enables early data (Config.enableEarlyData()), reads
+// streams while isInEarlyData() too, and checks (step early-server) that
+// the second connection's stream 0 was read in early data, from 0-RTT
+// packets.  The steps of a client's second connection and of a server's
+// second and later connections end with "-<number>" (handshake-2...).
+//
 // Results go to stdout as "STEP <name> ok|fail <details>" lines (turned
 // into TAP by tests/interop_test.sh) and "# " diagnostics; the exit status
 // is 0 iff every step passed.
@@ -73,7 +105,8 @@ function usage() {
   process.stderr.write(
     'usage: node quiche_peer.mjs server|client [--cert F --key F] [--ca F] ' +
       '[--sni NAME] [--alpn P] [--bytes N] [--conns N] [--timeout S] ' +
-      '[--keylog F] [--max-udp-payload N] [--extras] HOST PORT\n',
+      '[--keylog F] [--max-udp-payload N] [--extras] [--retry] [--resume] ' +
+      '[--early] HOST PORT\n',
   );
   process.exit(2);
 }
@@ -108,12 +141,16 @@ while (argv.length) {
     case '--keylog': opt.keylog = val(); break;
     case '--max-udp-payload': opt.maxUdpPayload = Number(val()); break;
     case '--extras': opt.extras = true; break;
+    case '--retry': opt.retry = true; break;
+    case '--resume': opt.resume = true; break;
+    case '--early': opt.early = true; break;
     default:
       if (a.startsWith('--')) usage();
       pos.push(a);
   }
 }
-if (pos.length !== 2) usage();
+if (pos.length !== 2 || (opt.early && !opt.resume)) usage();
+if (opt.resume && mode === 'server') opt.conns = Math.max(opt.conns, 2);
 const [host, port] = [pos[0], Number(pos[1])];
 
 // ------------------------------------------------------------- results
@@ -173,6 +210,60 @@ function errCode(e, name) {
   return m ? Number(m[1]) : null;
 }
 
+// The types of the packets in datagram @d: its coalesced long header
+// packets (RFC 9000 section 17.2), and a short header one after them.
+function varint(d, i) {
+  if (i >= d.length) return [null, 0];
+  const n = 1 << (d[i] >> 6);
+  if (i + n > d.length) return [null, 0];
+  let v = d[i] & 0x3f;
+  for (let k = 1; k < n; k++) v = v * 256 + d[i + k];
+  return [v, n];
+}
+
+function packetTypes(d) {
+  const types = [];
+  let off = 0;
+  while (off < d.length) {
+    const b = d[off];
+    if (!(b & 0x80)) {
+      types.push('1-RTT');
+      break;
+    }
+    if (off + 7 > d.length) break;
+    if (d.readUInt32BE(off + 1) === 0) {
+      types.push('VN');
+      break;
+    }
+    const t = (b >> 4) & 3;
+    let i = off + 5;
+    i += 1 + d[i];	// DCID
+    if (i >= d.length) break;
+    i += 1 + d[i];	// SCID
+    if (t === 3) {
+      types.push('Retry');
+      break;
+    }
+    if (t === 0) {	// Initial: the token
+      const [tl, n] = varint(d, i);
+      if (tl === null) break;
+      i += n + tl;
+    }
+    const [len, n] = varint(d, i);
+    if (len === null) break;
+    types.push(['Initial', '0-RTT', 'Handshake'][t]);
+    off = i + n + len;
+  }
+  return types;
+}
+
+function countTypes(counts, d) {
+  for (const t of packetTypes(d)) counts[t] = (counts[t] ?? 0) + 1;
+}
+
+const showTypes = (counts) =>
+  Object.entries(counts).map(([t, n]) => `${t} ${n}`).join(', ') || 'none';
+
 // ------------------------------------------------------------- quiche
 
 function makeConfig() {
@@ -197,6 +288,7 @@ function makeConfig() {
   c.setInitialMaxStreamsBidi(100);
   c.setInitialMaxStreamsUni(100);
   c.setDisableActiveMigration(true);
+  if (opt.early) c.enableEarlyData();
   if (opt.extras) {
     c.enableDgram(true, 1000, 1000);
     // the server's 4 MiB answer of the stop test must outgrow what we
@@ -207,15 +299,34 @@ function makeConfig() {
   return c;
 }
 
-const sock = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
-let local;	// { host, port } once bound
+const family = host.includes(':') ? 'udp6' : 'udp4';
+const sockets = new Set();	// to close at the end
+function udpSocket() {
+  const s = dgram.createSocket(family);
+  sockets.add(s);
+  s.on('error', (e) => {
+    step('udp', false, e.message);
+    finish();
+  });
+  return s;
+}
+const sock = udpSocket();	// the server's, the client's first
+let local;	// { host, port } of the server's socket once bound
 
-// One connection and what we know about it.
+// One connection and what we know about it: @n is its number (the
+// server's in accept order), @tag the end of its steps' names.
 class Peer {
-  constructor(conn, remote, label) {
+  constructor(conn, remote, label, n = 1, udp = sock, loc = local) {
     this.conn = conn;
     this.remote = remote;
     this.label = label;
+    this.n = n;
+    this.tag = n > 1 ? `-${n}` : '';
+    this.sock = udp;
+    this.local = loc;
+    this.rx = {};	// packet type -> count
+    this.tx = {};
+    this.earlyRead = new Set();	// streams read while in early data
     this.timer = null;
     this.streams = new Map();	// id -> { rx: Buffer[], rxLen, fin, tx, txOff, txFin }
     this.established = false;
@@ -245,9 +356,10 @@ class Peer {
   recv(msg, rinfo) {
     this.maxDatagram = Math.max(this.maxDatagram, msg.length);
     if (msg.length > opt.maxUdpPayload) this.oversized++;
+    countTypes(this.rx, msg);
     try {
       this.conn.recv(msg, {
-        to: local,
+        to: this.local,
         from: { host: rinfo.address, port: rinfo.port },
       });
     } catch (e) {
@@ -259,13 +371,20 @@ class Peer {
   // Read what arrived, write what is queued, send packets, re-arm the timer.
   pump() {
     const conn = this.conn;
+    if (mode === 'client' && opt.resume && this.n === 1 && !ticketAt && conn.session())
+      ticketAt = Date.now();
     if (!this.established && conn.isEstablished()) {
       this.established = true;
       this.onEstablished();
     }
-    if (this.established) {
-      if (opt.extras) this.readDatagrams();
-      for (const id of conn.readable()) this.readStream(id);
+    // 0-RTT: a server reads, a client writes, before the handshake ends
+    const early = !this.established && conn.isInEarlyData();
+    if (this.established || early) {
+      if (opt.extras && this.established) this.readDatagrams();
+      for (const id of conn.readable()) {
+        if (early) this.earlyRead.add(id);
+        this.readStream(id);
+      }
       for (const [id, s] of this.streams) this.flushStream(id, s);
     }
     for (;;) {
@@ -279,7 +398,8 @@ class Peer {
       }
       if (r === null) break;
       const [n, info] = r;
-      sock.send(buf, 0, n, info.to.port, info.to.host, (err) => {
+      countTypes(this.tx, buf.subarray(0, n));
+      this.sock.send(buf, 0, n, info.to.port, info.to.host, (err) => {
         if (err) diag(`${this.label}: udp send: ${err.message}`);
       });
     }
@@ -399,10 +519,11 @@ class Peer {
       `max_stream_data_bidi_local ${st.peerInitialMaxStreamDataBidiLocal}, ` +
       `bidi_remote ${st.peerInitialMaxStreamDataBidiRemote}, ` +
       `max_streams_bidi ${st.peerInitialMaxStreamsBidi}, idle ${st.peerMaxIdleTimeout} ms`);
+    diag(`${this.label}: packets received: ${showTypes(this.rx)}; sent: ${showTypes(this.tx)}`);
   }
 
   checkDatagrams() {
-    step('max-udp-payload', this.oversized === 0,
+    step(`max-udp-payload${this.tag}`, this.oversized === 0,
       this.oversized ? `${this.oversized} datagrams larger than our max_udp_payload_size ` +
         `${opt.maxUdpPayload} (largest ${this.maxDatagram})` :
         `largest datagram ${this.maxDatagram} <= ${opt.maxUdpPayload}`);
@@ -487,7 +608,29 @@ class ServerConn extends Peer {
 
   onEstablished() {
     const alpn = Buffer.from(this.conn.applicationProto()).toString();
-    step('handshake', alpn === opt.alpn, `in ${ms(this.t0)} ms, alpn "${alpn}"`);
+    this.resumed = this.conn.isResumed();
+    resumedOf[this.n] = this.resumed;
+    step(`handshake${this.tag}`, alpn === opt.alpn, `in ${ms(this.t0)} ms, alpn "${alpn}"` +
+      `${this.resumed ? ', resumed' : ''}`);
+  }
+
+  // --retry, --resume, --early: what this connection did
+  sessionSteps() {
+    if (opt.retry) {
+      step(`retry-server${this.tag}`, this.odcid != null,
+        this.odcid != null ? `accepted after a Retry (${retry.sent} sent so far), ` +
+          `its token validated; original DCID ${this.odcid}` :
+          'accepted without a Retry');
+    }
+    if (!opt.resume || this.n === 1) return;
+    step(`resumed-server${this.tag}`, this.resumed && resumedOf[1] === false,
+      `connection ${this.n}: isResumed() ${this.resumed}; connection 1: ${resumedOf[1]}`);
+    if (!opt.early) return;
+    const pkts = this.rx['0-RTT'] ?? 0;
+    const read = [...this.earlyRead];
+    step(`early-server${this.tag}`, pkts > 0 && this.earlyRead.has(0),
+      `${pkts} 0-RTT packets received; streams read while isInEarlyData(): ` +
+        `${read.length ? read.join(' ') : 'none'}`);
   }
 
   onStreamDone(id, data) {
@@ -523,9 +666,10 @@ class ServerConn extends Peer {
   onClosed() {
     this.closeInfo();
     if (opt.extras) this.extrasSteps();
-    step('serve', this.served >= (opt.extras ? 3 : 2), `${this.served} requests served`);
+    this.sessionSteps();
+    step(`serve${this.tag}`, this.served >= (opt.extras ? 3 : 2), `${this.served} requests served`);
     const pe = this.conn.peerError();
-    step('peer-close', pe != null && pe.errorCode === 0,
+    step(`peer-close${this.tag}`, pe != null && pe.errorCode === 0,
       pe == null ? (this.conn.isTimedOut() ? 'no CONNECTION_CLOSE: the connection timed out' :
         'no CONNECTION_CLOSE from the peer') :
         `CONNECTION_CLOSE (${pe.isApp ? 'application' : 'transport'}) with error ${pe.errorCode}`);
@@ -537,6 +681,47 @@ class ServerConn extends Peer {
 
 const conns = new Map();	// dcid hex -> ServerConn
 let ended = 0;
+let accepted = 0;
+const resumedOf = [];	// connection number -> isResumed()
+
+// Address validation (--retry): the tokens of our Retry packets.
+const retry = { sent: 0, valid: 0, bad: 0, key: crypto.randomBytes(32) };
+const TOKEN_MAGIC = Buffer.from('qpr1');
+
+function tokenMac(rinfo, odcid) {
+  return crypto.createHmac('sha256', retry.key)
+    .update(`${rinfo.address} ${rinfo.port} `).update(odcid).digest().subarray(0, 16);
+}
+
+// The original DCID in a token of ours for this address and port, or null.
+function tokenCheck(token, rinfo) {
+  if (token.length < TOKEN_MAGIC.length + 16 + 8 ||
+      !token.subarray(0, TOKEN_MAGIC.length).equals(TOKEN_MAGIC))
+    return null;
+  const mac = token.subarray(TOKEN_MAGIC.length, TOKEN_MAGIC.length + 16);
+  const odcid = token.subarray(TOKEN_MAGIC.length + 16);
+  return crypto.timingSafeEqual(mac, tokenMac(rinfo, odcid)) ? Buffer.from(odcid) : null;
+}
+
+function sendRetry(hdr, rinfo) {
+  const odcid = Buffer.from(hdr.dcid);
+  const scid = crypto.randomBytes(quiche.MAX_CONN_ID_LEN);
+  const token = Buffer.concat([TOKEN_MAGIC, tokenMac(rinfo, odcid), odcid]);
+  const out = Buffer.alloc(1500);
+  let n;
+  try {
+    n = quiche.retry(hdr.scid, hdr.dcid, scid, token, hdr.version, out);
+  } catch (e) {
+    diag(`retry(): ${e.message}`);
+    return;
+  }
+  retry.sent++;
+  sock.send(out, 0, n, rinfo.port, rinfo.address, (err) => {
+    if (err) diag(`udp send of a Retry: ${err.message}`);
+  });
+  diag(`Retry of ${n} bytes to port ${rinfo.port}: original DCID ${odcid.toString('hex')}, ` +
+    `new ${scid.toString('hex')}, token of ${token.length} bytes`);
+}
 
 function serverMessage(msg, rinfo) {
   let hdr;
@@ -557,10 +742,28 @@ function serverMessage(msg, rinfo) {
       diag(`Initial with version ${hdr.version.toString(16)}, dropped`);
       return;
     }
-    const scid = crypto.randomBytes(quiche.MAX_CONN_ID_LEN);
+    let scid = crypto.randomBytes(quiche.MAX_CONN_ID_LEN);
+    let odcid = null;
+    if (opt.retry) {
+      const token = hdr.token ? Buffer.from(hdr.token) : Buffer.alloc(0);
+      if (!token.length) {
+        sendRetry(hdr, rinfo);
+        return;
+      }
+      odcid = tokenCheck(token, rinfo);
+      if (!odcid || hdr.dcid.length !== quiche.MAX_CONN_ID_LEN) {
+        retry.bad++;
+        diag(`Initial from port ${rinfo.port} with a token (${token.length} bytes) ` +
+          'that is not ours, dropped');
+        return;
+      }
+      retry.valid++;
+      scid = Buffer.from(hdr.dcid);	// the one of our Retry
+    }
     const remote = { host: rinfo.address, port: rinfo.port };
-    const conn = quiche.Connection.accept(scid, null, local, remote, config);
-    c = new ServerConn(conn, remote, `conn from ${rinfo.port}`);
+    const conn = quiche.Connection.accept(scid, odcid, local, remote, config);
+    c = new ServerConn(conn, remote, `conn ${accepted + 1} from ${rinfo.port}`, ++accepted);
+    if (odcid) c.odcid = odcid.toString('hex');
     conns.set(key, c);
     conns.set(scid.toString('hex'), c);
     diag(`new connection from ${rinfo.address} port ${rinfo.port}, ` +
@@ -572,12 +775,61 @@ function serverMessage(msg, rinfo) {
 // ------------------------------------------------------------- client
 
 class ClientConn extends Peer {
+  constructor(...args) {
+    super(...args);
+    this.t0 = performance.now();
+  }
+
   onEstablished() {
     const alpn = Buffer.from(this.conn.applicationProto()).toString();
-    step('handshake', alpn === opt.alpn, `in ${ms(t0)} ms, alpn "${alpn}"`);
+    step(`handshake${this.tag}`, alpn === opt.alpn, `in ${ms(this.t0)} ms, alpn "${alpn}"`);
+    if (opt.retry) {
+      const n = this.rx.Retry ?? 0;
+      step(`retry${this.tag}`, n === 1, `${n} Retry packets received before the handshake completed`);
+    }
+    if (this.n > 1) {
+      const r = this.conn.isResumed();
+      step(`resumed${this.tag}`, r, `isResumed() ${r}`);
+    }
+    if (!this.put) this.startPut();
+  }
+
+  startPut() {
     this.upload = patternBytes(opt.bytes);
-    this.t1 = performance.now();
+    this.put = performance.now();
+    this.t1 = this.put;
     this.write(0, Buffer.concat([Buffer.from(`PUT ${opt.bytes}\n`), this.upload]), true);
+  }
+
+  // --early, the second connection, after its first flight: the PUT in
+  // 0-RTT if quiche is in early data
+  startEarly() {
+    this.earlyPut = this.conn.isInEarlyData();
+    this.early0 = this.tx['0-RTT'] ?? 0;
+    if (!this.earlyPut) {
+      diag(`${this.label}: not in early data after the first flight`);
+      return;
+    }
+    this.startPut();
+    this.pump();
+    diag(`${this.label}: PUT of ${opt.bytes} bytes written in early data; ` +
+      `0-RTT packets sent so far: ${(this.tx['0-RTT'] ?? 0) - this.early0}`);
+  }
+
+  // --resume, the first connection: the session (a ticket arrived) within
+  // 2 s, then close
+  waitSession(since = performance.now()) {
+    const s = this.conn.session();
+    if (s && s.length) {
+      session = Buffer.from(s);
+      step('ticket', true, `a session of ${session.length} bytes, ${ms(since)} ms after the GET`);
+    } else if (performance.now() - since < 2000) {
+      setTimeout(() => this.later(() => this.waitSession(since)), 50);
+      return;
+    } else {
+      step('ticket', false, 'no session (no NewSessionTicket) within 2 s of the GET');
+    }
+    this.conn.close(true, 0, Buffer.from('done'));
   }
 
   // The extras, one after the other; @f runs outside pump(), then pump().
@@ -699,9 +951,15 @@ class ClientConn extends Peer {
     if (id === 0) {
       const want = `${sha256(this.upload)} ${opt.bytes}\n`;
       const got = data.toString();
-      step('upload', got === want, got === want ?
+      step(`upload${this.tag}`, got === want, got === want ?
         `${opt.bytes} bytes in ${ms(this.t1)} ms, sha256 ${want.slice(0, 64)}` :
         `peer saw "${got.trim().slice(0, 90)}", we sent "${want.trim()}"`);
+      if (this.n > 1 && opt.early) {
+        const pkts = this.tx['0-RTT'] ?? 0;
+        step(`early${this.tag}`, this.earlyPut && pkts > 0 && got === want,
+          `PUT ${this.earlyPut ? 'written' : 'NOT written'} in early data (isInEarlyData()); ` +
+            `${pkts} 0-RTT packets sent; answer ${got === want ? 'right' : 'WRONG'}`);
+      }
       this.t1 = performance.now();
       this.write(4, Buffer.from(`GET ${opt.bytes}\n`), true);
     } else if (id === 4) {
@@ -714,10 +972,12 @@ class ClientConn extends Peer {
         while (i < exp.length && data[i] === exp[i]) i++;
         if (i < exp.length) detail = `first wrong byte at offset ${i}`;
       }
-      step('download', !detail, detail ??
+      step(`download${this.tag}`, !detail, detail ??
         `${data.length} bytes in ${ms(this.t1)} ms, sha256 ${sha256(data)}`);
       if (opt.extras)
         this.later(() => this.startDgram());
+      else if (opt.resume && this.n === 1)
+        this.waitSession();
       else
         this.conn.close(true, 0, Buffer.from('done'));
     } else if (opt.extras) {
@@ -731,10 +991,13 @@ class ClientConn extends Peer {
     this.closeInfo();
     const pe = this.conn.peerError();
     const le = this.conn.localError();
-    step('close', pe == null && le != null && le.isApp && le.errorCode === 0,
+    step(`close${this.tag}`, pe == null && le != null && le.isApp && le.errorCode === 0,
       `local error ${le ? le.errorCode : 'none'}, peer error ${pe ? pe.errorCode : 'none'}`);
     this.checkDatagrams();
-    finish();
+    if (opt.resume && this.n === 1 && session)
+      startClient(2);
+    else
+      finish();
   }
 }
 
@@ -749,7 +1012,7 @@ try {
 }
 
 function finish() {
-  sock.close();
+  for (const s of sockets) s.close();
   process.exit(failures ? 1 : 0);
 }
 
@@ -761,14 +1024,87 @@ setTimeout(() => {
 }, opt.timeout * 1000).unref();
 
 let client = null;
+let session = null;	// --resume: the first connection's
+let ticketAt = 0;	// when it came (Date.now())
 
-sock.on('error', (e) => {
-  step('udp', false, e.message);
-  finish();
-});
+const loopback = host.includes(':') ? '::1' : '127.0.0.1';
 
-sock.bind({ address: mode === 'server' ? host : (host.includes(':') ? '::1' : '127.0.0.1'),
+// The client's connection @n (2: resuming the session) from the UDP
+// socket @udp, bound already; nothing sent yet.
+function clientConnect(n, udp) {
+  try {
+    udp.setRecvBufferSize(4 << 20);	// capped by net.core.rmem_max
+    udp.setSendBufferSize(4 << 20);
+  } catch (e) {
+    diag(`socket buffers: ${e.message}`);
+  }
+  const a = udp.address();
+  const loc = { host: a.address, port: a.port };
+  const remote = { host, port };
+  const scid = crypto.randomBytes(quiche.MAX_CONN_ID_LEN);
+  let conn;
+  try {
+    conn = quiche.Connection.connect(opt.sni, scid, loc, remote, config);
+    if (n > 1) conn.setSession(session);
+  } catch (e) {
+    step(`handshake${n > 1 ? `-${n}` : ''}`, false, `connect: ${e.message}`);
+    finish();
+  }
+  diag(`connection ${n} from port ${loc.port}`);
+  client = new ClientConn(conn, remote, n > 1 ? `client-${n}` : 'client', n, udp, loc);
+  udp.on('message', (msg, rinfo) => client.recv(msg, rinfo));
+  return client;
+}
+
+// --resume: the second connection, from a new socket.  With --early, its
+// first flight (the ClientHello) goes when the ticket age BoringSSL puts
+// in it is not above the real one: BoringSSL tells the whole seconds
+// between the ticket's arrival and now (times 1000), and GnuTLS 3.7's
+// anti-replay (our server's) rejects the early data of a client that
+// tells a larger age than the server measures ("replay detected"), which
+// would be about half the time.  It is not when the ClientHello goes in
+// the ticket's second, or at least as many milliseconds past a second as
+// the ticket came (and not so close to the next second that it slips
+// into it): at most a second's wait, ending with a few ms of busy waiting.
+function startClient(n) {
+  const udp = udpSocket();
+  udp.bind({ address: loopback, port: 0 }, () => {
+    const c = clientConnect(n, udp);
+    if (!opt.early) {
+      c.pump();
+      return;
+    }
+    const first = ticketAt % 1000 + 1;	// ms past a second
+    const okAt = (t) => t % 1000 < 998 &&
+      (Math.floor(t / 1000) === Math.floor(ticketAt / 1000) || t % 1000 >= first);
+    const next = (t) => Math.floor(t / 1000) * 1000 + (t % 1000 < first ? first : 1000 + first);
+    const t0 = Date.now();
+    let at = okAt(t0) || first >= 998 ? t0 : next(t0);
+    const go = () => {
+      let t = Date.now();
+      while (!okAt(t) && t < at) t = Date.now();
+      if (!okAt(t) && first < 998) {
+        at = next(t);
+        setTimeout(go, Math.max(0, at - Date.now() - 20));
+        return;
+      }
+      diag(`client-${n}: its ClientHello ${t - ticketAt} ms after the ticket came ` +
+        `(${ticketAt % 1000} ms past a second), waited ${t - t0} ms; the ticket age ` +
+        `BoringSSL tells (whole seconds): ` +
+        `${1000 * (Math.floor(t / 1000) - Math.floor(ticketAt / 1000))} ms`);
+      c.pump();
+      c.startEarly();
+    };
+    setTimeout(go, Math.max(0, at - t0 - 20));
+  });
+}
+
+sock.bind({ address: mode === 'server' ? host : loopback,
   port: mode === 'server' ? port : 0 }, () => {
+  if (mode === 'client') {
+    clientConnect(1, sock).pump();
+    return;
+  }
   try {
     sock.setRecvBufferSize(4 << 20);	// capped by net.core.rmem_max
     sock.setSendBufferSize(4 << 20);
@@ -777,21 +1113,6 @@ sock.bind({ address: mode === 'server' ? host : (host.includes(':') ? '::1' : '1
   }
   const a = sock.address();
   local = { host: a.address, port: a.port };
-  if (mode === 'server') {
-    sock.on('message', serverMessage);
-    step('listen', true, `on ${a.address} port ${a.port}`);
-    return;
-  }
-  const remote = { host, port };
-  const scid = crypto.randomBytes(quiche.MAX_CONN_ID_LEN);
-  let conn;
-  try {
-    conn = quiche.Connection.connect(opt.sni, scid, local, remote, config);
-  } catch (e) {
-    step('handshake', false, `connect: ${e.message}`);
-    finish();
-  }
-  client = new ClientConn(conn, remote, 'client');
-  sock.on('message', (msg, rinfo) => client.recv(msg, rinfo));
-  client.pump();
+  sock.on('message', serverMessage);
+  step('listen', true, `on ${a.address} port ${a.port}`);
 });
