@@ -230,6 +230,14 @@ void quic_cid_remove(struct sock *sk, struct quic_cid_set *set,
 	kfree(cid);
 }
 
+/* the socket of an entry a lookup found (under RCU), referenced */
+static struct sock *quic_cid_sk_get(const struct quic_cid *cid)
+{
+	if (!cid || !refcount_inc_not_zero(&cid->sk->sk_refcnt))
+		return NULL;
+	return cid->sk;
+}
+
 /**
  * quic_cid_set_token - the peer's stateless reset token of one of its IDs
  * (its transport parameter, or a NEW_CONNECTION_ID frame): published for
@@ -262,17 +270,8 @@ void quic_cid_set_token(struct sock *sk, struct quic_cid *cid,
  */
 struct sock *quic_reset_lookup(struct net *net, const u8 *token)
 {
-	struct quic_cid *cid;
-	struct sock *sk;
-
-	cid = rhashtable_lookup(&quic_net(net)->resets, token,
-				quic_reset_params);
-	if (!cid)
-		return NULL;
-	sk = cid->sk;
-	if (!refcount_inc_not_zero(&sk->sk_refcnt))
-		return NULL;
-	return sk;
+	return quic_cid_sk_get(rhashtable_lookup(&quic_net(net)->resets, token,
+						 quic_reset_params));
 }
 
 /* drop the IDs with a sequence number below @prior_to */
@@ -308,20 +307,13 @@ void quic_cid_set_free(struct sock *sk, struct quic_cid_set *set)
 struct sock *quic_cid_lookup(struct net *net, const u8 *id, u8 len)
 {
 	struct quic_conn_id key = {};
-	struct quic_cid *cid;
-	struct sock *sk;
 
 	if (len > QUIC_CONN_ID_MAX_LEN)
 		return NULL;
 	key.len = len;
 	memcpy(key.data, id, len);
-	cid = rhashtable_lookup(&quic_net(net)->cids, &key, quic_cid_params);
-	if (!cid)
-		return NULL;
-	sk = cid->sk;
-	if (!refcount_inc_not_zero(&sk->sk_refcnt))
-		return NULL;
-	return sk;
+	return quic_cid_sk_get(rhashtable_lookup(&quic_net(net)->cids, &key,
+						 quic_cid_params));
 }
 
 /**

@@ -49,6 +49,13 @@
 /* how long a request waits for accept() without an idle timeout */
 #define QUIC_REQ_TTL_US		(30 * USEC_PER_SEC)
 
+/* a request and the datagrams it holds */
+static void quic_request_free(struct quic_request *req)
+{
+	__skb_queue_purge(&req->skbs);
+	kfree(req);
+}
+
 /**
  * quic_listener_stop - take a listener off its port: no new request
  * joins it.  Idempotent.
@@ -83,10 +90,8 @@ void quic_listener_free(struct sock *sk)
 	l->nreqs = 0;
 	qs->listener = NULL;
 	spin_unlock_bh(&sk->sk_lock.slock);
-	list_for_each_entry_safe(req, tmp, &reqs, list) {
-		__skb_queue_purge(&req->skbs);
-		kfree(req);
-	}
+	list_for_each_entry_safe(req, tmp, &reqs, list)
+		quic_request_free(req);
 	kfree_rcu(l, rcu);	/* the receive path may still walk @node */
 }
 
@@ -443,8 +448,7 @@ static int quic_do_accept(struct socket *sock, struct socket *newsock,
 			newsk = NULL;
 			err = -EPROTO;
 		}
-		__skb_queue_purge(&req->skbs);
-		kfree(req);
+		quic_request_free(req);
 		failed = true;
 		/* a request whose Initials did not open: the next one */
 	} while (!newsk && err == -EPROTO);
@@ -534,8 +538,7 @@ static void quic_listener_expire(struct quic_listener *l)
 			break;
 		list_del(&req->list);
 		l->nreqs--;
-		__skb_queue_purge(&req->skbs);
-		kfree(req);
+		quic_request_free(req);
 	}
 }
 
@@ -731,12 +734,6 @@ static struct sock *quic_listener_select_alpn(struct quic_udp_sock *us,
 		i += 1 + alpn[i];
 	}
 	return NULL;
-}
-
-static void quic_request_free(struct quic_request *req)
-{
-	__skb_queue_purge(&req->skbs);
-	kfree(req);
 }
 
 /* drop the pending requests whose clients went quiet; under pend_lock */

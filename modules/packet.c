@@ -196,6 +196,39 @@ unsigned int quic_packet_put_header(struct sk_buff *skb, u32 version,
 	return p - h - QUIC_PN_LEN;
 }
 
+/* a packet sent without a connection: room for @len bytes of it */
+static struct sk_buff *quic_packet_sockless_alloc(unsigned int len)
+{
+	unsigned int room = MAX_HEADER + sizeof(struct ipv6hdr) +
+			    sizeof(struct udphdr);
+	struct sk_buff *skb;
+
+	skb = alloc_skb(room + len, GFP_ATOMIC);
+	if (skb)
+		skb_reserve(skb, room);
+	return skb;
+}
+
+/* send it from @local to @peer on @usk, the UDP socket that got the
+ * packet it answers; consumes @skb
+ */
+static void quic_packet_sockless_xmit(struct sock *usk, struct sk_buff *skb,
+				      const union quic_addr *peer,
+				      const union quic_addr *local)
+{
+	union quic_addr src = *local;
+	struct quic_flow fl = { .local = &src, .peer = peer };
+	struct dst_entry *dst;
+	u32 cookie;
+
+	dst = quic_family_route(sock_net(usk), usk, &fl, &cookie);
+	if (IS_ERR(dst)) {
+		kfree_skb(skb);
+		return;
+	}
+	quic_family_xmit(usk, skb, dst, &fl);
+}
+
 /**
  * quic_packet_send_vn - send a Version Negotiation packet, RFC 9000
  * section 17.2.1, listing the versions a server here answers: version 1
@@ -212,21 +245,14 @@ void quic_packet_send_vn(struct sock *usk, const struct quic_hdr *h,
 			 const union quic_addr *peer,
 			 const union quic_addr *local)
 {
-	union quic_addr src;
-	struct quic_flow fl = { .local = &src, .peer = peer };
-	struct dst_entry *dst;
+	unsigned int len = 7 + h->dcid_len + h->scid_len + 4;
 	struct sk_buff *vn;
-	u32 cookie;
 	u8 *p;
 
-	vn = alloc_skb(MAX_HEADER + sizeof(struct ipv6hdr) +
-		       sizeof(struct udphdr) + 7 + 2 * QUIC_CONN_ID_MAX_LEN + 4,
-		       GFP_ATOMIC);
+	vn = quic_packet_sockless_alloc(len);
 	if (!vn)
 		return;
-	skb_reserve(vn, MAX_HEADER + sizeof(struct ipv6hdr) +
-		    sizeof(struct udphdr));
-	p = skb_put(vn, 7 + h->dcid_len + h->scid_len + 4);
+	p = skb_put(vn, len);
 	*p++ = 0x80 | get_random_u8();
 	put_unaligned_be32(0, p);
 	p += 4;
@@ -237,14 +263,7 @@ void quic_packet_send_vn(struct sock *usk, const struct quic_hdr *h,
 	memcpy(p, h->dcid, h->dcid_len);
 	p += h->dcid_len;
 	put_unaligned_be32(QUIC_VERSION_V1, p);
-
-	src = *local;
-	dst = quic_family_route(sock_net(usk), usk, &fl, &cookie);
-	if (IS_ERR(dst)) {
-		kfree_skb(vn);
-		return;
-	}
-	quic_family_xmit(usk, vn, dst, &fl);
+	quic_packet_sockless_xmit(usk, vn, peer, local);
 }
 
 /**
@@ -266,23 +285,17 @@ void quic_packet_send_retry(struct sock *usk, const struct quic_hdr *h,
 			    const union quic_addr *local, const u8 *token,
 			    u32 token_len)
 {
-	union quic_addr src;
-	struct quic_flow fl = { .local = &src, .peer = peer };
-	unsigned int len, room = MAX_HEADER + sizeof(struct ipv6hdr) +
-				 sizeof(struct udphdr);
 	struct quic_conn_id scid;
-	struct dst_entry *dst;
 	struct sk_buff *skb;
 	u8 *pseudo, *p;
-	u32 cookie;
+	unsigned int len;
 
 	quic_cid_generate(&scid, QUIC_CONN_ID_LEN);
 	len = 7 + h->scid_len + scid.len + token_len;
-	skb = alloc_skb(room + len + QUIC_CRYPTO_TAG_LEN, GFP_ATOMIC);
+	skb = quic_packet_sockless_alloc(len + QUIC_CRYPTO_TAG_LEN);
 	pseudo = kmalloc(1 + h->dcid_len + len, GFP_ATOMIC);
 	if (!skb || !pseudo)
 		goto free;
-	skb_reserve(skb, room);
 	p = skb_put(skb, len);
 	*p++ = 0xc0 | ((h->version == QUIC_VERSION_V2 ? 0 : 3) << 4) |
 	       (get_random_u8() & 0x0f);
@@ -304,14 +317,7 @@ void quic_packet_send_retry(struct sock *usk, const struct quic_hdr *h,
 				  skb_put(skb, QUIC_CRYPTO_TAG_LEN)))
 		goto free;
 	kfree(pseudo);
-
-	src = *local;
-	dst = quic_family_route(sock_net(usk), usk, &fl, &cookie);
-	if (IS_ERR(dst)) {
-		kfree_skb(skb);
-		return;
-	}
-	quic_family_xmit(usk, skb, dst, &fl);
+	quic_packet_sockless_xmit(usk, skb, peer, local);
 	return;
 free:
 	kfree(pseudo);
@@ -336,32 +342,18 @@ void quic_packet_send_reset(struct sock *usk, u32 len, const u8 *token,
 			    const union quic_addr *peer,
 			    const union quic_addr *local)
 {
-	union quic_addr src;
-	struct quic_flow fl = { .local = &src, .peer = peer };
-	unsigned int room = MAX_HEADER + sizeof(struct ipv6hdr) +
-			    sizeof(struct udphdr);
-	struct dst_entry *dst;
 	struct sk_buff *skb;
-	u32 cookie;
 	u8 *p;
 
 	len = min_t(u32, len - 1, QUIC_RESET_LEN);
 	if (len < QUIC_RESET_MIN_LEN)
 		return;
-	skb = alloc_skb(room + len, GFP_ATOMIC);
+	skb = quic_packet_sockless_alloc(len);
 	if (!skb)
 		return;
-	skb_reserve(skb, room);
 	p = skb_put(skb, len);
 	get_random_bytes(p, len - QUIC_RESET_TOKEN_LEN);
 	p[0] = (p[0] & 0x3f) | 0x40;
 	memcpy(p + len - QUIC_RESET_TOKEN_LEN, token, QUIC_RESET_TOKEN_LEN);
-
-	src = *local;
-	dst = quic_family_route(sock_net(usk), usk, &fl, &cookie);
-	if (IS_ERR(dst)) {
-		kfree_skb(skb);
-		return;
-	}
-	quic_family_xmit(usk, skb, dst, &fl);
+	quic_packet_sockless_xmit(usk, skb, peer, local);
 }
