@@ -310,9 +310,13 @@ static void *relay_main(void *p)
 				continue;
 			}
 
+			/* counted before it goes: the test reads the count
+			 * as soon as the client saw the datagram
+			 */
+			r->s2c++;
 			if (sendto(r->cfd, buf, (size_t)n, 0,
-				   (struct sockaddr *)&cli, sizeof(cli)) == n)
-				r->s2c++;
+				   (struct sockaddr *)&cli, sizeof(cli)) != n)
+				r->s2c--;
 		}
 	}
 	return NULL;
