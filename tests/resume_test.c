@@ -1737,6 +1737,60 @@ static void test_alpn_split(const void *arg)
 		close(fd[i]);
 }
 
+/*
+ * A hostile client floods a port shared by ALPN with halves of
+ * ClientHellos, each under its own DCID: what waits on the UDP socket is
+ * bounded (64 clients, 1 MiB: slab grows by under 2 MiB), and once the
+ * waiting ones expire (3 s) a real client is routed again.
+ */
+static void test_alpn_flood(const void *arg)
+{
+	static const char *const lists[2] = { "smbd", "h3" };
+	static const uint8_t h3[] = { 2, 'h', '3' };
+	uint8_t hello[4096], dcid[8];
+	int fd[2], u, i;
+	uint16_t port = 0;
+	long slab0, slab1;
+	struct addr a;
+	size_t n;
+
+	(void)arg;
+	for (i = 0; i < 2; i++) {
+		a = mkaddr(AF_INET, NULL, port);
+		REQUIRE_SYS(fd[i] = socket(AF_INET, SOCK_DGRAM, IPPROTO_QUIC));
+		REQUIRE_SYS(bind(fd[i], &a.sa, a.len));
+		REQUIRE_SYS(setsockopt(fd[i], SOL_QUIC, QUIC_SOCKOPT_ALPN,
+				       lists[i], strlen(lists[i])));
+		REQUIRE_SYS(listen(fd[i], 8));
+		REQUIRE_SYS(set_nonblock(fd[i], 1));
+		port = (uint16_t)local_port(fd[i]);
+	}
+	REQUIRE_SYS(u = udp_from("127.0.0.1", port));
+	n = make_hello(hello, h3, sizeof(h3), 2000);
+	slab0 = slab_kib();
+	for (i = 0; i < 2000; i++) {
+		memcpy(dcid, "flood", 5);
+		dcid[5] = (uint8_t)(i >> 16);
+		dcid[6] = (uint8_t)(i >> 8);
+		dcid[7] = (uint8_t)i;
+		send_crypto(u, dcid, hello, 0, 1000, 0);
+	}
+	msleep(200);
+	slab1 = slab_kib();
+	tap_diag("2000 halves of ClientHellos: slab %ld KiB before, %ld after (%+ld)",
+		 slab0, slab1, slab1 - slab0);
+	CHECK(slab1 - slab0 < 2048);
+	CHECK_EQ(which_accepted(fd, 2, 200), -1);
+	sleep(4);	/* the waiting ones expire */
+	memcpy(dcid, "realone1", 8);
+	CHECK_SYS(send_crypto(u, dcid, hello, 0, 1000, 0));
+	CHECK_SYS(send_crypto(u, dcid, hello, 1000, n - 1000, 1));
+	CHECK_EQ(which_accepted(fd, 2, 2000), 1);
+	close(u);
+	for (i = 0; i < 2; i++)
+		close(fd[i]);
+}
+
 int main(int argc, char **argv)
 {
 	test_add("resume", "appendix B: a ticket after the handshake (a NewSessionTicket in QUIC_SOCKOPT_SESSION_TICKET and the NEW_SESSION_TICKET event), session data from it, and a second connection that both ends see resumed",
@@ -1769,5 +1823,7 @@ int main(int argc, char **argv)
 		 test_alpn_dispatch, NULL, 90);
 	test_add("alpn_split", "ALPN routing reads the whole ClientHello: cut across two Initials (in order and reversed) it reaches the listener of its ALPN, half of it none; without ALPN, the listener without a list",
 		 test_alpn_split, NULL, 60);
+	test_add("alpn_flood", "a flood of half ClientHellos at a port shared by ALPN: what waits is bounded (slab under 2 MiB), and a real client is routed once they expire",
+		 test_alpn_flood, NULL, 60);
 	return runner_main(argc, argv);
 }
