@@ -496,10 +496,13 @@ struct peer {
 	uint64_t	got, bad, dup;
 	double		first, last;
 	bool		peer_done;
+	bool		peer_seen;	/* client: the server read our "done" */
 	int		recv_err;
 };
 
 #define PEER_SPREAD	200
+/* the server's stream that says it read the client's "done" */
+#define PEER_SEEN_SID	5
 
 static void *peer_send_main(void *arg)
 {
@@ -541,10 +544,26 @@ static void *peer_recv_main(void *arg)
 		if (!(r.flags & MSG_QUIC_DATAGRAM)) {
 			if (r.n == 0 && !(r.flags & MSG_STREAM_FIN))
 				break;	/* the connection ended */
-			if (r.flags & MSG_STREAM_FIN) {
+			if (!(r.flags & MSG_STREAM_FIN))
+				continue;
+			if (r.sid == PEER_SEEN_SID) {
+				pr->peer_seen = true;
+			} else if (!pr->peer_done) {
 				pr->peer_done = true;
-				set_timeouts(pr->fd, 1000);
+				/* the client may close once it knows this */
+				if (pr->server &&
+				    quic_sendmsg(pr->fd, "seen", 4,
+						 PEER_SEEN_SID, MSG_STREAM_NEW |
+						 MSG_STREAM_FIN) != 4)
+					pr->recv_err = errno;
+				if (pr->server)
+					set_timeouts(pr->fd, 1000);
 			}
+			/* the client closes when both ends have all:
+			 * closing sooner could lose its "done" for good
+			 */
+			if (!pr->server && pr->peer_done && pr->peer_seen)
+				break;
 			continue;
 		}
 		s = dg_check(buf, (size_t)r.n, (uint8_t)!pr->server,
@@ -605,7 +624,8 @@ static int peer_main(int server, const char *ip, int port, uint32_t count,
 	       pr.recv_err ? strerror(pr.recv_err) : "");
 	fflush(stdout);
 	ret = pr.send_err || pr.recv_err || pr.sent != count ||
-	      !pr.peer_done || pr.dup || pr.bad || pr.got < count / 4 ||
+	      !pr.peer_done || (!server && !pr.peer_seen) ||
+	      pr.dup || pr.bad || pr.got < count / 4 ||
 	      (expect_loss && !lost);
 	if (!server)
 		close(fd);

@@ -205,8 +205,8 @@ transfer down "netem: $mib MiB server -> client, intact"
 transfer up "netem, CUBIC (RFC 9438) on both ends: $mib MiB client -> server, intact" cubic
 transfer down "netem, CUBIC (RFC 9438) on both ends: $mib MiB server -> client, intact" cubic
 
-$TC -n $NS1 -s qdisc show dev veth-a | diag
-$TC -n $NS2 -s qdisc show dev veth-b | diag
+$TC -n $NS1 -s qdisc show dev veth-a | diag_files
+$TC -n $NS2 -s qdisc show dev veth-b | diag_files
 
 # loss that hurts: the handshake and the transfer get through all the same
 lossy() {
@@ -222,8 +222,8 @@ lossy() {
 	fi
 	transfer up "netem $*: $kib KiB client -> server, intact" reno "$size"
 	transfer down "netem $*: $kib KiB server -> client, intact" reno "$size"
-	$TC -n $NS1 -s qdisc show dev veth-a | diag
-	$TC -n $NS2 -s qdisc show dev veth-b | diag
+	$TC -n $NS1 -s qdisc show dev veth-a | diag_files
+	$TC -n $NS2 -s qdisc show dev veth-b | diag_files
 }
 lossy "$LOSSY_SIZE" "${NETEM_30[@]}"
 lossy $((LOSSY_SIZE * 4)) "${NETEM_10R[@]}"
@@ -235,7 +235,7 @@ else
 	not_ok "netem on both ends: ${NETEM_DG[*]}"
 fi
 dgram "netem ${NETEM_DG[*]}: $DGRAM_COUNT datagrams each way, some lost, none twice, none corrupt" --expect-loss
-$TC -n $NS1 -s qdisc show dev veth-a | diag
-$TC -n $NS2 -s qdisc show dev veth-b | diag
+$TC -n $NS1 -s qdisc show dev veth-a | diag_files
+$TC -n $NS2 -s qdisc show dev veth-b | diag_files
 
 [ $failed -eq 0 ]
