@@ -34,6 +34,7 @@ DEFINE_PER_CPU(int, quic_memory_per_cpu_fw_alloc);
 struct percpu_counter quic_sockets_allocated ____cacheline_aligned_in_smp;
 unsigned long quic_memory_pressure __read_mostly;
 int sysctl_quic_max_orphans __read_mostly = 4096;
+int sysctl_quic_token_key_lifetime __read_mostly = QUIC_TOKEN_ROTATE;
 
 void quic_enter_memory_pressure(struct sock *sk)
 {
@@ -53,7 +54,34 @@ static void quic_memory_init(void)
 }
 
 static int quic_zero;
+static int quic_one = 1;
 static int quic_int_max = INT_MAX;
+static int quic_token_rotate_max = QUIC_TOKEN_ROTATE_MAX;
+
+/* a new key lifetime applies at once, not after the current one ends */
+#ifdef QUIC_HAVE_CONST_CTL_TABLE	/* from 6.11 on */
+static int quic_sysctl_token_key_lifetime(const struct ctl_table *table,
+					  int write, void *buffer,
+					  size_t *lenp, loff_t *ppos)
+#else
+static int quic_sysctl_token_key_lifetime(struct ctl_table *table,
+					  int write, void *buffer,
+					  size_t *lenp, loff_t *ppos)
+#endif
+{
+	struct net *net;
+	int err;
+
+	err = proc_dointvec_minmax(table, write, buffer, lenp, ppos);
+	if (err || !write)
+		return err;
+	/* a namespace in the list has its keys, and keeps them meanwhile */
+	down_read(&net_rwsem);
+	for_each_net(net)
+		quic_token_keys_reschedule(&quic_net(net)->token_keys);
+	up_read(&net_rwsem);
+	return 0;
+}
 
 static struct ctl_table quic_sysctl_table[] = {
 	{
@@ -89,6 +117,15 @@ static struct ctl_table quic_sysctl_table[] = {
 		.proc_handler	= proc_dointvec_minmax,
 		.extra1		= &quic_zero,
 		.extra2		= &quic_int_max,
+	},
+	{
+		.procname	= "token_key_lifetime",
+		.data		= &sysctl_quic_token_key_lifetime,
+		.maxlen		= sizeof(sysctl_quic_token_key_lifetime),
+		.mode		= 0644,
+		.proc_handler	= quic_sysctl_token_key_lifetime,
+		.extra1		= &quic_one,
+		.extra2		= &quic_token_rotate_max,
 	},
 	{ }	/* the end, where a kernel still looks for it */
 };

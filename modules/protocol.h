@@ -74,11 +74,15 @@ struct sock;
  *	(unused: buffers are not tuned automatically yet)
  * @sysctl_quic_max_orphans: net.quic.max_orphans, how many closed sockets
  *	may linger in their closing or draining period, per namespace
+ * @sysctl_quic_token_key_lifetime: net.quic.token_key_lifetime, seconds
+ *	an address validation token key makes tokens (then checks them for
+ *	as long again) before it is replaced (token.c)
  */
 extern long sysctl_quic_mem[3];
 extern int sysctl_quic_rmem[3];
 extern int sysctl_quic_wmem[3];
 extern int sysctl_quic_max_orphans;
+extern int sysctl_quic_token_key_lifetime;
 extern atomic_long_t quic_memory_allocated;
 DECLARE_PER_CPU(int, quic_memory_per_cpu_fw_alloc);
 extern struct percpu_counter quic_sockets_allocated;

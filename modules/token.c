@@ -15,8 +15,9 @@
  * a client keeps its address between connections, not its port.  The
  * time, in seconds of boottime (which no one can set), lets a Retry token
  * live QUIC_TOKEN_RETRY_TTL and a NEW_TOKEN one QUIC_TOKEN_NEW_TTL.  The
- * key is replaced every QUIC_TOKEN_ROTATE, the one before it kept for
- * checks: a token outlives neither.
+ * key is replaced every net.quic.token_key_lifetime seconds (12 hours by
+ * default), the one before it kept for checks: a token outlives neither,
+ * so a shorter lifetime also shortens the tokens' lives.
  */
 
 #include <crypto/aead.h>
@@ -57,6 +58,11 @@ static struct crypto_aead *quic_token_tfm_new(void)
 	return tfm;
 }
 
+static unsigned long quic_token_rotate_delay(void)
+{
+	return (unsigned long)READ_ONCE(sysctl_quic_token_key_lifetime) * HZ;
+}
+
 static void quic_token_rotate(struct work_struct *work)
 {
 	struct quic_token_keys *k = container_of(to_delayed_work(work),
@@ -72,7 +78,7 @@ static void quic_token_rotate(struct work_struct *work)
 		synchronize_rcu();
 		crypto_free_aead(old);
 	}
-	schedule_delayed_work(&k->rotate, QUIC_TOKEN_ROTATE * HZ);
+	schedule_delayed_work(&k->rotate, quic_token_rotate_delay());
 }
 
 /**
@@ -97,8 +103,21 @@ int quic_token_keys_init(struct quic_token_keys *k)
 		RCU_INIT_POINTER(k->tfm[i], tfm);
 	}
 	k->cur = 0;
-	schedule_delayed_work(&k->rotate, QUIC_TOKEN_ROTATE * HZ);
+	schedule_delayed_work(&k->rotate, quic_token_rotate_delay());
 	return 0;
+}
+
+/**
+ * quic_token_keys_reschedule - the lifetime changed: the next rotation
+ *	comes a whole new lifetime from now
+ * @k: the keys of a namespace that is not being dismantled (in
+ *	net_namespace_list, under net_rwsem)
+ *
+ * Context: process context.
+ */
+void quic_token_keys_reschedule(struct quic_token_keys *k)
+{
+	mod_delayed_work(system_wq, &k->rotate, quic_token_rotate_delay());
 }
 
 /* the namespace is going away: no user of the keys is left */

@@ -23,8 +23,11 @@ enum quic_token_type {
 /* how long a token is taken after it was made, in seconds */
 #define QUIC_TOKEN_RETRY_TTL	10
 #define QUIC_TOKEN_NEW_TTL	(12 * 3600)
-/* the key makes tokens for this long, then checks them as long again */
+/* the key makes tokens for this long, then checks them as long again
+ * (seconds; net.quic.token_key_lifetime, sysctl_quic_token_key_lifetime)
+ */
 #define QUIC_TOKEN_ROTATE	QUIC_TOKEN_NEW_TTL
+#define QUIC_TOKEN_ROTATE_MAX	(7 * 24 * 3600)
 
 /* the largest token made: header, nonce, time, ODCID, tag */
 #define QUIC_TOKEN_LEN_MAX	(1 + 12 + 8 + 1 + QUIC_CONN_ID_MAX_LEN + 16)
@@ -35,7 +38,8 @@ enum quic_token_type {
  * the last rotation.
  * @tfm: the two transforms, replaced whole under RCU
  * @cur: the index in @tfm of the one that makes tokens
- * @rotate: replaces the older key every QUIC_TOKEN_ROTATE
+ * @rotate: replaces the older key every net.quic.token_key_lifetime
+ *	seconds (QUIC_TOKEN_ROTATE by default)
  *
  * Locking: @tfm and @cur are read under RCU (softirq: the receive path;
  * process context: NEW_TOKEN); only @rotate writes them.
@@ -54,6 +58,7 @@ struct quic_token_info {
 
 int quic_token_keys_init(struct quic_token_keys *k);
 void quic_token_keys_free(struct quic_token_keys *k);
+void quic_token_keys_reschedule(struct quic_token_keys *k);
 int quic_token_make(struct net *net, u8 type, const union quic_addr *peer,
 		    const struct quic_conn_id *odcid, u8 *out);
 int quic_token_check(struct net *net, const u8 *token, u32 len,

@@ -838,6 +838,101 @@ out:
 	close(lfd);
 }
 
+/* sleep until now_s() reads @t */
+static void sleep_until(double t)
+{
+	double d = t - now_s();
+
+	if (d > 0)
+		usleep((useconds_t)(d * 1e6));
+}
+
+/* a connection of a new client with @token to @lfd: its Retry packets
+ * (seen by @sn), or -1 if it failed
+ */
+static int token_try(int lfd, int sn, uint16_t port, const uint8_t *token,
+		     socklen_t tlen)
+{
+	struct srv sv = { 0 };
+	struct hs cl = { 0 };
+	int cfd, n = -1;
+
+	cfd = client_socket(AF_INET, NULL, 0, port);
+	if (!CHECK_SYS(cfd) ||
+	    !CHECK_SYS(setsockopt(cfd, SOL_QUIC, QUIC_SOCKOPT_TOKEN, token,
+				  tlen)))
+		goto out;
+	if (CHECK(connect_once(lfd, cfd, &cl, &sv))) {
+		n = retries_seen(sn, (uint16_t)local_port(cfd));
+		close(sv.hs.fd);
+	}
+out:
+	if (cfd >= 0)
+		close(cfd);
+	return n;
+}
+
+/*
+ * net.quic.token_key_lifetime: the token key is replaced every L seconds,
+ * counted from the write, and the one before it still checks tokens.  A
+ * NEW_TOKEN token made before the write is still taken after one
+ * rotation (no Retry), and no more after the second (a Retry).
+ */
+static void test_token_rotation(const void *arg)
+{
+	static const char knob[] = "/proc/sys/net/quic/token_key_lifetime";
+	const char *sc = getenv("QUIC_TIMEOUT_SCALE");
+	int scale = sc && atoi(sc) > 1 ? atoi(sc) : 1;
+	struct srv sv = { 0 };
+	struct hs cl = { 0 };
+	uint8_t token[256];
+	socklen_t tlen = sizeof(token);
+	char saved[32], val[16];
+	uint8_t ev[512];
+	int lfd, cfd, sn, life = 2 * scale;
+	ssize_t n;
+	uint16_t port;
+	double t;
+
+	(void)arg;
+	REQUIRE(file_read_line(knob, saved, sizeof(saved)));
+	CHECK_EQ(atoi(saved), 43200);
+	/* out of range: 1 s to 7 days */
+	CHECK(!file_write(knob, "0"));
+	CHECK(!file_write(knob, "604801"));
+	REQUIRE_SYS(lfd = listener(AF_INET, NULL, 0, 0, &port));
+	REQUIRE_SYS(set_validate(lfd));
+	REQUIRE_SYS(sn = sniff_open(port));
+	REQUIRE_SYS(cfd = client_socket(AF_INET, NULL, 0, port));
+	CHECK_SYS(set_event(cfd, QUIC_EVENT_NEW_TOKEN, 1));
+	if (!CHECK(connect_once(lfd, cfd, &cl, &sv)))
+		goto out;
+	CHECK_EQ(retries_seen(sn, (uint16_t)local_port(cfd)), 1);
+	if (!CHECK_EQ(next_event(cfd, ev, sizeof(ev), &n),
+		      QUIC_EVENT_NEW_TOKEN) ||
+	    !CHECK_SYS(getsockopt(cfd, SOL_QUIC, QUIC_SOCKOPT_TOKEN, token,
+				  &tlen)) || !CHECK(tlen > 0))
+		goto out;
+	close(sv.hs.fd);
+
+	/* rotations at t + life, t + 2 * life */
+	snprintf(val, sizeof(val), "%d", life);
+	t = now_s();
+	if (!CHECK(file_write(knob, val)))
+		goto out;
+	sleep_until(t + life + 0.3 * scale);
+	CHECK_EQ(token_try(lfd, sn, port, token, tlen), 0);
+	sleep_until(t + 2 * life + 0.3 * scale);
+	CHECK_EQ(token_try(lfd, sn, port, token, tlen), 1);
+	tap_diag("lifetime %d s: the token taken after one rotation, a Retry after two",
+		 life);
+out:
+	CHECK(file_write(knob, saved));
+	close(cfd);
+	close(sn);
+	close(lfd);
+}
+
 /* ------------------------------------------ the draft's appendix C */
 
 /*
@@ -1805,6 +1900,8 @@ int main(int argc, char **argv)
 		 test_retry_client, NULL, 60);
 	test_add("token_flow", "validate_peer_address with our client: one Retry, then a NEW_TOKEN token (option and event, another on request); the next connection with it gets no Retry and resumes",
 		 test_token_flow, NULL, 60);
+	test_add("token_rotation", "net.quic.token_key_lifetime (1 s to 7 days): a NEW_TOKEN token made before a new lifetime is written is taken after one rotation and refused (a Retry) after the second",
+		 test_token_rotation, NULL, 60);
 	test_add("appendix_c", "the draft's appendix C: a Retry, a ticket, the server's parameters and a token from the first connection; the second, from the same address and port, sends its data before the handshake, resumes and gets no Retry",
 		 test_appendix_c, NULL, 60);
 	test_add("early_accepted", "0-RTT: stream data sent before the handshake with the remembered parameters goes in 0-RTT packets; a server that accepts early data reads it whole",
