@@ -168,3 +168,4 @@ clean:
 	rm -f $(LIBQUIC_OBJS) $(TOP)/libquic/libquic.so $(TOP)/libquic/libquic.a
 	rm -f $(TEST_BINS) $(TESTLIB_OBJS) $(TESTLIB)
 	rm -rf $(TOP)/build
+	rm -f $(TOP)/tests/interop/quicgo/quicgo_peer

@@ -43,3 +43,8 @@ fi
 # file (without them tests/interop_test.sh fails, the rest can run)
 "$(dirname "$0")/interop/setup.sh" ||
 	echo "deps: tests/interop/setup.sh failed: the interop tests will fail" >&2
+
+# the quic-go peer (Debian's Go 1.19 and quic-go 0.29, built in GOPATH
+# mode; without it tests/interop_quicgo.sh fails)
+"$(dirname "$0")/interop/quicgo/build.sh" ||
+	echo "deps: tests/interop/quicgo/build.sh failed: interop_quicgo.sh will fail" >&2

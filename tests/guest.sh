@@ -28,6 +28,7 @@ TESTS=(
 	tests/device_test.sh
 	tests/kmod_test.sh
 	tests/interop_test.sh
+	tests/interop_quicgo.sh
 	tests/tshark_test.sh
 	tests/unload_test.sh
 )
