@@ -132,6 +132,22 @@ int quic_session_rcv_crypto(struct sock *sk, u64 off, const u8 *data,
 	return 0;
 }
 
+/* replaces the kept token with a copy of @data, charged to option memory */
+static int quic_session_keep_token(struct sock *sk, const u8 *data, u32 len)
+{
+	struct quic_session *s = &quic_sk(sk)->session;
+	u8 *t;
+
+	t = sock_kmalloc(sk, len, GFP_ATOMIC);
+	if (!t)
+		return -ENOMEM;
+	memcpy(t, data, len);
+	quic_session_buf_free(sk, &s->token, s->token_len);
+	s->token = t;
+	s->token_len = len;
+	return 0;
+}
+
 /**
  * quic_session_rcv_token - a NEW_TOKEN frame's token, at a client
  * @sk: the socket, locked
@@ -144,19 +160,9 @@ int quic_session_rcv_crypto(struct sock *sk, u64 off, const u8 *data,
  */
 void quic_session_rcv_token(struct sock *sk, const u8 *data, u32 len)
 {
-	struct quic_session *s = &quic_sk(sk)->session;
-	u8 *t;
-
 	quic_event_queue(sk, QUIC_EVENT_NEW_TOKEN, data, len);
-	if (len > QUIC_TOKEN_MAX)
-		return;
-	t = sock_kmalloc(sk, len, GFP_ATOMIC);
-	if (!t)
-		return;
-	memcpy(t, data, len);
-	quic_session_buf_free(sk, &s->token, s->token_len);
-	s->token = t;
-	s->token_len = len;
+	if (len <= QUIC_TOKEN_MAX)
+		quic_session_keep_token(sk, data, len);
 }
 
 /**
@@ -170,17 +176,7 @@ void quic_session_rcv_token(struct sock *sk, const u8 *data, u32 len)
  */
 int quic_session_retry_token(struct sock *sk, const u8 *data, u32 len)
 {
-	struct quic_session *s = &quic_sk(sk)->session;
-	u8 *t;
-
-	t = sock_kmalloc(sk, len, GFP_ATOMIC);
-	if (!t)
-		return -ENOMEM;
-	memcpy(t, data, len);
-	quic_session_buf_free(sk, &s->token, s->token_len);
-	s->token = t;
-	s->token_len = len;
-	return 0;
+	return quic_session_keep_token(sk, data, len);
 }
 
 /**
