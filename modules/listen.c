@@ -270,11 +270,8 @@ static int quic_accept_conn(struct sock *sk, const struct quic_request *req)
 
 	quic_conn_set_role(&qs->conn, true, req->version);
 	quic_conn_ids_set_initial(&qs->cids, &req->dcid, &req->scid);
-	if (req->retried) {	/* RFC 9000 section 7.3 */
-		qs->cids.odcid = req->odcid;
-		qs->cids.retry_scid = req->dcid;
-		qs->cids.retried = 1;
-	}
+	if (req->retried)	/* RFC 9000 section 7.3 */
+		quic_conn_ids_set_retry(&qs->cids, &req->odcid, &req->dcid);
 	/* section 8.1: a token validated the client's address */
 	if (req->validated)
 		quic_path_validated(&qs->paths.act);
@@ -737,13 +734,16 @@ static struct sock *quic_listener_select_alpn(struct quic_udp_sock *us,
 }
 
 /* drop the pending requests whose clients went quiet; under pend_lock */
+/* the list is in the order of arrival, so of expiry: the first live one
+ * ends the walk
+ */
 static void quic_pending_expire(struct quic_udp_sock *us)
 {
 	struct quic_request *req, *tmp;
 
 	list_for_each_entry_safe(req, tmp, &us->pending, list) {
 		if (time_before(jiffies, req->expires))
-			continue;
+			break;
 		list_del(&req->list);
 		us->npending--;
 		us->pend_bytes -= req->bytes;
