@@ -704,13 +704,15 @@ void quic_closing_start(struct sock *sk)
 static void quic_conn_follow_retry(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
-	struct quic_cid *dcid = quic_cid_active(&qs->cids.dcids);
+	struct quic_cid *dcid;
 	int err;
 
 	qs->conn.retry_pending = 0;
-	if (sk->sk_state != QUIC_SS_ESTABLISHING || !dcid)
+	if (sk->sk_state != QUIC_SS_ESTABLISHING)
 		return;
-	dcid->id = qs->cids.retry_scid;
+	dcid = quic_conn_ids_follow_retry(&qs->cids);
+	if (!dcid)
+		return;
 	err = quic_crypto_initial_keys(&qs->crypto[QUIC_CRYPTO_INITIAL],
 				       dcid->id.data, dcid->id.len,
 				       qs->conn.version, false);

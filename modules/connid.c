@@ -352,6 +352,39 @@ void quic_conn_ids_set_initial(struct quic_conn_ids *ids,
 }
 
 /**
+ * quic_conn_ids_set_retry - there was a Retry (RFC 9000 section 7.3)
+ * @ids: the connection's IDs
+ * @odcid: the server: the client's first destination ID, from the
+ *	Retry token; the client: NULL, it keeps its own
+ * @retry_scid: the Retry's source ID (retry_source_connection_id)
+ */
+void quic_conn_ids_set_retry(struct quic_conn_ids *ids,
+			     const struct quic_conn_id *odcid,
+			     const struct quic_conn_id *retry_scid)
+{
+	if (odcid)
+		ids->odcid = *odcid;
+	ids->retry_scid = *retry_scid;
+	ids->retried = 1;
+}
+
+/**
+ * quic_conn_ids_follow_retry - the client sends to the Retry's source ID
+ * from now on (RFC 9000 section 17.2.5.2)
+ * @ids: the client's IDs, after quic_conn_ids_set_retry()
+ *
+ * Return: the destination ID it changed, or NULL if there is none.
+ */
+struct quic_cid *quic_conn_ids_follow_retry(struct quic_conn_ids *ids)
+{
+	struct quic_cid *dcid = quic_cid_active(&ids->dcids);
+
+	if (dcid)
+		dcid->id = ids->retry_scid;
+	return dcid;
+}
+
+/**
  * quic_conn_ids_server_chose - the client learns the source ID the server
  * chose from its first Initial, and sends to it from now on (RFC 9000
  * section 7.2)

@@ -123,6 +123,10 @@ bool quic_cid_published(struct net *net, const struct quic_cid *cid);
 void quic_conn_ids_set_initial(struct quic_conn_ids *ids,
 			       const struct quic_conn_id *odcid,
 			       const struct quic_conn_id *peer_scid);
+void quic_conn_ids_set_retry(struct quic_conn_ids *ids,
+			     const struct quic_conn_id *odcid,
+			     const struct quic_conn_id *retry_scid);
+struct quic_cid *quic_conn_ids_follow_retry(struct quic_conn_ids *ids);
 void quic_conn_ids_server_chose(struct quic_conn_ids *ids, const u8 *id,
 				u8 len);
 

@@ -525,6 +525,7 @@ static void quic_rcv_retry(struct sock *sk, const u8 *p, u32 len,
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_cid *dcid = quic_cid_active(&qs->cids.dcids);
 	u32 hlen = 7 + h->dcid_len + h->scid_len, tlen, n;
+	struct quic_conn_id rscid;
 	u8 *pseudo;
 	int err;
 
@@ -551,9 +552,9 @@ static void quic_rcv_retry(struct sock *sk, const u8 *p, u32 len,
 	kfree(pseudo);
 	if (err || quic_session_retry_token(sk, p + hlen, tlen))
 		return;
-	qs->cids.retry_scid.len = h->scid_len;
-	memcpy(qs->cids.retry_scid.data, h->scid, h->scid_len);
-	qs->cids.retried = 1;
+	rscid.len = h->scid_len;
+	memcpy(rscid.data, h->scid, h->scid_len);
+	quic_conn_ids_set_retry(&qs->cids, NULL, &rscid);
 	qs->conn.retry_pending = 1;
 	quic_key_update_schedule(sk);
 }
