@@ -300,6 +300,16 @@ static int quic_accept_conn(struct sock *sk, const struct quic_request *req)
 	return 0;
 }
 
+/* the request accept() took leaves the list; under the listener's slock */
+static void quic_accept_unlink(struct sock *lsk, struct quic_request *req)
+{
+	if (!req->taken)
+		return;
+	req->taken = 0;
+	list_del(&req->list);
+	quic_sk(lsk)->listener->nreqs--;
+}
+
 static struct sock *quic_accept_sk(struct sock *lsk, struct quic_request *req,
 				   bool kern, int *errp)
 {
@@ -329,9 +339,21 @@ static struct sock *quic_accept_sk(struct sock *lsk, struct quic_request *req,
 	if (err)
 		goto free;
 
-	/* the client's Initials, processed as if they arrived now */
-	while ((skb = __skb_dequeue(&req->skbs)))
+	/* the client's datagrams, processed as if they arrived now: those
+	 * before accept() and those that joined the request since.  Once
+	 * it is off the list, the IDs published above lead them to @sk
+	 * (its backlog, behind these).
+	 */
+	for (;;) {
+		spin_lock_bh(&lsk->sk_lock.slock);
+		skb = __skb_dequeue(&req->skbs);
+		if (!skb)
+			quic_accept_unlink(lsk, req);
+		spin_unlock_bh(&lsk->sk_lock.slock);
+		if (!skb)
+			break;
 		quic_rcv_datagram(sk, skb);
+	}
 	/* RFC 9000 section 10.3 (and common sense): no state for datagrams
 	 * that only look like Initials; none of them opened.  Nor for a
 	 * client that broke the protocol in them: it was told once, in
@@ -435,11 +457,13 @@ static int quic_do_accept(struct socket *sock, struct socket *newsock,
 		}
 		spin_lock_bh(&sk->sk_lock.slock);
 		req = list_first_entry(&l->reqs, struct quic_request, list);
-		list_del(&req->list);
-		l->nreqs--;
+		req->taken = 1;
 		spin_unlock_bh(&sk->sk_lock.slock);
 
 		newsk = quic_accept_sk(sk, req, kern, &err);
+		spin_lock_bh(&sk->sk_lock.slock);
+		quic_accept_unlink(sk, req);	/* if it failed before */
+		spin_unlock_bh(&sk->sk_lock.slock);
 		if (newsk && req->refuse) {
 			quic_accept_refuse(newsk);
 			newsk = NULL;
@@ -531,6 +555,8 @@ static void quic_listener_expire(struct quic_listener *l)
 	struct quic_request *req, *tmp;
 
 	list_for_each_entry_safe(req, tmp, &l->reqs, list) {
+		if (req->taken)		/* accept() has it */
+			continue;
 		if (time_before(jiffies, req->expires))
 			break;
 		list_del(&req->list);
@@ -582,6 +608,29 @@ static int quic_listen_validate(struct sock *sk, struct quic_udp_sock *us,
 }
 
 /*
+ * @skb joins the request of its client on listener @sk, under
+ * bh_lock_sock(), if @sk has one.  Return: 1 if it did (@skb is
+ * consumed), 0 if there is none, -1 if the request is full.
+ */
+static int quic_req_join(struct sock *sk, struct quic_listener *l,
+			 struct sk_buff *skb, const struct quic_hdr *h,
+			 const union quic_addr *peer)
+{
+	struct quic_request *req;
+
+	list_for_each_entry(req, &l->reqs, list) {
+		if (!quic_req_match(req, peer, h))
+			continue;
+		if (skb_queue_len(&req->skbs) >= QUIC_REQ_MAX_SKBS)
+			return -1;
+		quic_rmem_own(sk, skb);
+		__skb_queue_tail(&req->skbs, skb);
+		return 1;
+	}
+	return 0;
+}
+
+/*
  * A client datagram for listener @sk (referenced by the caller): it
  * joins the request of its client, or makes one (@refuse: one that
  * accept() refuses).  Consumes @skb.
@@ -604,14 +653,11 @@ static void quic_listen_queue(struct sock *sk, struct quic_udp_sock *us,
 	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
 	    READ_ONCE(sk->sk_rcvbuf))
 		goto unlock_drop;
-	list_for_each_entry(req, &l->reqs, list) {
-		if (quic_req_match(req, peer, h)) {
-			if (skb_queue_len(&req->skbs) >= QUIC_REQ_MAX_SKBS)
-				goto unlock_drop;
-			quic_rmem_own(sk, skb);
-			__skb_queue_tail(&req->skbs, skb);
-			goto unlock;
-		}
+	switch (quic_req_join(sk, l, skb, h, peer)) {
+	case 1:
+		goto unlock;
+	case -1:
+		goto unlock_drop;
 	}
 	if (h->level != QUIC_CRYPTO_INITIAL ||
 	    l->nreqs >= READ_ONCE(sk->sk_max_ack_backlog))
@@ -733,9 +779,9 @@ static struct sock *quic_listener_select_alpn(struct quic_udp_sock *us,
 	return NULL;
 }
 
-/* drop the pending requests whose clients went quiet; under pend_lock */
-/* the list is in the order of arrival, so of expiry: the first live one
- * ends the walk
+/* drop the pending requests whose clients went quiet; under pend_lock.
+ * The list is in the order of arrival, so of expiry: the first live one
+ * ends the walk.
  */
 static void quic_pending_expire(struct quic_udp_sock *us)
 {
@@ -762,6 +808,40 @@ void quic_udp_pending_purge(struct quic_udp_sock *us)
 }
 
 /*
+ * A 0-RTT packet at a port shared by ALPN, of a client whose ClientHello
+ * went to a listener already: it joins the request there (its Initials
+ * do the same through quic_listen_queue()).  Consumes @skb.
+ */
+static void quic_listen_join(struct quic_udp_sock *us, struct sk_buff *skb,
+			     const struct quic_hdr *h,
+			     const union quic_addr *peer)
+{
+	struct quic_listener *l;
+	struct sock *sk;
+	int ret = 0;
+
+	rcu_read_lock();
+	hlist_for_each_entry_rcu(l, &us->listeners, node) {
+		sk = l->sk;
+		if (!refcount_inc_not_zero(&sk->sk_refcnt))
+			continue;
+		bh_lock_sock(sk);
+		if (sk->sk_state == QUIC_SS_LISTENING &&
+		    quic_sk(sk)->listener == l &&
+		    atomic_read(&sk->sk_rmem_alloc) + skb->truesize <=
+		    READ_ONCE(sk->sk_rcvbuf))
+			ret = quic_req_join(sk, l, skb, h, peer);
+		bh_unlock_sock(sk);
+		sock_put(sk);
+		if (ret)
+			break;
+	}
+	rcu_read_unlock();
+	if (ret <= 0)
+		kfree_skb(skb);
+}
+
+/*
  * A client datagram at a port whose listeners share it by ALPN: it waits
  * with the others of its client until the ClientHello is all there, and
  * then they all go to the listener its ALPN picks.  Consumes @skb.
@@ -785,6 +865,11 @@ static void quic_listen_dispatch(struct quic_udp_sock *us,
 	list_for_each_entry(req, &us->pending, list)
 		if (quic_req_match(req, peer, h))
 			goto found;
+	if (h->level == QUIC_CRYPTO_EARLY) {
+		spin_unlock(&us->pend_lock);
+		quic_listen_join(us, skb, h, peer);
+		return;
+	}
 	if (h->level != QUIC_CRYPTO_INITIAL || us->npending >= QUIC_PEND_MAX)
 		goto unlock_drop;
 	req = kzalloc(sizeof(*req), GFP_ATOMIC);
@@ -815,7 +900,6 @@ found:
 	list_del(&req->list);
 	us->npending--;
 	us->pend_bytes -= req->bytes;
-	spin_unlock(&us->pend_lock);
 
 	/* what could not be read counts as a ClientHello without ALPN */
 	if (err)
@@ -824,6 +908,10 @@ found:
 	refuse = !sk;
 	if (!sk)
 		sk = quic_listener_select(us, h, peer);
+	/* pend_lock (then the listener's) held until the request is at
+	 * its listener: a 0-RTT packet of the client's that comes on
+	 * another CPU meanwhile finds it there, in quic_listen_join()
+	 */
 	while (sk && (skb = __skb_dequeue(&req->skbs))) {
 		if (quic_packet_parse(skb->data, skb->len, &h2)) {
 			kfree_skb(skb);
@@ -831,6 +919,7 @@ found:
 		}
 		quic_listen_queue(sk, us, skb, &h2, peer, local, refuse);
 	}
+	spin_unlock(&us->pend_lock);
 	if (sk)
 		sock_put(sk);
 	quic_request_free(req);

@@ -35,9 +35,15 @@ struct quic_request {
 	u32			version;
 	u8			retried:1,	/* a Retry token came */
 				validated:1,	/* a valid token came */
-				refuse:1;	/* no listener's ALPN: refused
+				refuse:1,	/* no listener's ALPN: refused
 						 * by accept() with
 						 * no_application_protocol
+						 */
+				taken:1;	/* accept() opens it: on the
+						 * listener's list still, so
+						 * that the client's datagrams
+						 * join it until its socket's
+						 * IDs lead them there
 						 */
 	u32			bytes;	/* truesize of @skbs, waiting on
 					 * the UDP socket for the ALPN

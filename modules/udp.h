@@ -24,7 +24,8 @@
  * published and are constant after.
  * The receive path reaches the entry through sk_user_data under RCU;
  * @listeners (listening quic_socks) is written under the owning net's
- * udp_lock and read under RCU.
+ * udp_lock and read under RCU.  @pend_lock is taken before a listener's
+ * socket spinlock (bh_lock_sock()), never after it.
  */
 struct quic_udp_sock {
 	struct hlist_node	node;

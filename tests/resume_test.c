@@ -1129,7 +1129,34 @@ struct early_srv {
 	uint8_t		got[EARLY_LEN + 1];
 	size_t		len;
 	int		fin;
+	/* before its handshake: 0-RTT packets the accepted socket keeps */
+	uint16_t	port, cport;
+	int		kept;
 };
+
+/* the 0-RTT (and other early) packets the socket from @port to @cport
+ * keeps, from debugfs (quic's "sockets": early=N); -1 if it is not there
+ */
+static int early_kept(uint16_t port, uint16_t cport)
+{
+	FILE *f = fopen("/sys/kernel/debug/quic/sockets", "r");
+	unsigned int st, fam, sp, dp;
+	char line[2048], *e;
+	int n = -1;
+
+	if (!f)
+		return -1;
+	while (n < 0 && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%*s %u %u %u %u", &st, &fam, &sp, &dp) != 4 ||
+		    sp != port || dp != cport)
+			continue;
+		e = strstr(line, " early=");
+		if (e)
+			n = atoi(e + 7);
+	}
+	fclose(f);
+	return n;
+}
 
 static void *early_server(void *arg)
 {
@@ -1138,7 +1165,32 @@ static void *early_server(void *arg)
 	int64_t sid;
 	ssize_t n;
 
-	srv_main(v);	/* struct srv is its head */
+	if (v->port) {
+		int i;
+
+		/* accept, look, then the handshake (srv_main()'s) */
+		v->hs.fd = accept(v->lfd, NULL, NULL);
+		if (v->hs.fd < 0) {
+			v->hs.ret = -errno;
+			return NULL;
+		}
+		set_timeouts(v->hs.fd, TMO_MS);
+		/* up to 1 s for the two 0-RTT packets of EARLY_LEN bytes
+		 * (the client paces them): the packets the request held
+		 * and those that followed it to the socket; a client probe
+		 * before the handshake sends none of them again
+		 */
+		for (i = 0; i < 100 && v->kept < 2; i++) {
+			int k = early_kept(v->port, v->cport);
+
+			if (k > v->kept)
+				v->kept = k;
+			usleep(10000);
+		}
+		v->hs.ret = server_hs(&v->hs);
+	} else {
+		srv_main(v);	/* struct srv is its head */
+	}
 	if (v->hs.ret)
 		return NULL;
 	while (v->len < sizeof(v->got) && !v->fin) {
@@ -1189,16 +1241,43 @@ static int early_seen(int sn, uint16_t dport, size_t *bytes)
 	return k;
 }
 
+/* a listener on @port (0: any; then the one it got) taking ALPN @alpn */
+static int alpn_listener(const char *alpn, uint16_t *port)
+{
+	struct addr a = mkaddr(AF_INET, NULL, *port);
+	int fd = socket(AF_INET, SOCK_DGRAM, IPPROTO_QUIC);
+
+	if (fd < 0)
+		return -1;
+	set_timeouts(fd, TMO_MS);
+	if (bind(fd, &a.sa, a.len) ||
+	    setsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_ALPN, alpn, strlen(alpn)) ||
+	    listen(fd, 8)) {
+		close(fd);
+		return -1;
+	}
+	*port = (uint16_t)local_port(fd);
+	return fd;
+}
+
+struct early_cfg {
+	int	refuse;		/* the server refuses early data */
+	int	alpn;		/* two listeners share the port by ALPN */
+};
+
 /*
  * 0-RTT: a client with the session data and the server's parameters of
  * an earlier connection sends stream data before its handshake; it goes
- * in 0-RTT packets.  A server that accepts early data reads it once its
+ * in 0-RTT packets, which the accepted socket holds before its handshake
+ * completes.  A server that accepts early data reads it once its
  * handshake completes; one that refuses it (and still resumes) gets it
- * again in 1-RTT.
+ * again in 1-RTT.  With listeners sharing the port by ALPN, the 0-RTT
+ * packets that follow the ClientHello to its listener join it there.
  */
 static void test_early(const void *arg)
 {
-	const int refuse = *(const int *)arg;
+	const struct early_cfg *cfg = arg;
+	const int refuse = cfg->refuse;
 	static uint8_t sess[8192], data[EARLY_LEN];
 	struct quic_transport_param param = { .remote = 1 };
 	socklen_t plen = sizeof(param);
@@ -1208,13 +1287,19 @@ static void test_early(const void *arg)
 	struct srv sv = { .hs = { .tickets = 1 } };
 	struct addr any = mkaddr(AF_INET, NULL, 0);
 	struct addr to;
-	uint16_t port, cport;
+	uint16_t port = 0, cport;
+	int lfd, lfd2 = -1, cfd, sn, pkts;
 	pthread_t th;
-	int lfd, cfd, sn, pkts;
 
-	(void)arg;
 	pat_fill(7, 0, data, sizeof(data));
-	REQUIRE_SYS(lfd = listener(AF_INET, NULL, 0, 0, &port));
+	if (cfg->alpn) {
+		REQUIRE_SYS(lfd = alpn_listener("h3", &port));
+		REQUIRE_SYS(lfd2 = alpn_listener("smbd", &port));
+		cl.alpn = "h3";
+		sv.hs.alpn = "h3";
+	} else {
+		REQUIRE_SYS(lfd = listener(AF_INET, NULL, 0, 0, &port));
+	}
 	REQUIRE_SYS(cfd = client_socket(AF_INET, NULL, 0, port));
 	if (!CHECK(connect_once(lfd, cfd, &cl, &sv)) ||
 	    !CHECK_EQ(cl.sess_ret, 0))
@@ -1241,8 +1326,14 @@ static void test_early(const void *arg)
 	ev.lfd = lfd;
 	ev.hs.tickets = 1;
 	ev.hs.no_early = refuse;
+	ev.port = port;
+	ev.cport = cport;
+	if (cfg->alpn)
+		ev.hs.alpn = "h3";
 	REQUIRE(!pthread_create(&th, NULL, early_server, &ev));
 	memset(&cl, 0, sizeof(cl));
+	if (cfg->alpn)
+		cl.alpn = "h3";
 	cl.fd = cfd;
 	cl.sess_in = sess;
 	cl.sess_in_len = sess_len;
@@ -1253,6 +1344,12 @@ static void test_early(const void *arg)
 	CHECK(cl.resumed);
 	CHECK(ev.hs.resumed);
 	CHECK_EQ(ev.hs.early, !refuse);
+	/* there before the server's handshake ran: the 0-RTT packet in the
+	 * datagram of the Initial, and those after it
+	 */
+	tap_diag("the accepted socket held %d early packets before its handshake",
+		 ev.kept);
+	CHECK(ev.kept >= 2);
 	/* the data, whole, either way */
 	CHECK_EQ(ev.len, sizeof(data));
 	CHECK(ev.fin);
@@ -1274,9 +1371,12 @@ static void test_early(const void *arg)
 out:
 	close(cfd);
 	close(lfd);
+	if (lfd2 >= 0)
+		close(lfd2);
 }
 
-static const int early_accept, early_refuse = 1;
+static const struct early_cfg early_accept, early_refuse = { .refuse = 1 },
+			      early_alpn = { .alpn = 1 };
 
 /*
  * RFC 9000 section 7.4.1: a server that accepts 0-RTT may not lower the
@@ -1921,6 +2021,8 @@ int main(int argc, char **argv)
 		 test_early, &early_accept, 60);
 	test_add("early_refused", "0-RTT refused by the server (the session still resumes): the data sent in 0-RTT packets arrives whole, sent again in 1-RTT",
 		 test_early, &early_refuse, 60);
+	test_add("early_alpn", "0-RTT to listeners sharing a port by ALPN: the 0-RTT packets after the ClientHello join it at its listener and are there before the server's handshake",
+		 test_early, &early_alpn, 60);
 	test_add("early_limits_kept", "0-RTT accepted with the same limits: the connection goes on",
 		 test_early_limits, &limits_kept, 60);
 	test_add("early_limits_lowered", "0-RTT accepted by a server that lowered max_data below what the client remembered: the client closes with PROTOCOL_VIOLATION (RFC 9000 section 7.4.1)",
