@@ -169,3 +169,4 @@ clean:
 	rm -f $(TEST_BINS) $(TESTLIB_OBJS) $(TESTLIB)
 	rm -rf $(TOP)/build
 	rm -f $(TOP)/tests/interop/quicgo/quicgo_peer
+	rm -rf $(TOP)/tests/interop/quinn/quinn_peer $(TOP)/tests/interop/quinn/target

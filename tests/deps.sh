@@ -48,3 +48,8 @@ fi
 # mode; without it tests/interop_quicgo.sh fails)
 "$(dirname "$0")/interop/quicgo/build.sh" ||
 	echo "deps: tests/interop/quicgo/build.sh failed: interop_quicgo.sh will fail" >&2
+
+# the quinn peer (Debian's cargo and rustc on Debian's quinn 0.9 crates,
+# offline; without it tests/interop_quinn.sh fails)
+"$(dirname "$0")/interop/quinn/build.sh" ||
+	echo "deps: tests/interop/quinn/build.sh failed: interop_quinn.sh will fail" >&2

@@ -29,6 +29,7 @@ TESTS=(
 	tests/kmod_test.sh
 	tests/interop_test.sh
 	tests/interop_quicgo.sh
+	tests/interop_quinn.sh
 	tests/tshark_test.sh
 	tests/unload_test.sh
 )
