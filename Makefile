@@ -122,6 +122,9 @@ module-for:
 	cp $(TOP)/modules/quic.ko $(TOP)/build/$(REL)/quic.ko
 	$(MAKE) -C /usr/src/linux-headers-$(REL) M=$(TOP)/modules clean >/dev/null
 
+# the handshake daemon (`all` and `install` when libnl-genl-3 is there)
+include $(TOP)/handshake/handshake.mk
+
 demo:
 	$(TOP)/tests/demo.sh
 

@@ -65,7 +65,7 @@ for s in $series; do
 done
 
 # user space, -Wall -Wextra -Werror
-if make -s -C "$top" libquic tests >"$logs/build-user.log" 2>&1; then
+if make -s -C "$top" libquic tests handshake >"$logs/build-user.log" 2>&1; then
 	result OK "user space builds with -Wall -Wextra -Werror"
 else
 	cat "$logs/build-user.log"
@@ -93,7 +93,8 @@ else
 fi
 
 # host tests
-for t in "$top"/tests/abi_test "$top"/tests/handshake_test; do
+for t in "$top"/tests/abi_test "$top"/tests/handshake_test \
+	 "$top"/tests/handshaked_unit; do
 	out=$logs/host-$(basename "$t").tap
 	if [ -x "$t" ]; then
 		"$t" >"$out" 2>&1
