@@ -38,7 +38,7 @@ TESTLIB		:= $(TOP)/tests/lib/libtest.a
 TESTLIB_USERS	:= $(addprefix $(TOP)/tests/,conn_test close_test \
 		     hostile_test attack_test poll_test socket_test stream_test \
 		     dgram_test cid_test sockapi_test resume_test handshake_test interop_peer \
-		     fuzz_syscall fuzz_packet)
+		     fuzz_syscall fuzz_packet consumer_test)
 
 .PHONY: all help module modules libquic tests check lint vm demo bench install \
 	install-module install-libquic dkms clean
@@ -113,13 +113,16 @@ vm:
 		$(TOP)/tests/vm/run.sh -k $$rel -i; \
 	fi
 
-# Build quic.ko for one cached Debian kernel into build/REL/quic.ko.
+# Build quic.ko for one cached Debian kernel into build/REL/quic.ko, and
+# its exports' symbol versions into build/REL/quic.symvers (for the
+# in-kernel consumer test module of tests/kmod).
 module-for:
 	@test -n "$(REL)" || { echo "module-for needs REL=" >&2; exit 1; }
 	$(MAKE) -C /usr/src/linux-headers-$(REL) M=$(TOP)/modules clean >/dev/null
 	$(MAKE) -C /usr/src/linux-headers-$(REL) M=$(TOP)/modules modules
 	mkdir -p $(TOP)/build/$(REL)
 	cp $(TOP)/modules/quic.ko $(TOP)/build/$(REL)/quic.ko
+	cp $(TOP)/modules/Module.symvers $(TOP)/build/$(REL)/quic.symvers
 	$(MAKE) -C /usr/src/linux-headers-$(REL) M=$(TOP)/modules clean >/dev/null
 
 # the handshake daemon (`all` and `install` when libnl-genl-3 is there)

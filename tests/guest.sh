@@ -27,6 +27,7 @@ TESTS=(
 	tests/netem_test.sh
 	tests/device_test.sh
 	tests/kmod_test.sh
+	tests/consumer_test.sh	# in-kernel consumers: net/handshake, quic-handshaked
 	tests/interop_test.sh
 	tests/interop_quicgo.sh
 	tests/interop_quinn.sh
