@@ -84,15 +84,7 @@ HBYTES=100000
 LIMIT=$((40 * ${QUIC_TIMEOUT_SCALE:-1}))
 
 work=$(mktemp -d /tmp/quic-interop.XXXXXX) || exit 1
-cleanup() {
-	capture_stop
-	kill_children
-	if [[ -n ${QUIC_INTEROP_KEEP:-} ]]; then
-		mkdir -p "$QUIC_INTEROP_KEEP" && cp -r "$work"/. "$QUIC_INTEROP_KEEP"/
-	fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
+trap interop_cleanup EXIT
 
 echo "TAP version 13"
 
@@ -346,25 +338,6 @@ run_x_b() {
 }
 
 # ------------------------------------- Retry, resumption and 0-RTT
-
-# start_server TAG LOG CMD...: a server in the background (its pid in SP)
-# until its "STEP listen" line; else a failed result and status 1
-start_server() {
-	local tag=$1 log=$2
-	shift 2
-	"$@" >"$log" 2>&1 </dev/null &
-	SP=$!
-	wait_for "$log" '^STEP listen' 30 "$SP" && return 0
-	tap 1 "$tag: the server listens ($1)"
-	diag_file "$log"
-	wait_pid "$SP" 1
-	return 1
-}
-
-# since T0: milliseconds since T0 ($(date +%s%N))
-since() {
-	echo $((($(date +%s%N) - $1) / 1000000))
-}
 
 # run_ra HOST PORT TAG: our client -> the quiche server sending a Retry
 run_ra() {

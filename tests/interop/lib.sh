@@ -171,3 +171,35 @@ kill_children() {
 	done
 	wait 2>/dev/null
 }
+
+# interop_cleanup: what a script's EXIT trap does: the capture stopped
+# (when one runs), the children killed, $work kept in $QUIC_INTEROP_KEEP
+# when that is set, then removed
+interop_cleanup() {
+	capture_stop
+	kill_children
+	if [[ -n ${QUIC_INTEROP_KEEP:-} ]]; then
+		mkdir -p "$QUIC_INTEROP_KEEP" && cp -r "$work"/. "$QUIC_INTEROP_KEEP"/
+	fi
+	rm -rf "$work"
+}
+
+# start_server TAG LOG CMD...: a server in the background (its pid in SP)
+# until its "STEP listen ok" line; else a failed result and status 1
+start_server() {
+	local tag=$1 log=$2
+	shift 2
+	"$@" >"$log" 2>&1 </dev/null &
+	SP=$!
+	wait_for "$log" '^STEP listen' 30 "$SP" && step_ok "$log" listen &&
+		return 0
+	tap 1 "$tag: the server listens ($1)"
+	diag_file "$log"
+	wait_pid "$SP" 1
+	return 1
+}
+
+# since T0: milliseconds since T0 ($(date +%s%N))
+since() {
+	echo $((($(date +%s%N) - $1) / 1000000))
+}
