@@ -36,11 +36,37 @@ static void quic_close_work(struct work_struct *work);
 
 static int quic_hash(struct sock *sk);
 
+/*
+ * A kernel QUIC socket had the lockdep class of every kernel AF_INET(6)
+ * socket, the UDP tunnel sockets it sends through among them: its
+ * lock_sock() in connect(), then udp_lock, then the lock_sock() of a new
+ * UDP socket's bind looked like a cycle.  QUIC sockets get classes of
+ * their own, kernel and user ones alike.
+ */
+static struct lock_class_key quic_slock_keys[2], quic_sk_lock_keys[2];
+
+static void quic_lock_class(struct sock *sk)
+{
+	if (!sock_allow_reclassification(sk))
+		return;
+	if (sk->sk_family == AF_INET6)
+		sock_lock_init_class_and_name(sk, "slock-AF_INET6-QUIC",
+					      &quic_slock_keys[1],
+					      "sk_lock-AF_INET6-QUIC",
+					      &quic_sk_lock_keys[1]);
+	else
+		sock_lock_init_class_and_name(sk, "slock-AF_INET-QUIC",
+					      &quic_slock_keys[0],
+					      "sk_lock-AF_INET-QUIC",
+					      &quic_sk_lock_keys[0]);
+}
+
 int quic_init_sock(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	int i;
 
+	quic_lock_class(sk);
 	/* balanced in quic_destroy_sock(), which runs even if this fails */
 	sk_sockets_allocated_inc(sk);
 	sk->sk_sndbuf = READ_ONCE(sysctl_quic_wmem[1]);
