@@ -1248,11 +1248,13 @@ static void test_unload(const void *arg)
 	close(fd);
 
 	/* the daemon lets go of the sockets of cancelled requests within
-	 * their timeout (3 s); closing periods end
+	 * their timeout (3 s), and of their files (each holds quic.ko)
+	 * when its children end; closing periods end
 	 */
 	for (i = 0; i < 300; i++) {
 		n = quic_sockets();
-		if (!n)
+		if (!n && file_long("/sys/module/quic/refcnt", NULL) ==
+		    sh->quic_refs)
 			break;
 		msleep(50);
 	}
