@@ -1253,7 +1253,7 @@ static void test_unload(const void *arg)
 	 */
 	for (i = 0; i < 300; i++) {
 		n = quic_sockets();
-		if (!n && file_long("/sys/module/quic/refcnt", NULL) ==
+		if (!n && file_long("/sys/module/quic/refcnt", NULL) <=
 		    sh->quic_refs)
 			break;
 		msleep(50);
@@ -1264,7 +1264,10 @@ static void test_unload(const void *arg)
 		tap_diag("%s", all ? all : "?");
 		free(all);
 	}
-	CHECK_EQ(file_long("/sys/module/quic/refcnt", NULL), sh->quic_refs);
+	/* at most those from before (earlier tests' sockets may have
+	 * finished their closing periods since)
+	 */
+	CHECK(file_long("/sys/module/quic/refcnt", NULL) <= sh->quic_refs);
 
 	CHECK_EQ(daemon_stop(SIGTERM), 0);
 	keys_remove();
