@@ -21,6 +21,7 @@
  */
 
 #include <linux/jhash.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <net/inet_common.h>
 #include <net/ip.h>
@@ -48,6 +49,21 @@
 #define QUIC_ERR_NO_ALPN	(QUIC_TRANSPORT_ERROR_CRYPTO + 120)
 /* how long a request waits for accept() without an idle timeout */
 #define QUIC_REQ_TTL_US		(30 * USEC_PER_SEC)
+
+static struct hlist_head *quic_req_bucket(struct quic_listener *l,
+					  const u8 *dcid, u32 len)
+{
+	return &l->hash[siphash(dcid, len, &l->hkey) &
+			(QUIC_REQ_HASH_SIZE - 1)];
+}
+
+/* a request off its listener's list and hash; under the listener's lock */
+static void quic_req_unlink(struct quic_listener *l, struct quic_request *req)
+{
+	list_del(&req->list);
+	hlist_del_init(&req->hnode);
+	l->nreqs--;
+}
 
 /* a request and the datagrams it holds */
 static void quic_request_free(struct quic_request *req)
@@ -118,6 +134,7 @@ static struct quic_listener *quic_listener_get(struct sock *sk)
 	l->sk = sk;
 	INIT_HLIST_NODE(&l->node);
 	INIT_LIST_HEAD(&l->reqs);
+	get_random_bytes(&l->hkey, sizeof(l->hkey));
 	WRITE_ONCE(qs->listener, l);
 	return l;
 }
@@ -306,8 +323,7 @@ static void quic_accept_unlink(struct sock *lsk, struct quic_request *req)
 	if (!req->taken)
 		return;
 	req->taken = 0;
-	list_del(&req->list);
-	quic_sk(lsk)->listener->nreqs--;
+	quic_req_unlink(quic_sk(lsk)->listener, req);
 }
 
 static struct sock *quic_accept_sk(struct sock *lsk, struct quic_request *req,
@@ -559,8 +575,7 @@ static void quic_listener_expire(struct quic_listener *l)
 			continue;
 		if (time_before(jiffies, req->expires))
 			break;
-		list_del(&req->list);
-		l->nreqs--;
+		quic_req_unlink(l, req);
 		quic_request_free(req);
 	}
 }
@@ -618,7 +633,8 @@ static int quic_req_join(struct sock *sk, struct quic_listener *l,
 {
 	struct quic_request *req;
 
-	list_for_each_entry(req, &l->reqs, list) {
+	hlist_for_each_entry(req, quic_req_bucket(l, h->dcid, h->dcid_len),
+			     hnode) {
 		if (!quic_req_match(req, peer, h))
 			continue;
 		if (skb_queue_len(&req->skbs) >= QUIC_REQ_MAX_SKBS)
@@ -684,6 +700,8 @@ static void quic_listen_queue(struct sock *sk, struct quic_udp_sock *us,
 	quic_rmem_own(sk, skb);
 	__skb_queue_tail(&req->skbs, skb);
 	list_add_tail(&req->list, &l->reqs);
+	hlist_add_head(&req->hnode, quic_req_bucket(l, req->dcid.data,
+						    req->dcid.len));
 	l->nreqs++;
 	sk->sk_data_ready(sk);
 unlock:

@@ -5,7 +5,9 @@
 #ifndef __QUIC_LISTEN_H
 #define __QUIC_LISTEN_H
 
+#include <linux/bits.h>
 #include <linux/list.h>
+#include <linux/siphash.h>
 #include <linux/skbuff.h>
 
 #include "connid.h"
@@ -26,6 +28,7 @@ struct quic_udp_sock;
  */
 struct quic_request {
 	struct list_head	list;
+	struct hlist_node	hnode;	/* in quic_listener->hash */
 	unsigned long		expires;
 	union quic_addr		peer;
 	union quic_addr		local;
@@ -51,6 +54,9 @@ struct quic_request {
 	struct sk_buff_head	skbs;
 };
 
+#define QUIC_REQ_HASH_BITS	8
+#define QUIC_REQ_HASH_SIZE	BIT(QUIC_REQ_HASH_BITS)
+
 /*
  * struct quic_listener - what a listening socket has besides a socket:
  * allocated by its first listen(), freed with the socket.
@@ -58,13 +64,17 @@ struct quic_request {
  * @node: in its quic_udp_sock's listeners, which the receive path walks
  *	under RCU (hence @rcu)
  * @reqs: struct quic_request, oldest first
+ * @hash: the same requests by their client's first DCID (keyed with
+ *	@hkey, a secret: a client picks its DCIDs), so that a datagram finds
+ *	its request at once, not by a walk of up to a backlog's worth (a
+ *	flood of Initials walked the whole list for every one)
  * @nreqs: their count, at most the listen() backlog; their datagrams are
  *	charged to the listener's receive buffer, which bounds their bytes
  * @alpn: the ALPN list the socket had at listen() (QUIC_SOCKOPT_ALPN),
  *	@alpn_len bytes: the clients it takes when listeners share a port;
  *	constant while the listener is on the port (read under RCU)
  *
- * Locking: @node as quic_udp_sock->listeners; @reqs and @nreqs under
+ * Locking: @node as quic_udp_sock->listeners; @reqs, @hash and @nreqs under
  * the socket spinlock (bh_lock_sock() in the receive path,
  * spin_lock_bh() on sk_lock.slock in process context).
  */
@@ -72,6 +82,8 @@ struct quic_listener {
 	struct sock		*sk;
 	struct hlist_node	node;
 	struct list_head	reqs;
+	struct hlist_head	hash[QUIC_REQ_HASH_SIZE];
+	siphash_key_t		hkey;
 	u32			nreqs;
 	u32			alpn_len;
 	char			alpn[QUIC_ALPN_MAX_LEN + 1];
