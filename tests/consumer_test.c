@@ -27,8 +27,10 @@
  * handshake/quic-handshaked).
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
@@ -44,7 +46,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <linux/genetlink.h>
 #include <linux/keyctl.h>
+#include <linux/netlink.h>
 #include <netinet/quic.h>
 #include <gnutls/gnutls.h>
 
@@ -58,6 +62,16 @@
 #define KEY_USR_ALL	0x003f0000
 #define MAX_CONNS	128
 #define LAT_N		100
+
+/* net/handshake's generic netlink numbers (uapi linux/handshake.h, 6.5+) */
+#define HS_CMD_READY			1
+#define HS_CMD_ACCEPT			2
+#define HS_CMD_DONE			3
+#define HS_A_ACCEPT_SOCKFD		1
+#define HS_A_ACCEPT_HANDLER_CLASS	2
+#define HS_A_ACCEPT_TIMEOUT		4
+#define HS_A_DONE_STATUS		1
+#define HS_HANDLER_CLASS_TLSHD		1
 
 /* what the tests share with the runner and with each other: the runner
  * forks a child per test, so in memory every process sees
@@ -1201,6 +1215,399 @@ static void test_ctl_errors(const void *arg)
 	CHECK_EQ(ctl_get(id, &r), -1);
 }
 
+/* ========================================================= forged netlink */
+
+/*
+ * What another process can do to the daemon through netlink.  The daemon
+ * has two generic netlink sockets: one in the "tlshd" multicast group for
+ * the kernel's READY notifications, one for its ACCEPT and DONE requests.
+ * Anyone can find their port ids in /proc/net/netlink; only a process with
+ * CAP_NET_ADMIN can send to them or to the group (generic netlink has no
+ * NL_CFG_F_NONROOT_SEND), and the daemon listens to the kernel (port 0)
+ * alone.
+ */
+
+struct nl_ports {
+	uint32_t	port[4];
+	unsigned long	inode[4];
+	int		n;
+};
+
+/* the daemon's generic netlink sockets: /proc/PID/fd against
+ * /proc/net/netlink; their drop counters summed in *@drops
+ */
+static int daemon_nl_ports(pid_t pid, struct nl_ports *np,
+			   unsigned long long *drops)
+{
+	unsigned long inodes[64], inode;
+	char path[300], link[64], *all, *line, *p;
+	unsigned int port, dr;
+	int n = 0, i, eth;
+	struct dirent *de;
+	DIR *d;
+
+	np->n = 0;
+	if (drops)
+		*drops = 0;
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((de = readdir(d)) && n < 64) {
+		ssize_t len;
+
+		snprintf(path, sizeof(path), "/proc/%d/fd/%s", pid, de->d_name);
+		len = readlink(path, link, sizeof(link) - 1);
+		if (len <= 0)
+			continue;
+		link[len] = 0;
+		if (sscanf(link, "socket:[%lu]", &inode) == 1)
+			inodes[n++] = inode;
+	}
+	closedir(d);
+	all = slurp("/proc/net/netlink", NULL);
+	if (!all)
+		return -1;
+	p = all;
+	strsep(&p, "\n");	/* the header */
+	/* sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode */
+	while ((line = strsep(&p, "\n")) && np->n < 4) {
+		if (sscanf(line, "%*s %d %u %*x %*d %*d %*d %*d %u %lu", &eth,
+			   &port, &dr, &inode) != 4 || eth != NETLINK_GENERIC)
+			continue;
+		for (i = 0; i < n; i++)
+			if (inodes[i] == inode)
+				break;
+		if (i == n)
+			continue;
+		np->inode[np->n] = inode;
+		np->port[np->n++] = port;
+		if (drops)
+			*drops += dr;
+	}
+	free(all);
+	return np->n ? 0 : -1;
+}
+
+static void nl_put(void *buf, size_t *off, uint16_t type, const void *data,
+		   uint16_t len)
+{
+	struct nlattr *a = (struct nlattr *)((char *)buf + *off);
+
+	a->nla_type = type;
+	a->nla_len = (uint16_t)(NLA_HDRLEN + len);
+	memcpy((char *)a + NLA_HDRLEN, data, len);
+	*off += NLA_ALIGN(a->nla_len);
+}
+
+/* the "handshake" family's id and its "tlshd" group's id, asked of the
+ * generic netlink controller; 0, or -1
+ */
+static int handshake_ids(uint16_t *family, uint32_t *group)
+{
+	char buf[8192];
+	struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+	struct genlmsghdr *g = NLMSG_DATA(nlh);
+	struct sockaddr_nl k = { .nl_family = AF_NETLINK };
+	size_t off = NLMSG_HDRLEN + GENL_HDRLEN;
+	struct nlattr *a, *grp, *ga;
+	int fd, ret = -1, left, gl, al;
+	ssize_t n;
+
+	memset(buf, 0, sizeof(buf));
+	nl_put(buf, &off, CTRL_ATTR_FAMILY_NAME, "handshake", 10);
+	nlh->nlmsg_len = (uint32_t)off;
+	nlh->nlmsg_type = GENL_ID_CTRL;
+	nlh->nlmsg_flags = NLM_F_REQUEST;
+	nlh->nlmsg_seq = 1;
+	g->cmd = CTRL_CMD_GETFAMILY;
+	g->version = 1;
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	if (fd < 0)
+		return -1;
+	if (sendto(fd, buf, off, 0, (struct sockaddr *)&k, sizeof(k)) < 0)
+		goto out;
+	n = recv(fd, buf, sizeof(buf), 0);
+	if (n < (ssize_t)(NLMSG_HDRLEN + GENL_HDRLEN) ||
+	    nlh->nlmsg_type != GENL_ID_CTRL || nlh->nlmsg_len > (uint32_t)n)
+		goto out;
+	*family = 0;
+	*group = 0;
+	left = (int)(nlh->nlmsg_len - NLMSG_HDRLEN - GENL_HDRLEN);
+	for (a = (struct nlattr *)((char *)g + GENL_HDRLEN);
+	     left >= NLA_HDRLEN && a->nla_len >= NLA_HDRLEN &&
+	     a->nla_len <= left;
+	     left -= NLA_ALIGN(a->nla_len),
+	     a = (struct nlattr *)((char *)a + NLA_ALIGN(a->nla_len))) {
+		if (a->nla_type == CTRL_ATTR_FAMILY_ID)
+			memcpy(family, (char *)a + NLA_HDRLEN, 2);
+		if ((a->nla_type & NLA_TYPE_MASK) != CTRL_ATTR_MCAST_GROUPS)
+			continue;
+		gl = a->nla_len - NLA_HDRLEN;
+		for (grp = (struct nlattr *)((char *)a + NLA_HDRLEN);
+		     gl >= NLA_HDRLEN && grp->nla_len >= NLA_HDRLEN &&
+		     grp->nla_len <= gl;
+		     gl -= NLA_ALIGN(grp->nla_len),
+		     grp = (struct nlattr *)((char *)grp +
+					     NLA_ALIGN(grp->nla_len))) {
+			uint32_t id = 0;
+			bool tlshd = false;
+
+			al = grp->nla_len - NLA_HDRLEN;
+			for (ga = (struct nlattr *)((char *)grp + NLA_HDRLEN);
+			     al >= NLA_HDRLEN && ga->nla_len >= NLA_HDRLEN &&
+			     ga->nla_len <= al;
+			     al -= NLA_ALIGN(ga->nla_len),
+			     ga = (struct nlattr *)((char *)ga +
+						    NLA_ALIGN(ga->nla_len))) {
+				if (ga->nla_type == CTRL_ATTR_MCAST_GRP_ID)
+					memcpy(&id, (char *)ga + NLA_HDRLEN, 4);
+				if (ga->nla_type == CTRL_ATTR_MCAST_GRP_NAME &&
+				    !strcmp((char *)ga + NLA_HDRLEN, "tlshd"))
+					tlshd = true;
+			}
+			if (tlshd)
+				*group = id;
+		}
+	}
+	ret = *family && *group ? 0 : -1;
+out:
+	close(fd);
+	return ret;
+}
+
+/* a generic netlink message of @family and @cmd with a u32 attribute;
+ * its length
+ */
+static size_t genl_msg(void *buf, uint16_t family, uint8_t cmd,
+		       uint16_t attr, uint32_t val, uint32_t seq)
+{
+	struct nlmsghdr *nlh = buf;
+	struct genlmsghdr *g = NLMSG_DATA(nlh);
+	size_t off = NLMSG_HDRLEN + GENL_HDRLEN;
+
+	memset(buf, 0, off);
+	nl_put(buf, &off, attr, &val, 4);
+	nlh->nlmsg_len = (uint32_t)off;
+	nlh->nlmsg_type = family;
+	nlh->nlmsg_seq = seq;
+	g->cmd = cmd;
+	g->version = 1;
+	return off;
+}
+
+/* count of @what in the daemon's log */
+static int log_count(const char *what)
+{
+	char *log = slurp(sh->log, NULL), *p;
+	int n = 0;
+
+	if (!log)
+		return 0;
+	for (p = log; (p = strstr(p, what)); p += strlen(what))
+		n++;
+	free(log);
+	return n;
+}
+
+/*
+ * Send the forged datagrams to @dst (a daemon port, or port 0 and a group
+ * bit): every shape the daemon's reader must survive.  @to_kernel: they
+ * reach the kernel too (a group send also goes to port 0), so no ACCEPT
+ * or DONE: the kernel would act on them.  The number sent.
+ */
+static int forge(int fd, const struct sockaddr_nl *dst, uint16_t family,
+		 bool to_kernel)
+{
+	static char big[70000];
+	char buf[4096];
+	struct nlmsghdr *nlh = (struct nlmsghdr *)buf;
+	size_t len, off;
+	int sent = 0, i;
+
+#define FORGE(p, l) do {						\
+		if (sendto(fd, p, l, MSG_DONTWAIT,			\
+			   (const struct sockaddr *)dst, sizeof(*dst)) >= 0) \
+			sent++;						\
+	} while (0)
+
+	memset(buf, 0, sizeof(buf));
+	FORGE(buf, 0);				/* empty */
+	FORGE(buf, 3);				/* shorter than a header */
+	nlh->nlmsg_len = 0;			/* a zero length */
+	nlh->nlmsg_type = family;
+	FORGE(buf, 64);
+	nlh->nlmsg_len = 0xffffffff;		/* past the datagram */
+	FORGE(buf, 64);
+	nlh->nlmsg_len = NLMSG_HDRLEN;		/* no genl header */
+	FORGE(buf, NLMSG_HDRLEN);
+	/* READY, well formed, from a process */
+	len = genl_msg(buf, family, HS_CMD_READY, HS_A_ACCEPT_HANDLER_CLASS,
+		       HS_HANDLER_CLASS_TLSHD, 1);
+	FORGE(buf, len);
+	/* READY of another family, of an unknown command, of version 9 */
+	len = genl_msg(buf, (uint16_t)(family + 1), HS_CMD_READY,
+		       HS_A_ACCEPT_HANDLER_CLASS, 1, 2);
+	FORGE(buf, len);
+	len = genl_msg(buf, family, 200, 1, 1, 3);
+	FORGE(buf, len);
+	/* an attribute longer than the message */
+	len = genl_msg(buf, family, HS_CMD_READY, 1, 1, 4);
+	((struct nlattr *)((char *)buf + NLMSG_HDRLEN + GENL_HDRLEN))->nla_len =
+		2000;
+	FORGE(buf, len);
+	/* 100 READYs in one datagram (28 bytes each) */
+	for (off = 0, i = 0; i < 100; i++)
+		off += genl_msg(buf + off, family, HS_CMD_READY,
+				HS_A_ACCEPT_HANDLER_CLASS, 1, 5);
+	FORGE(buf, off);
+	/* an error and a DONE message, as if answers */
+	memset(buf, 0, 64);
+	nlh->nlmsg_len = NLMSG_HDRLEN + 4;
+	nlh->nlmsg_type = NLMSG_ERROR;
+	FORGE(buf, nlh->nlmsg_len);
+	nlh->nlmsg_type = NLMSG_DONE;
+	FORGE(buf, nlh->nlmsg_len);
+	/* larger than the daemon's buffer (64 KiB) */
+	memset(big, 0xa5, sizeof(big));
+	FORGE(big, sizeof(big));
+	if (!to_kernel) {
+		/* ACCEPT replies with a socket number the daemon holds
+		 * (0, 1, 2) or none, and a DONE
+		 */
+		for (i = -1; i < 3; i++) {
+			len = genl_msg(buf, family, HS_CMD_ACCEPT,
+				       i < 0 ? HS_A_ACCEPT_TIMEOUT :
+				       HS_A_ACCEPT_SOCKFD, (uint32_t)i, 0);
+			FORGE(buf, len);
+		}
+		len = genl_msg(buf, family, HS_CMD_DONE, HS_A_DONE_STATUS,
+			       0, 0);
+		FORGE(buf, len);
+	}
+#undef FORGE
+	return sent;
+}
+
+static void test_nl_forged(const void *arg)
+{
+	struct sockaddr_nl dst = { .nl_family = AF_NETLINK };
+	unsigned long long drops0, drops1;
+	int fd, i, sent = 0, dropped;
+	struct nl_ports np;
+	uint16_t family;
+	uint32_t group;
+	pid_t pid;
+
+	(void)arg;
+	REQUIRE(sh->daemon > 0);
+	REQUIRE_EQ(handshake_ids(&family, &group), 0);
+	tap_diag("family \"handshake\" is %u, group \"tlshd\" is %u", family,
+		 group);
+	if (!CHECK_EQ(daemon_nl_ports(sh->daemon, &np, &drops0), 0) ||
+	    !CHECK(np.n >= 2))
+		return;
+	tap_diag("the daemon's generic netlink ports: %u, %u", np.port[0],
+		 np.port[1]);
+
+	/* an unprivileged process may send nothing to the daemon */
+	pid = fork();
+	REQUIRE_SYS(pid);
+	if (!pid) {
+		int s, bad = 0;
+
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+			_exit(10);
+		s = socket(AF_NETLINK, SOCK_RAW, NETLINK_GENERIC);
+		if (s < 0)
+			_exit(11);
+		for (i = 0; i < np.n; i++) {
+			dst.nl_pid = np.port[i];
+			if (sendto(s, "x", 1, 0, (struct sockaddr *)&dst,
+				   sizeof(dst)) >= 0 || errno != EPERM)
+				bad++;
+		}
+		dst.nl_pid = 0;
+		dst.nl_groups = group <= 32 ? 1u << (group - 1) : 1;
+		if (sendto(s, "x", 1, 0, (struct sockaddr *)&dst,
+			   sizeof(dst)) >= 0 || errno != EPERM)
+			bad++;
+		_exit(bad ? 12 : 0);
+	}
+	{
+		int st = -1;
+
+		CHECK_EQ(waitpid(pid, &st, 0), pid);
+		CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+
+	/* as root: forgeries to each port and to the group */
+	dropped = log_count("not the kernel, dropped");
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	REQUIRE_SYS(fd);
+	for (i = 0; i < np.n; i++) {
+		dst.nl_pid = np.port[i];
+		dst.nl_groups = 0;
+		sent += forge(fd, &dst, family, false);
+	}
+	/* genl groups past 32 are not reachable through nl_groups */
+	if (CHECK(group >= 1 && group <= 32)) {
+		dst.nl_pid = 0;
+		dst.nl_groups = 1u << (group - 1);
+		sent += forge(fd, &dst, family, true);
+	}
+	tap_diag("%d forged datagrams sent", sent);
+	CHECK(sent >= 3 * 13);
+	msleep(300);
+	CHECK(!pid_gone(sh->daemon));
+	CHECK(log_count("not the kernel, dropped") > dropped);
+	kclient_ok("the daemon after forged netlink messages");
+	/* what waited on its request socket is gone with that request */
+	daemon_nl_ports(sh->daemon, &np, NULL);
+
+	/*
+	 * A stopped daemon's group socket filled by a root process: the
+	 * kernel's READY is not delivered (overrun) and the kernel fails
+	 * the request at once (ESRCH, as with no daemon); the daemon,
+	 * continued, reads the loss (ENOBUFS), asks for pending requests
+	 * and serves the next one.
+	 */
+	REQUIRE(group >= 1 && group <= 32);
+	CHECK_SYS(kill(sh->daemon, SIGSTOP));
+	dst.nl_pid = 0;
+	dst.nl_groups = 1u << (group - 1);
+	{
+		static char chunk[60000];
+		struct kcli c = { .family = AF_INET, .port = 9,
+				  .wait = 5000 };
+		unsigned int id;
+		struct res r;
+
+		memset(chunk, 0, sizeof(chunk));
+		/* a READY's header, then junk: the kernel refuses it too */
+		genl_msg(chunk, family, HS_CMD_READY,
+			 HS_A_ACCEPT_HANDLER_CLASS, 1, 6);
+		for (i = 0; i < 200; i++)
+			sendto(fd, chunk, sizeof(chunk), MSG_DONTWAIT,
+			       (struct sockaddr *)&dst, sizeof(dst));
+		daemon_nl_ports(sh->daemon, &np, &drops1);
+		tap_diag("the daemon's sockets dropped %llu datagrams",
+			 drops1 - drops0);
+		CHECK(drops1 > drops0);
+		id = kclient(&c);
+		if (id && CHECK_EQ(ctl_wait(id, false, 10000, &r), 0)) {
+			res_diag(&r);
+			CHECK_EQ(r.status, -ESRCH);
+		}
+	}
+	CHECK_SYS(kill(sh->daemon, SIGCONT));
+	close(fd);
+	msleep(500);
+	CHECK(!pid_gone(sh->daemon));
+	CHECK(log_count("ENOBUFS") > 0);
+	kclient_ok("the daemon after its group socket overran");
+}
+
 /* unloading with work pending: clients in their handshakes, a server
  * waiting to accept, a server echoing an idle connection; then nothing
  * left
@@ -1396,6 +1803,8 @@ int main(int argc, char **argv)
 		 test_tcp, NULL, 120);
 	test_add("ctl_errors", "the control file refuses bad commands (EINVAL) and duplicate ids (EEXIST); a bad key serial fails the handshake",
 		 test_ctl_errors, NULL, 60);
+	test_add("nl_forged", "forged netlink messages: an unprivileged process cannot send to the daemon (EPERM); 30+ malformed or forged datagrams from root to its ports and group are dropped and logged; its group socket overrun while stopped: the kernel fails that request (ESRCH), the daemon reads ENOBUFS and serves the next",
+		 test_nl_forged, NULL, 120);
 	test_add("unload", "unloading with a server accepting, a server and clients in handshakes: quick; then no QUIC socket, no reference on quic.ko, no key left",
 		 test_unload, NULL, 120);
 
