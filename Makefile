@@ -38,7 +38,7 @@ TESTLIB		:= $(TOP)/tests/lib/libtest.a
 TESTLIB_USERS	:= $(addprefix $(TOP)/tests/,conn_test close_test \
 		     hostile_test attack_test poll_test socket_test stream_test \
 		     dgram_test cid_test sockapi_test resume_test handshake_test interop_peer \
-		     fuzz_syscall fuzz_packet consumer_test)
+		     fuzz_syscall fuzz_packet consumer_test ops_test)
 
 .PHONY: all help module modules libquic tests check lint vm demo bench install \
 	install-module install-libquic dkms clean

@@ -16,6 +16,7 @@
 #include "conn.h"
 #include "frame.h"
 #include "input.h"
+#include "mib.h"
 #include "output.h"
 #include "recovery.h"
 #include "session.h"
@@ -26,9 +27,24 @@
 
 void quic_set_state(struct sock *sk, int state)
 {
-	/* a socket carries one connection in its life */
-	if (state == QUIC_SS_ESTABLISHING)
-		quic_sk(sk)->conn.used = 1;
+	struct quic_sock *qs = quic_sk(sk);
+	struct net *net = sock_net(sk);
+	int old = sk->sk_state;
+
+	if (state == QUIC_SS_ESTABLISHING) {
+		/* a socket carries one connection in its life */
+		qs->conn.used = 1;
+		QUIC_INC_STATS(net, QUIC_MIB_HANDSHAKESSTARTED);
+		QUIC_INC_STATS(net, qs->conn.is_serv ? QUIC_MIB_PASSIVEOPENS :
+						       QUIC_MIB_ACTIVEOPENS);
+	} else if (old == QUIC_SS_ESTABLISHING) {
+		QUIC_INC_STATS(net, state == QUIC_SS_ESTABLISHED ?
+				    QUIC_MIB_HANDSHAKESCOMPLETED :
+				    QUIC_MIB_HANDSHAKESFAILED);
+	}
+	if (state == QUIC_SS_CLOSED && (old == QUIC_SS_ESTABLISHING ||
+					old == QUIC_SS_ESTABLISHED))
+		QUIC_INC_STATS(net, QUIC_MIB_CONNCLOSED);
 	inet_sk_set_state(sk, state);
 }
 
@@ -111,6 +127,7 @@ void quic_conn_rcv_reset(struct sock *sk)
 	    sk->sk_state == QUIC_SS_LISTENING)
 		return;
 	pr_debug("%s: sk %p: stateless reset\n", __func__, sk);
+	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_CONNRESETS);
 	qs->conn.draining = 1;
 	quic_closing_start(sk);
 	quic_event_queue(sk, QUIC_EVENT_CONNECTION_CLOSE, &c, sizeof(c));
@@ -377,6 +394,7 @@ int quic_rcv_close(struct sock *sk, const struct quic_connection_close *c)
 {
 	struct quic_sock *qs = quic_sk(sk);
 
+	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_CONNPEERCLOSED);
 	qs->conn.close_peer = *c;
 	qs->conn.close_recv = 1;
 	qs->conn.draining = 1;
@@ -643,6 +661,7 @@ void quic_idle_fire(struct sock *sk)
 		left = ktime_us_delta(qs->conn.idle_deadline, now);
 		if (left <= 0) {
 			quic_debug_state(sk, "idle timeout");
+			QUIC_INC_STATS(sock_net(sk), QUIC_MIB_CONNIDLETIMEOUTS);
 			/* RFC 9000 section 10.1: silently closed */
 			qs->conn.draining = 1;
 			quic_conn_closed(sk, ETIMEDOUT);

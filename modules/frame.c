@@ -16,6 +16,7 @@
 #include "conn.h"
 #include "frame.h"
 #include "input.h"
+#include "mib.h"
 #include "recovery.h"
 #include "socket.h"
 #include "varint.h"
@@ -352,6 +353,7 @@ void quic_outq_requeue(struct sock *sk, u8 sp, struct list_head *frames)
 	struct list_head *pos = &quic_sk(sk)->outq.frames[sp];
 	struct list_head *head = pos;
 	struct quic_frame *f, *tmp, *q;
+	u32 n = 0;
 
 	list_sort(NULL, frames, quic_frame_seq_cmp);
 	pos = head->next;
@@ -363,7 +365,10 @@ void quic_outq_requeue(struct sock *sk, u8 sp, struct list_head *frames)
 			pos = pos->next;
 		}
 		list_move_tail(&f->list, pos);	/* before @pos */
+		n++;
 	}
+	if (n)
+		QUIC_ADD_STATS(sock_net(sk), QUIC_MIB_RETRANSFRAMES, n);
 }
 
 void quic_outq_purge(struct sock *sk)

@@ -16,6 +16,7 @@
 #include "frame.h"
 #include "input.h"
 #include "listen.h"
+#include "mib.h"
 #include "output.h"
 #include "protocol.h"
 #include "recovery.h"
@@ -165,6 +166,7 @@ bool quic_rmem_charge(struct sock *sk, struct sk_buff *skb, bool force)
 	}
 	if (!force) {
 		sk_drops_add(sk, skb);
+		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_INRCVMEMDROPS);
 		return false;
 	}
 	quic_rmem_own(sk, skb);
@@ -342,15 +344,11 @@ static void quic_rx_keep_early(struct sock *sk, struct sk_buff *skb, u32 off,
 	if (h->level != QUIC_CRYPTO_HANDSHAKE && h->level != QUIC_CRYPTO_APP &&
 	    h->level != QUIC_CRYPTO_EARLY)
 		return;
-	if (skb_queue_len(&qs->inq.early) >= QUIC_EARLY_RX_MAX) {
-		atomic_inc(&sk->sk_drops);
-		return;
-	}
+	if (skb_queue_len(&qs->inq.early) >= QUIC_EARLY_RX_MAX)
+		goto drop;
 	n = alloc_skb(h->pkt_len, GFP_ATOMIC);
-	if (!n) {
-		atomic_inc(&sk->sk_drops);
-		return;
-	}
+	if (!n)
+		goto drop;
 	skb_put_data(n, skb->data + off, h->pkt_len);
 	QUIC_SKB_CB(n)->level = h->level;
 	if (!quic_rmem_charge(sk, n, false)) {
@@ -360,6 +358,10 @@ static void quic_rx_keep_early(struct sock *sk, struct sk_buff *skb, u32 off,
 	__skb_queue_tail(&qs->inq.early, n);
 	pr_debug("%s: sk %p: kept a level %u packet of %u bytes for its keys\n",
 		 __func__, sk, h->level, h->pkt_len);
+	return;
+drop:
+	atomic_inc(&sk->sk_drops);
+	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_INNOKEYS);
 }
 
 /**
@@ -423,11 +425,12 @@ static int quic_rcv_packet(struct sock *sk, struct quic_rx *rx, u32 off,
 			return 0;
 		}
 		if (!quic_crypto_rx_ready(c))
-			return 0;
+			goto nokeys;
 	}
-	if (s->discarded || !quic_crypto_rx_ready(c)) {
-		if (!s->discarded)
-			quic_rx_keep_early(sk, skb, off, h);
+	if (s->discarded)
+		goto nokeys;
+	if (!quic_crypto_rx_ready(c)) {
+		quic_rx_keep_early(sk, skb, off, h);
 		return 0;
 	}
 	/* decryption may move the data (skb_cow_data() of a clone) */
@@ -450,22 +453,28 @@ static int quic_rcv_packet(struct sock *sk, struct quic_rx *rx, u32 off,
 	 */
 	if (err == -EAGAIN)
 		sk_drops_add(sk, skb);
+	if (err == -EBADMSG)
+		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_INDECRYPTERRORS);
 	if (err)
 		return 0;
 	rx->opened = 1;
 	if (info.key_update) {
+		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_KEYUPDATES);
 		quic_crypto_key_update_commit(c);
 		quic_key_update_schedule(sk);
 		quic_event_queue(sk, QUIC_EVENT_KEY_UPDATE, &info.key_phase, 1);
 	}
 	/* reserved bits, RFC 9000 sections 17.2 and 17.3.1 */
 	if (info.first_byte & (h->is_long ? 0x0c : 0x18)) {
+		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_INMALFORMED);
 		quic_conn_close(sk, QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION, 0,
 				false);
 		return -ECONNRESET;
 	}
-	if (quic_pnspace_recv_dup(s, info.pn))
+	if (quic_pnspace_recv_dup(s, info.pn)) {
+		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_INDUPLICATES);
 		return 0;
+	}
 	quic_pnspace_processed(s, info.pn);
 
 	rx->start = skb->data + off + info.hdr_len;
@@ -481,10 +490,15 @@ static int quic_rcv_packet(struct sock *sk, struct quic_rx *rx, u32 off,
 	if (err < 0)
 		return err;	/* closed by the peer */
 	if (err) {
+		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_INMALFORMED);
 		quic_conn_close(sk, err, rx->frame, false);
 		return -ECONNRESET;
 	}
+	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_INPACKETS);
 	quic_rcv_packet_ok(sk, rx, h, skb->data + scid_off, info.pn);
+	return 0;
+nokeys:
+	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_INNOKEYS);
 	return 0;
 }
 
@@ -556,6 +570,7 @@ static void quic_rcv_retry(struct sock *sk, const u8 *p, u32 len,
 	memcpy(rscid.data, h->scid, h->scid_len);
 	quic_conn_ids_set_retry(&qs->cids, NULL, &rscid);
 	qs->conn.retry_pending = 1;
+	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_RETRYRCVD);
 	quic_key_update_schedule(sk);
 }
 
@@ -606,8 +621,10 @@ void quic_rcv_datagram(struct sock *sk, struct sk_buff *skb)
 	quic_path_rcvd(&qs->paths.act, skb->len);
 
 	while (off < skb->len) {
-		if (quic_packet_parse(skb->data + off, skb->len - off, &h))
+		if (quic_packet_parse(skb->data + off, skb->len - off, &h)) {
+			QUIC_INC_STATS(sock_net(sk), QUIC_MIB_INMALFORMED);
 			break;
+		}
 		if (h.is_long && !h.version) {
 			quic_rcv_vn(sk, skb->data + off, skb->len - off, &h);
 			break;
@@ -755,8 +772,12 @@ int quic_udp_rcv(struct sock *usk, struct sk_buff *skb)
 			quic_udp_send_reset(usk, skb, &h, &peer, &local);
 	}
 	if (!sk) {
-		if (!h.dcid || !h.is_long || !h.version)
+		if (!h.dcid || !h.is_long || !h.version) {
+			QUIC_INC_STATS(sock_net(usk), h.dcid ?
+				       QUIC_MIB_INNOSOCKET :
+				       QUIC_MIB_INMALFORMED);
 			goto drop;
+		}
 		/* servers here answer version 1 only (quic_packet_send_vn()) */
 		if (!err && h.version != QUIC_VERSION_V1)
 			err = -EPROTONOSUPPORT;
@@ -769,10 +790,16 @@ int quic_udp_rcv(struct sock *usk, struct sk_buff *skb)
 			quic_listen_rcv(us, skb, &h, &peer, &local);
 		else
 			kfree_skb(skb);
+		if (!us)
+			QUIC_INC_STATS(sock_net(usk), QUIC_MIB_INNOSOCKET);
+		else if (err && err != -EPROTONOSUPPORT)
+			QUIC_INC_STATS(sock_net(usk), QUIC_MIB_INMALFORMED);
 		rcu_read_unlock();
 		return 0;
 	}
 
+	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_INDATAGRAMS);
+	QUIC_ADD_STATS(sock_net(sk), QUIC_MIB_INBYTES, skb->len);
 	memset(skb->cb, 0, sizeof(skb->cb));
 	bh_lock_sock(sk);
 	if (quic_sk(sk)->dead) {
@@ -780,6 +807,7 @@ int quic_udp_rcv(struct sock *usk, struct sk_buff *skb)
 	} else if (!sock_owned_by_user(sk) && !quic_sk(sk)->inq.waiters) {
 		quic_rcv_datagram(sk, skb);
 	} else if (quic_add_backlog(sk, skb)) {
+		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_INBACKLOGDROPS);
 		sk_drops_add(sk, skb);
 		kfree_skb(skb);
 	} else if (!sock_owned_by_user(sk)) {

@@ -33,6 +33,7 @@
 #include "alpn.h"
 #include "input.h"
 #include "listen.h"
+#include "mib.h"
 #include "output.h"
 #include "packet.h"
 #include "socket.h"
@@ -610,6 +611,7 @@ static int quic_listen_validate(struct sock *sk, struct quic_udp_sock *us,
 			}
 			return 0;
 		}
+		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_TOKENSREJECTED);
 	}
 	if (!quic_sk(sk)->params.config.validate_peer_address)
 		return 0;
@@ -683,7 +685,7 @@ static void quic_listen_queue(struct sock *sk, struct quic_udp_sock *us,
 		goto unlock_drop;
 	if (quic_listen_validate(sk, us, h, peer, local, req)) {
 		kfree(req);
-		goto unlock_drop;
+		goto unlock_free;	/* a Retry went */
 	}
 	idle = quic_sk(sk)->params.local.max_idle_timeout ?: QUIC_REQ_TTL_US;
 	req->expires = jiffies + max_t(unsigned long, HZ,
@@ -708,6 +710,8 @@ unlock:
 	bh_unlock_sock(sk);
 	return;
 unlock_drop:
+	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_REQUESTDROPS);
+unlock_free:
 	bh_unlock_sock(sk);
 	kfree_skb(skb);
 }
@@ -958,15 +962,19 @@ void quic_listen_rcv(struct quic_udp_sock *us, struct sk_buff *skb,
 	 */
 	if ((h->level != QUIC_CRYPTO_INITIAL && h->level != QUIC_CRYPTO_EARLY) ||
 	    (h->level == QUIC_CRYPTO_INITIAL &&
-	     skb->len < QUIC_MIN_UDP_PAYLOAD) || h->dcid_len < 8)
+	     skb->len < QUIC_MIN_UDP_PAYLOAD) || h->dcid_len < 8) {
+		QUIC_INC_STATS(sock_net(us->sock->sk), QUIC_MIB_INMALFORMED);
 		goto drop;
+	}
 	if (quic_listen_by_alpn(us)) {
 		quic_listen_dispatch(us, skb, h, peer, local);
 		return;
 	}
 	sk = quic_listener_select(us, h, peer);
-	if (!sk)
+	if (!sk) {
+		QUIC_INC_STATS(sock_net(us->sock->sk), QUIC_MIB_INNOSOCKET);
 		goto drop;
+	}
 	quic_listen_queue(sk, us, skb, h, peer, local, false);
 	sock_put(sk);
 	return;

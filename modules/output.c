@@ -11,6 +11,7 @@
 #include <net/ip.h>
 
 #include "conn.h"
+#include "mib.h"
 #include "output.h"
 #include "recovery.h"
 #include "socket.h"
@@ -34,6 +35,7 @@ static void quic_output_update_mss(struct sock *sk)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	u32 mtu = quic_path_mtu(&qs->paths.act);
+	u32 was = qs->paths.act.mss_changes;
 
 	if (!mtu)
 		return;		/* not routed yet */
@@ -44,7 +46,10 @@ static void quic_output_update_mss(struct sock *sk)
 	if (qs->conn.tp_ext_recv || qs->conn.early_params)
 		mtu = min_t(u32, mtu, qs->params.remote.max_udp_payload_size);
 	mtu = min_t(u32, mtu, QUIC_MAX_DATAGRAM);
-	quic_cong_set_mss(&qs->cong, quic_path_set_mss(&qs->paths.act, mtu));
+	mtu = quic_path_set_mss(&qs->paths.act, mtu);
+	if (qs->paths.act.mss_changes != was)
+		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_PMTUCHANGES);
+	quic_cong_set_mss(&qs->cong, mtu);
 }
 
 /**
@@ -245,6 +250,7 @@ static void quic_output_sent(struct sock *sk, u8 sp, u8 level, u64 pn,
 	struct quic_pnspace *s = &qs->space[sp];
 
 	quic_pnspace_pn_sent(s);
+	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_OUTPACKETS);
 	if (level == QUIC_CRYPTO_EARLY) {
 		if (!qs->conn.early_sent)
 			qs->conn.early_first = pn;

@@ -14,6 +14,7 @@
 #include "compat.h"
 #include "crypto.h"
 #include "family.h"
+#include "mib.h"
 #include "packet.h"
 #include "varint.h"
 
@@ -263,6 +264,7 @@ void quic_packet_send_vn(struct sock *usk, const struct quic_hdr *h,
 	memcpy(p, h->dcid, h->dcid_len);
 	p += h->dcid_len;
 	put_unaligned_be32(QUIC_VERSION_V1, p);
+	QUIC_INC_STATS(sock_net(usk), QUIC_MIB_VNSENT);
 	quic_packet_sockless_xmit(usk, vn, peer, local);
 }
 
@@ -317,6 +319,7 @@ void quic_packet_send_retry(struct sock *usk, const struct quic_hdr *h,
 				  skb_put(skb, QUIC_CRYPTO_TAG_LEN)))
 		goto free;
 	kfree(pseudo);
+	QUIC_INC_STATS(sock_net(usk), QUIC_MIB_RETRYSENT);
 	quic_packet_sockless_xmit(usk, skb, peer, local);
 	return;
 free:
@@ -355,5 +358,6 @@ void quic_packet_send_reset(struct sock *usk, u32 len, const u8 *token,
 	get_random_bytes(p, len - QUIC_RESET_TOKEN_LEN);
 	p[0] = (p[0] & 0x3f) | 0x40;
 	memcpy(p + len - QUIC_RESET_TOKEN_LEN, token, QUIC_RESET_TOKEN_LEN);
+	QUIC_INC_STATS(sock_net(usk), QUIC_MIB_RESETSSENT);
 	quic_packet_sockless_xmit(usk, skb, peer, local);
 }

@@ -12,6 +12,7 @@
 #include <net/ipv6.h>
 #include <net/sock.h>
 
+#include "mib.h"
 #include "path.h"
 #include "socket.h"
 #include "udp.h"
@@ -127,6 +128,8 @@ void quic_path_xmit(struct sock *sk, struct quic_path *p, struct sk_buff *skb)
 	}
 	fl.tos = p->peer.sa.sa_family == AF_INET ? inet_sk(sk)->tos :
 						   inet6_sk(sk)->tclass;
+	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_OUTDATAGRAMS);
+	QUIC_ADD_STATS(sock_net(sk), QUIC_MIB_OUTBYTES, skb->len);
 	skb->ignore_df = 0;
 	skb->mark = sk->sk_mark;
 	skb->priority = sk->sk_priority;
@@ -159,7 +162,11 @@ u32 quic_path_mtu(const struct quic_path *p)
  */
 u32 quic_path_set_mss(struct quic_path *p, u32 mss)
 {
-	p->mss = max_t(u32, mss, QUIC_MIN_UDP_PAYLOAD);
+	mss = max_t(u32, mss, QUIC_MIN_UDP_PAYLOAD);
+	if (p->mss_set && p->mss != mss)
+		p->mss_changes++;
+	p->mss = mss;
+	p->mss_set = 1;
 	return p->mss;
 }
 

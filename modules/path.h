@@ -31,6 +31,8 @@ struct quic_udp_sock;
  * @amp_recv: bytes received on the path (anti-amplification)
  * @amp_sent: bytes sent on it
  * @validated: the peer's address is validated: no amplification limit
+ * @mss_set: @mss was set from a route once
+ * @mss_changes: how often it changed since (PMTU, the peer's limit)
  */
 struct quic_path {
 	struct quic_udp_sock	*udp_sk;
@@ -41,7 +43,9 @@ struct quic_path {
 	u32			mss;
 	u64			amp_recv;
 	u64			amp_sent;
-	u8			validated:1;
+	u16			mss_changes;
+	u8			validated:1,
+				mss_set:1;
 };
 
 /*

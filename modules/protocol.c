@@ -20,6 +20,8 @@
 #include "connid.h"
 #include "crypto.h"
 #include "frame.h"
+#include "mib.h"
+#include "proc.h"
 #include "protocol.h"
 #include "socket.h"
 #include "stream.h"
@@ -177,7 +179,17 @@ static int __net_init quic_net_init(struct net *net)
 	err = quic_reset_table_init(&qn->resets);
 	if (err)
 		goto cids;
+	err = quic_mib_net_init(net);
+	if (err)
+		goto resets;
+	err = quic_proc_net_init(net);
+	if (err)
+		goto mib;
 	return 0;
+mib:
+	quic_mib_net_exit(net);
+resets:
+	quic_cid_table_destroy(&qn->resets);
 cids:
 	quic_cid_table_destroy(&qn->cids);
 keys:
@@ -190,6 +202,7 @@ static void __net_exit quic_net_exit(struct net *net)
 	struct quic_net *qn = quic_net(net);
 	int i;
 
+	quic_proc_net_exit(net);
 	/* User sockets hold the netns, so none of theirs can be left here.
 	 * Kernel sockets (__sock_create(..., kern=1)) do not: a consumer
 	 * must release them from its own pernet exit, which runs before this
@@ -205,6 +218,7 @@ static void __net_exit quic_net_exit(struct net *net)
 	quic_cid_table_destroy(&qn->cids);
 	quic_cid_table_destroy(&qn->resets);
 	quic_token_keys_free(&qn->token_keys);
+	quic_mib_net_exit(net);
 }
 
 /**
@@ -263,11 +277,56 @@ int quic_sock_table_walk(struct net *net,
 	return ret;
 }
 
+/* the socket at @idx of @qn's table, or NULL; under sock_lock */
+static struct quic_sock *quic_sock_table_nth(struct quic_net *qn, loff_t idx)
+{
+	struct quic_sock *qs;
+
+	hlist_for_each_entry(qs, &qn->socks, table_node)
+		if (!idx--)
+			return qs;
+	return NULL;
+}
+
+/**
+ * quic_sock_table_get - take a reference on the next socket of a walk
+ * @net: the namespace
+ * @prev: the socket the walk is at, held by the caller (NULL: start at
+ *	@idx); its reference is dropped
+ * @idx: the index of the socket wanted: the walk goes on from @prev when
+ *	it is still in the table, or else by index (a socket that is in the
+ *	table all along a walk is seen, once unless others join or leave
+ *	the table meanwhile, as with /proc/net/tcp)
+ *
+ * For walks that sleep between sockets (lock_sock(), copies to user
+ * space): /proc/net/quic and sock_diag.  Context: process context.
+ * Return: the socket, held (sock_put() it, or pass it back), or NULL.
+ */
+struct sock *quic_sock_table_get(struct net *net, struct sock *prev,
+				 loff_t idx)
+{
+	struct quic_net *qn = quic_net(net);
+	struct quic_sock *qs = NULL;
+
+	spin_lock_bh(&qn->sock_lock);
+	if (prev && !hlist_unhashed(&quic_sk(prev)->table_node))
+		qs = hlist_entry_safe(quic_sk(prev)->table_node.next,
+				      struct quic_sock, table_node);
+	else	/* @prev left: its successor moved down one */
+		qs = quic_sock_table_nth(qn, prev && idx ? idx - 1 : idx);
+	if (qs)
+		sock_hold(&qs->inet.sk);
+	spin_unlock_bh(&qn->sock_lock);
+	if (prev)
+		sock_put(prev);
+	return qs ? &qs->inet.sk : NULL;
+}
+
 /*
  * /sys/kernel/debug/quic/sockets: the reader's namespace's sockets, one
  * line each (state, family, local and peer port, then key=value fields:
  * recovery, queues, timers in microseconds from now), then their count.
- * For tests and debugging; the operators' interface is to come.
+ * For tests and debugging; operators read /proc/net/quic (proc.c).
  */
 static struct dentry *quic_debugfs;
 

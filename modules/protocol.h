@@ -18,6 +18,9 @@
 
 #include "token.h"
 
+struct quic_mib;
+struct proc_dir_entry;
+
 #define QUIC_UDP_HASH_BITS	6
 
 /*
@@ -37,6 +40,9 @@
  * @socks: every QUIC socket of the namespace, from its creation to its
  *	release (sk_prot->hash and ->unhash), for the operators' tools.
  * @nsocks: their number.
+ * @orphans: closed sockets lingering in their closing or draining period.
+ * @mib: the counters (mib.h), per CPU.
+ * @proc: /proc/net/quic (proc.c).
  */
 struct quic_net {
 	struct mutex		udp_lock;	/* see above */
@@ -51,7 +57,9 @@ struct quic_net {
 	spinlock_t		sock_lock;	/* see above */
 	struct hlist_head	socks;
 	u32			nsocks;
-	atomic_t		orphans;	/* lingering closed sockets */
+	atomic_t		orphans;
+	struct quic_mib __percpu *mib;
+	struct proc_dir_entry	*proc;
 };
 
 extern unsigned int quic_net_id;
@@ -93,5 +101,7 @@ void quic_sock_table_add(struct sock *sk);
 void quic_sock_table_del(struct sock *sk);
 int quic_sock_table_walk(struct net *net,
 			 int (*fn)(struct sock *sk, void *arg), void *arg);
+struct sock *quic_sock_table_get(struct net *net, struct sock *prev,
+				 loff_t idx);
 
 #endif /* __QUIC_PROTOCOL_H */

@@ -12,6 +12,7 @@
 #include <linux/slab.h>
 #include <net/sock.h>
 
+#include "mib.h"
 #include "output.h"
 #include "recovery.h"
 #include "socket.h"
@@ -146,6 +147,8 @@ static void quic_detect_lost(struct sock *sk, u8 sp, ktime_t now)
 				s->ack_eliciting_in_flight--;
 				lost_send_time = pkt->sent_time;
 			}
+			qs->rec.lost++;
+			QUIC_INC_STATS(sock_net(sk), QUIC_MIB_LOSTPACKETS);
 			quic_packet_free(sk, pkt, &lost);
 			continue;
 		}
@@ -485,6 +488,8 @@ void quic_rtx_fire(struct sock *sk)
 	 * timeout: handshakes of minutes under 30% loss.
 	 */
 	qs->rec.pto_count++;
+	qs->rec.ptos++;
+	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_PTOS);
 	for (i = 0; i < QUIC_PNSPACE_MAX; i++) {
 		if (i != sp && (!qs->space[i].ack_eliciting_in_flight ||
 				qs->space[i].discarded))

@@ -36,6 +36,8 @@ struct quic_recovery {
 	u32	min_rtt;
 	u8	pto_count;
 	u8	rtt_sampled:1;
+	u32	lost;		/* packets declared lost, in all */
+	u32	ptos;		/* probe timeouts, in all */
 };
 
 void quic_output_ack_recv(struct sock *sk, u8 space, u64 largest,

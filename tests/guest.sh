@@ -21,6 +21,7 @@ TESTS=(
 	tests/cid_test
 	tests/sockapi_test
 	tests/resume_test
+	tests/ops_test
 	tests/close_test	# its shutdown tests after every other connection test
 	tests/fuzz_syscall
 	tests/fuzz_packet

@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * /proc/net/quic: the counters (snmp), the listening sockets (endpoints)
+ * and the other sockets (conns) of the reader's network namespace, one
+ * per line after a header line, as /proc/net/tcp and /proc/net/sctp.
+ *
+ * The walks hold one socket at a time (quic_sock_table_get()) and lock
+ * it while its line is made: the connection IDs are lists the socket
+ * lock protects.  A reader may thus wait for a socket's user, never the
+ * receive path for a reader.
+ */
+
+#include <linux/proc_fs.h>
+#include <linux/rcupdate.h>
+#include <linux/seq_file.h>
+#include <net/net_namespace.h>
+#include <net/sock.h>
+
+#include "listen.h"
+#include "mib.h"
+#include "proc.h"
+#include "protocol.h"
+#include "socket.h"
+
+static void *quic_seq_start(struct seq_file *seq, loff_t *pos)
+{
+	if (!*pos)
+		return SEQ_START_TOKEN;
+	return quic_sock_table_get(seq_file_net(seq), NULL, *pos - 1);
+}
+
+static void *quic_seq_next(struct seq_file *seq, void *v, loff_t *pos)
+{
+	struct sock *prev = v == SEQ_START_TOKEN ? NULL : v;
+
+	++*pos;
+	return quic_sock_table_get(seq_file_net(seq), prev, *pos - 1);
+}
+
+static void quic_seq_stop(struct seq_file *seq, void *v)
+{
+	if (v && v != SEQ_START_TOKEN)
+		sock_put(v);
+}
+
+/* the ID in use of @set, in hex; "-" when none */
+static void quic_seq_cid(struct seq_file *seq, struct quic_cid_set *set)
+{
+	struct quic_cid *cid = quic_cid_active(set);
+
+	if (cid && cid->id.len)
+		seq_printf(seq, " %*phN", cid->id.len, cid->id.data);
+	else
+		seq_puts(seq, " -");
+}
+
+static const char *quic_seq_state(const struct sock *sk)
+{
+	switch (sk->sk_state) {
+	case QUIC_SS_LISTENING:
+		return "LISTEN";
+	case QUIC_SS_ESTABLISHING:
+		return "ESTABLISHING";
+	case QUIC_SS_ESTABLISHED:
+		return "ESTABLISHED";
+	default:
+		return quic_sk(sk)->lingering ? "CLOSING" : "CLOSED";
+	}
+}
+
+/* the fields every line starts with: local and peer address, state */
+static void quic_seq_addrs(struct seq_file *seq, struct sock *sk)
+{
+	struct quic_path *p = &quic_sk(sk)->paths.act;
+
+	if (p->local.sa.sa_family)
+		seq_printf(seq, "%pISpc", &p->local.sa);
+	else
+		seq_putc(seq, '*');
+	if (p->peer.sa.sa_family)
+		seq_printf(seq, " %pISpc", &p->peer.sa);
+	else
+		seq_puts(seq, " *");
+	seq_printf(seq, " %s", quic_seq_state(sk));
+}
+
+static void quic_seq_owner(struct seq_file *seq, struct sock *sk)
+{
+	seq_printf(seq, " %u %lu\n",
+		   from_kuid_munged(seq_user_ns(seq), sock_i_uid(sk)),
+		   sock_i_ino(sk));
+}
+
+/*
+ * conns: local peer state version role scid dcid streams srtt rttvar
+ * min_rtt (microseconds) cwnd ssthresh in_flight (bytes) lost (packets)
+ * ptos (probe timeouts) tx_queue rx_queue (bytes) uid inode
+ */
+static int quic_conns_show(struct seq_file *seq, void *v)
+{
+	struct quic_sock *qs = v;
+	struct sock *sk = v;
+
+	if (v == SEQ_START_TOKEN) {
+		seq_puts(seq, "local peer state version role scid dcid streams srtt rttvar min_rtt cwnd ssthresh in_flight lost ptos tx_queue rx_queue uid inode\n");
+		return 0;
+	}
+	if (sk->sk_state == QUIC_SS_LISTENING)
+		return 0;
+	lock_sock(sk);
+	if (qs->dead)
+		goto out;
+	quic_seq_addrs(seq, sk);
+	seq_printf(seq, " %#x %s", qs->conn.version,
+		   qs->conn.is_serv ? "server" : "client");
+	quic_seq_cid(seq, &qs->cids.scids);
+	quic_seq_cid(seq, &qs->cids.dcids);
+	seq_printf(seq, " %u %u %u %u %u %u %u %u %u %u %d",
+		   qs->streams.count, qs->rec.smoothed_rtt, qs->rec.rttvar,
+		   qs->rec.min_rtt == U32_MAX ? 0 : qs->rec.min_rtt,
+		   qs->cong.cwnd,
+		   qs->cong.ssthresh == U32_MAX ? 0 : qs->cong.ssthresh,
+		   qs->rec.in_flight, qs->rec.lost, qs->rec.ptos,
+		   READ_ONCE(sk->sk_wmem_queued),
+		   atomic_read(&sk->sk_rmem_alloc));
+	quic_seq_owner(seq, sk);
+out:
+	release_sock(sk);
+	return 0;
+}
+
+/*
+ * endpoints: local peer state alpn (comma-separated; "-": clients without
+ * ALPN) requests (waiting for accept()) backlog uid inode
+ */
+static int quic_endpoints_show(struct seq_file *seq, void *v)
+{
+	struct quic_listener *l;
+	struct sock *sk = v;
+
+	if (v == SEQ_START_TOKEN) {
+		seq_puts(seq, "local peer state alpn requests backlog uid inode\n");
+		return 0;
+	}
+	if (sk->sk_state != QUIC_SS_LISTENING)
+		return 0;
+	lock_sock(sk);
+	l = quic_sk(sk)->listener;
+	if (quic_sk(sk)->dead || !l)
+		goto out;
+	quic_seq_addrs(seq, sk);
+	/* as QUIC_SOCKOPT_ALPN took it: names separated by commas */
+	if (l->alpn_len)
+		seq_printf(seq, " %.*s", l->alpn_len, l->alpn);
+	else
+		seq_puts(seq, " -");
+	seq_printf(seq, " %u %u", READ_ONCE(l->nreqs),
+		   READ_ONCE(sk->sk_max_ack_backlog));
+	quic_seq_owner(seq, sk);
+out:
+	release_sock(sk);
+	return 0;
+}
+
+static const struct seq_operations quic_conns_ops = {
+	.start	= quic_seq_start,
+	.next	= quic_seq_next,
+	.stop	= quic_seq_stop,
+	.show	= quic_conns_show,
+};
+
+static const struct seq_operations quic_endpoints_ops = {
+	.start	= quic_seq_start,
+	.next	= quic_seq_next,
+	.stop	= quic_seq_stop,
+	.show	= quic_endpoints_show,
+};
+
+/**
+ * quic_proc_net_init - make /proc/net/quic for a namespace
+ * @net: the namespace
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int quic_proc_net_init(struct net *net)
+{
+	struct quic_net *qn = quic_net(net);
+
+	qn->proc = proc_net_mkdir(net, "quic", net->proc_net);
+	if (!qn->proc)
+		return -ENOMEM;
+	if (!proc_create_net_single("snmp", 0444, qn->proc,
+				    quic_mib_seq_show, NULL) ||
+	    !proc_create_net("conns", 0444, qn->proc, &quic_conns_ops,
+			     sizeof(struct seq_net_private)) ||
+	    !proc_create_net("endpoints", 0444, qn->proc, &quic_endpoints_ops,
+			     sizeof(struct seq_net_private))) {
+		remove_proc_subtree("quic", net->proc_net);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void quic_proc_net_exit(struct net *net)
+{
+	remove_proc_subtree("quic", net->proc_net);
+}

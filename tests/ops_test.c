@@ -1,0 +1,707 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * ops_test: what an operator reads of quic.ko, checked against scenarios
+ * that must move it: the counters of /proc/net/quic/snmp (exact amounts,
+ * each test in a network namespace of its own, so that nothing else
+ * moves them), and the sockets of /proc/net/quic/conns and
+ * /proc/net/quic/endpoints.
+ *
+ * Runs as root in a guest with quic.ko loaded; prints TAP (tests/tap.h),
+ * each test isolated in a child of its own (tests/lib/runner.h).
+ *
+ * Usage: ops_test [-v] [-l] [-t GLOB]...
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <net/if.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/quic.h>
+#include <netinet/quic.h>
+
+#include "lib/testlib.h"
+
+#define SNMP_PATH	"/proc/net/quic/snmp"
+#define CONNS_PATH	"/proc/net/quic/conns"
+#define ENDPOINTS_PATH	"/proc/net/quic/endpoints"
+
+/* every counter, in the order of the file: the file's ABI */
+static const char *const snmp_names[] = {
+	"InDatagrams", "InPackets", "InBytes", "OutDatagrams", "OutPackets",
+	"OutBytes", "InNoSocket", "InDecryptErrors", "InMalformed",
+	"InDuplicates", "InNoKeys", "InRcvMemDrops", "InBacklogDrops",
+	"LostPackets", "ProbeTimeouts", "RetransFrames", "HandshakesStarted",
+	"HandshakesCompleted", "HandshakesFailed", "ActiveOpens",
+	"PassiveOpens", "ConnClosed", "ConnPeerClosed", "ConnIdleTimeouts",
+	"ConnResets", "RetrySent", "RetryRcvd", "TokensRejected",
+	"VersionNegotiationSent", "StatelessResetsSent", "RequestDrops",
+	"KeyUpdates", "PmtuChanges",
+};
+
+#define NCOUNTERS	((int)(sizeof(snmp_names) / sizeof(snmp_names[0])))
+
+struct snmp {
+	int		n;
+	char		names[64][32];
+	long long	vals[64];
+};
+
+/* both lines of the file; false (with a diagnostic) when malformed */
+static bool snmp_read(struct snmp *s)
+{
+	char l1[4096], l2[4096], *sv1, *sv2, *a, *b;
+	FILE *f = fopen(SNMP_PATH, "r");
+	bool ok;
+
+	memset(s, 0, sizeof(*s));
+	if (!f) {
+		tap_diag("%s: %s", SNMP_PATH, strerror(errno));
+		return false;
+	}
+	ok = fgets(l1, sizeof(l1), f) && fgets(l2, sizeof(l2), f) &&
+	     !fgets(l2 + strlen(l2), (int)(sizeof(l2) - strlen(l2)), f);
+	fclose(f);
+	if (!ok) {
+		tap_diag("%s: not two lines", SNMP_PATH);
+		return false;
+	}
+	a = strtok_r(l1, " \n", &sv1);
+	b = strtok_r(l2, " \n", &sv2);
+	if (!a || !b || strcmp(a, "Quic:") || strcmp(b, "Quic:")) {
+		tap_diag("%s: lines do not start with Quic:", SNMP_PATH);
+		return false;
+	}
+	for (;;) {
+		a = strtok_r(NULL, " \n", &sv1);
+		b = strtok_r(NULL, " \n", &sv2);
+		if (!a && !b)
+			return true;
+		if (!a || !b || s->n == 64) {
+			tap_diag("%s: %d names and values, then a mismatch",
+				 SNMP_PATH, s->n);
+			return false;
+		}
+		snprintf(s->names[s->n], sizeof(s->names[0]), "%s", a);
+		s->vals[s->n++] = strtoll(b, NULL, 10);
+	}
+}
+
+/* the value of @name, or -1 when the file has no such counter */
+static long long snmp_get(const struct snmp *s, const char *name)
+{
+	int i;
+
+	for (i = 0; i < s->n; i++)
+		if (!strcmp(s->names[i], name))
+			return s->vals[i];
+	tap_diag("no counter %s", name);
+	return -1;
+}
+
+/* the counter @name, read now */
+static long long counter(const char *name)
+{
+	struct snmp s;
+
+	if (!snmp_read(&s))
+		return -1;
+	return snmp_get(&s, name);
+}
+
+/* wait up to @secs for counter @name to reach @want; its last value */
+static long long counter_wait(const char *name, long long want, double secs)
+{
+	double t0 = now_s();
+	long long v;
+
+	while ((v = counter(name)) < want && now_s() - t0 < secs)
+		msleep(10);
+	return v;
+}
+
+/*
+ * A network namespace of our own, with loopback up: the counters start
+ * at zero and only this test moves them.
+ */
+static bool netns_new(void)
+{
+	struct ifreq ifr = { 0 };
+	int fd;
+
+	if (!CHECK_SYS(unshare(CLONE_NEWNET)))
+		return false;
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (!CHECK_SYS(fd))
+		return false;
+	strcpy(ifr.ifr_name, "lo");
+	if (!CHECK_SYS(ioctl(fd, SIOCGIFFLAGS, &ifr))) {
+		close(fd);
+		return false;
+	}
+	ifr.ifr_flags |= IFF_UP;
+	CHECK_SYS(ioctl(fd, SIOCSIFFLAGS, &ifr));
+	close(fd);
+	return true;
+}
+
+#define REQUIRE_NETNS() do { if (!netns_new()) return; } while (0)
+
+static const struct pcfg cfg4 = { .family = AF_INET };
+
+/* the line of /proc/net/quic/conns or endpoints containing @key */
+static bool proc_line(const char *path, const char *key, char *out,
+		      size_t len)
+{
+	char buf[1024];
+	FILE *f = fopen(path, "r");
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (fgets(buf, sizeof(buf), f)) {
+		if (strstr(buf, key)) {
+			snprintf(out, len, "%s", buf);
+			found = true;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* how many lines of @path contain @key (the header line not counted) */
+static int proc_count(const char *path, const char *key)
+{
+	char buf[1024];
+	FILE *f = fopen(path, "r");
+	int n = 0;
+
+	if (!f)
+		return -1;
+	if (!fgets(buf, sizeof(buf), f))
+		n = -1;
+	while (n >= 0 && fgets(buf, sizeof(buf), f))
+		n += !!strstr(buf, key);
+	fclose(f);
+	return n;
+}
+
+/* ----------------------------------------------------------- the tests */
+
+static void test_snmp_format(const void *arg)
+{
+	struct stat sb;
+	struct snmp s;
+	int i;
+
+	(void)arg;
+	REQUIRE_NETNS();
+	if (!CHECK(snmp_read(&s)))
+		return;
+	CHECK_EQ(s.n, NCOUNTERS);
+	for (i = 0; i < NCOUNTERS && i < s.n; i++) {
+		if (!CHECK(!strcmp(s.names[i], snmp_names[i])))
+			tap_diag("counter %d is %s, not %s", i, s.names[i],
+				 snmp_names[i]);
+		CHECK_EQ(s.vals[i], 0);	/* a new namespace */
+	}
+	/* read-only */
+	if (CHECK_SYS(stat(SNMP_PATH, &sb)))
+		CHECK_EQ(sb.st_mode & 0777, 0444);
+}
+
+/*
+ * A handshake, a little data both ways, and the ends: the counters of
+ * the connection's life move by exactly what happened, and a namespace
+ * beside sees none of it.
+ */
+static void test_snmp_life(const void *arg)
+{
+	char buf[16] = "counted";
+	struct snmp s;
+	struct pair p;
+	int64_t sid = 0;
+	uint32_t flags = 0;
+
+	(void)arg;
+	REQUIRE_NETNS();
+	REQUIRE_PAIR(&p, &cfg4);
+	CHECK_EQ(quic_sendmsg(p.cfd, buf, 8, sid, MSG_STREAM_FIN), 8);
+	CHECK_EQ(quic_recvmsg(p.sfd, buf, sizeof(buf), &sid, &flags), 8);
+	CHECK_EQ(quic_sendmsg(p.sfd, buf, 8, sid, MSG_STREAM_FIN), 8);
+	CHECK_EQ(quic_recvmsg(p.cfd, buf, sizeof(buf), &sid, &flags), 8);
+	if (!CHECK(snmp_read(&s)))
+		goto out;
+	CHECK_EQ(snmp_get(&s, "HandshakesStarted"), 2);
+	CHECK_EQ(snmp_get(&s, "HandshakesCompleted"), 2);
+	CHECK_EQ(snmp_get(&s, "HandshakesFailed"), 0);
+	CHECK_EQ(snmp_get(&s, "ActiveOpens"), 1);
+	CHECK_EQ(snmp_get(&s, "PassiveOpens"), 1);
+	CHECK_EQ(snmp_get(&s, "ConnClosed"), 0);
+	CHECK(snmp_get(&s, "OutPackets") >= snmp_get(&s, "OutDatagrams"));
+	CHECK(snmp_get(&s, "OutDatagrams") >= 4);
+	CHECK(snmp_get(&s, "InPackets") >= 4);
+	/* the client's first Initials go to the listener, not a socket */
+	CHECK(snmp_get(&s, "InDatagrams") < snmp_get(&s, "OutDatagrams"));
+	CHECK(snmp_get(&s, "InBytes") < snmp_get(&s, "OutBytes"));
+	CHECK(snmp_get(&s, "InBytes") >= 8 * snmp_get(&s, "InDatagrams"));
+	CHECK_EQ(snmp_get(&s, "InDecryptErrors"), 0);
+	CHECK_EQ(snmp_get(&s, "InMalformed"), 0);
+	CHECK_EQ(snmp_get(&s, "InNoSocket"), 0);
+
+	/* the client closes: both ends are closed, the server by the peer */
+	close(p.cfd);
+	p.cfd = -1;
+	CHECK_EQ(counter_wait("ConnPeerClosed", 1, 5), 1);
+	close(p.sfd);
+	p.sfd = -1;
+	CHECK_EQ(counter("ConnClosed"), 2);
+	CHECK_EQ(counter("ConnResets"), 0);
+	CHECK_EQ(counter("ConnIdleTimeouts"), 0);
+out:
+	pair_close(&p);
+}
+
+/* another namespace's traffic is not counted here */
+static void test_snmp_netns(const void *arg)
+{
+	int fds[2];
+	pid_t pid;
+	char c;
+	struct pair p;
+	int st;
+
+	(void)arg;
+	REQUIRE_NETNS();
+	pair_init(&p);
+	if (!CHECK_SYS(pipe(fds)))
+		return;
+	pid = fork();
+	if (pid == 0) {
+		/* a namespace of its own, a connection in it */
+		if (netns_new() && pair_open(&p, &cfg4) &&
+		    counter("HandshakesCompleted") == 2)
+			c = 'y';
+		else
+			c = 'n';
+		pair_close(&p);
+		if (write(fds[1], &c, 1) != 1)
+			_exit(2);
+		_exit(0);
+	}
+	if (!CHECK_SYS(pid))
+		return;
+	CHECK_EQ(read(fds[0], &c, 1), 1);
+	CHECK_EQ(c, 'y');
+	waitpid(pid, &st, 0);
+	CHECK_EQ(counter("HandshakesStarted"), 0);
+	CHECK_EQ(counter("OutPackets"), 0);
+	CHECK_EQ(counter("InDatagrams"), 0);
+	close(fds[0]);
+	close(fds[1]);
+}
+
+/* a client gives up before its handshake completes */
+static void test_snmp_failed(const void *arg)
+{
+	uint16_t port;
+	int lfd, fd;
+
+	(void)arg;
+	REQUIRE_NETNS();
+	lfd = listener(AF_INET, NULL, 0, 0, &port);
+	if (!CHECK_SYS(lfd))
+		return;
+	fd = client_socket(AF_INET, NULL, 0, port);
+	if (CHECK_SYS(fd))
+		close(fd);
+	CHECK_EQ(counter("HandshakesStarted"), 1);
+	CHECK_EQ(counter("ActiveOpens"), 1);
+	CHECK_EQ(counter("HandshakesFailed"), 1);
+	CHECK_EQ(counter("HandshakesCompleted"), 0);
+	CHECK_EQ(counter("ConnClosed"), 1);
+	close(lfd);
+}
+
+/*
+ * Datagrams for nobody at a listener's port: a short header packet gets
+ * a Stateless Reset (shorter than it); an Initial of an unknown version
+ * a Version Negotiation packet; a datagram too short to be a QUIC
+ * packet nothing.
+ */
+static void test_snmp_sockless(const void *arg)
+{
+	uint8_t pkt[1200], back[1500];
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	uint16_t port;
+	int lfd, u;
+	ssize_t n;
+
+	(void)arg;
+	REQUIRE_NETNS();
+	lfd = listener(AF_INET, NULL, 0, 0, &port);
+	if (!CHECK_SYS(lfd))
+		return;
+	u = socket(AF_INET, SOCK_DGRAM, 0);
+	if (!CHECK_SYS(u))
+		goto out;
+	set_timeouts(u, 2000);
+	to.sin_port = htons(port);
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+
+	/* a short header: 0x40, an 8-byte DCID of nobody, 41 more bytes */
+	memset(pkt, 0x5a, 50);
+	pkt[0] = 0x41;
+	CHECK_EQ(sendto(u, pkt, 50, 0, (struct sockaddr *)&to, sizeof(to)),
+		 50);
+	n = recv(u, back, sizeof(back), 0);
+	CHECK(n > 20 && n < 50);
+	CHECK_EQ(counter("StatelessResetsSent"), 1);
+	CHECK_EQ(counter("InNoSocket"), 1);
+
+	/* a long header of version 0x1a2a3a4a, padded to 1200 bytes */
+	memset(pkt, 0, sizeof(pkt));
+	pkt[0] = 0xc0;
+	pkt[1] = 0x1a; pkt[2] = 0x2a; pkt[3] = 0x3a; pkt[4] = 0x4a;
+	pkt[5] = 8;
+	memset(pkt + 6, 0x11, 8);
+	pkt[14] = 8;
+	memset(pkt + 15, 0x22, 8);
+	CHECK_EQ(sendto(u, pkt, sizeof(pkt), 0, (struct sockaddr *)&to,
+			sizeof(to)), (ssize_t)sizeof(pkt));
+	n = recv(u, back, sizeof(back), 0);
+	CHECK(n > 7 && back[0] & 0x80 && !back[1] && !back[2] && !back[3] &&
+	      !back[4]);
+	CHECK_EQ(counter("VersionNegotiationSent"), 1);
+
+	/* three bytes: no header at all */
+	CHECK_EQ(sendto(u, "\xc0\x00\x00", 3, 0, (struct sockaddr *)&to,
+			sizeof(to)), 3);
+	CHECK_EQ(counter_wait("InMalformed", 1, 2), 1);
+	CHECK_EQ(counter("StatelessResetsSent"), 1);
+	CHECK_EQ(counter("InDatagrams"), 0);
+	close(u);
+out:
+	close(lfd);
+}
+
+/*
+ * A listener with validate_peer_address: a client gets a Retry and
+ * follows it; an Initial with a token that is not ours is counted as
+ * rejected (and answered with a Retry too).
+ */
+static void test_snmp_retry(const void *arg)
+{
+	static const uint8_t dcid[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+	static const uint8_t scid[8] = { 9, 9, 9, 9, 9, 9, 9, 9 };
+	static const uint8_t junk[16] = "not a token";
+	struct quic_config c = { 0 };
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	struct cli_arg ca = { .cfg = &cfg4, .fd = -1 };
+	uint8_t pkt[1300], back[1500];
+	struct forge_keys k;
+	socklen_t len = sizeof(c);
+	pthread_t th;
+	struct pair p;
+	int u, n, sfd;
+
+	(void)arg;
+	REQUIRE_NETNS();
+	pair_init(&p);
+	p.lfd = listener(AF_INET, NULL, 0, 0, &p.port);
+	if (!CHECK_SYS(p.lfd))
+		return;
+	CHECK_SYS(getsockopt(p.lfd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, &c, &len));
+	c.validate_peer_address = 1;
+	CHECK_SYS(setsockopt(p.lfd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, &c,
+			     sizeof(c)));
+	ca.port = p.port;
+	if (!CHECK_EQ(pthread_create(&th, NULL, cli_main, &ca), 0))
+		goto out;
+	sfd = accept(p.lfd, NULL, NULL);
+	if (CHECK_SYS(sfd)) {
+		set_timeouts(sfd, TMO_MS);
+		CHECK_EQ(handshake(sfd, 1, NULL, NULL), 0);
+		close(sfd);
+	}
+	pthread_join(th, NULL);
+	CHECK_EQ(ca.ret, 0);
+	if (ca.fd >= 0)
+		close(ca.fd);
+	CHECK_EQ(counter("RetrySent"), 1);
+	CHECK_EQ(counter("RetryRcvd"), 1);
+	CHECK_EQ(counter("TokensRejected"), 0);
+
+	u = socket(AF_INET, SOCK_DGRAM, 0);
+	if (!CHECK_SYS(u))
+		goto out;
+	set_timeouts(u, 2000);
+	to.sin_port = htons(p.port);
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (!CHECK_EQ(forge_initial_keys(&k, dcid, sizeof(dcid), 0), 0))
+		goto close_u;
+	n = forge_initial_token(&k, pkt, sizeof(pkt), dcid, sizeof(dcid),
+				scid, sizeof(scid), junk, sizeof(junk), 0,
+				(const uint8_t *)"\x01", 1, 1200);
+	if (!CHECK(n >= 1200))
+		goto close_u;
+	CHECK_EQ(sendto(u, pkt, n, 0, (struct sockaddr *)&to, sizeof(to)), n);
+	n = (int)recv(u, back, sizeof(back), 0);
+	CHECK(n > 0 && (back[0] & 0xf0) == 0xf0);	/* a Retry */
+	CHECK_EQ(counter("TokensRejected"), 1);
+	CHECK_EQ(counter("RetrySent"), 2);
+close_u:
+	close(u);
+out:
+	pair_close(&p);
+}
+
+/* the server's line of /proc/net/quic/conns: its source ID, in hex */
+static bool server_scid(char *hexid, size_t len)
+{
+	char line[1024], f[8][128];
+
+	if (!CHECK(proc_line(CONNS_PATH, " server ", line, sizeof(line))))
+		return false;
+	if (!CHECK_EQ(sscanf(line, "%127s %127s %127s %127s %127s %127s",
+			     f[0], f[1], f[2], f[3], f[4], f[5]), 6))
+		return false;
+	snprintf(hexid, len, "%s", f[5]);
+	return true;
+}
+
+/*
+ * A short header packet to the server's connection ID whose protection
+ * does not open: one decryption failure, and the connection goes on.
+ */
+static void test_snmp_decrypt(const void *arg)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	char hexid[128], buf[16];
+	uint8_t pkt[64];
+	int64_t sid = 0;
+	uint32_t flags = 0;
+	size_t i, idlen;
+	struct pair p;
+	int u;
+
+	(void)arg;
+	REQUIRE_NETNS();
+	REQUIRE_PAIR(&p, &cfg4);
+	if (!server_scid(hexid, sizeof(hexid)))
+		goto out;
+	idlen = strlen(hexid) / 2;
+	if (!CHECK(idlen >= 1 && idlen <= 20))
+		goto out;
+	memset(pkt, 0x77, sizeof(pkt));
+	pkt[0] = 0x41;
+	for (i = 0; i < idlen; i++)
+		sscanf(hexid + 2 * i, "%2hhx", &pkt[1 + i]);
+	u = socket(AF_INET, SOCK_DGRAM, 0);
+	if (!CHECK_SYS(u))
+		goto out;
+	to.sin_port = htons(p.port);
+	to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	CHECK_EQ(sendto(u, pkt, sizeof(pkt), 0, (struct sockaddr *)&to,
+			sizeof(to)), (ssize_t)sizeof(pkt));
+	CHECK_EQ(counter_wait("InDecryptErrors", 1, 2), 1);
+	close(u);
+	CHECK_EQ(quic_sendmsg(p.cfd, "alive", 5, sid, MSG_STREAM_FIN), 5);
+	CHECK_EQ(quic_recvmsg(p.sfd, buf, sizeof(buf), &sid, &flags), 5);
+	CHECK_EQ(counter("InDecryptErrors"), 1);
+	CHECK_EQ(counter("InNoSocket"), 0);
+out:
+	pair_close(&p);
+}
+
+/* a datagram of the client's sent again from its address: a duplicate */
+static void test_snmp_duplicate(const void *arg)
+{
+	uint8_t buf[2048], *pl;
+	struct spoof sp = { .fd = -1 };
+	int64_t sid = 0;
+	uint32_t flags = 0;
+	struct pair p;
+	double t0;
+	ssize_t n = -1;
+	int snf;
+
+	(void)arg;
+	REQUIRE_NETNS();
+	REQUIRE_PAIR(&p, &cfg4);
+	sp.sport = (uint16_t)local_port(p.cfd);
+	sp.dport = p.port;
+	snf = sniff_open(sp.sport);
+	sp.fd = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+	if (!CHECK_SYS(snf) || !CHECK_SYS(sp.fd))
+		goto out;
+	CHECK_EQ(quic_sendmsg(p.cfd, "once", 4, sid, MSG_STREAM_FIN), 4);
+	CHECK_EQ(quic_recvmsg(p.sfd, buf, sizeof(buf), &sid, &flags), 4);
+	for (t0 = now_s(); now_s() - t0 < 2; msleep(5)) {
+		n = sniff_recv(snf, p.port, buf, sizeof(buf), &pl);
+		if (n > 0 && !(pl[0] & 0x80))
+			break;
+	}
+	if (!CHECK(n > 0 && !(pl[0] & 0x80)))
+		goto out;
+	CHECK_EQ(counter("InDuplicates"), 0);
+	CHECK_SYS(spoof_send(&sp, pl, (size_t)n));
+	CHECK_EQ(counter_wait("InDuplicates", 1, 2), 1);
+	CHECK_EQ(counter("InDecryptErrors"), 0);
+out:
+	if (snf >= 0)
+		close(snf);
+	if (sp.fd >= 0)
+		close(sp.fd);
+	pair_close(&p);
+}
+
+/* both ends of a connection idle out: two idle timeouts */
+static void test_snmp_idle(const void *arg)
+{
+	static const struct quic_transport_param tp = {
+		.max_idle_timeout = 300000,	/* us */
+	};
+	static const struct pcfg c = {
+		.family = AF_INET, .tp_c = &tp, .tp_s = &tp,
+	};
+	struct pair p;
+
+	(void)arg;
+	REQUIRE_NETNS();
+	REQUIRE_PAIR(&p, &c);
+	CHECK_EQ(counter_wait("ConnIdleTimeouts", 2, 10), 2);
+	CHECK_EQ(counter("ConnClosed"), 2);
+	CHECK_EQ(counter("ConnPeerClosed"), 0);
+	pair_close(&p);
+}
+
+/*
+ * /proc/net/quic: a listener with two ALPNs and its backlog in
+ * endpoints; eight connections in conns, with their ports, roles, state,
+ * owner and inode; nothing of them from another namespace.
+ */
+static void test_proc_tables(const void *arg)
+{
+	char line[1024], key[64], ip[64], st[32];
+	struct pair p[8];
+	struct stat sb;
+	unsigned int nreq, backlog, uid;
+	unsigned long ino;
+	int i, lfd, n = 0;
+	uint16_t port;
+
+	(void)arg;
+	REQUIRE_NETNS();
+	lfd = socket(AF_INET, SOCK_DGRAM, IPPROTO_QUIC);
+	if (!CHECK_SYS(lfd))
+		return;
+	{
+		struct sockaddr_in a = { .sin_family = AF_INET };
+
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		CHECK_SYS(setsockopt(lfd, SOL_QUIC, QUIC_SOCKOPT_ALPN, "h3,smb",
+				     6));
+		CHECK_SYS(bind(lfd, (struct sockaddr *)&a, sizeof(a)));
+		CHECK_SYS(listen(lfd, 5));
+		port = (uint16_t)local_port(lfd);
+	}
+	snprintf(key, sizeof(key), "127.0.0.1:%u ", port);
+	if (!CHECK(proc_line(ENDPOINTS_PATH, key, line, sizeof(line))))
+		goto out;
+	tap_diag("endpoint: %s", line);
+	CHECK_EQ(sscanf(line, "%63s %*s %31s %*s %u %u %u %lu", ip, st, &nreq,
+			&backlog, &uid, &ino), 6);
+	CHECK(strstr(line, " LISTEN h3,smb ") != NULL);
+	CHECK_EQ(nreq, 0);
+	CHECK_EQ(backlog, 5);
+	CHECK_EQ(uid, getuid());
+	if (CHECK_SYS(fstat(lfd, &sb)))
+		CHECK_EQ(ino, sb.st_ino);
+	CHECK_EQ(proc_count(CONNS_PATH, "LISTEN"), 0);
+	close(lfd);
+	CHECK_EQ(proc_count(ENDPOINTS_PATH, key), 0);
+
+	for (i = 0; i < 8; i++) {
+		if (!pair_open(&p[i], &cfg4)) {
+			CHECK(!"pair_open");
+			pair_close(&p[i]);
+			goto out;
+		}
+		n++;
+	}
+	CHECK_EQ(proc_count(CONNS_PATH, " ESTABLISHED "), 16);
+	CHECK_EQ(proc_count(CONNS_PATH, " client "), 8);
+	CHECK_EQ(proc_count(CONNS_PATH, " server "), 8);
+	CHECK_EQ(proc_count(ENDPOINTS_PATH, " LISTEN "), 8);
+	for (i = 0; i < n; i++) {
+		unsigned int srtt = 0;
+
+		snprintf(key, sizeof(key), "127.0.0.1:%u ESTAB",
+			 local_port(p[i].cfd));
+		/* the server's line: its peer is the client */
+		if (!CHECK(proc_line(CONNS_PATH, key, line, sizeof(line))))
+			continue;
+		CHECK(strstr(line, " server ") != NULL);
+		CHECK_EQ(sscanf(line, "%*s %*s %*s %*s %*s %*s %*s %*s %u",
+				&srtt), 1);
+		CHECK(srtt > 0);
+		if (CHECK_SYS(fstat(p[i].sfd, &sb))) {
+			snprintf(key, sizeof(key), " %u %lu\n", getuid(),
+				 (unsigned long)sb.st_ino);
+			CHECK(strstr(line, key) != NULL);
+		}
+	}
+	/* a namespace beside sees none of them */
+	if (fork() == 0) {
+		bool ok = !unshare(CLONE_NEWNET) &&
+			  proc_count(CONNS_PATH, "") == 0 &&
+			  proc_count(ENDPOINTS_PATH, "") == 0;
+
+		_exit(ok ? 0 : 1);
+	} else {
+		int ws = -1;
+
+		wait(&ws);
+		CHECK_EQ(ws, 0);
+	}
+out:
+	for (i = 0; i < n; i++)
+		pair_close(&p[i]);
+	CHECK_EQ(proc_count(CONNS_PATH, " ESTABLISHED "), 0);
+}
+
+int main(int argc, char **argv)
+{
+	test_add("snmp_format", "/proc/net/quic/snmp: a line of names and a line of values after Quic:, every counter, all 0 in a new namespace",
+		 test_snmp_format, NULL, 30);
+	test_add("snmp_life", "a handshake, data both ways and both ends: HandshakesStarted/Completed 2, Active/PassiveOpens 1, ConnClosed 2, ConnPeerClosed 1, packet and byte counts consistent",
+		 test_snmp_life, NULL, 60);
+	test_add("snmp_netns", "a connection in another namespace moves no counter of this one",
+		 test_snmp_netns, NULL, 60);
+	test_add("snmp_failed", "a client closed before its handshake: HandshakesFailed 1, ConnClosed 1",
+		 test_snmp_failed, NULL, 30);
+	test_add("snmp_sockless", "at a listener's port: a short header of nobody gets a smaller Stateless Reset (StatelessResetsSent 1, InNoSocket 1), an unknown version a VN (VersionNegotiationSent 1), 3 bytes InMalformed 1",
+		 test_snmp_sockless, NULL, 30);
+	test_add("snmp_retry", "validate_peer_address: RetrySent 1 and RetryRcvd 1 for a client; a forged token: TokensRejected 1 and another Retry",
+		 test_snmp_retry, NULL, 60);
+	test_add("snmp_decrypt", "a short header packet to the server's ID (read from /proc/net/quic/conns) that fails authentication: InDecryptErrors 1, the connection goes on",
+		 test_snmp_decrypt, NULL, 60);
+	test_add("snmp_duplicate", "a client datagram sent again from its address: InDuplicates 1",
+		 test_snmp_duplicate, NULL, 60);
+	test_add("snmp_idle", "a 300 ms idle timeout on both ends: ConnIdleTimeouts 2, ConnClosed 2",
+		 test_snmp_idle, NULL, 60);
+	test_add("proc_tables", "/proc/net/quic/endpoints shows a listener's ALPNs, requests, backlog, uid, inode; conns 16 ESTABLISHED lines for 8 pairs with roles, srtt, uid, inode; another namespace sees none",
+		 test_proc_tables, NULL, 120);
+	return runner_main(argc, argv);
+}
