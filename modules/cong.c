@@ -79,6 +79,43 @@ void quic_cong_unregister(struct quic_cong_ops *ops)
 }
 EXPORT_SYMBOL_GPL(quic_cong_unregister);
 
+/**
+ * quic_cong_name - the name of a socket API algorithm number
+ * @algo: QUIC_CONG_ALG_*
+ *
+ * Return: its name, or "" for a number the API does not have.
+ */
+const char *quic_cong_name(u8 algo)
+{
+	if (algo >= QUIC_CONG_ALG_MAX || !quic_cong_abi_names[algo])
+		return "";
+	return quic_cong_abi_names[algo];
+}
+
+/**
+ * quic_cong_number - the socket API number of a registered algorithm
+ * @name: its name
+ *
+ * Return: QUIC_CONG_ALG_*, or -EINVAL when the API has no such name or
+ * the algorithm is not registered (its module not loaded).
+ */
+int quic_cong_number(const char *name)
+{
+	bool found;
+	int i;
+
+	for (i = 0; i < QUIC_CONG_ALG_MAX; i++) {
+		if (!quic_cong_abi_names[i] ||
+		    strcmp(quic_cong_abi_names[i], name))
+			continue;
+		rcu_read_lock();
+		found = quic_cong_find(name);
+		rcu_read_unlock();
+		return found ? i : -EINVAL;
+	}
+	return -EINVAL;
+}
+
 /* the algorithm named @name, its module pinned; NULL when there is none */
 static const struct quic_cong_ops *quic_cong_get(const char *name)
 {

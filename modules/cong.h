@@ -78,6 +78,8 @@ int quic_cong_register(struct quic_cong_ops *ops);
 void quic_cong_unregister(struct quic_cong_ops *ops);
 
 int quic_cong_init(struct quic_cong *c, u8 algo, u32 mss, u32 srtt);
+const char *quic_cong_name(u8 algo);
+int quic_cong_number(const char *name);
 int quic_cong_select(struct quic_cong *c, u8 algo);
 void quic_cong_release(struct quic_cong *c);
 void quic_cong_set_mss(struct quic_cong *c, u32 mss);

@@ -678,7 +678,8 @@ static void quic_listen_queue(struct sock *sk, struct quic_udp_sock *us,
 		goto unlock_drop;
 	}
 	if (h->level != QUIC_CRYPTO_INITIAL ||
-	    l->nreqs >= READ_ONCE(sk->sk_max_ack_backlog))
+	    l->nreqs >= READ_ONCE(sk->sk_max_ack_backlog) ||
+	    l->nreqs >= READ_ONCE(quic_net(sock_net(sk))->max_requests))
 		goto unlock_drop;
 	req = kzalloc(sizeof(*req), GFP_ATOMIC);
 	if (!req)

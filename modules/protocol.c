@@ -11,7 +11,6 @@
 #include <linux/random.h>
 #include <linux/seq_file.h>
 #include <linux/swap.h>
-#include <linux/sysctl.h>
 #include <net/inet_common.h>
 #include <net/protocol.h>
 #include <net/transp_v6.h>
@@ -28,15 +27,10 @@
 
 unsigned int quic_net_id __read_mostly;
 
-long sysctl_quic_mem[3] __read_mostly;
-int sysctl_quic_rmem[3] __read_mostly = { PAGE_SIZE, 212992, 4 << 20 };
-int sysctl_quic_wmem[3] __read_mostly = { PAGE_SIZE, 212992, 4 << 20 };
 atomic_long_t quic_memory_allocated ____cacheline_aligned_in_smp;
 DEFINE_PER_CPU(int, quic_memory_per_cpu_fw_alloc);
 struct percpu_counter quic_sockets_allocated ____cacheline_aligned_in_smp;
 unsigned long quic_memory_pressure __read_mostly;
-int sysctl_quic_max_orphans __read_mostly = 4096;
-int sysctl_quic_token_key_lifetime __read_mostly = QUIC_TOKEN_ROTATE;
 
 void quic_enter_memory_pressure(struct sock *sk)
 {
@@ -53,98 +47,6 @@ static void quic_memory_init(void)
 	sysctl_quic_mem[0] = limit / 4 * 3;
 	sysctl_quic_mem[1] = limit;
 	sysctl_quic_mem[2] = sysctl_quic_mem[0] * 2;
-}
-
-static int quic_zero;
-static int quic_one = 1;
-static int quic_int_max = INT_MAX;
-static int quic_token_rotate_max = QUIC_TOKEN_ROTATE_MAX;
-
-/* a new key lifetime applies at once, not after the current one ends */
-#ifdef QUIC_HAVE_CONST_CTL_TABLE	/* from 6.11 on */
-static int quic_sysctl_token_key_lifetime(const struct ctl_table *table,
-					  int write, void *buffer,
-					  size_t *lenp, loff_t *ppos)
-#else
-static int quic_sysctl_token_key_lifetime(struct ctl_table *table,
-					  int write, void *buffer,
-					  size_t *lenp, loff_t *ppos)
-#endif
-{
-	struct net *net;
-	int err;
-
-	err = proc_dointvec_minmax(table, write, buffer, lenp, ppos);
-	if (err || !write)
-		return err;
-	/* a namespace in the list has its keys, and keeps them meanwhile */
-	down_read(&net_rwsem);
-	for_each_net(net)
-		quic_token_keys_reschedule(&quic_net(net)->token_keys);
-	up_read(&net_rwsem);
-	return 0;
-}
-
-static struct ctl_table quic_sysctl_table[] = {
-	{
-		.procname	= "mem",
-		.data		= &sysctl_quic_mem,
-		.maxlen		= sizeof(sysctl_quic_mem),
-		.mode		= 0644,
-		.proc_handler	= proc_doulongvec_minmax,
-	},
-	{
-		.procname	= "rmem",
-		.data		= &sysctl_quic_rmem,
-		.maxlen		= sizeof(sysctl_quic_rmem),
-		.mode		= 0644,
-		.proc_handler	= proc_dointvec_minmax,
-		.extra1		= &quic_zero,
-		.extra2		= &quic_int_max,
-	},
-	{
-		.procname	= "wmem",
-		.data		= &sysctl_quic_wmem,
-		.maxlen		= sizeof(sysctl_quic_wmem),
-		.mode		= 0644,
-		.proc_handler	= proc_dointvec_minmax,
-		.extra1		= &quic_zero,
-		.extra2		= &quic_int_max,
-	},
-	{
-		.procname	= "max_orphans",
-		.data		= &sysctl_quic_max_orphans,
-		.maxlen		= sizeof(sysctl_quic_max_orphans),
-		.mode		= 0644,
-		.proc_handler	= proc_dointvec_minmax,
-		.extra1		= &quic_zero,
-		.extra2		= &quic_int_max,
-	},
-	{
-		.procname	= "token_key_lifetime",
-		.data		= &sysctl_quic_token_key_lifetime,
-		.maxlen		= sizeof(sysctl_quic_token_key_lifetime),
-		.mode		= 0644,
-		.proc_handler	= quic_sysctl_token_key_lifetime,
-		.extra1		= &quic_one,
-		.extra2		= &quic_token_rotate_max,
-	},
-	{ }	/* the end, where a kernel still looks for it */
-};
-
-static struct ctl_table_header *quic_sysctl_header;
-
-static int quic_sysctl_register(void)
-{
-#ifdef QUIC_HAVE_REGISTER_NET_SYSCTL_SZ
-	quic_sysctl_header = register_net_sysctl_sz(&init_net, "net/quic",
-						    quic_sysctl_table,
-						    ARRAY_SIZE(quic_sysctl_table) - 1);
-#else
-	quic_sysctl_header = register_net_sysctl(&init_net, "net/quic",
-						 quic_sysctl_table);
-#endif
-	return quic_sysctl_header ? 0 : -ENOMEM;
 }
 
 /* quic_wq: the ends of closing periods (socket.c); quic_udp_wq: releases
@@ -185,7 +87,12 @@ static int __net_init quic_net_init(struct net *net)
 	err = quic_proc_net_init(net);
 	if (err)
 		goto mib;
+	err = quic_sysctl_net_init(net);
+	if (err)
+		goto proc;
 	return 0;
+proc:
+	quic_proc_net_exit(net);
 mib:
 	quic_mib_net_exit(net);
 resets:
@@ -202,6 +109,7 @@ static void __net_exit quic_net_exit(struct net *net)
 	struct quic_net *qn = quic_net(net);
 	int i;
 
+	quic_sysctl_net_exit(net);
 	quic_proc_net_exit(net);
 	/* User sockets hold the netns, so none of theirs can be left here.
 	 * Kernel sockets (__sock_create(..., kern=1)) do not: a consumer
@@ -591,7 +499,7 @@ err_pernet:
 err_proto6:
 	proto_unregister(&quic_prot);
 err_proto:
-	unregister_net_sysctl_table(quic_sysctl_header);
+	quic_sysctl_unregister();
 err_sysctl:
 	percpu_counter_destroy(&quic_sockets_allocated);
 err_counter:
@@ -618,7 +526,7 @@ static void __exit quic_exit(void)
 	proto_unregister(&quic_prot);
 	/* connection IDs are freed after a grace period (connid.c) */
 	rcu_barrier();
-	unregister_net_sysctl_table(quic_sysctl_header);
+	quic_sysctl_unregister();
 	percpu_counter_destroy(&quic_sockets_allocated);
 	quic_cong_module_exit();
 	quic_crypto_module_exit();

@@ -20,6 +20,7 @@
 
 struct quic_mib;
 struct proc_dir_entry;
+struct ctl_table_header;
 
 #define QUIC_UDP_HASH_BITS	6
 
@@ -43,6 +44,14 @@ struct proc_dir_entry;
  * @orphans: closed sockets lingering in their closing or draining period.
  * @mib: the counters (mib.h), per CPU.
  * @proc: /proc/net/quic (proc.c).
+ * @sysctl_hdr: /proc/sys/net/quic, the namespace's part (sysctl.c).
+ * @rmem, @wmem: net.quic.rmem and net.quic.wmem: @rmem_own and @wmem_own,
+ *	or in the initial namespace sysctl_quic_rmem and sysctl_quic_wmem
+ * @max_orphans: net.quic.max_orphans
+ * @max_requests: net.quic.max_requests
+ * @cong_algo: net.quic.congestion_control, a QUIC_CONG_ALG_* number
+ *
+ * The sysctls are read with READ_ONCE(): a write may come at any time.
  */
 struct quic_net {
 	struct mutex		udp_lock;	/* see above */
@@ -60,6 +69,14 @@ struct quic_net {
 	atomic_t		orphans;
 	struct quic_mib __percpu *mib;
 	struct proc_dir_entry	*proc;
+	struct ctl_table_header	*sysctl_hdr;
+	int			*rmem;
+	int			*wmem;
+	int			rmem_own[3];
+	int			wmem_own[3];
+	int			max_orphans;
+	int			max_requests;
+	u8			cong_algo;
 };
 
 extern unsigned int quic_net_id;
@@ -76,12 +93,12 @@ struct sock;
  * TCP and TCPv6 (struct proto's memory fields; protocol.c):
  * @sysctl_quic_mem: net.quic.mem, pages: below [0] no pressure, above [1]
  *	pressure, above [2] no allocation beyond a socket's minimum
- * @sysctl_quic_rmem, @sysctl_quic_wmem: net.quic.rmem and net.quic.wmem,
- *	bytes: [0] what a socket may hold under pressure, [1] its default
- *	buffer size, [2] the largest the stack would choose by itself
- *	(unused: buffers are not tuned automatically yet)
- * @sysctl_quic_max_orphans: net.quic.max_orphans, how many closed sockets
- *	may linger in their closing or draining period, per namespace
+ * @sysctl_quic_rmem, @sysctl_quic_wmem: net.quic.rmem and net.quic.wmem
+ *	of the initial namespace (the others have theirs in struct quic_net),
+ *	bytes: [0] what a socket may hold under pressure (the initial
+ *	namespace's for all: struct proto reads it), [1] its default buffer
+ *	size, [2] the largest the stack would choose by itself (unused:
+ *	buffers are not tuned automatically yet)
  * @sysctl_quic_token_key_lifetime: net.quic.token_key_lifetime, seconds
  *	an address validation token key makes tokens (then checks them for
  *	as long again) before it is replaced (token.c)
@@ -89,13 +106,18 @@ struct sock;
 extern long sysctl_quic_mem[3];
 extern int sysctl_quic_rmem[3];
 extern int sysctl_quic_wmem[3];
-extern int sysctl_quic_max_orphans;
 extern int sysctl_quic_token_key_lifetime;
 extern atomic_long_t quic_memory_allocated;
 DECLARE_PER_CPU(int, quic_memory_per_cpu_fw_alloc);
 extern struct percpu_counter quic_sockets_allocated;
 extern unsigned long quic_memory_pressure;
 void quic_enter_memory_pressure(struct sock *sk);
+
+/* sysctl.c */
+int quic_sysctl_register(void);
+void quic_sysctl_unregister(void);
+int quic_sysctl_net_init(struct net *net);
+void quic_sysctl_net_exit(struct net *net);
 
 void quic_sock_table_add(struct sock *sk);
 void quic_sock_table_del(struct sock *sk);

@@ -63,15 +63,17 @@ static void quic_lock_class(struct sock *sk)
 
 int quic_init_sock(struct sock *sk)
 {
+	struct quic_net *qn = quic_net(sock_net(sk));
 	struct quic_sock *qs = quic_sk(sk);
 	int i;
 
 	quic_lock_class(sk);
 	/* balanced in quic_destroy_sock(), which runs even if this fails */
 	sk_sockets_allocated_inc(sk);
-	sk->sk_sndbuf = READ_ONCE(sysctl_quic_wmem[1]);
-	sk->sk_rcvbuf = READ_ONCE(sysctl_quic_rmem[1]);
+	sk->sk_sndbuf = READ_ONCE(qn->wmem[1]);
+	sk->sk_rcvbuf = READ_ONCE(qn->rmem[1]);
 	quic_params_init(&qs->params);
+	qs->params.config.congestion_control_algo = READ_ONCE(qn->cong_algo);
 	quic_conn_init(&qs->conn, qs->params.config.version);
 	sk->sk_state = QUIC_SS_CLOSED;
 	/* connection IDs route to the socket under RCU (connid.c) */
@@ -192,7 +194,7 @@ static void quic_close(struct sock *sk, long timeout)
 		 qs->paths.act.udp_sk && !sk->sk_kern_sock &&
 		 ktime_before(ktime_get(), deadline);
 	if (linger && atomic_inc_return(&qn->orphans) >
-		      READ_ONCE(sysctl_quic_max_orphans)) {
+		      READ_ONCE(qn->max_orphans)) {
 		atomic_dec(&qn->orphans);
 		linger = false;
 	}

@@ -13,6 +13,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <pthread.h>
 #include <sched.h>
@@ -681,6 +682,216 @@ out:
 	CHECK_EQ(proc_count(CONNS_PATH, " ESTABLISHED "), 0);
 }
 
+/* ------------------------------------------------------------ sysctls */
+
+#define SYSCTL_DIR	"/proc/sys/net/quic/"
+
+/* write @val to net.quic.@name: 0, or the errno */
+static int sysctl_set(const char *name, const char *val)
+{
+	char path[128];
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), SYSCTL_DIR "%s", name);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return errno;
+	if (write(fd, val, strlen(val)) != (ssize_t)strlen(val))
+		err = errno ? errno : EIO;
+	close(fd);
+	return err;
+}
+
+/* net.quic.@name into @out, its newline cut; false when unreadable */
+static bool sysctl_get(const char *name, char *out, size_t len)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), SYSCTL_DIR "%s", name);
+	return file_read_line(path, out, len);
+}
+
+/* whitespace in a vector's text made single spaces */
+static void squeeze(char *s)
+{
+	char *d = s, *p;
+	bool gap = false;
+
+	for (p = s; *p; p++) {
+		if (*p == ' ' || *p == '\t' || *p == '\n') {
+			gap = d != s;
+			continue;
+		}
+		if (gap)
+			*d++ = ' ';
+		gap = false;
+		*d++ = *p;
+	}
+	*d = 0;
+}
+
+/*
+ * Every per-namespace sysctl: a new namespace starts with the initial
+ * one's values; good values are taken and read back, bad ones refused
+ * with EINVAL; the system-wide ones are the initial namespace's only;
+ * and nothing written here changes the initial namespace.
+ */
+static void test_sysctl_rw(const void *arg)
+{
+	static const char *const names[] = {
+		"rmem", "wmem", "max_orphans", "max_requests",
+		"congestion_control",
+	};
+	static const struct { const char *name, *val; } bad[] = {
+		{ "rmem", "-1 212992 4194304" },
+		{ "rmem", "16 212992 4194304" },	/* < SOCK_MIN_RCVBUF */
+		{ "wmem", "4096 -5 4194304" },
+		{ "max_orphans", "-1" },
+		{ "max_requests", "0" },
+		{ "max_requests", "65536" },
+		{ "congestion_control", "bbr" },
+		{ "congestion_control", "\n" },
+	};
+	char init[5][128], v[128];
+	unsigned int i;
+
+	(void)arg;
+	for (i = 0; i < 5; i++)
+		if (!CHECK(sysctl_get(names[i], init[i], sizeof(init[i]))))
+			return;
+	CHECK(sysctl_get("mem", v, sizeof(v)));
+	CHECK(sysctl_get("token_key_lifetime", v, sizeof(v)));
+	REQUIRE_NETNS();
+	for (i = 0; i < 5; i++) {
+		if (CHECK(sysctl_get(names[i], v, sizeof(v))) &&
+		    !CHECK(!strcmp(v, init[i])))
+			tap_diag("%s: %s here, %s initially", names[i], v,
+				 init[i]);
+	}
+	CHECK(!sysctl_get("mem", v, sizeof(v)));
+	CHECK(!sysctl_get("token_key_lifetime", v, sizeof(v)));
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (!CHECK_EQ(sysctl_set(bad[i].name, bad[i].val), EINVAL))
+			tap_diag("%s = \"%s\" taken", bad[i].name, bad[i].val);
+	for (i = 0; i < 5; i++)
+		CHECK(sysctl_get(names[i], v, sizeof(v)) &&
+		      !strcmp(v, init[i]));
+	CHECK_EQ(sysctl_set("rmem", "8192 65536 1048576"), 0);
+	CHECK_EQ(sysctl_set("wmem", "8192 32768 1048576"), 0);
+	CHECK_EQ(sysctl_set("max_orphans", "7"), 0);
+	CHECK_EQ(sysctl_set("max_requests", "3"), 0);
+	CHECK_EQ(sysctl_set("congestion_control", "cubic"), 0);
+	if (CHECK(sysctl_get("rmem", v, sizeof(v)))) {
+		squeeze(v);
+		CHECK(!strcmp(v, "8192 65536 1048576"));
+	}
+	CHECK(sysctl_get("max_orphans", v, sizeof(v)) && !strcmp(v, "7"));
+	CHECK(sysctl_get("max_requests", v, sizeof(v)) && !strcmp(v, "3"));
+	CHECK(sysctl_get("congestion_control", v, sizeof(v)) &&
+	      !strcmp(v, "cubic"));
+	CHECK_EQ(sysctl_set("congestion_control", "reno"), 0);
+	CHECK(sysctl_get("congestion_control", v, sizeof(v)) &&
+	      !strcmp(v, "reno"));
+	/* the initial namespace, from a child that returns there */
+	if (fork() == 0) {
+		int fd = open("/proc/1/ns/net", O_RDONLY);
+		bool ok = fd >= 0 && !setns(fd, CLONE_NEWNET);
+
+		for (i = 0; ok && i < 5; i++)
+			ok = sysctl_get(names[i], v, sizeof(v)) &&
+			     !strcmp(v, init[i]);
+		_exit(ok ? 0 : 1);
+	} else {
+		int ws = -1;
+
+		wait(&ws);
+		CHECK_EQ(ws, 0);
+	}
+}
+
+/*
+ * The sysctls act: new sockets take rmem's and wmem's defaults and the
+ * congestion control; a listener holds no more requests than
+ * max_requests whatever its backlog; with max_orphans 0 a closed
+ * connection does not linger.
+ */
+static void test_sysctl_effect(const void *arg)
+{
+	struct quic_config c;
+	socklen_t len;
+	struct pair p;
+	int fd, v, i, cl[4], n = 0;
+	uint16_t port;
+	char key[64], line[1024];
+	unsigned int nreq = 99;
+	double t0;
+
+	(void)arg;
+	REQUIRE_NETNS();
+	if (!CHECK_EQ(sysctl_set("rmem", "8192 65536 1048576"), 0) ||
+	    !CHECK_EQ(sysctl_set("wmem", "8192 32768 1048576"), 0) ||
+	    !CHECK_EQ(sysctl_set("congestion_control", "cubic"), 0))
+		return;
+	fd = socket(AF_INET, SOCK_DGRAM, IPPROTO_QUIC);
+	if (!CHECK_SYS(fd))
+		return;
+	len = sizeof(v);
+	CHECK_SYS(getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, &len));
+	CHECK_EQ(v, 65536);
+	CHECK_SYS(getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, &len));
+	CHECK_EQ(v, 32768);
+	len = sizeof(c);
+	CHECK_SYS(getsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, &c, &len));
+	CHECK_EQ(c.congestion_control_algo, QUIC_CONG_ALG_CUBIC);
+	close(fd);
+
+	/* three requests at most, with a backlog of 8 */
+	CHECK_EQ(sysctl_set("max_requests", "3"), 0);
+	fd = listener(AF_INET, NULL, 8, 0, &port);
+	if (!CHECK_SYS(fd))
+		return;
+	for (i = 0; i < 4; i++) {
+		/* a client that sends its Initial and gives up at once */
+		cl[i] = client_socket(AF_INET, NULL, 300, port);
+		if (cl[i] >= 0) {
+			set_nonblock(cl[i], 1);
+			handshake(cl[i], 0, NULL, NULL);
+			n++;
+		}
+	}
+	CHECK_EQ(n, 4);
+	snprintf(key, sizeof(key), "127.0.0.1:%u ", port);
+	if (CHECK(proc_line(ENDPOINTS_PATH, key, line, sizeof(line))))
+		CHECK_EQ(sscanf(line, "%*s %*s %*s %*s %u", &nreq), 1);
+	CHECK_EQ(nreq, 3);
+	CHECK(counter("RequestDrops") >= 1);
+	for (i = 0; i < n; i++)
+		close(cl[i]);
+	close(fd);
+
+	/* no lingering with max_orphans 0; one with the default */
+	for (i = 0; i < 2; i++) {
+		if (i == 1)
+			CHECK_EQ(sysctl_set("max_orphans", "0"), 0);
+		if (!pair_open(&p, &cfg4)) {
+			CHECK(!"pair_open");
+			pair_close(&p);
+			return;
+		}
+		pair_close(&p);
+		if (i) {
+			CHECK_EQ(proc_count(CONNS_PATH, " CLOSING "), 0);
+			break;
+		}
+		CHECK(proc_count(CONNS_PATH, " CLOSING ") >= 1);
+		/* until the periods end */
+		for (t0 = now_s(); now_s() - t0 < 10 &&
+		     proc_count(CONNS_PATH, " CLOSING "); msleep(20))
+			;
+		CHECK_EQ(proc_count(CONNS_PATH, " CLOSING "), 0);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	test_add("snmp_format", "/proc/net/quic/snmp: a line of names and a line of values after Quic:, every counter, all 0 in a new namespace",
@@ -703,5 +914,9 @@ int main(int argc, char **argv)
 		 test_snmp_idle, NULL, 60);
 	test_add("proc_tables", "/proc/net/quic/endpoints shows a listener's ALPNs, requests, backlog, uid, inode; conns 16 ESTABLISHED lines for 8 pairs with roles, srtt, uid, inode; another namespace sees none",
 		 test_proc_tables, NULL, 120);
+	test_add("sysctl_rw", "net.quic.rmem, wmem, max_orphans, max_requests, congestion_control: a new namespace's are the initial one's, good values read back, bad ones EINVAL, mem and token_key_lifetime initial namespace only, the initial namespace unchanged",
+		 test_sysctl_rw, NULL, 30);
+	test_add("sysctl_effect", "new sockets take rmem/wmem defaults and congestion_control; max_requests 3 caps a backlog of 8; max_orphans 0: no closed connection lingers",
+		 test_sysctl_effect, NULL, 60);
 	return runner_main(argc, argv);
 }
