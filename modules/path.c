@@ -75,14 +75,20 @@ int quic_path_route(struct sock *sk, struct quic_path *p)
 				&cookie);
 	if (IS_ERR(dst))
 		return PTR_ERR(dst);
+	/* the source address the route chose is the socket's, as TCP's
+	 * connect() makes it: sock_diag and its filters read it there
+	 */
 	if (any && p == &quic_sk(sk)->paths.act) {
 		union quic_addr m = p->local;
 
-		if (m.sa.sa_family == AF_INET)
+		if (m.sa.sa_family == AF_INET) {
 			inet_sk(sk)->inet_saddr = m.v4.sin_addr.s_addr;
+			inet_sk(sk)->inet_rcv_saddr = m.v4.sin_addr.s_addr;
+		}
 		if (sk->sk_family == AF_INET6) {
 			quic_addr_map(&m);
 			inet6_sk(sk)->saddr = m.v6.sin6_addr;
+			sk->sk_v6_rcv_saddr = m.v6.sin6_addr;
 		}
 	}
 	dst_release(p->dst);
