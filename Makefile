@@ -40,10 +40,10 @@ TESTLIB_USERS	:= $(addprefix $(TOP)/tests/,conn_test close_test \
 		     dgram_test cid_test sockapi_test resume_test handshake_test interop_peer \
 		     fuzz_syscall fuzz_packet consumer_test ops_test)
 
-.PHONY: all help module modules libquic tests check lint vm demo bench install \
-	install-module install-libquic dkms clean
+.PHONY: all help module modules libquic tests tools check lint vm demo bench \
+	install install-module install-libquic install-tools dkms clean
 
-all: module libquic tests
+all: module libquic tests tools
 
 help:
 	@echo "make [KDIR=/usr/src/linux-headers-REL] [W=1] [C=1]  module, libquic, tests"
@@ -75,6 +75,12 @@ $(TOP)/libquic/libquic.a: $(LIBQUIC_OBJS)
 	$(AR) rcs $@ $^
 
 tests: $(TEST_BINS)
+
+# operators' tools: quic-ss (sock_diag)
+tools: $(TOP)/tools/quic-ss
+
+$(TOP)/tools/quic-ss: $(TOP)/tools/quic-ss.c $(TOP)/include/uapi/linux/quic.h
+	$(CC) $(CFLAGS) -o $@ $<
 
 # handshake_test emulates the kernel's side of a QUIC socket
 $(TOP)/tests/handshake_test: TEST_LDFLAGS = \
@@ -122,6 +128,7 @@ module-for:
 	$(MAKE) -C /usr/src/linux-headers-$(REL) M=$(TOP)/modules modules
 	mkdir -p $(TOP)/build/$(REL)
 	cp $(TOP)/modules/quic.ko $(TOP)/build/$(REL)/quic.ko
+	cp $(TOP)/modules/quic_diag.ko $(TOP)/build/$(REL)/quic_diag.ko
 	cp $(TOP)/modules/Module.symvers $(TOP)/build/$(REL)/quic.symvers
 	$(MAKE) -C /usr/src/linux-headers-$(REL) M=$(TOP)/modules clean >/dev/null
 
@@ -135,7 +142,12 @@ demo:
 bench:
 	$(TOP)/tests/bench/run.sh $(BENCH_ARGS)
 
-install: install-module install-libquic
+install: install-module install-libquic install-tools
+
+install-tools: tools
+	install -D -m 755 $(TOP)/tools/quic-ss $(DESTDIR)$(PREFIX)/sbin/quic-ss
+	install -D -m 644 $(TOP)/tools/quic-ss.8 \
+		$(DESTDIR)$(MANDIR)/man8/quic-ss.8
 
 install-module: module
 	$(MAKE) -C $(KDIR) M=$(TOP)/modules modules_install
@@ -172,7 +184,7 @@ dkms:
 clean:
 	-$(if $(KDIR),$(MAKE) -C $(KDIR) M=$(TOP)/modules clean)
 	rm -f $(LIBQUIC_OBJS) $(TOP)/libquic/libquic.so $(TOP)/libquic/libquic.a
-	rm -f $(TEST_BINS) $(TESTLIB_OBJS) $(TESTLIB)
+	rm -f $(TEST_BINS) $(TESTLIB_OBJS) $(TESTLIB) $(TOP)/tools/quic-ss
 	rm -rf $(TOP)/build
 	rm -f $(TOP)/tests/interop/quicgo/quicgo_peer
 	rm -rf $(TOP)/tests/interop/quinn/quinn_peer $(TOP)/tests/interop/quinn/target

@@ -22,6 +22,83 @@
 #include "protocol.h"
 #include "socket.h"
 
+/* the ID in use of @set, into @id (at most QUIC_INFO_CID_MAX bytes) */
+static u8 quic_info_cid(struct quic_cid_set *set, u8 *id)
+{
+	struct quic_cid *cid = quic_cid_active(set);
+
+	if (!cid)
+		return 0;
+	memcpy(id, cid->id.data, min_t(u8, cid->id.len, QUIC_INFO_CID_MAX));
+	return min_t(u8, cid->id.len, QUIC_INFO_CID_MAX);
+}
+
+/**
+ * quic_sock_info - what sock_diag reports of a socket (INET_DIAG_INFO)
+ * @sk: the socket, locked by the caller (lock_sock()) and not dead
+ * @info: filled in whole
+ * @ids: the connection IDs too (their owner, or CAP_NET_ADMIN)
+ */
+void quic_sock_info(struct sock *sk, struct quic_info *info, bool ids)
+{
+	struct quic_sock *qs = quic_sk(sk);
+	const struct quic_crypto *c = &qs->crypto[QUIC_CRYPTO_APP];
+
+	memset(info, 0, sizeof(*info));
+	info->quici_version = qs->conn.version;
+	info->quici_role = qs->conn.is_serv;
+	info->quici_cong = qs->params.config.congestion_control_algo;
+	info->quici_key_phase = c->tx.phase;
+	info->quici_flags = (qs->conn.handshake_done ?
+			     QUIC_INFO_F_HANDSHAKE_DONE : 0) |
+			    (qs->conn.confirmed ? QUIC_INFO_F_CONFIRMED : 0) |
+			    (qs->conn.closing ? QUIC_INFO_F_CLOSING : 0) |
+			    (qs->conn.draining ? QUIC_INFO_F_DRAINING : 0) |
+			    (qs->paths.act.validated ? QUIC_INFO_F_VALIDATED : 0);
+	if (ids) {
+		info->quici_scid_len = quic_info_cid(&qs->cids.scids,
+						     info->quici_scid);
+		info->quici_dcid_len = quic_info_cid(&qs->cids.dcids,
+						     info->quici_dcid);
+	}
+	info->quici_srtt = qs->rec.smoothed_rtt;
+	info->quici_rttvar = qs->rec.rttvar;
+	info->quici_min_rtt = qs->rec.min_rtt == U32_MAX ? 0 : qs->rec.min_rtt;
+	info->quici_latest_rtt = qs->rec.latest_rtt;
+	info->quici_cwnd = qs->cong.cwnd;
+	info->quici_ssthresh = qs->cong.ssthresh == U32_MAX ? 0 :
+			       qs->cong.ssthresh;
+	info->quici_in_flight = qs->rec.in_flight;
+	info->quici_mss = qs->paths.act.mss;
+	info->quici_lost = qs->rec.lost;
+	info->quici_ptos = qs->rec.ptos;
+	info->quici_pto_count = qs->rec.pto_count;
+	info->quici_streams = qs->streams.count;
+	info->quici_send_max_data = qs->streams.send_max_data;
+	info->quici_send_data = qs->streams.send_data;
+	info->quici_recv_max_data = qs->streams.recv_max_data;
+	info->quici_recv_data = qs->streams.recv_data;
+}
+EXPORT_SYMBOL_GPL(quic_sock_info);
+
+/**
+ * quic_sock_listen_queue - a listener's queue, for sock_diag
+ * @sk: the socket, locked by the caller
+ * @max: the most it holds
+ *
+ * Return: the requests waiting for accept(), 0 when @sk has no listener.
+ */
+u32 quic_sock_listen_queue(struct sock *sk, u32 *max)
+{
+	struct quic_listener *l = quic_sk(sk)->listener;
+	struct quic_net *qn = quic_net(sock_net(sk));
+
+	*max = min_t(u32, READ_ONCE(sk->sk_max_ack_backlog),
+		     READ_ONCE(qn->max_requests));
+	return l ? READ_ONCE(l->nreqs) : 0;
+}
+EXPORT_SYMBOL_GPL(quic_sock_listen_queue);
+
 static void *quic_seq_start(struct seq_file *seq, loff_t *pos)
 {
 	if (!*pos)

@@ -229,6 +229,7 @@ struct sock *quic_sock_table_get(struct net *net, struct sock *prev,
 		sock_put(prev);
 	return qs ? &qs->inet.sk : NULL;
 }
+EXPORT_SYMBOL_GPL(quic_sock_table_get);
 
 /*
  * /sys/kernel/debug/quic/sockets: the reader's namespace's sockets, one

@@ -211,6 +211,20 @@ static void test_errinfo_layout(void)
 	ABI_EQ(sizeof(struct quic_errinfo), 16);
 }
 
+/* sock_diag's INET_DIAG_INFO payload: no hole, 64-bit fields aligned */
+static void test_quic_info_layout(void)
+{
+	ABI_FIELD(struct quic_info, quici_version, 0, 4);
+	ABI_FIELD(struct quic_info, quici_flags, 7, 1);
+	ABI_FIELD(struct quic_info, quici_scid, 12, QUIC_INFO_CID_MAX);
+	ABI_FIELD(struct quic_info, quici_dcid, 32, QUIC_INFO_CID_MAX);
+	ABI_FIELD(struct quic_info, quici_srtt, 52, 4);
+	ABI_FIELD(struct quic_info, quici_streams, 96, 4);
+	ABI_FIELD(struct quic_info, quici_send_max_data, 104, 8);
+	ABI_FIELD(struct quic_info, quici_recv_data, 128, 8);
+	ABI_EQ(sizeof(struct quic_info), 136);
+}
+
 static void test_connection_id_info_layout(void)
 {
 	ABI_FIELD(struct quic_connection_id_info, dest, 0, 1);
@@ -630,6 +644,7 @@ static const struct tap_test tests[] = {
 	TAP_TEST(test_stream_info_layout, "struct quic_stream_info layout (size 16)"),
 	TAP_TEST(test_handshake_info_layout, "struct quic_handshake_info layout (size 1)"),
 	TAP_TEST(test_event_option_layout, "struct quic_event_option layout (size 2)"),
+	TAP_TEST(test_quic_info_layout, "struct quic_info (sock_diag) layout"),
 	TAP_TEST(test_errinfo_layout, "struct quic_errinfo layout (size 16)"),
 	TAP_TEST(test_connection_id_info_layout, "struct quic_connection_id_info layout (size 12)"),
 	TAP_TEST(test_connection_close_layout, "struct quic_connection_close layout (size 72), phrase buffer 64"),

@@ -65,7 +65,7 @@ for s in $series; do
 done
 
 # user space, -Wall -Wextra -Werror
-if make -s -C "$top" libquic tests handshake >"$logs/build-user.log" 2>&1; then
+if make -s -C "$top" libquic tests tools handshake >"$logs/build-user.log" 2>&1; then
 	result OK "user space builds with -Wall -Wextra -Werror"
 else
 	cat "$logs/build-user.log"

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -892,6 +893,341 @@ static void test_sysctl_effect(const void *arg)
 	}
 }
 
+/* --------------------------------------------------- sock_diag, quic-ss */
+
+#define QUIC_SS		"tools/quic-ss"
+
+/* quic_diag.ko loaded, from beside $QUIC_KO */
+static bool diag_load(void)
+{
+	char path[512], cmd[600];
+	const char *ko = getenv("QUIC_KO");
+
+	if (!access("/sys/module/quic_diag", F_OK))
+		return true;
+	if (!CHECK(ko != NULL))
+		return false;
+	snprintf(path, sizeof(path), "%s", ko);
+	*strrchr(path, '/') = 0;
+	/* its dependency first: insmod does not load it */
+	snprintf(cmd, sizeof(cmd), "modprobe -q inet_diag; insmod %s/quic_diag.ko",
+		 path);
+	return CHECK_EQ(system(cmd), 0);
+}
+
+/* quic-ss @args: its output in @out, its exit status */
+static int quic_ss(const char *args, char *out, size_t len)
+{
+	char cmd[512];
+	size_t n = 0;
+	FILE *f;
+	int st;
+
+	snprintf(cmd, sizeof(cmd), QUIC_SS " %s 2>&1", args);
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	while (n + 1 < len && !feof(f))
+		n += fread(out + n, 1, len - n - 1, f);
+	out[n] = 0;
+	st = pclose(f);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* lines of @s containing @key */
+static int count(const char *s, const char *key)
+{
+	int n = 0;
+
+	while ((s = strstr(s, key))) {
+		n++;
+		s = strchr(s, '\n');
+		if (!s)
+			break;
+	}
+	return n;
+}
+
+static char ss_out[1 << 20];
+
+#define NPAIRS	8
+
+static bool pairs_open(struct pair *p, int n, const struct pcfg *c)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (!pair_open(&p[i], c)) {
+			CHECK(!"pair_open");
+			for (; i >= 0; i--)
+				pair_close(&p[i]);
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * The dump through quic-ss: every socket in its state, with the
+ * listeners' queues, inode, the info (-i) and memory (-m) lines.
+ */
+static void test_diag_dump(const void *arg)
+{
+	struct pair p[NPAIRS];
+	char key[128];
+	struct stat sb;
+	int i;
+
+	(void)arg;
+	REQUIRE_NETNS();
+	if (!diag_load() || !pairs_open(p, NPAIRS, &cfg4))
+		return;
+	CHECK_EQ(quic_ss("", ss_out, sizeof(ss_out)), 0);
+	CHECK_EQ(count(ss_out, "ESTAB "), 2 * NPAIRS);
+	CHECK_EQ(count(ss_out, "LISTEN "), 0);
+	CHECK_EQ(quic_ss("-l", ss_out, sizeof(ss_out)), 0);
+	CHECK_EQ(count(ss_out, "LISTEN "), NPAIRS);
+	/* a listener's queue: 0 waiting, its backlog (listener(): 8) */
+	CHECK_EQ(count(ss_out, "LISTEN     0      8 "), NPAIRS);
+	CHECK_EQ(quic_ss("-a", ss_out, sizeof(ss_out)), 0);
+	CHECK_EQ(count(ss_out, "ESTAB ") + count(ss_out, "LISTEN "),
+		 3 * NPAIRS);
+	CHECK_EQ(quic_ss("-i -m -e", ss_out, sizeof(ss_out)), 0);
+	CHECK_EQ(count(ss_out, " version:0x1 "), 2 * NPAIRS);
+	CHECK_EQ(count(ss_out, " server scid:"), NPAIRS);
+	CHECK_EQ(count(ss_out, " client scid:"), NPAIRS);
+	CHECK_EQ(count(ss_out, " handshake_done confirmed"), 2 * NPAIRS);
+	CHECK_EQ(count(ss_out, " cong:reno"), 2 * NPAIRS);
+	CHECK_EQ(count(ss_out, "skmem:(r"), 2 * NPAIRS);
+	if (CHECK_SYS(fstat(p[0].cfd, &sb))) {
+		snprintf(key, sizeof(key), "uid:%u ino:%lu ", getuid(),
+			 (unsigned long)sb.st_ino);
+		CHECK_EQ(count(ss_out, key), 1);
+	}
+	if (!CHECK(strstr(ss_out, " rtt:")))
+		tap_diag("%s", ss_out);
+	for (i = 0; i < NPAIRS; i++)
+		pair_close(&p[i]);
+}
+
+/* filters: ports, address prefixes, families; one socket alone */
+static void test_diag_filter(const void *arg)
+{
+	static const struct pcfg cfg6 = { .family = AF_INET6 };
+	struct pair p[NPAIRS], q;
+	char args[160];
+	int i, cport;
+
+	(void)arg;
+	REQUIRE_NETNS();
+	if (!diag_load() || !pairs_open(p, NPAIRS, &cfg4))
+		return;
+	if (!pairs_open(&q, 1, &cfg6))
+		goto out;
+	cport = local_port(p[0].cfd);
+	snprintf(args, sizeof(args), "--sport %u", p[0].port);
+	CHECK_EQ(quic_ss(args, ss_out, sizeof(ss_out)), 0);
+	CHECK_EQ(count(ss_out, "ESTAB "), 1);
+	snprintf(args, sizeof(args), "--dport %u", p[0].port);
+	CHECK_EQ(quic_ss(args, ss_out, sizeof(ss_out)), 0);
+	CHECK_EQ(count(ss_out, "ESTAB "), 1);
+	snprintf(args, sizeof(args), "127.0.0.1:%d ", cport);
+	CHECK_EQ(count(ss_out, args), 1);
+	CHECK_EQ(quic_ss("--src 127.0.0.0/8", ss_out, sizeof(ss_out)), 0);
+	CHECK_EQ(count(ss_out, "ESTAB "), 2 * NPAIRS);
+	CHECK_EQ(quic_ss("--src ::1", ss_out, sizeof(ss_out)), 0);
+	CHECK_EQ(count(ss_out, "ESTAB "), 2);
+	CHECK_EQ(quic_ss("--src 10.0.0.0/8", ss_out, sizeof(ss_out)), 0);
+	CHECK_EQ(count(ss_out, "ESTAB "), 0);
+	snprintf(args, sizeof(args), "--src 127.0.0.1 --dst 127.0.0.1 --dport %d",
+		 cport);
+	CHECK_EQ(quic_ss(args, ss_out, sizeof(ss_out)), 0);
+	CHECK_EQ(count(ss_out, "ESTAB "), 1);
+	CHECK_EQ(quic_ss("-6", ss_out, sizeof(ss_out)), 0);
+	CHECK_EQ(count(ss_out, "ESTAB "), 2);
+	CHECK_EQ(quic_ss("-4", ss_out, sizeof(ss_out)), 0);
+	CHECK_EQ(count(ss_out, "ESTAB "), 2 * NPAIRS);
+
+	/* one socket, asked for alone */
+	snprintf(args, sizeof(args), "-i --socket 127.0.0.1:%d 127.0.0.1:%u",
+		 cport, p[0].port);
+	CHECK_EQ(quic_ss(args, ss_out, sizeof(ss_out)), 0);
+	CHECK_EQ(count(ss_out, "ESTAB "), 1);
+	CHECK_EQ(count(ss_out, " client scid:"), 1);
+	snprintf(args, sizeof(args), "--socket [::1]:%d [::1]:%u",
+		 local_port(q.cfd), q.port);
+	CHECK_EQ(quic_ss(args, ss_out, sizeof(ss_out)), 0);
+	CHECK_EQ(count(ss_out, "ESTAB "), 1);
+	snprintf(args, sizeof(args), "--socket 127.0.0.1:%d 127.0.0.1:1",
+		 cport);
+	CHECK_EQ(quic_ss(args, ss_out, sizeof(ss_out)), 1);
+	CHECK(strstr(ss_out, "no such socket") != NULL);
+	pair_close(&q);
+out:
+	for (i = 0; i < NPAIRS; i++)
+		pair_close(&p[i]);
+}
+
+/*
+ * What another user sees: every socket, with its queues and owner, but
+ * neither its memory details nor its connection IDs.
+ */
+static void test_diag_unpriv(const void *arg)
+{
+	struct pair p[2];
+	int fds[2], st = -1;
+	pid_t pid;
+
+	(void)arg;
+	REQUIRE_NETNS();
+	if (!diag_load() || !pairs_open(p, 2, &cfg4))
+		return;
+	CHECK_EQ(quic_ss("-i -m -e", ss_out, sizeof(ss_out)), 0);
+	CHECK_EQ(count(ss_out, "skmem:(r"), 4);
+	CHECK_EQ(count(ss_out, " scid:"), 4);
+	if (!CHECK_SYS(pipe(fds)))
+		goto out;
+	pid = fork();
+	if (pid == 0) {
+		int rc, ok;
+
+		close(fds[0]);
+		if (setgid(65534) || setuid(65534))
+			_exit(3);
+		rc = quic_ss("-i -m -e", ss_out, sizeof(ss_out));
+		ok = rc == 0 && count(ss_out, "ESTAB ") == 4 &&
+		     count(ss_out, "uid:0 ") == 4 &&
+		     count(ss_out, " version:0x1 ") == 4 &&
+		     count(ss_out, "skmem:(r") == 0 &&
+		     count(ss_out, "scid:") == 0;
+		if (!ok && write(fds[1], ss_out, strlen(ss_out)) < 0)
+			_exit(4);
+		_exit(ok ? 0 : 1);
+	}
+	close(fds[1]);
+	if (CHECK_SYS(pid)) {
+		ssize_t n = read(fds[0], ss_out, sizeof(ss_out) - 1);
+
+		waitpid(pid, &st, 0);
+		if (!CHECK_EQ(st, 0) && n > 0) {
+			ss_out[n] = 0;
+			tap_diag("as nobody: %s", ss_out);
+		}
+	}
+	close(fds[0]);
+out:
+	pair_close(&p[0]);
+	pair_close(&p[1]);
+}
+
+struct xfer_arg {
+	struct pair	*p;
+	uint64_t	size;
+};
+
+static void *xfer_main(void *arg)
+{
+	struct xfer_arg *x = arg;
+
+	pair_transfer(x->p, x->size, 1, 1);
+	return NULL;
+}
+
+#define SCALE_PAIRS	250
+
+/* SCALE_PAIRS connections here, counted by /proc and quic-ss while one
+ * of them transfers: @rounds counts, each exact
+ */
+static bool scale_side(struct pair *p, const char *who)
+{
+	struct xfer_arg x = { .p = &p[0], .size = 32 << 20 };
+	pthread_t th;
+	bool ok = true;
+	int i, n;
+
+	/* none of them idles out while the others open */
+	static const struct quic_transport_param tp = {
+		.max_idle_timeout = 300000000,	/* us */
+	};
+	static const struct pcfg c = {
+		.family = AF_INET, .tp_c = &tp, .tp_s = &tp,
+	};
+
+	for (i = 0; i < SCALE_PAIRS; i++) {
+		if (!pair_open(&p[i], &c)) {
+			tap_diag("%s: pair %d failed", who, i);
+			pair_close(&p[i]);
+			return false;
+		}
+		close(p[i].lfd);	/* fds: 2 a connection is enough */
+		p[i].lfd = -1;
+	}
+	if (pthread_create(&th, NULL, xfer_main, &x))
+		return false;
+	for (i = 0; i < 3; i++) {
+		n = proc_count(CONNS_PATH, " ESTABLISHED ");
+		if (n != 2 * SCALE_PAIRS) {
+			tap_diag("%s: /proc/net/quic/conns: %d lines", who, n);
+			ok = false;
+		}
+		if (quic_ss("", ss_out, sizeof(ss_out)) ||
+		    (n = count(ss_out, "ESTAB ")) != 2 * SCALE_PAIRS) {
+			tap_diag("%s: quic-ss: %d lines", who, n);
+			ok = false;
+		}
+	}
+	pthread_join(th, NULL);
+	for (i = 0; i < SCALE_PAIRS; i++)
+		pair_close(&p[i]);
+	return ok;
+}
+
+/*
+ * 1000 connections (two ends each) in two namespaces, 500 in each, one
+ * of each transferring: /proc/net/quic/conns and quic-ss list exactly a
+ * namespace's own, three times over.
+ */
+static void test_diag_scale(const void *arg)
+{
+	static struct pair p[SCALE_PAIRS];
+	struct rlimit rl = { 8192, 8192 };
+	int st = -1;
+	pid_t pid;
+
+	(void)arg;
+	REQUIRE_NETNS();
+	if (!diag_load() || !CHECK_SYS(setrlimit(RLIMIT_NOFILE, &rl)))
+		return;
+	pid = fork();
+	if (pid == 0)
+		_exit(netns_new() && scale_side(p, "namespace B") ? 0 : 1);
+	if (!CHECK_SYS(pid))
+		return;
+	CHECK(scale_side(p, "namespace A"));
+	waitpid(pid, &st, 0);
+	CHECK_EQ(st, 0);
+}
+
+/* quic_diag goes and comes back: without it quic-ss fails cleanly */
+static void test_diag_unload(const void *arg)
+{
+	struct pair p;
+
+	(void)arg;
+	REQUIRE_NETNS();
+	if (!diag_load() || !pairs_open(&p, 1, &cfg4))
+		return;
+	CHECK_EQ(system("rmmod quic_diag"), 0);
+	CHECK_EQ(quic_ss("", ss_out, sizeof(ss_out)), 1);
+	CHECK(strstr(ss_out, "quic_diag") != NULL);
+	/* loaded again, and left loaded: unload_test.sh unloads both */
+	if (diag_load()) {
+		CHECK_EQ(quic_ss("", ss_out, sizeof(ss_out)), 0);
+		CHECK_EQ(count(ss_out, "ESTAB "), 2);
+	}
+	pair_close(&p);
+}
+
 int main(int argc, char **argv)
 {
 	test_add("snmp_format", "/proc/net/quic/snmp: a line of names and a line of values after Quic:, every counter, all 0 in a new namespace",
@@ -918,5 +1254,15 @@ int main(int argc, char **argv)
 		 test_sysctl_rw, NULL, 30);
 	test_add("sysctl_effect", "new sockets take rmem/wmem defaults and congestion_control; max_requests 3 caps a backlog of 8; max_orphans 0: no closed connection lingers",
 		 test_sysctl_effect, NULL, 60);
+	test_add("diag_dump", "quic-ss over sock_diag: 16 ESTAB for 8 pairs, 8 LISTEN with queue 0/8, -a all, -i info (version, role, CIDs, handshake, cong), -m skmem, -e uid/inode",
+		 test_diag_dump, NULL, 120);
+	test_add("diag_filter", "quic-ss filters: --sport, --dport, --src/--dst prefixes (bytecode), -4/-6; --socket one IPv4 and one IPv6 socket; an absent one: exit 1",
+		 test_diag_filter, NULL, 120);
+	test_add("diag_unpriv", "another user sees every socket and its owner, not its memory nor its connection IDs",
+		 test_diag_unpriv, NULL, 60);
+	test_add("diag_scale", "1000 connections in two namespaces, one transferring in each: /proc/net/quic/conns and quic-ss list exactly each namespace's 500, three times",
+		 test_diag_scale, NULL, 300);
+	test_add("diag_unload", "rmmod quic_diag: quic-ss fails and says so; loaded again it answers",
+		 test_diag_unload, NULL, 60);
 	return runner_main(argc, argv);
 }

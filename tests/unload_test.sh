@@ -147,6 +147,15 @@ ok "the QUIC and QUICv6 slab caches exist while loaded"
 diag "slab caches: $slabs_before"
 
 # ------------------------------------------------------------ unload
+# quic_diag.ko (sock_diag) holds quic while loaded: quic does not go
+# first, and quic_diag goes when asked (ops_test leaves it loaded)
+if [[ -d /sys/module/quic_diag ]]; then
+	! rmmod quic 2>/dev/null
+	ok "rmmod quic fails while quic_diag is loaded"
+	out=$(rmmod quic_diag 2>&1)
+	ok "rmmod quic_diag succeeds" || diag "$out"
+fi
+
 # A connection closed by close() lingers for its closing or draining period
 # (three PTOs, RFC 9000 10.2: well under a second on loopback, 3 s at most
 # before any RTT sample with the default 333 ms initial RTT), then goes.

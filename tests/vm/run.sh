@@ -35,7 +35,7 @@ export DEBIAN_FRONTEND=noninteractive
 # Modules loaded in the guest before quic.ko (missing or built-in ones are
 # reported, not fatal).
 GUEST_MODULES=(udp_tunnel ip6_udp_tunnel gcm ccm chacha20poly1305 aesni_intel
-	ghash_clmulni_intel sch_netem veth tls)
+	ghash_clmulni_intel sch_netem veth tls inet_diag)
 # Modules the initramfs needs to mount the virtiofs root (when not built in).
 INITRAMFS_MODULES=(virtio_pci virtiofs)
 # dmesg lines that fail a run.

@@ -267,4 +267,49 @@ enum quic_transport_error {
 
 #define QUIC_TRANSPORT_ERROR_CRYPTO_BUFFER QUIC_TRANSPORT_ERROR_CRYPTO_BUF_EXCEEDED
 
+/*
+ * sock_diag (quic_diag.ko): an inet_diag request for IPPROTO_QUIC names
+ * the protocol in an INET_DIAG_REQ_PROTOCOL attribute (it does not fit
+ * in sdiag_protocol); the INET_DIAG_INFO attribute of a reply holds a
+ * struct quic_info.  An extension of this implementation, not of the
+ * socket API draft.  Times in microseconds, sizes in bytes.
+ */
+#define QUIC_INFO_CID_MAX	20
+
+struct quic_info {
+	__u32	quici_version;
+	__u8	quici_role;		/* 0 client, 1 server */
+	__u8	quici_cong;		/* QUIC_CONG_ALG_* */
+	__u8	quici_key_phase;	/* of the 1-RTT keys sent with */
+	__u8	quici_flags;		/* QUIC_INFO_F_* */
+	__u8	quici_scid_len;		/* the source ID in use */
+	__u8	quici_dcid_len;		/* the destination ID in use */
+	__u8	quici_pad[2];
+	__u8	quici_scid[QUIC_INFO_CID_MAX];
+	__u8	quici_dcid[QUIC_INFO_CID_MAX];
+	__u32	quici_srtt;
+	__u32	quici_rttvar;
+	__u32	quici_min_rtt;		/* 0: no sample yet */
+	__u32	quici_latest_rtt;
+	__u32	quici_cwnd;
+	__u32	quici_ssthresh;		/* 0: none yet */
+	__u32	quici_in_flight;
+	__u32	quici_mss;		/* the largest datagram of the path */
+	__u32	quici_lost;		/* packets declared lost */
+	__u32	quici_ptos;		/* probe timeouts */
+	__u32	quici_pto_count;	/* the current backoff */
+	__u32	quici_streams;		/* open */
+	__u32	quici_reserved;		/* 0 */
+	__u64	quici_send_max_data;	/* connection flow control */
+	__u64	quici_send_data;
+	__u64	quici_recv_max_data;
+	__u64	quici_recv_data;
+};
+
+#define QUIC_INFO_F_HANDSHAKE_DONE	0x01
+#define QUIC_INFO_F_CONFIRMED		0x02
+#define QUIC_INFO_F_CLOSING		0x04
+#define QUIC_INFO_F_DRAINING		0x08
+#define QUIC_INFO_F_VALIDATED		0x10	/* the peer's address */
+
 #endif /* _UAPI_LINUX_QUIC_H */
