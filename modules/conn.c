@@ -21,6 +21,7 @@
 #include "recovery.h"
 #include "session.h"
 #include "socket.h"
+#include "trace.h"
 
 #define QUIC_CLOSE_PERIOD_MIN	1000000	/* us */
 #define QUIC_CLOSE_PERIOD_MAX	10000000	/* us */
@@ -45,6 +46,7 @@ void quic_set_state(struct sock *sk, int state)
 	if (state == QUIC_SS_CLOSED && (old == QUIC_SS_ESTABLISHING ||
 					old == QUIC_SS_ESTABLISHED))
 		QUIC_INC_STATS(net, QUIC_MIB_CONNCLOSED);
+	trace_quic_state(sk, old, state);
 	inet_sk_set_state(sk, state);
 }
 

@@ -21,6 +21,7 @@
 #include "protocol.h"
 #include "recovery.h"
 #include "socket.h"
+#include "trace.h"
 #include "varint.h"
 
 #define QUIC_CRYPTO_REORDER_MAX	(64 * 1024)
@@ -166,7 +167,7 @@ bool quic_rmem_charge(struct sock *sk, struct sk_buff *skb, bool force)
 	}
 	if (!force) {
 		sk_drops_add(sk, skb);
-		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_INRCVMEMDROPS);
+		quic_drop(sock_net(sk), sk, QUIC_MIB_INRCVMEMDROPS);
 		return false;
 	}
 	quic_rmem_own(sk, skb);
@@ -361,7 +362,7 @@ static void quic_rx_keep_early(struct sock *sk, struct sk_buff *skb, u32 off,
 	return;
 drop:
 	atomic_inc(&sk->sk_drops);
-	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_INNOKEYS);
+	quic_drop(sock_net(sk), sk, QUIC_MIB_INNOKEYS);
 }
 
 /**
@@ -454,25 +455,26 @@ static int quic_rcv_packet(struct sock *sk, struct quic_rx *rx, u32 off,
 	if (err == -EAGAIN)
 		sk_drops_add(sk, skb);
 	if (err == -EBADMSG)
-		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_INDECRYPTERRORS);
+		quic_drop(sock_net(sk), sk, QUIC_MIB_INDECRYPTERRORS);
 	if (err)
 		return 0;
 	rx->opened = 1;
 	if (info.key_update) {
 		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_KEYUPDATES);
+		trace_quic_key_update(sk, info.key_phase, false);
 		quic_crypto_key_update_commit(c);
 		quic_key_update_schedule(sk);
 		quic_event_queue(sk, QUIC_EVENT_KEY_UPDATE, &info.key_phase, 1);
 	}
 	/* reserved bits, RFC 9000 sections 17.2 and 17.3.1 */
 	if (info.first_byte & (h->is_long ? 0x0c : 0x18)) {
-		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_INMALFORMED);
+		quic_drop(sock_net(sk), sk, QUIC_MIB_INMALFORMED);
 		quic_conn_close(sk, QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION, 0,
 				false);
 		return -ECONNRESET;
 	}
 	if (quic_pnspace_recv_dup(s, info.pn)) {
-		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_INDUPLICATES);
+		quic_drop(sock_net(sk), sk, QUIC_MIB_INDUPLICATES);
 		return 0;
 	}
 	quic_pnspace_processed(s, info.pn);
@@ -490,15 +492,16 @@ static int quic_rcv_packet(struct sock *sk, struct quic_rx *rx, u32 off,
 	if (err < 0)
 		return err;	/* closed by the peer */
 	if (err) {
-		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_INMALFORMED);
+		quic_drop(sock_net(sk), sk, QUIC_MIB_INMALFORMED);
 		quic_conn_close(sk, err, rx->frame, false);
 		return -ECONNRESET;
 	}
 	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_INPACKETS);
+	trace_quic_packet_recv(sk, h->level, info.pn, h->pkt_len);
 	quic_rcv_packet_ok(sk, rx, h, skb->data + scid_off, info.pn);
 	return 0;
 nokeys:
-	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_INNOKEYS);
+	quic_drop(sock_net(sk), sk, QUIC_MIB_INNOKEYS);
 	return 0;
 }
 
@@ -622,7 +625,7 @@ void quic_rcv_datagram(struct sock *sk, struct sk_buff *skb)
 
 	while (off < skb->len) {
 		if (quic_packet_parse(skb->data + off, skb->len - off, &h)) {
-			QUIC_INC_STATS(sock_net(sk), QUIC_MIB_INMALFORMED);
+			quic_drop(sock_net(sk), sk, QUIC_MIB_INMALFORMED);
 			break;
 		}
 		if (h.is_long && !h.version) {
@@ -773,9 +776,8 @@ int quic_udp_rcv(struct sock *usk, struct sk_buff *skb)
 	}
 	if (!sk) {
 		if (!h.dcid || !h.is_long || !h.version) {
-			QUIC_INC_STATS(sock_net(usk), h.dcid ?
-				       QUIC_MIB_INNOSOCKET :
-				       QUIC_MIB_INMALFORMED);
+			quic_drop(sock_net(usk), NULL, h.dcid ?
+				  QUIC_MIB_INNOSOCKET : QUIC_MIB_INMALFORMED);
 			goto drop;
 		}
 		/* servers here answer version 1 only (quic_packet_send_vn()) */
@@ -791,9 +793,9 @@ int quic_udp_rcv(struct sock *usk, struct sk_buff *skb)
 		else
 			kfree_skb(skb);
 		if (!us)
-			QUIC_INC_STATS(sock_net(usk), QUIC_MIB_INNOSOCKET);
+			quic_drop(sock_net(usk), NULL, QUIC_MIB_INNOSOCKET);
 		else if (err && err != -EPROTONOSUPPORT)
-			QUIC_INC_STATS(sock_net(usk), QUIC_MIB_INMALFORMED);
+			quic_drop(sock_net(usk), NULL, QUIC_MIB_INMALFORMED);
 		rcu_read_unlock();
 		return 0;
 	}
@@ -807,7 +809,7 @@ int quic_udp_rcv(struct sock *usk, struct sk_buff *skb)
 	} else if (!sock_owned_by_user(sk) && !quic_sk(sk)->inq.waiters) {
 		quic_rcv_datagram(sk, skb);
 	} else if (quic_add_backlog(sk, skb)) {
-		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_INBACKLOGDROPS);
+		quic_drop(sock_net(sk), sk, QUIC_MIB_INBACKLOGDROPS);
 		sk_drops_add(sk, skb);
 		kfree_skb(skb);
 	} else if (!sock_owned_by_user(sk)) {

@@ -711,7 +711,7 @@ unlock:
 	bh_unlock_sock(sk);
 	return;
 unlock_drop:
-	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_REQUESTDROPS);
+	quic_drop(sock_net(sk), sk, QUIC_MIB_REQUESTDROPS);
 unlock_free:
 	bh_unlock_sock(sk);
 	kfree_skb(skb);
@@ -964,7 +964,7 @@ void quic_listen_rcv(struct quic_udp_sock *us, struct sk_buff *skb,
 	if ((h->level != QUIC_CRYPTO_INITIAL && h->level != QUIC_CRYPTO_EARLY) ||
 	    (h->level == QUIC_CRYPTO_INITIAL &&
 	     skb->len < QUIC_MIN_UDP_PAYLOAD) || h->dcid_len < 8) {
-		QUIC_INC_STATS(sock_net(us->sock->sk), QUIC_MIB_INMALFORMED);
+		quic_drop(sock_net(us->sock->sk), NULL, QUIC_MIB_INMALFORMED);
 		goto drop;
 	}
 	if (quic_listen_by_alpn(us)) {
@@ -973,7 +973,7 @@ void quic_listen_rcv(struct quic_udp_sock *us, struct sk_buff *skb,
 	}
 	sk = quic_listener_select(us, h, peer);
 	if (!sk) {
-		QUIC_INC_STATS(sock_net(us->sock->sk), QUIC_MIB_INNOSOCKET);
+		quic_drop(sock_net(us->sock->sk), NULL, QUIC_MIB_INNOSOCKET);
 		goto drop;
 	}
 	quic_listen_queue(sk, us, skb, h, peer, local, false);

@@ -12,6 +12,7 @@
 
 #include "mib.h"
 #include "protocol.h"
+#include "trace.h"
 
 static const char *const quic_mib_names[__QUIC_MIB_MAX] = {
 	[QUIC_MIB_INDATAGRAMS]		= "InDatagrams",
@@ -48,6 +49,20 @@ static const char *const quic_mib_names[__QUIC_MIB_MAX] = {
 	[QUIC_MIB_KEYUPDATES]		= "KeyUpdates",
 	[QUIC_MIB_PMTUCHANGES]		= "PmtuChanges",
 };
+
+/**
+ * quic_drop - count a dropped datagram or packet, and trace it
+ * @net: the namespace
+ * @sk: the socket it reached, or NULL
+ * @cause: the counter of its cause, QUIC_MIB_IN* or QUIC_MIB_REQUESTDROPS
+ *
+ * Context: any.
+ */
+void quic_drop(struct net *net, struct sock *sk, u8 cause)
+{
+	QUIC_INC_STATS(net, cause);
+	trace_quic_packet_drop(sk, cause, 0);
+}
 
 int quic_mib_net_init(struct net *net)
 {

@@ -78,6 +78,9 @@ struct quic_mib {
 #define QUIC_ADD_STATS(net, field, val)	\
 	SNMP_ADD_STATS(quic_net(net)->mib, field, val)
 
+struct sock;
+void quic_drop(struct net *net, struct sock *sk, u8 cause);
+
 int quic_mib_net_init(struct net *net);
 void quic_mib_net_exit(struct net *net);
 void quic_mib_fold(struct net *net, unsigned long *out);

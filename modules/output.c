@@ -15,6 +15,7 @@
 #include "output.h"
 #include "recovery.h"
 #include "socket.h"
+#include "trace.h"
 #include "varint.h"
 
 #define QUIC_HEADROOM		(MAX_HEADER + sizeof(struct ipv6hdr) + \
@@ -47,8 +48,10 @@ static void quic_output_update_mss(struct sock *sk)
 		mtu = min_t(u32, mtu, qs->params.remote.max_udp_payload_size);
 	mtu = min_t(u32, mtu, QUIC_MAX_DATAGRAM);
 	mtu = quic_path_set_mss(&qs->paths.act, mtu);
-	if (qs->paths.act.mss_changes != was)
+	if (qs->paths.act.mss_changes != was) {
 		QUIC_INC_STATS(sock_net(sk), QUIC_MIB_PMTUCHANGES);
+		trace_quic_path_mtu(sk, mtu);
+	}
 	quic_cong_set_mss(&qs->cong, mtu);
 }
 
@@ -251,6 +254,7 @@ static void quic_output_sent(struct sock *sk, u8 sp, u8 level, u64 pn,
 
 	quic_pnspace_pn_sent(s);
 	QUIC_INC_STATS(sock_net(sk), QUIC_MIB_OUTPACKETS);
+	trace_quic_packet_sent(sk, level, pn, size);
 	if (level == QUIC_CRYPTO_EARLY) {
 		if (!qs->conn.early_sent)
 			qs->conn.early_first = pn;

@@ -16,6 +16,7 @@
 #include "output.h"
 #include "recovery.h"
 #include "socket.h"
+#include "trace.h"
 
 /* RFC 9002 section 5.3 */
 static void quic_rtt_update(struct quic_sock *qs, u32 latest, u32 ack_delay)
@@ -29,6 +30,8 @@ static void quic_rtt_update(struct quic_sock *qs, u32 latest, u32 ack_delay)
 		qs->rec.smoothed_rtt = latest;
 		qs->rec.rttvar = latest / 2;
 		quic_cong_on_rtt(&qs->cong, latest, qs->rec.smoothed_rtt);
+		trace_quic_rtt(&qs->inet.sk, latest, latest, latest / 2,
+			       latest, ack_delay);
 		return;
 	}
 	qs->rec.min_rtt = min(qs->rec.min_rtt, latest);
@@ -41,6 +44,8 @@ static void quic_rtt_update(struct quic_sock *qs, u32 latest, u32 ack_delay)
 					   (int)adjusted)) / 4;
 	qs->rec.smoothed_rtt = (7 * qs->rec.smoothed_rtt + adjusted) / 8;
 	quic_cong_on_rtt(&qs->cong, latest, qs->rec.smoothed_rtt);
+	trace_quic_rtt(&qs->inet.sk, latest, qs->rec.smoothed_rtt,
+		       qs->rec.rttvar, qs->rec.min_rtt, ack_delay);
 }
 
 /* the user's bytes @f carries are no longer held: acknowledged, or their
@@ -149,6 +154,7 @@ static void quic_detect_lost(struct sock *sk, u8 sp, ktime_t now)
 			}
 			qs->rec.lost++;
 			QUIC_INC_STATS(sock_net(sk), QUIC_MIB_LOSTPACKETS);
+			trace_quic_packet_lost(sk, sp, pkt->pn, pkt->size);
 			quic_packet_free(sk, pkt, &lost);
 			continue;
 		}
@@ -156,8 +162,11 @@ static void quic_detect_lost(struct sock *sk, u8 sp, ktime_t now)
 		break;
 	}
 	quic_outq_requeue(sk, sp, &lost);
-	if (lost_send_time)
+	if (lost_send_time) {
 		quic_cong_on_loss(&qs->cong, lost_send_time, now);
+		trace_quic_cong(sk, qs->cong.cwnd, qs->cong.ssthresh,
+				qs->rec.in_flight);
+	}
 }
 
 /**
@@ -191,6 +200,7 @@ void quic_output_ack_recv(struct sock *sk, u8 sp, u64 largest,
 			continue;
 		list_del(&pkt->list);
 		newly = true;
+		trace_quic_packet_acked(sk, sp, pkt->pn, pkt->size);
 		if (pkt->pn == largest && pkt->ack_eliciting) {
 			quic_rtt_update(qs, ktime_us_delta(now,
 							   pkt->sent_time),
@@ -228,6 +238,8 @@ void quic_output_ack_recv(struct sock *sk, u8 sp, u64 largest,
 	 */
 	if (rtt || sp != QUIC_CRYPTO_INITIAL)
 		qs->rec.pto_count = 0;
+	trace_quic_cong(sk, qs->cong.cwnd, qs->cong.ssthresh,
+			qs->rec.in_flight);
 	quic_detect_lost(sk, sp, now);
 	sk->sk_write_space(sk);
 }

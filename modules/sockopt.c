@@ -19,6 +19,7 @@
 #include "socket.h"
 #include "sockopt.h"
 #include "tparam.h"
+#include "trace.h"
 #include "varint.h"
 
 /* What we announce unless the application says otherwise (see abi). */
@@ -523,6 +524,7 @@ static int quic_sock_key_update(struct sock *sk)
 	err = quic_crypto_key_update(c);
 	if (err)
 		return err;
+	trace_quic_key_update(sk, c->tx.phase, true);
 	quic_key_update_schedule(sk);
 	return 0;
 }
