@@ -146,6 +146,7 @@ install: install-module install-libquic install-tools
 
 install-tools: tools
 	install -D -m 755 $(TOP)/tools/quic-ss $(DESTDIR)$(PREFIX)/sbin/quic-ss
+	install -D -m 755 $(TOP)/tools/quic-qlog $(DESTDIR)$(PREFIX)/bin/quic-qlog
 	install -D -m 644 $(TOP)/tools/quic-ss.8 \
 		$(DESTDIR)$(MANDIR)/man8/quic-ss.8
 

@@ -94,7 +94,7 @@ fi
 
 # host tests
 for t in "$top"/tests/abi_test "$top"/tests/handshake_test \
-	 "$top"/tests/handshaked_unit; do
+	 "$top"/tests/handshaked_unit "$top"/tests/qlog_test.sh; do
 	out=$logs/host-$(basename "$t").tap
 	if [ -x "$t" ]; then
 		"$t" >"$out" 2>&1
