@@ -1228,6 +1228,128 @@ static void test_diag_unload(const void *arg)
 	pair_close(&p);
 }
 
+/* ------------------------------------------------- tracepoints, qlog */
+
+#define TRACEFS		"/sys/kernel/tracing"
+
+static bool trace_write(const char *file, const char *val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), TRACEFS "/%s", file);
+	return file_write(path, val);
+}
+
+/* lines of @path with @event and "sk=@cookie " */
+static int trace_count(const char *path, const char *event, uint64_t cookie)
+{
+	char line[512], key[64];
+	FILE *f = fopen(path, "r");
+	int n = 0;
+
+	if (!f)
+		return -1;
+	snprintf(key, sizeof(key), " sk=%llx ", (unsigned long long)cookie);
+	while (fgets(line, sizeof(line), f))
+		n += strstr(line, event) && strstr(line, key);
+	fclose(f);
+	return n;
+}
+
+/*
+ * A transfer over a lossy loopback with the quic tracepoints on: each
+ * fires for the client's socket (its SO_COOKIE) with sane fields, the
+ * losses among them; quic-qlog makes of the trace a qlog file with as
+ * many packet_lost events as the trace had losses.
+ */
+static void test_trace_lossy(const void *arg)
+{
+	char trace[] = "/tmp/ops_trace.XXXXXX", qlog[64], cmd[1024];
+	char line[512], key[64];
+	static const struct pcfg c = { .family = AF_INET, .tmo_ms = 30000 };
+	unsigned long long pn, last = 0;
+	unsigned int len, bad = 0;
+	uint64_t cookie = 0;
+	socklen_t cl = sizeof(cookie);
+	int fd, lost, qlost = -1;
+	struct pair p;
+	FILE *f;
+
+	(void)arg;
+	REQUIRE_NETNS();
+	if (access(TRACEFS "/events", F_OK))
+		CHECK_EQ(system("mount -t tracefs nodev " TRACEFS), 0);
+	if (!CHECK_EQ(system("ip link set lo mtu 1500 && tc qdisc add dev lo root netem loss 3%"), 0))
+		return;
+	CHECK(trace_write("buffer_size_kb", "16384"));
+	CHECK(trace_write("trace", ""));
+	if (!CHECK(trace_write("events/quic/enable", "1")))
+		return;
+	if (!pair_open(&p, &c)) {
+		CHECK(!"pair_open under loss");
+		goto off;
+	}
+	CHECK_SYS(getsockopt(p.cfd, SOL_SOCKET, SO_COOKIE, &cookie, &cl));
+	pair_transfer(&p, 2 << 20, 1, 0);
+	pair_close(&p);
+off:
+	trace_write("events/quic/enable", "0");
+	fd = mkstemp(trace);
+	if (!CHECK_SYS(fd))
+		return;
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "cat " TRACEFS "/trace > %s", trace);
+	if (!CHECK_EQ(system(cmd), 0) || !CHECK(cookie != 0))
+		goto out;
+	CHECK(trace_count(trace, "quic_state:", cookie) >= 3);
+	CHECK(trace_count(trace, "quic_packet_sent:", cookie) > 1400);
+	CHECK(trace_count(trace, "quic_packet_recv:", cookie) > 10);
+	CHECK(trace_count(trace, "quic_packet_acked:", cookie) > 1000);
+	CHECK(trace_count(trace, "quic_rtt:", cookie) > 10);
+	CHECK(trace_count(trace, "quic_cong:", cookie) > 10);
+	lost = trace_count(trace, "quic_packet_lost:", cookie);
+	CHECK(lost >= 1);
+	tap_diag("client sk=%llx: %d packets sent, %d lost",
+		 (unsigned long long)cookie,
+		 trace_count(trace, "quic_packet_sent:", cookie), lost);
+	/* 1-RTT packets: numbers rising, lengths within the path */
+	snprintf(key, sizeof(key), " sk=%llx level=1rtt ",
+		 (unsigned long long)cookie);
+	f = fopen(trace, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *k = strstr(line, key);
+
+		if (!strstr(line, "quic_packet_sent:") || !k)
+			continue;
+		if (sscanf(k + strlen(key), "pn=%llu len=%u", &pn, &len) != 2 ||
+		    (last && pn <= last) || len > 1472 || len < 20)
+			bad++;
+		last = pn;
+	}
+	if (f)
+		fclose(f);
+	CHECK_EQ(bad, 0);
+	CHECK(trace_count(trace, "established", cookie) >= 1);
+
+	/* its qlog */
+	snprintf(qlog, sizeof(qlog), "%s.sqlog", trace);
+	snprintf(cmd, sizeof(cmd),
+		 "tools/quic-qlog --sk %llx %s > %s && python3 -c \"import json,sys; r=open(sys.argv[1],'rb').read().split(b'\\x1e'); assert r[0]==b''; h=json.loads(r[1]); assert h['file_schema']=='urn:ietf:params:qlog:file:sequential'; e=[json.loads(x) for x in r[2:]]; print(sum(x['name']=='quic:packet_lost' for x in e))\" %s > %s.n",
+		 (unsigned long long)cookie, trace, qlog, qlog, qlog);
+	if (CHECK_EQ(system(cmd), 0)) {
+		snprintf(cmd, sizeof(cmd), "%s.n", qlog);
+		if (file_read_line(cmd, line, sizeof(line)))
+			qlost = atoi(line);
+		CHECK_EQ(qlost, lost);
+		unlink(cmd);
+	}
+	unlink(qlog);
+out:
+	unlink(trace);
+	trace_write("trace", "");
+	trace_write("buffer_size_kb", "1408");	/* the default */
+}
+
 int main(int argc, char **argv)
 {
 	test_add("snmp_format", "/proc/net/quic/snmp: a line of names and a line of values after Quic:, every counter, all 0 in a new namespace",
@@ -1264,5 +1386,7 @@ int main(int argc, char **argv)
 		 test_diag_scale, NULL, 300);
 	test_add("diag_unload", "rmmod quic_diag: quic-ss fails and says so; loaded again it answers",
 		 test_diag_unload, NULL, 60);
+	test_add("trace_lossy", "tracepoints on, 2 MiB over a lossy loopback (MTU 1500, 3% loss): state, sent, recv, acked, rtt, cong and lost fire for the client's SO_COOKIE, 1-RTT numbers rise, lengths fit; quic-qlog's file has the trace's losses",
+		 test_trace_lossy, NULL, 180);
 	return runner_main(argc, argv);
 }
