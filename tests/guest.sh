@@ -48,7 +48,8 @@ declare -A TIMEOUTS=([tests/conn_test]=400 [tests/hostile_test]=240
 		     [tests/fuzz_packet]=300)
 # On a slow (debug) kernel (QUIC_TIMEOUT_SCALE > 1) the point is what
 # KASAN, lockdep and kmemleak see along every path, not volume: check.sh
-# sets QUIC_TEST_SHRINK there (conn_test's big transfers shrink), and the
+# sets QUIC_TEST_SHRINK there (conn_test's big transfers and ops_test's
+# thousand connections shrink), and the
 # programs below get this environment: fuzz_packet sends for at most a
 # minute a mode (some 12000 Initials and 17000 1-RTT packets there:
 # every mutation still comes many times); consumer_test times 20
