@@ -61,7 +61,7 @@ static const char *const quic_mib_names[__QUIC_MIB_MAX] = {
 void quic_drop(struct net *net, struct sock *sk, u8 cause)
 {
 	QUIC_INC_STATS(net, cause);
-	trace_quic_packet_drop(sk, cause, 0);
+	trace_quic_packet_drop(sk, cause);
 }
 
 int quic_mib_net_init(struct net *net)

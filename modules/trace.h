@@ -99,21 +99,18 @@ DEFINE_EVENT(quic_packet_class, quic_packet_acked,
 /* a datagram or packet dropped; @cause: the counter it moved (mib.h) */
 TRACE_EVENT(quic_packet_drop,
 
-	TP_PROTO(struct sock *sk, u8 cause, u32 len),
+	TP_PROTO(struct sock *sk, u8 cause),
 
-	TP_ARGS(sk, cause, len),
+	TP_ARGS(sk, cause),
 
 	TP_STRUCT__entry(__field(u64,	cookie)
-			 __field(u32,	len)
 			 __field(u8,	cause)),
 
 	TP_fast_assign(__entry->cookie = quic_trace_cookie(sk);
-		       __entry->len = len;
 		       __entry->cause = cause;),
 
-	TP_printk("sk=%llx cause=%s len=%u", __entry->cookie,
-		  __print_symbolic(__entry->cause, QUIC_TRACE_DROPS),
-		  __entry->len)
+	TP_printk("sk=%llx cause=%s", __entry->cookie,
+		  __print_symbolic(__entry->cause, QUIC_TRACE_DROPS))
 );
 
 /* the congestion controller's state after an ACK or a loss */
