@@ -755,7 +755,7 @@ static int quic_send_stream(struct sock *sk, struct msghdr *msg, size_t len,
 			return err;
 	}
 	if (st->send_state == QUIC_STREAM_SEND_STATE_READY)
-		st->send_state = QUIC_STREAM_SEND_STATE_SEND;
+		quic_stream_set_send_state(sk, st, QUIC_STREAM_SEND_STATE_SEND);
 
 	while (copied < len || (fin && !copied && !len)) {
 		/* the lock may have been let go: the stream may be reset */
@@ -809,7 +809,8 @@ static int quic_send_stream(struct sock *sk, struct msghdr *msg, size_t len,
 		qs->streams.send_data += chunk;
 		qs->outq.unacked += chunk;
 		if (f->fin)
-			st->send_state = QUIC_STREAM_SEND_STATE_SENT;
+			quic_stream_set_send_state(sk, st,
+						   QUIC_STREAM_SEND_STATE_SENT);
 		quic_outq_add(sk, f);
 		copied += chunk;
 		if (!len)

@@ -11,6 +11,7 @@
 #include "conn.h"
 #include "input.h"
 #include "socket.h"
+#include "trace.h"
 #include "varint.h"
 
 #define QUIC_STREAM_REORDER_MAX	64	/* skbs held out of order */
@@ -115,6 +116,21 @@ struct quic_stream *quic_stream_find(struct quic_stream_table *t, s64 id)
 	return xa_load(&t->xa, id);
 }
 
+/* state changes of a stream's two parts, RFC 9000 section 3 */
+void quic_stream_set_send_state(struct sock *sk, struct quic_stream *st,
+				u8 state)
+{
+	trace_quic_stream_state(sk, st->id, true, st->send_state, state);
+	st->send_state = state;
+}
+
+void quic_stream_set_recv_state(struct sock *sk, struct quic_stream *st,
+				u8 state)
+{
+	trace_quic_stream_state(sk, st->id, false, st->recv_state, state);
+	st->recv_state = state;
+}
+
 static struct quic_stream *quic_stream_create(struct sock *sk, s64 id)
 {
 	struct quic_sock *qs = quic_sk(sk);
@@ -153,6 +169,10 @@ static struct quic_stream *quic_stream_create(struct sock *sk, s64 id)
 		return NULL;
 	}
 	qs->streams.count++;
+	if (!uni || local)
+		trace_quic_stream_state(sk, id, true, 0xff, st->send_state);
+	if (!uni || !local)
+		trace_quic_stream_state(sk, id, false, 0xff, st->recv_state);
 	return st;
 }
 
@@ -228,7 +248,7 @@ void quic_stream_acked(struct sock *sk, s64 id)
 	/* RFC 9000 section 3.1: all data, FIN included, acknowledged */
 	if (!st->send_inflight &&
 	    st->send_state == QUIC_STREAM_SEND_STATE_SENT) {
-		st->send_state = QUIC_STREAM_SEND_STATE_RECVD;
+		quic_stream_set_send_state(sk, st, QUIC_STREAM_SEND_STATE_RECVD);
 		quic_stream_update(sk, st, QUIC_STREAM_SEND_STATE_RECVD, 0,
 				   st->send_offset);
 		quic_stream_try_release(sk, st);
@@ -277,7 +297,7 @@ static int quic_stream_do_reset(struct sock *sk, struct quic_stream *st,
 		return -ENOMEM;
 	st->send_inflight -= min(st->send_inflight,
 				 quic_outq_drop_stream(sk, st->id));
-	st->send_state = QUIC_STREAM_SEND_STATE_RESET_SENT;
+	quic_stream_set_send_state(sk, st, QUIC_STREAM_SEND_STATE_RESET_SENT);
 	st->send_errcode = errcode;
 	quic_outq_add(sk, f);
 	sk->sk_write_space(sk);
@@ -325,7 +345,7 @@ void quic_stream_reset_acked(struct sock *sk, s64 id)
 
 	if (!st || st->send_state != QUIC_STREAM_SEND_STATE_RESET_SENT)
 		return;
-	st->send_state = QUIC_STREAM_SEND_STATE_RESET_RECVD;
+	quic_stream_set_send_state(sk, st, QUIC_STREAM_SEND_STATE_RESET_RECVD);
 	quic_stream_update(sk, st, QUIC_STREAM_SEND_STATE_RESET_RECVD,
 			   st->send_errcode, st->send_offset);
 	quic_stream_try_release(sk, st);
@@ -375,7 +395,7 @@ int quic_stream_stop_sending(struct sock *sk, s64 id, u64 errcode)
 void quic_stream_read_all(struct sock *sk, struct quic_stream *st)
 {
 	st->fin_read = 1;
-	st->recv_state = QUIC_STREAM_RECV_STATE_READ;
+	quic_stream_set_recv_state(sk, st, QUIC_STREAM_RECV_STATE_READ);
 	quic_stream_try_release(sk, st);
 }
 
@@ -467,7 +487,7 @@ int quic_stream_rcv_reset(struct sock *sk, s64 id, u64 errcode, u64 final)
 	 * stays readable.  The bytes up to the final size that the reader
 	 * will never see are given back to the connection's window.
 	 */
-	st->recv_state = QUIC_STREAM_RECV_STATE_RESET_RECVD;
+	quic_stream_set_recv_state(sk, st, QUIC_STREAM_RECV_STATE_RESET_RECVD);
 	st->recv_errcode = errcode;
 	__skb_queue_purge(&st->reorder);
 	quic_stream_consumed(sk, NULL, final - st->recv_offset);
@@ -649,7 +669,7 @@ static void quic_stream_deliver(struct sock *sk, struct quic_stream *st)
 			__skb_queue_tail(&sk->sk_receive_queue, skb);
 	}
 	if (st->fin_queued && st->recv_state < QUIC_STREAM_RECV_STATE_RECVD) {
-		st->recv_state = QUIC_STREAM_RECV_STATE_RECVD;
+		quic_stream_set_recv_state(sk, st, QUIC_STREAM_RECV_STATE_RECVD);
 		/* behind the data, in the receive queue */
 		quic_stream_update(sk, st, QUIC_STREAM_RECV_STATE_RECVD, 0,
 				   st->final_size);
@@ -692,7 +712,8 @@ int quic_stream_recv(struct sock *sk, struct quic_stream *st,
 		st->final_known = 1;
 		st->final_size = end;
 		if (st->recv_state == QUIC_STREAM_RECV_STATE_RECV) {
-			st->recv_state = QUIC_STREAM_RECV_STATE_SIZE_KNOWN;
+			quic_stream_set_recv_state(sk, st,
+						   QUIC_STREAM_RECV_STATE_SIZE_KNOWN);
 			/* the draft tells of it when the end comes early */
 			if (off > st->recv_offset)
 				quic_stream_update(sk, st,

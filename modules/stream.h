@@ -126,6 +126,10 @@ void quic_streams_peer_limits_raised(struct sock *sk);
 struct quic_stream *quic_stream_find(struct quic_stream_table *t, s64 id);
 s64 quic_stream_next_id(struct sock *sk, bool uni);
 s64 quic_stream_default_id(struct sock *sk, u32 *flags);
+void quic_stream_set_send_state(struct sock *sk, struct quic_stream *st,
+				u8 state);
+void quic_stream_set_recv_state(struct sock *sk, struct quic_stream *st,
+				u8 state);
 void quic_stream_acked(struct sock *sk, s64 id);
 void quic_stream_read_all(struct sock *sk, struct quic_stream *st);
 struct quic_stream *quic_stream_get_recv(struct sock *sk, s64 id, int *err);

@@ -217,6 +217,52 @@ TRACE_EVENT(quic_path_mtu,
 	TP_printk("sk=%llx mss=%u", __entry->cookie, __entry->mss)
 );
 
+/*
+ * uapi enum quic_stream_state: QUIC_STREAM_SEND_STATE_* 0 to 5, then
+ * QUIC_STREAM_RECV_STATE_* 6 to 11 (numbers, so that the format user
+ * space reads needs no enum definitions)
+ */
+#define QUIC_TRACE_SEND_STATES					\
+	{ 0, "ready" }, { 1, "send" }, { 2, "data_sent" },	\
+	{ 3, "data_recvd" }, { 4, "reset_sent" },		\
+	{ 5, "reset_recvd" }, { 0xff, "idle" }
+#define QUIC_TRACE_RECV_STATES					\
+	{ 6, "recv" }, { 7, "size_known" }, { 8, "data_recvd" },	\
+	{ 9, "data_read" }, { 10, "reset_recvd" },		\
+	{ 11, "reset_read" }, { 0xff, "idle" }
+
+/*
+ * A stream's sending (@send) or receiving part changed state (RFC 9000
+ * section 3); a new stream's parts come from "idle" (0xff).
+ */
+TRACE_EVENT(quic_stream_state,
+
+	TP_PROTO(struct sock *sk, s64 id, bool send, u8 old, u8 new),
+
+	TP_ARGS(sk, id, send, old, new),
+
+	TP_STRUCT__entry(__field(u64,	cookie)
+			 __field(s64,	id)
+			 __field(bool,	send)
+			 __field(u8,	old)
+			 __field(u8,	new)),
+
+	TP_fast_assign(__entry->cookie = quic_trace_cookie(sk);
+		       __entry->id = id;
+		       __entry->send = send;
+		       __entry->old = old;
+		       __entry->new = new;),
+
+	TP_printk("sk=%llx id=%lld side=%s old=%s new=%s", __entry->cookie,
+		  __entry->id, __entry->send ? "send" : "recv",
+		  __entry->send ?
+		  __print_symbolic(__entry->old, QUIC_TRACE_SEND_STATES) :
+		  __print_symbolic(__entry->old, QUIC_TRACE_RECV_STATES),
+		  __entry->send ?
+		  __print_symbolic(__entry->new, QUIC_TRACE_SEND_STATES) :
+		  __print_symbolic(__entry->new, QUIC_TRACE_RECV_STATES))
+);
+
 #endif /* _QUIC_TRACE_H_ */
 
 #undef TRACE_INCLUDE_PATH

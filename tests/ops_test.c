@@ -1273,7 +1273,7 @@ static void test_trace_lossy(const void *arg)
 	unsigned int len, bad = 0;
 	uint64_t cookie = 0;
 	socklen_t cl = sizeof(cookie);
-	int fd, lost, qlost = -1;
+	int fd, lost, qlost = -1, streams, qstreams = -1;
 	struct pair p;
 	FILE *f;
 
@@ -1332,17 +1332,25 @@ off:
 		fclose(f);
 	CHECK_EQ(bad, 0);
 	CHECK(trace_count(trace, "established", cookie) >= 1);
+	/* the client's stream 0, sending part, RFC 9000 section 3.1 */
+	CHECK_EQ(trace_count(trace, "id=0 side=send old=idle new=ready", cookie), 1);
+	CHECK_EQ(trace_count(trace, "id=0 side=send old=ready new=send", cookie), 1);
+	CHECK_EQ(trace_count(trace, "id=0 side=send old=send new=data_sent", cookie), 1);
+	CHECK_EQ(trace_count(trace, "id=0 side=send old=data_sent new=data_recvd", cookie), 1);
+	CHECK_EQ(trace_count(trace, "id=0 side=recv old=idle new=recv", cookie), 1);
+	streams = trace_count(trace, "quic_stream_state:", cookie);
 
 	/* its qlog */
 	snprintf(qlog, sizeof(qlog), "%s.sqlog", trace);
 	snprintf(cmd, sizeof(cmd),
-		 "tools/quic-qlog --sk %llx %s > %s && python3 -c \"import json,sys; r=open(sys.argv[1],'rb').read().split(b'\\x1e'); assert r[0]==b''; h=json.loads(r[1]); assert h['file_schema']=='urn:ietf:params:qlog:file:sequential'; e=[json.loads(x) for x in r[2:]]; print(sum(x['name']=='quic:packet_lost' for x in e))\" %s > %s.n",
+		 "tools/quic-qlog --sk %llx %s > %s && python3 -c \"import json,sys; r=open(sys.argv[1],'rb').read().split(b'\\x1e'); assert r[0]==b''; h=json.loads(r[1]); assert h['file_schema']=='urn:ietf:params:qlog:file:sequential'; e=[json.loads(x) for x in r[2:]]; print(sum(x['name']=='quic:packet_lost' for x in e), sum(x['name']=='quic:stream_state_updated' for x in e))\" %s > %s.n",
 		 (unsigned long long)cookie, trace, qlog, qlog, qlog);
 	if (CHECK_EQ(system(cmd), 0)) {
 		snprintf(cmd, sizeof(cmd), "%s.n", qlog);
 		if (file_read_line(cmd, line, sizeof(line)))
-			qlost = atoi(line);
+			sscanf(line, "%d %d", &qlost, &qstreams);
 		CHECK_EQ(qlost, lost);
+		CHECK_EQ(qstreams, streams);
 		unlink(cmd);
 	}
 	unlink(qlog);
@@ -1388,7 +1396,7 @@ int main(int argc, char **argv)
 		 test_diag_scale, NULL, 300);
 	test_add("diag_unload", "rmmod quic_diag: quic-ss fails and says so; loaded again it answers",
 		 test_diag_unload, NULL, 60);
-	test_add("trace_lossy", "tracepoints on, 2 MiB over a lossy loopback (MTU 1500, 3% loss): state, sent, recv, acked, rtt, cong and lost fire for the client's SO_COOKIE, 1-RTT numbers rise, lengths fit; quic-qlog's file has the trace's losses",
+	test_add("trace_lossy", "tracepoints on, 2 MiB over a lossy loopback (MTU 1500, 3% loss): state, sent, recv, acked, rtt, cong, lost and stream 0's states fire for the client's SO_COOKIE, 1-RTT numbers rise, lengths fit; quic-qlog's file has the trace's losses and stream states",
 		 test_trace_lossy, NULL, 180);
 	return runner_main(argc, argv);
 }

@@ -31,7 +31,7 @@ def ok(cond, desc):
 NAMES = {"quic:packet_sent", "quic:packet_received", "quic:packet_dropped",
          "quic:packet_lost", "quic:recovery_metrics_updated",
          "quic:connection_state_updated", "quic:key_updated",
-         "quic:mtu_updated"}
+         "quic:mtu_updated", "quic:stream_state_updated"}
 
 def records(path):
     raw = open(path, "rb").read()
@@ -98,6 +98,13 @@ ok(any(d.get("smoothed_rtt") == 36.829 for d in m) and
 ok(["quic:connection_state_updated" for _ in range(3)] ==
    [x for x in names if x == "quic:connection_state_updated"] and
    recs[-1]["data"]["new"] == "closed", "three state changes, ending closed")
+ss = [(e["data"]["stream_side"], e["data"]["old"], e["data"]["new"])
+      for e in recs[1:] if e["name"] == "quic:stream_state_updated"
+      and e["data"]["stream_id"] == 0]
+ok(ss == [("sending", "idle", "ready"), ("receiving", "idle", "receive"),
+          ("sending", "ready", "send"), ("sending", "send", "data_sent"),
+          ("sending", "data_sent", "data_received")],
+   "stream 0's states, in RFC 9000's order and the event definitions' names: %s" % ss)
 recs3 = records(os.path.join(out, "3e9.sqlog"))
 ok(recs3[0]["trace"]["vantage_point"]["type"] == "server" and
    any(e["name"] == "quic:packet_dropped" and
