@@ -9,7 +9,10 @@
 #
 # Usage:
 #   tests/bench/compare.sh [-k 6.12|6.1|RELEASE] [-t TOTAL] [-R ROUNDS]
-#                          [-n HANDSHAKES] A.ko B.ko
+#                          [-n HANDSHAKES] [-T] A.ko B.ko
+#
+#   -T   also measure B with all of its tracepoints enabled (events/quic,
+#        recorded into the ftrace ring buffer), reported as "B+trace"
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -19,14 +22,16 @@ kernel=6.12
 total=128M
 rounds=2
 nhs=20
+trace=0
 
-while getopts "k:t:R:n:" o; do
+while getopts "k:t:R:n:T" o; do
 	case $o in
 	k) kernel=$OPTARG ;;
 	t) total=$OPTARG ;;
 	R) rounds=$OPTARG ;;
 	n) nhs=$OPTARG ;;
-	*) sed -n '3,12s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	T) trace=1 ;;
+	*) sed -n '3,15s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -51,15 +56,29 @@ run_bench() {
 }
 
 if [[ ${COMPARE_GUEST:-0} == 1 ]]; then
+	variants="A B"
+	[[ $trace == 1 ]] && variants="A B C"
+	tr=/sys/kernel/tracing
+	[[ -d $tr/events ]] || mount -t tracefs nodev "$tr"
 	for ((r = 1; r <= rounds; r++)); do
-		for m in A B; do
+		for m in $variants; do
 			ko=$a
-			[[ $m == B ]] && ko=$b
+			[[ $m != A ]] && ko=$b
 			insmod "$ko" || { echo "insmod $ko failed" >&2; exit 1; }
+			if [[ $m == C ]]; then
+				echo 8192 >"$tr/buffer_size_kb"
+				echo 1 >"$tr/events/quic/enable"
+				echo 1 >"$tr/tracing_on"
+			fi
 			for s in 1K 16K 64K; do
 				run_bench "$m" tput quic -s "$s" -t "$total" -V 0
 			done
 			run_bench "$m" hs quic-cert -n "$nhs" -w 1
+			if [[ $m == C ]]; then
+				echo 0 >"$tr/events/quic/enable"
+				echo "C: $(grep -c . "$tr/trace") trace lines kept" >&2
+				echo >"$tr/trace"
+			fi
 			sleep 3	# closing periods end before the unload
 			rmmod quic || { sleep 5; rmmod quic; } ||
 				{ echo "rmmod of $ko failed" >&2; exit 1; }
@@ -78,7 +97,8 @@ rel=$("$top/tests/vm/kernels.sh" "$kernel" | tail -n 1)
 raw=$(mktemp /tmp/quic-compare.XXXXXX)
 trap 'rm -f "$raw"' EXIT
 "$top/tests/vm/run.sh" -k "$rel" --no-quic -t 3000 -e COMPARE_GUEST=1 -- \
-	"$0" -t "$total" -R "$rounds" -n "$nhs" "$a" "$b" >"$raw"
+	"$0" -t "$total" -R "$rounds" -n "$nhs" $([[ $trace == 1 ]] && echo -T) \
+	"$a" "$b" >"$raw"
 grep '^RESULT' "$raw" | awk -v rel="$rel" '
 function kv(line, key,   n, i, x, y) {
 	n = split(line, x, " ")
@@ -100,9 +120,17 @@ $3 == "hs" {
 END {
 	printf "%s: best Gbit/s of each module, ratio B/A\n", rel
 	n = split("1024 16384 65536", sz, " ")
-	for (i = 1; i <= n; i++)
-		printf "  %6d B: A %.3f  B %.3f  B/A %.2f\n", sz[i],
+	for (i = 1; i <= n; i++) {
+		printf "  %6d B: A %.3f  B %.3f  B/A %.2f", sz[i],
 		       best["A " sz[i]], best["B " sz[i]],
 		       best["A " sz[i]] ? best["B " sz[i]] / best["A " sz[i]] : 0
-	printf "  handshake medians (ms): A%s  B%s\n", hs["A"], hs["B"]
+		if (("C " sz[i]) in best)
+			printf "  B+trace %.3f  B+trace/A %.2f", best["C " sz[i]],
+			       best["A " sz[i]] ? best["C " sz[i]] / best["A " sz[i]] : 0
+		printf "\n"
+	}
+	printf "  handshake medians (ms): A%s  B%s", hs["A"], hs["B"]
+	if ("C" in hs)
+		printf "  B+trace%s", hs["C"]
+	printf "\n"
 }'
