@@ -122,15 +122,17 @@ vm:
 # Build quic.ko for one cached Debian kernel into build/REL/quic.ko, and
 # its exports' symbol versions into build/REL/quic.symvers (for the
 # in-kernel consumer test module of tests/kmod).
+# The headers are the host's, or the trixie chroot's for Debian 13's
+# kernels (tests/vm/kmake.sh).
 module-for:
 	@test -n "$(REL)" || { echo "module-for needs REL=" >&2; exit 1; }
-	$(MAKE) -C /usr/src/linux-headers-$(REL) M=$(TOP)/modules clean >/dev/null
-	$(MAKE) -C /usr/src/linux-headers-$(REL) M=$(TOP)/modules modules
+	$(TOP)/tests/vm/kmake.sh $(REL) M=$(TOP)/modules clean >/dev/null
+	$(TOP)/tests/vm/kmake.sh $(REL) M=$(TOP)/modules modules
 	mkdir -p $(TOP)/build/$(REL)
 	cp $(TOP)/modules/quic.ko $(TOP)/build/$(REL)/quic.ko
 	cp $(TOP)/modules/quic_diag.ko $(TOP)/build/$(REL)/quic_diag.ko
 	cp $(TOP)/modules/Module.symvers $(TOP)/build/$(REL)/quic.symvers
-	$(MAKE) -C /usr/src/linux-headers-$(REL) M=$(TOP)/modules clean >/dev/null
+	$(TOP)/tests/vm/kmake.sh $(REL) M=$(TOP)/modules clean >/dev/null
 
 # the handshake daemon (`all` and `install` when libnl-genl-3 is there)
 include $(TOP)/handshake/handshake.mk

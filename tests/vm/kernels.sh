@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
-# Fetch and unpack Debian bookworm cloud kernels for the QEMU test VM.
+# Fetch and unpack Debian cloud kernels for the QEMU test VM.
 #
 # Usage:
-#   tests/vm/kernels.sh [6.1|6.12|all|RELEASE...]   prepare kernels (default: all)
-#   tests/vm/kernels.sh --print SERIES|RELEASE      print the newest cached
-#                                                   release, download nothing
+#   tests/vm/kernels.sh [SERIES|all|RELEASE...]   prepare kernels (default: all)
+#   tests/vm/kernels.sh --print SERIES|RELEASE    print the newest cached
+#                                                 release, download nothing
 #
-# For each series the newest linux-image-<release> that apt knows and whose
-# linux-headers-<release> is available is chosen (sort -V). The headers are
-# installed on the host (to build quic.ko against them), the image is
-# downloaded and unpacked into $QUIC_CACHE/kernels/<release>/ (QUIC_CACHE
-# defaults to <repo>/.cache), its modules are decompressed and depmod'ed.
-# A finished kernel tree carries a .stamp file; later runs only check it.
+# Series: 6.1 and 6.12 (Debian 12, bookworm and its security updates),
+# trixie (Debian 13's 6.12) and trixie-bpo (the newest kernel series of
+# trixie-backports); "all" is all four.  For each series the newest
+# linux-image-<release> that apt knows and whose linux-headers-<release>
+# is available is chosen (sort -V).  The headers are installed where the
+# module is built against them: on the host for Debian 12's kernels, in
+# the trixie chroot (tests/vm/trixie.sh, made here when missing) for
+# Debian 13's, whose headers need gcc 14.  The image is downloaded and
+# unpacked into $QUIC_CACHE/kernels/<release>/ (QUIC_CACHE defaults to
+# <repo>/.cache), its modules are decompressed and depmod'ed.  A finished
+# kernel tree carries a .stamp file; later runs only check it.
 #
 # The prepared releases are printed on stdout, one per line; everything else
 # goes to stderr.
@@ -28,7 +33,7 @@ log() { echo "$prog: $*" >&2; }
 die() { echo "$prog: error: $*" >&2; exit 1; }
 
 usage() {
-	sed -n '2,17s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
+	sed -n '2,21s/^# \{0,1\}//p' "${BASH_SOURCE[0]}" >&2
 	exit "${1:-2}"
 }
 
@@ -37,6 +42,9 @@ series_regex() {
 	case $1 in
 	6.1) echo '^linux-image-6\.1\.0-[0-9]+-cloud-amd64$' ;;
 	6.12) echo '^linux-image-6\.12\.[0-9]+\+deb12-cloud-amd64$' ;;
+	trixie) echo '^linux-image-6\.12\.[0-9]+\+deb13-cloud-amd64$' ;;
+	# any series after 6.12
+	trixie-bpo) echo '^linux-image-(6\.(1[3-9]|[2-9][0-9])|([7-9]|[1-9][0-9])\.[0-9]+)\.[0-9]+\+deb13-cloud-amd64$' ;;
 	*) return 1 ;;
 	esac
 }
@@ -46,6 +54,8 @@ release_series() {
 	case $1 in
 	6.1.0-*-cloud-amd64) echo 6.1 ;;
 	6.12.*+deb12-cloud-amd64) echo 6.12 ;;
+	6.12.*+deb13-cloud-amd64) echo trixie ;;
+	*+deb13-cloud-amd64) echo trixie-bpo ;;
 	*) return 1 ;;
 	esac
 }
@@ -65,9 +75,27 @@ cached_release() {
 	fi
 }
 
+# The kernels' apt: the host's for Debian 12's, the trixie chroot's for
+# Debian 13's (use_dist picks one; $in prefixes the commands).
+dist=bookworm
+in=()
+use_dist() {
+	dist=$1
+	if [[ $dist == trixie ]]; then
+		if [[ ! -f ${trixie_root:=$QUIC_CACHE/trixie}/.stamp ]]; then
+			"$here/trixie.sh" setup || die "the trixie chroot could not be made"
+		fi
+		in=("$here/trixie.sh" run)
+	else
+		in=()
+	fi
+	kernel_names=${names_of[$dist]:-}
+	apt_updated=${updated_of[$dist]:-0}
+}
+
 # Print "PACKAGE CANDIDATE" for each PACKAGE given (one apt-cache call).
 candidates() {
-	apt-cache policy "$@" 2>/dev/null |
+	"${in[@]}" apt-cache policy "$@" 2>/dev/null |
 		awk '/^[^ ].*:$/ { p = substr($0, 1, length($0) - 1) }
 		     $1 == "Candidate:" { print p, $2 }'
 }
@@ -84,18 +112,30 @@ ensure_tools() {
 }
 
 apt_updated=0
+declare -A updated_of=() names_of=()
 apt_update() {
 	((apt_updated)) && return 0
-	log "running apt-get update"
-	apt-get update -q >&2 || die "apt-get update failed"
+	log "running apt-get update ($dist)"
+	"${in[@]}" apt-get update -q >&2 || die "apt-get update ($dist) failed"
 	apt_updated=1
+	updated_of[$dist]=1
 }
 
+# host tools
 apt_install() {
 	if ! apt-get install -y -q --no-install-recommends "$@" >&2; then
-		apt_update
+		apt-get update -q >&2 || die "apt-get update failed"
 		apt-get install -y -q --no-install-recommends "$@" >&2 ||
 			die "apt-get install $* failed"
+	fi
+}
+
+# kernel packages, where their kernels are built for
+kapt_install() {
+	if ! "${in[@]}" apt-get install -y -q --no-install-recommends "$@" >&2; then
+		apt_update
+		"${in[@]}" apt-get install -y -q --no-install-recommends "$@" >&2 ||
+			die "apt-get install $* ($dist) failed"
 	fi
 }
 
@@ -103,15 +143,16 @@ apt_install() {
 kernel_names=
 load_names() {
 	[[ -z $kernel_names ]] || return 0
-	kernel_names=$(apt-cache pkgnames linux- 2>/dev/null | grep -E '^linux-(image|headers)-6\.' || true)
+	kernel_names=$("${in[@]}" apt-cache pkgnames linux- 2>/dev/null | grep -E '^linux-(image|headers)-[0-9]' || true)
 	if [[ -z $kernel_names ]]; then
 		apt_update
-		kernel_names=$(apt-cache pkgnames linux- 2>/dev/null | grep -E '^linux-(image|headers)-6\.' || true)
+		kernel_names=$("${in[@]}" apt-cache pkgnames linux- 2>/dev/null | grep -E '^linux-(image|headers)-[0-9]' || true)
 	fi
+	names_of[$dist]=$kernel_names
 }
 
 headers_installed() {
-	[[ $(dpkg-query -W -f='${db:Status-Status}' "linux-headers-$1" 2>/dev/null || true) == installed ]]
+	[[ $("${in[@]}" dpkg-query -W -f='${db:Status-Status}' "linux-headers-$1" 2>/dev/null || true) == installed ]]
 }
 
 # Set $picked to the newest release of SERIES with an image and matching
@@ -121,7 +162,7 @@ picked=
 pick_release() {
 	local series=$1 re name rel attempt c
 	local -A known=()
-	re=$(series_regex "$series") || die "unknown series '$series' (want 6.1 or 6.12)"
+	re=$(series_regex "$series") || die "unknown series '$series' (want 6.1, 6.12, trixie or trixie-bpo)"
 	for attempt in 1 2; do
 		load_names
 		known=()
@@ -148,19 +189,28 @@ pick_release() {
 	return 1
 }
 
-# Names of the linux-modules-*/linux-binary-* packages PKG depends on.
+# Names of the linux-modules-*, linux-binary-* and linux-base-REL packages
+# PKG depends on (the latter two: newer kernels split in three).
 kernel_deps() {
-	apt-cache show --no-all-versions "$1" 2>/dev/null |
+	"${in[@]}" apt-cache show --no-all-versions "$1" 2>/dev/null |
 		sed -n 's/^\(Pre-\)\{0,1\}Depends: //p' | tr ',|' '\n' |
 		sed 's/([^)]*)//g; s/:any//; s/[[:space:]]//g' |
-		grep -E '^linux-(modules|binary)-' | sort -u || true
+		grep -E '^linux-(modules-|binary-|base-[0-9])' | sort -u || true
 }
 
 ensure_headers() {
-	local rel=$1
-	headers_installed "$rel" && return 0
-	log "installing linux-headers-$rel"
-	apt_install "linux-headers-$rel"
+	local rel=$1 mk
+	if ! headers_installed "$rel"; then
+		log "installing linux-headers-$rel ($dist)"
+		kapt_install "linux-headers-$rel"
+	fi
+	[[ $dist == trixie ]] || return 0
+	# C=1 needs scripts/checker-valid.sh, which the packages lack
+	for mk in "$trixie_root"/usr/src/linux-headers-*/Makefile; do
+		grep -qs checker-valid.sh "$mk" || continue
+		[[ -e ${mk%/Makefile}/scripts/checker-valid.sh ]] && continue
+		install -D -m 755 "$here/checker-valid.sh" "${mk%/Makefile}/scripts/checker-valid.sh"
+	done
 }
 
 # Download, unpack and depmod RELEASE into $kcache/RELEASE.
@@ -186,8 +236,16 @@ prepare() {
 		queue=("${queue[@]:1}")
 	done
 	log "$rel: downloading ${pkgs[*]}"
-	(cd "$tmp/debs" && apt-get download -q -o APT::Sandbox::User=root "${pkgs[@]}" >&2) ||
-		die "$rel: apt-get download ${pkgs[*]} failed"
+	if [[ $dist == trixie ]]; then
+		rm -rf "$trixie_root/var/cache/quic-download"
+		mkdir -p "$trixie_root/var/cache/quic-download"
+		"${in[@]}" sh -c 'cd /var/cache/quic-download && apt-get download -q -o APT::Sandbox::User=root "$@"' \
+			sh "${pkgs[@]}" >&2 || die "$rel: apt-get download ${pkgs[*]} ($dist) failed"
+		mv "$trixie_root"/var/cache/quic-download/*.deb "$tmp/debs/"
+	else
+		(cd "$tmp/debs" && apt-get download -q -o APT::Sandbox::User=root "${pkgs[@]}" >&2) ||
+			die "$rel: apt-get download ${pkgs[*]} failed"
+	fi
 	for deb in "$tmp"/debs/*.deb; do
 		dpkg-deb -x "$deb" "$tmp/root" || die "$rel: dpkg-deb -x $deb failed"
 	done
@@ -197,6 +255,12 @@ prepare() {
 	fi
 	moddir=$tmp/root/lib/modules/$rel
 	[[ -d $moddir ]] || die "$rel: no lib/modules/$rel in ${pkgs[*]}"
+	# newer kernels keep the image beside their modules
+	# (linux-binary-*: /usr/lib/modules/REL/vmlinuz)
+	if [[ ! -f $tmp/root/boot/vmlinuz-$rel && -f $moddir/vmlinuz ]]; then
+		mkdir -p "$tmp/root/boot"
+		ln -s "../lib/modules/$rel/vmlinuz" "$tmp/root/boot/vmlinuz-$rel"
+	fi
 	[[ -f $tmp/root/boot/vmlinuz-$rel ]] || die "$rel: no boot/vmlinuz-$rel in ${pkgs[*]}"
 
 	n=$(find "$moddir" -name '*.ko.xz' | wc -l)
@@ -242,12 +306,12 @@ main() {
 	(($#)) || set -- all
 	for a in "$@"; do
 		case $a in
-		all) args+=(6.1 6.12) ;;
-		6.1 | 6.12) args+=("$a") ;;
+		all) args+=(6.1 6.12 trixie trixie-bpo) ;;
+		6.1 | 6.12 | trixie | trixie-bpo) args+=("$a") ;;
 		-*) usage ;;
 		*)
 			release_series "$a" >/dev/null ||
-				die "'$a' is neither 6.1, 6.12, all nor a bookworm cloud-amd64 release"
+				die "'$a' is neither a series, all nor a Debian 12 or 13 cloud-amd64 release"
 			args+=("$a")
 			;;
 		esac
@@ -262,6 +326,14 @@ main() {
 	for a in "${args[@]}"; do
 		if series_regex "$a" >/dev/null; then
 			series=$a
+		else
+			series=$(release_series "$a")
+		fi
+		case $series in
+		trixie*) use_dist trixie ;;
+		*) use_dist bookworm ;;
+		esac
+		if series_regex "$a" >/dev/null; then
 			if pick_release "$series"; then
 				rel=$picked
 			else
