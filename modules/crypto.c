@@ -319,6 +319,14 @@ static void quic_crypto_dir_free(struct quic_crypto_dir *d)
 	memzero_explicit(d, sizeof(*d));
 }
 
+/*
+ * Whether "__gcm(aes)" exists, tried once at load: kernels whose x86
+ * AES-GCM registers directly as a synchronous "gcm(aes)" (7.x here) have
+ * no internal one, and the crypto API does not remember a failed lookup,
+ * so asking at each key allocation would run modprobe twice every time.
+ */
+static bool quic_have_simd_gcm __read_mostly;
+
 static int quic_crypto_key_alloc(struct quic_crypto_key *k,
 				 const struct quic_cipher *ci)
 {
@@ -333,7 +341,7 @@ static int quic_crypto_key_alloc(struct quic_crypto_key *k,
 	 * any synchronous implementation does.
 	 */
 	aead = ERR_PTR(-ENOENT);
-	if (ci->aead_simd)
+	if (ci->aead_simd && quic_have_simd_gcm)
 		aead = crypto_alloc_aead(ci->aead_simd, CRYPTO_ALG_INTERNAL,
 					 CRYPTO_ALG_INTERNAL | CRYPTO_ALG_ASYNC);
 	k->simd = !IS_ERR(aead);
@@ -1164,6 +1172,12 @@ int quic_crypto_module_init(void)
 
 	BUILD_BUG_ON(sizeof(quic_initial_salt_v1) !=
 		     sizeof(quic_initial_salt_v2));
+	/* a trial allocation: crypto_has_aead() is not on every kernel */
+	aead = crypto_alloc_aead("__gcm(aes)", CRYPTO_ALG_INTERNAL,
+				 CRYPTO_ALG_INTERNAL | CRYPTO_ALG_ASYNC);
+	quic_have_simd_gcm = !IS_ERR(aead);
+	if (quic_have_simd_gcm)
+		crypto_free_aead(aead);
 	for (i = 0; i < ARRAY_SIZE(quic_retry_aead); i++) {
 		aead = crypto_alloc_aead("gcm(aes)", 0, CRYPTO_ALG_ASYNC);
 		if (IS_ERR(aead)) {
