@@ -39,7 +39,7 @@ static void quic_alpn_hmac(const u8 *key, u32 klen, const u8 *msg, u32 len,
 			   u8 *out)
 {
 	u8 pad[SHA256_BLOCK_SIZE], inner[SHA256_DIGEST_SIZE];
-	struct sha256_state st;
+	struct quic_sha256_ctx st;
 	int i;
 
 	memset(pad, 0, sizeof(pad));
@@ -81,8 +81,8 @@ static void quic_alpn_expand(const u8 *secret, const char *label, u8 *out,
 }
 
 struct quic_alpn_keys {
-	struct crypto_aes_ctx	key;
-	struct crypto_aes_ctx	hp;
+	struct quic_aes_key	key;
+	struct quic_aes_key	hp;
 	u8			iv[QUIC_CRYPTO_IV_LEN];
 };
 
@@ -105,9 +105,9 @@ static int quic_alpn_keys(struct quic_alpn_keys *k,
 	quic_alpn_expand(client, "quic key", key, sizeof(key));
 	quic_alpn_expand(client, "quic iv", k->iv, sizeof(k->iv));
 	quic_alpn_expand(client, "quic hp", hp, sizeof(hp));
-	err = aes_expandkey(&k->key, key, sizeof(key));
+	err = quic_aes_prepare(&k->key, key, sizeof(key));
 	if (!err)
-		err = aes_expandkey(&k->hp, hp, sizeof(hp));
+		err = quic_aes_prepare(&k->hp, hp, sizeof(hp));
 	memzero_explicit(initial, sizeof(initial));
 	memzero_explicit(client, sizeof(client));
 	memzero_explicit(key, sizeof(key));

@@ -13,6 +13,7 @@
 #include <linux/slab.h>
 #include <net/sock.h>
 
+#include "compat.h"
 #include "conn.h"
 #include "frame.h"
 #include "input.h"
@@ -80,7 +81,7 @@ void quic_event_queue(struct sock *sk, u8 type, const void *data,
 	/* like a datagram: dropped when the receive buffer is full */
 	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
 	    READ_ONCE(sk->sk_rcvbuf)) {
-		sk_drops_add(sk, skb);
+		sk_drops_skbadd(sk, skb);
 		kfree_skb(skb);
 		return;
 	}

@@ -22,6 +22,7 @@
 #include <net/netlink.h>
 #include <net/sock.h>
 
+#include "compat.h"
 #include "listen.h"
 #include "proc.h"
 #include "protocol.h"
@@ -49,7 +50,7 @@ static int quic_diag_fill(struct sock *sk, struct quic_diag_ctx *c)
 	bool full;
 	u32 max;
 
-	full = c->net_admin || uid_eq(sock_i_uid(sk), c->uid);
+	full = c->net_admin || uid_eq(sk_uid(sk), c->uid);
 	nlh = nlmsg_put(c->skb, c->portid, c->unlh->nlmsg_seq,
 			c->unlh->nlmsg_type, sizeof(*r), c->flags);
 	if (!nlh)
@@ -75,7 +76,7 @@ static int quic_diag_fill(struct sock *sk, struct quic_diag_ctx *c)
 		struct inet_diag_meminfo mi = {
 			.idiag_rmem = sk_rmem_alloc_get(sk),
 			.idiag_wmem = READ_ONCE(sk->sk_wmem_queued),
-			.idiag_fmem = sk_forward_alloc_get(sk),
+			.idiag_fmem = READ_ONCE(sk->sk_forward_alloc),
 			.idiag_tmem = sk_wmem_alloc_get(sk),
 		};
 
@@ -107,7 +108,7 @@ cancel:
 
 /* the request's state, family and ports; the filter's bytecode */
 static bool quic_diag_match(struct sock *sk, const struct inet_diag_req_v2 *r,
-			    const struct nlattr *bc)
+			    const struct inet_diag_dump_data *data)
 {
 	const struct inet_sock *inet = inet_sk(sk);
 
@@ -119,7 +120,13 @@ static bool quic_diag_match(struct sock *sk, const struct inet_diag_req_v2 *r,
 		return false;
 	if (r->id.idiag_dport && r->id.idiag_dport != inet->inet_dport)
 		return false;
-	return !bc || inet_diag_bc_sk(bc, sk);
+	if (!data->inet_diag_nla_bc)
+		return true;
+#ifdef QUIC_HAVE_DIAG_BC_DUMP_DATA
+	return inet_diag_bc_sk(data, sk);
+#else
+	return inet_diag_bc_sk(data->inet_diag_nla_bc, sk);
+#endif
 }
 
 /* one socket, locked, unless it is being destroyed */
@@ -143,7 +150,7 @@ static void quic_diag_ctx_init(struct quic_diag_ctx *c, struct sk_buff *in,
 	c->req = req;
 	c->unlh = nlh;
 	c->user_ns = sk_user_ns(nlsk);
-	c->uid = sock_i_uid(nlsk);
+	c->uid = sk_uid(nlsk);
 	c->portid = NETLINK_CB(in).portid;
 	c->net_admin = netlink_net_capable(in, CAP_NET_ADMIN);
 }
@@ -153,7 +160,6 @@ static void quic_diag_dump(struct sk_buff *skb, struct netlink_callback *cb,
 			   const struct inet_diag_req_v2 *r)
 {
 	struct inet_diag_dump_data *data = cb->data;
-	struct nlattr *bc = data->inet_diag_nla_bc;
 	struct net *net = sock_net(skb->sk);
 	struct quic_diag_ctx c = { .skb = skb, .flags = NLM_F_MULTI };
 	loff_t idx = cb->args[0];
@@ -161,7 +167,7 @@ static void quic_diag_dump(struct sk_buff *skb, struct netlink_callback *cb,
 
 	quic_diag_ctx_init(&c, cb->skb, cb->nlh, r);
 	while ((sk = quic_sock_table_get(net, sk, idx))) {
-		if (quic_diag_match(sk, r, bc) &&
+		if (quic_diag_match(sk, r, data) &&
 		    quic_diag_fill_locked(sk, &c) < 0) {
 			sock_put(sk);	/* the next dump starts with it */
 			break;

@@ -15,6 +15,7 @@
 #include <net/udp.h>
 #include <net/udp_tunnel.h>
 
+#include "compat.h"
 #include "family.h"
 
 static struct dst_entry *quic_v4_route(struct net *net, struct sock *usk,
@@ -42,12 +43,13 @@ static struct dst_entry *quic_v4_route(struct net *net, struct sock *usk,
 static void quic_v4_xmit(struct sock *usk, struct sk_buff *skb,
 			 struct dst_entry *dst, const struct quic_flow *fl)
 {
-	udp_tunnel_xmit_skb((struct rtable *)dst, usk, skb,
-			    fl->local->v4.sin_addr.s_addr,
-			    fl->peer->v4.sin_addr.s_addr, fl->tos,
-			    ip4_dst_hoplimit(dst), fl->df ? htons(IP_DF) : 0,
-			    fl->local->v4.sin_port, fl->peer->v4.sin_port,
-			    false, false);
+	quic_udp_tunnel_xmit_skb((struct rtable *)dst, usk, skb,
+				 fl->local->v4.sin_addr.s_addr,
+				 fl->peer->v4.sin_addr.s_addr, fl->tos,
+				 ip4_dst_hoplimit(dst),
+				 fl->df ? htons(IP_DF) : 0,
+				 fl->local->v4.sin_port, fl->peer->v4.sin_port,
+				 false, false);
 }
 
 static struct dst_entry *quic_v6_route(struct net *net, struct sock *usk,
@@ -78,11 +80,11 @@ static void quic_v6_xmit(struct sock *usk, struct sk_buff *skb,
 	/* not const on every kernel */
 	struct in6_addr daddr = fl->peer->v6.sin6_addr;
 
-	udp_tunnel6_xmit_skb(dst, usk, skb, NULL, &fl->local->v6.sin6_addr,
-			     &daddr, fl->tos,
-			     ip6_dst_hoplimit(dst), 0,
-			     fl->local->v6.sin6_port, fl->peer->v6.sin6_port,
-			     false);
+	quic_udp_tunnel6_xmit_skb(dst, usk, skb, NULL,
+				  &fl->local->v6.sin6_addr, &daddr, fl->tos,
+				  ip6_dst_hoplimit(dst), 0,
+				  fl->local->v6.sin6_port,
+				  fl->peer->v6.sin6_port, false);
 }
 
 static const struct quic_family quic_families[] = {

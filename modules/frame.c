@@ -13,6 +13,7 @@
 #include <linux/uio.h>
 #include <net/sock.h>
 
+#include "compat.h"
 #include "conn.h"
 #include "frame.h"
 #include "input.h"
@@ -1082,14 +1083,14 @@ static int quic_frame_rx_datagram(struct sock *sk, struct quic_rx *rx,
 			skb_put_data(skb, data, len);
 	}
 	if (!skb) {
-		atomic_inc(&sk->sk_drops);
+		sk_drops_inc(sk);
 		return 0;
 	}
 	memset(skb->cb, 0, sizeof(skb->cb));
 	QUIC_SKB_CB(skb)->kind = QUIC_RCV_DATAGRAM;
 	if (atomic_read(&sk->sk_rmem_alloc) + skb->truesize >
 	    READ_ONCE(sk->sk_rcvbuf)) {
-		sk_drops_add(sk, skb);
+		sk_drops_skbadd(sk, skb);
 		kfree_skb(skb);
 		return 0;
 	}

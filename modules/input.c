@@ -166,7 +166,7 @@ bool quic_rmem_charge(struct sock *sk, struct sk_buff *skb, bool force)
 		return true;
 	}
 	if (!force) {
-		sk_drops_add(sk, skb);
+		sk_drops_skbadd(sk, skb);
 		quic_drop(sock_net(sk), sk, QUIC_MIB_INRCVMEMDROPS);
 		return false;
 	}
@@ -361,7 +361,7 @@ static void quic_rx_keep_early(struct sock *sk, struct sk_buff *skb, u32 off,
 		 __func__, sk, h->level, h->pkt_len);
 	return;
 drop:
-	atomic_inc(&sk->sk_drops);
+	sk_drops_inc(sk);
 	quic_drop(sock_net(sk), sk, QUIC_MIB_INNOKEYS);
 }
 
@@ -453,7 +453,7 @@ static int quic_rcv_packet(struct sock *sk, struct quic_rx *rx, u32 off,
 	 * lost, and counted as a drop of the socket's
 	 */
 	if (err == -EAGAIN)
-		sk_drops_add(sk, skb);
+		sk_drops_skbadd(sk, skb);
 	if (err == -EBADMSG)
 		quic_drop(sock_net(sk), sk, QUIC_MIB_INDECRYPTERRORS);
 	if (err)
@@ -810,7 +810,7 @@ int quic_udp_rcv(struct sock *usk, struct sk_buff *skb)
 		quic_rcv_datagram(sk, skb);
 	} else if (quic_add_backlog(sk, skb)) {
 		quic_drop(sock_net(sk), sk, QUIC_MIB_INBACKLOGDROPS);
-		sk_drops_add(sk, skb);
+		sk_drops_skbadd(sk, skb);
 		kfree_skb(skb);
 	} else if (!sock_owned_by_user(sk)) {
 		quic_wake_waiters(sk);	/* it processes the backlog */

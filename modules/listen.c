@@ -171,7 +171,7 @@ static bool quic_listen_conflict(struct hlist_node *node,
 	struct quic_listener *o = hlist_entry(other, struct quic_listener,
 					      node);
 
-	if (!uid_eq(sock_i_uid(l->sk), sock_i_uid(o->sk)))
+	if (!uid_eq(sk_uid(l->sk), sk_uid(o->sk)))
 		return true;
 	if (l->sk->sk_reuseport && o->sk->sk_reuseport)
 		return false;

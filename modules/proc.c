@@ -16,6 +16,7 @@
 #include <net/net_namespace.h>
 #include <net/sock.h>
 
+#include "compat.h"
 #include "listen.h"
 #include "mib.h"
 #include "proc.h"
@@ -163,9 +164,10 @@ static void quic_seq_addrs(struct seq_file *seq, struct sock *sk)
 
 static void quic_seq_owner(struct seq_file *seq, struct sock *sk)
 {
-	seq_printf(seq, " %u %lu\n",
-		   from_kuid_munged(seq_user_ns(seq), sock_i_uid(sk)),
-		   sock_i_ino(sk));
+	/* an unsigned long before sock_i_ino() became u64 */
+	seq_printf(seq, " %u %llu\n",
+		   from_kuid_munged(seq_user_ns(seq), sk_uid(sk)),
+		   (u64)sock_i_ino(sk));
 }
 
 /*

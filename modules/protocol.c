@@ -15,6 +15,7 @@
 #include <net/protocol.h>
 #include <net/transp_v6.h>
 
+#include "compat.h"
 #include "cong.h"
 #include "connid.h"
 #include "crypto.h"
@@ -358,7 +359,7 @@ static int quic_debugfs_sock(struct sock *sk, void *arg)
 		   READ_ONCE(qs->rec.smoothed_rtt), READ_ONCE(qs->rec.rttvar),
 		   READ_ONCE(qs->rec.pto_count), READ_ONCE(qs->outq.bytes),
 		   READ_ONCE(qs->outq.unacked), READ_ONCE(sk->sk_wmem_queued),
-		   atomic_read(&sk->sk_rmem_alloc), atomic_read(&sk->sk_drops));
+		   atomic_read(&sk->sk_rmem_alloc), sk_drops_read(sk));
 	/* per space, Initial, Handshake, 1-RTT: receive and send keys
 	 * ("r", "t"), discarded ("d"); the CRYPTO bytes taken in order
 	 */

@@ -273,7 +273,7 @@ static void quic_session_ticket_key(struct sock *sk, u8 *key)
 		__be16	port;
 		u16	i;
 	} in = {
-		.uid = from_kuid_munged(&init_user_ns, sock_i_uid(sk)),
+		.uid = from_kuid_munged(&init_user_ns, sk_uid(sk)),
 		.port = inet_sk(sk)->inet_sport,
 	};
 	u64 h;

@@ -22,6 +22,7 @@
 #include <net/sock.h>
 #include <net/transp_v6.h>
 
+#include "compat.h"
 #include "conn.h"
 #include "input.h"
 #include "listen.h"
@@ -262,7 +263,8 @@ static void quic_unhash(struct sock *sk)
  * IPV6_V6ONLY: EINVAL), so that a program written for either family
  * reaches IPv4 peers; *@a then holds the mapped address.
  */
-static int quic_addr_from_user(struct sock *sk, const struct sockaddr *uaddr,
+static int quic_addr_from_user(struct sock *sk,
+			       const struct quic_cb_sockaddr *uaddr,
 			       int addr_len, union quic_addr *a)
 {
 	memset(a, 0, sizeof(*a));
@@ -391,7 +393,8 @@ void quic_set_peer_inet(struct sock *sk, const union quic_addr *a)
  * binding the very same address and port share one UDP socket; port 0
  * gets a fresh UDP socket on an ephemeral port.
  */
-static int quic_bind(struct sock *sk, struct sockaddr *uaddr, int addr_len)
+static int quic_bind(struct sock *sk, struct quic_cb_sockaddr *uaddr,
+		     int addr_len)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	struct net *net = sock_net(sk);
@@ -1090,7 +1093,7 @@ static int quic_recv_one(struct sock *sk, struct msghdr *msg, size_t len,
 }
 
 static int quic_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
-			int flags, int *addr_len)
+			int flags)
 {
 	struct sk_buff *skb;
 	long timeo;
@@ -1147,6 +1150,19 @@ out:
 	return err;
 }
 
+#ifdef QUIC_HAVE_RECVMSG_ADDR_LEN
+/* struct proto's recvmsg with the addr_len of older kernels */
+static int quic_recvmsg_addr_len(struct sock *sk, struct msghdr *msg,
+				 size_t len, int flags, int *addr_len)
+{
+	return quic_recvmsg(sk, msg, len, flags);
+}
+
+#define quic_proto_recvmsg quic_recvmsg_addr_len
+#else
+#define quic_proto_recvmsg quic_recvmsg
+#endif
+
 /*
  * SIOCINQ (FIONREAD): the bytes recvmsg() would return, over every message
  * queued for the reader (stream data, datagrams, events, handshake
@@ -1194,7 +1210,8 @@ static int quic_ioctl(struct sock *sk, int cmd, unsigned long arg)
 /* connect(): routing, connection IDs and Initial keys; nothing is sent
  * until the TLS library hands down the ClientHello.
  */
-static int quic_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
+static int quic_connect(struct sock *sk, struct quic_cb_sockaddr *uaddr,
+			int addr_len)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_conn_id odcid;
@@ -1268,8 +1285,9 @@ out:
 	return err;
 }
 
-static int quic_inet_connect(struct socket *sock, struct sockaddr *uaddr,
-			     int addr_len, int flags)
+static int quic_inet_connect(struct socket *sock,
+			     struct quic_cb_sockaddr *uaddr, int addr_len,
+			     int flags)
 {
 	if (addr_len < (int)sizeof(uaddr->sa_family))
 		return -EINVAL;
@@ -1333,7 +1351,7 @@ struct proto quic_prot = {
 	.setsockopt	= quic_setsockopt,
 	.getsockopt	= quic_getsockopt,
 	.sendmsg	= quic_sendmsg,
-	.recvmsg	= quic_recvmsg,
+	.recvmsg	= quic_proto_recvmsg,
 	.connect	= quic_connect,
 	.ioctl		= quic_ioctl,
 	.backlog_rcv	= quic_backlog_rcv,

@@ -8,6 +8,7 @@
 #include <linux/slab.h>
 #include <net/sock.h>
 
+#include "compat.h"
 #include "conn.h"
 #include "input.h"
 #include "socket.h"
@@ -765,7 +766,7 @@ int quic_stream_recv(struct sock *sk, struct quic_stream *st,
 	    rmem > QUIC_RCV_FORCE_BUFS * rcvbuf &&
 	    !skb_queue_empty(&sk->sk_receive_queue) &&
 	    !quic_rcv_stream_tail(sk, st->id)) {
-		sk_drops_add(sk, skb);
+		sk_drops_skbadd(sk, skb);
 		kfree_skb(skb);
 		return -EAGAIN;
 	}

@@ -10,6 +10,7 @@
 
 #include <net/sock.h>
 
+#include "compat.h"
 #include "conn.h"
 #include "output.h"
 #include "recovery.h"
@@ -85,8 +86,8 @@ void quic_timers_init(struct sock *sk)
 	timer_setup(&ts->t[QUIC_TIMER_IDLE], quic_timer_idle, 0);
 	timer_setup(&ts->t[QUIC_TIMER_RTX], quic_timer_rtx, 0);
 	timer_setup(&ts->t[QUIC_TIMER_ACK], quic_timer_ack, 0);
-	hrtimer_init(&ts->pace, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_SOFT);
-	ts->pace.function = quic_timer_pace_cb;
+	hrtimer_setup(&ts->pace, quic_timer_pace_cb, CLOCK_MONOTONIC,
+		      HRTIMER_MODE_ABS_SOFT);
 	ts->deferred = 0;
 }
 

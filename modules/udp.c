@@ -15,6 +15,7 @@
 #include <net/ipv6.h>
 #include <net/udp_tunnel.h>
 
+#include "compat.h"
 #include "input.h"
 #include "listen.h"
 #include "protocol.h"
@@ -34,7 +35,7 @@ static void quic_udp_sock_release(struct work_struct *work)
 	struct quic_net *qn = quic_net(us->net);
 
 	/* clears sk_user_data and waits for readers in quic_udp_rcv() */
-	udp_tunnel_sock_release(us->sock);
+	udp_tunnel_sock_release(quic_udp_tunnel_arg(us->sock));
 	quic_udp_pending_purge(us);
 	kfree(us);
 	atomic_dec(&qn->udp_releasing);
@@ -78,7 +79,7 @@ static int quic_udp_sock_create(struct net *net, const union quic_addr *addr,
 	tcfg.sk_user_data = us;
 	tcfg.encap_type = 1;
 	tcfg.encap_rcv = quic_udp_rcv;
-	setup_udp_tunnel_sock(net, sock, &tcfg);
+	setup_udp_tunnel_sock(net, quic_udp_tunnel_arg(sock), &tcfg);
 	return 0;
 }
 
@@ -176,7 +177,7 @@ void quic_udp_sock_put(struct quic_udp_sock *us)
 		atomic_inc(&qn->udp_releasing);
 		queue_work(quic_udp_wq, &us->release);
 	} else {
-		udp_tunnel_sock_release(us->sock);
+		udp_tunnel_sock_release(quic_udp_tunnel_arg(us->sock));
 		quic_udp_pending_purge(us);
 		kfree(us);
 	}

@@ -14,6 +14,9 @@
 
 #include <crypto/hash.h>
 #include <linux/bottom_half.h>
+#ifdef QUIC_HAVE_LINUX_HEX_H
+#include <linux/hex.h>
+#endif
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/skbuff.h>

@@ -542,8 +542,7 @@ static void qc_client(struct qc_cmd *cmd)
 		/* a blocking TCP connect, within our bound */
 		qc_set_timeouts(sock, msecs_to_jiffies(cmd->wait_ms));
 	}
-	err = kernel_connect(sock, (struct sockaddr *)&cmd->addr,
-			     cmd->addrlen, 0);
+	err = kernel_connect(sock, (void *)&cmd->addr, cmd->addrlen, 0);
 	if (err) {
 		qc_publish(cmd, QC_DONE, "connect", err);
 		goto out;
@@ -657,7 +656,7 @@ static int qc_listen(struct qc_cmd *cmd, struct socket *lsock)
 	err = qc_set_params(cmd, lsock->sk);
 	if (err)
 		return err;
-	err = kernel_bind(lsock, (struct sockaddr *)&cmd->addr, cmd->addrlen);
+	err = kernel_bind(lsock, (void *)&cmd->addr, cmd->addrlen);
 	if (err)
 		return err;
 	err = kernel_listen(lsock, 4);
