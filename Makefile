@@ -47,7 +47,7 @@ all: module libquic tests tools
 
 help:
 	@echo "make [KDIR=/usr/src/linux-headers-REL] [W=1] [C=1]  module, libquic, tests"
-	@echo "make check     run the test suite in QEMU on Debian 6.1 and 6.12 kernels"
+	@echo "make check     the test suite in QEMU on Debian 12 and 13 kernels, and a debug one"
 	@echo "make lint      checkpatch --strict over the kernel code"
 	@echo "make vm [CMD='...'] [K=6.12]  a guest shell, or CMD in a guest"
 	@echo "make demo      a QUIC transfer in a guest"
