@@ -19,6 +19,10 @@ KDIR ?= $(shell \
 CC	?= gcc
 CFLAGS	?= -O2 -g
 CFLAGS	+= -Wall -Wextra -Werror -I$(TOP)/include/uapi -I$(TOP)/libquic
+# CPPFLAGS and LDFLAGS from the environment are honoured (dpkg-buildflags'
+# hardening in the Debian packages)
+CPPFLAGS ?=
+LDFLAGS	?=
 PREFIX	?= /usr/local
 LIBDIR	?= $(PREFIX)/lib
 INCDIR	?= $(PREFIX)/include
@@ -65,10 +69,11 @@ libquic: $(TOP)/libquic/libquic.so $(TOP)/libquic/libquic.a
 $(TOP)/libquic/%.o: $(TOP)/libquic/%.c $(TOP)/libquic/netinet/quic.h \
 		$(TOP)/libquic/internal.h \
 		$(TOP)/include/uapi/linux/quic.h
-	$(CC) $(CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -fvisibility=hidden -c -o $@ $<
 
 $(TOP)/libquic/libquic.so: $(LIBQUIC_OBJS)
-	$(CC) $(CFLAGS) -shared -Wl,-soname,libquic.so.1 -Wl,-z,defs -o $@ $^ \
+	$(CC) $(CFLAGS) $(LDFLAGS) -shared -Wl,-soname,libquic.so.1 -Wl,-z,defs \
+		-o $@ $^ \
 		-lgnutls -pthread
 
 $(TOP)/libquic/libquic.a: $(LIBQUIC_OBJS)
@@ -80,7 +85,7 @@ tests: $(TEST_BINS)
 tools: $(TOP)/tools/quic-ss
 
 $(TOP)/tools/quic-ss: $(TOP)/tools/quic-ss.c $(TOP)/include/uapi/linux/quic.h
-	$(CC) $(CFLAGS) -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
 # handshake_test emulates the kernel's side of a QUIC socket
 $(TOP)/tests/handshake_test: TEST_LDFLAGS = \
@@ -151,6 +156,8 @@ install-tools: tools
 	install -D -m 755 $(TOP)/tools/quic-qlog $(DESTDIR)$(PREFIX)/bin/quic-qlog
 	install -D -m 644 $(TOP)/tools/quic-ss.8 \
 		$(DESTDIR)$(MANDIR)/man8/quic-ss.8
+	install -D -m 644 $(TOP)/tools/quic-qlog.1 \
+		$(DESTDIR)$(MANDIR)/man1/quic-qlog.1
 
 install-module: module
 	$(MAKE) -C $(KDIR) M=$(TOP)/modules modules_install

@@ -29,10 +29,10 @@ endif
 
 $(HSD_DIR)/%.o: $(HSD_DIR)/%.c $(HSD_HDRS) $(TOP)/libquic/internal.h \
 		$(TOP)/libquic/netinet/quic.h $(TOP)/include/uapi/linux/quic.h
-	$(CC) $(CFLAGS) -D_GNU_SOURCE $(HSD_NL_CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -D_GNU_SOURCE $(HSD_NL_CFLAGS) -c -o $@ $<
 
 $(HSD_BIN): $(HSD_OBJS) $(TOP)/libquic/libquic.a
-	$(CC) $(CFLAGS) -o $@ $(HSD_OBJS) $(TOP)/libquic/libquic.a \
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(HSD_OBJS) $(TOP)/libquic/libquic.a \
 		$(HSD_NL_LIBS) -lgnutls -pthread
 
 $(TOP)/tests/handshaked_unit: TEST_LIBS = $(HSD_UNIT_SRCS)
@@ -41,7 +41,7 @@ $(TOP)/tests/handshaked_unit: $(HSD_UNIT_SRCS) $(HSD_DIR)/hsd.h
 install-handshake: $(HSD_BIN)
 	install -D -m 755 $(HSD_BIN) $(DESTDIR)/usr/sbin/quic-handshaked
 	install -D -m 644 $(HSD_DIR)/quic-handshaked.8 \
-		$(DESTDIR)/usr/share/man/man8/quic-handshaked.8
+		$(DESTDIR)$(MANDIR)/man8/quic-handshaked.8
 	install -D -m 644 $(HSD_DIR)/quic-handshaked.service \
 		$(DESTDIR)/lib/systemd/system/quic-handshaked.service
 
