@@ -45,7 +45,7 @@ TESTLIB_USERS	:= $(addprefix $(TOP)/tests/,conn_test close_test \
 		     fuzz_syscall fuzz_packet consumer_test ops_test)
 
 .PHONY: all help module modules libquic tests tools check lint vm demo bench \
-	install install-module install-libquic install-tools dkms clean
+	install install-module install-libquic install-tools dkms deb clean
 
 all: module libquic tests tools
 
@@ -57,6 +57,7 @@ help:
 	@echo "make demo      a QUIC transfer in a guest"
 	@echo "make bench     throughput and handshake latency vs TCP and kTLS"
 	@echo "make install   module (for KDIR), libquic, headers, man pages"
+	@echo "make deb       Debian packages in build/deb (dpkg-buildpackage, lintian)"
 
 module modules:
 	@test -n "$(KDIR)" -a -d "$(KDIR)" || \
@@ -190,6 +191,22 @@ dkms:
 	dkms add -m quic -v $(VERSION)
 	dkms build -m quic -v $(VERSION)
 	dkms install -m quic -v $(VERSION)
+
+# Debian packages (debian/): quic-dkms, libquic1, libquic-dev,
+# quic-handshaked and quic-tools, built from the files git tracks (as
+# they are in the working tree) in build/deb/quic-$(VERSION), then
+# checked by lintian.  The build dependencies must be installed
+# (dpkg-checkbuilddeps names the missing ones).
+DEB_DIR	:= $(TOP)/build/deb
+deb:
+	rm -rf $(DEB_DIR)
+	mkdir -p $(DEB_DIR)/quic-$(VERSION)
+	cd $(TOP) && git ls-files -z | tar --null -T - -cf - | \
+		tar -xf - -C $(DEB_DIR)/quic-$(VERSION)
+	cd $(DEB_DIR)/quic-$(VERSION) && dpkg-checkbuilddeps && \
+		dpkg-buildpackage -us -uc
+	lintian --pedantic --display-info --fail-on error,warning \
+		$(DEB_DIR)/quic_$(VERSION)_*.changes
 
 clean:
 	-$(if $(KDIR),$(MAKE) -C $(KDIR) M=$(TOP)/modules clean)

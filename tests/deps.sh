@@ -11,6 +11,7 @@ pkgs=(
 	libgnutls28-dev libnl-genl-3-dev libnl-3-dev pkg-config
 	gnutls-bin tshark
 	ngtcp2-client ngtcp2-server	# gtlsclient, gtlsserver: interop_test.sh
+	debhelper dh-dkms lintian debootstrap	# make deb, tests/pkg/deb_test.sh
 )
 
 missing=()
