@@ -7,7 +7,7 @@
 # tests/vm/trixie.sh).
 #
 # Usage: tests/vm/kmake.sh REL MAKE-ARGUMENTS...
-#   runs make -C /usr/src/linux-headers-REL MAKE-ARGUMENTS...
+#   runs make -j$(nproc) -C /usr/src/linux-headers-REL MAKE-ARGUMENTS...
 set -euo pipefail
 
 [[ $# -ge 1 && -n $1 ]] || { echo "kmake.sh: usage: kmake.sh REL MAKE-ARGUMENTS..." >&2; exit 2; }
@@ -15,13 +15,14 @@ rel=$1
 shift
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 kdir=/usr/src/linux-headers-$rel
+jobs=-j$(nproc)
 
 if [[ -d $kdir ]]; then
-	exec make -C "$kdir" "$@"
+	exec make "$jobs" -C "$kdir" "$@"
 fi
 if root=$("$here/trixie.sh" root 2>/dev/null) && [[ -d $root$kdir ]]; then
 	# MAKEFLAGS (W=1, C=1, -s) reach the chroot's make in the environment
-	exec "$here/trixie.sh" run make -C "$kdir" "$@"
+	exec "$here/trixie.sh" run make "$jobs" -C "$kdir" "$@"
 fi
 echo "kmake.sh: no $kdir, on the host or in the trixie chroot (tests/vm/kernels.sh fetches them)" >&2
 exit 1
