@@ -490,19 +490,6 @@ chmod 755 "$rundir"
 write_guest_script
 
 sock=$rundir/vfs.sock
-"$virtiofsd" --socket-path="$sock" -o "source=$root" -o "cache=${QUIC_VM_VIRTIOFS_CACHE:-always}" -o sandbox=chroot \
-	</dev/null >"$rundir/virtiofsd.log" 2>&1 &
-vfs_pid=$!
-for _ in $(seq 100); do
-	[[ -S $sock ]] && break
-	kill -0 "$vfs_pid" 2>/dev/null || break
-	sleep 0.05
-done
-if [[ ! -S $sock ]]; then
-	cat "$rundir/virtiofsd.log" >&2
-	die "virtiofsd ($virtiofsd) did not create its socket $sock"
-fi
-
 append="console=ttyS0 quiet loglevel=3 panic=-1 quicvm.script=${rundir#"${root%/}"}/guest.sh $moddir_arg ${QUIC_VM_APPEND:-}"
 # shellcheck disable=SC2054 # the commas belong to QEMU's option syntax
 qemu=(qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 2G -nographic -no-reboot -net none
@@ -510,50 +497,92 @@ qemu=(qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 2G -nographic -no-reboot 
 	-chardev "socket,id=c0,path=$sock" -device vhost-user-fs-pci,chardev=c0,tag=hostroot
 	-kernel "$vmlinuz" -initrd "$initrd" -append "$append")
 
-t0=$(now)
-timed_out=0
-if ((interactive)); then
-	log "booting $rel; interactive shell on the serial console (Ctrl-a x kills QEMU)"
-	"${qemu[@]}" && qrc=0 || qrc=$?
-else
-	"${qemu[@]}" -serial "file:$console_log" -monitor none </dev/null >"$rundir/qemu.log" 2>&1 &
-	qemu_pid=$!
-	deadline=$(($(date +%s) + timeout))
-	boot_s=
-	done_at=
-	while kill -0 "$qemu_pid" 2>/dev/null; do
-		if [[ -z $boot_s && -e $rundir/started ]]; then
-			boot_s=$(elapsed "$t0")
-			show_setup_log
-			log "$rel booted; command started after ${boot_s} s (guest uptime $(cut -d' ' -f1 "$rundir/started") s)"
-			tail -n +1 -s 0.2 -F --pid="$qemu_pid" "$rundir/output" 2>/dev/null &
-			tail_pid=$!
-		fi
-		if (($(date +%s) >= deadline)); then
-			timed_out=1
-			kill "$qemu_pid" 2>/dev/null || true
-			break
-		fi
-		# The guest reported its exit code and powered off: QEMU has
-		# a while to exit, then it goes (its exit is not the test).
-		if [[ -z $done_at && -e $rundir/rc ]]; then
-			done_at=$(date +%s)
-		elif [[ -n $done_at ]] && (($(date +%s) >= done_at + 30)); then
-			log "warning: QEMU still running 30 s after the guest powered off; killed it"
-			kill "$qemu_pid" 2>/dev/null || true
-			break
-		fi
-		sleep 0.1
+# start_virtiofsd: share $root with the guest (virtiofsd serves one
+# connection: a second boot needs a new one)
+start_virtiofsd() {
+	rm -f "$sock"
+	"$virtiofsd" --socket-path="$sock" -o "source=$root" -o "cache=${QUIC_VM_VIRTIOFS_CACHE:-always}" -o sandbox=chroot \
+		</dev/null >"$rundir/virtiofsd.log" 2>&1 &
+	vfs_pid=$!
+	for _ in $(seq 100); do
+		[[ -S $sock ]] && break
+		kill -0 "$vfs_pid" 2>/dev/null || break
+		sleep 0.05
 	done
-	wait "$qemu_pid" && qrc=0 || qrc=$?
-	qemu_pid=
-	if [[ -n $tail_pid ]]; then
-		wait "$tail_pid" || true
-		tail_pid=
-	elif [[ -s $rundir/output ]]; then
-		cat "$rundir/output"
+	if [[ ! -S $sock ]]; then
+		cat "$rundir/virtiofsd.log" >&2
+		die "virtiofsd ($virtiofsd) did not create its socket $sock"
 	fi
-fi
+}
+
+# boot_once: boot the guest and wait for it; sets qrc, timed_out, boot_s
+boot_once() {
+	t0=$(now)
+	timed_out=0
+	if ((interactive)); then
+		log "booting $rel; interactive shell on the serial console (Ctrl-a x kills QEMU)"
+		"${qemu[@]}" && qrc=0 || qrc=$?
+	else
+		"${qemu[@]}" -serial "file:$console_log" -monitor none </dev/null >"$rundir/qemu.log" 2>&1 &
+		qemu_pid=$!
+		deadline=$(($(date +%s) + timeout))
+		boot_s=
+		done_at=
+		while kill -0 "$qemu_pid" 2>/dev/null; do
+			if [[ -z $boot_s && -e $rundir/started ]]; then
+				boot_s=$(elapsed "$t0")
+				show_setup_log
+				log "$rel booted; command started after ${boot_s} s (guest uptime $(cut -d' ' -f1 "$rundir/started") s)"
+				tail -n +1 -s 0.2 -F --pid="$qemu_pid" "$rundir/output" 2>/dev/null &
+				tail_pid=$!
+			fi
+			if (($(date +%s) >= deadline)); then
+				timed_out=1
+				kill "$qemu_pid" 2>/dev/null || true
+				break
+			fi
+			# The guest reported its exit code and powered off: QEMU has
+			# a while to exit, then it goes (its exit is not the test).
+			if [[ -z $done_at && -e $rundir/rc ]]; then
+				done_at=$(date +%s)
+			elif [[ -n $done_at ]] && (($(date +%s) >= done_at + 30)); then
+				log "warning: QEMU still running 30 s after the guest powered off; killed it"
+				kill "$qemu_pid" 2>/dev/null || true
+				break
+			fi
+			sleep 0.1
+		done
+		wait "$qemu_pid" && qrc=0 || qrc=$?
+		qemu_pid=
+		if [[ -n $tail_pid ]]; then
+			wait "$tail_pid" || true
+			tail_pid=
+		elif [[ -s $rundir/output ]]; then
+			cat "$rundir/output"
+		fi
+	fi
+}
+
+# A TCG guest kernel now and then dies early in its boot, before any of
+# our code runs (seen: an int3 Oops in the idle loop of 7.x kernels,
+# where another vCPU ran code that the kernel's text patching had just
+# rewritten): with no stage of the guest script reached, boot again,
+# twice at most.  Anything after the script's first stage counts.
+for attempt in 1 2 3; do
+	start_virtiofsd
+	boot_once
+	((!interactive && !timed_out)) || break
+	[[ ! -f $rundir/rc && ! -f $rundir/stages ]] || break
+	grep -q -E -- "$SPLAT_RE|Kernel panic" "$console_log" || break
+	((attempt < 3)) || break
+	log "warning: the $rel kernel crashed while booting, before the guest script ran; booting again (console:)"
+	grep -E -- "$SPLAT_RE|Kernel panic" "$console_log" | head -n 5 >&2
+	cp "$console_log" "$logdir/$rel-console-boot$attempt.log"
+	wait "$vfs_pid" 2>/dev/null || true
+	vfs_pid=
+	: >"$rundir/output"
+	: >"$rundir/setup.log"
+done
 total_s=$(elapsed "$t0")
 
 if ((timed_out)); then
