@@ -153,6 +153,33 @@ for r in "${rels[@]}"; do
 	fi
 done
 
+# the Debian packages: built and linted, then installed in clean Debian
+# 12 and 13 chroots whose DKMS builds the module for each release kernel,
+# booted in guests (tests/pkg/deb_test.sh)
+t0=$(date +%s)
+pkg_rels=()
+for r in "${rels[@]}"; do
+	[[ $r == *-quic-debug ]] || pkg_rels+=("$r")
+done
+if make -s -C "$top" deb >"$logs/deb.log" 2>&1; then
+	result OK "make deb: five packages, lintian --pedantic without error or warning"
+else
+	tail -n 40 "$logs/deb.log"
+	result FAIL "make deb: five packages, lintian --pedantic without error or warning"
+	pkg_rels=()
+fi
+grep -E '^[EWIPNO]: ' "$logs/deb.log" | sed 's/^/# lintian: /'
+if ((${#pkg_rels[@]})); then
+	"$top/tests/pkg/deb_test.sh" "$top/build/deb" "${pkg_rels[@]}" >"$logs/pkg.tap" 2>&1
+	rc=$?
+	cat "$logs/pkg.tap"
+	tap_count "$logs/pkg.tap"
+	if [ $rc -ne 0 ] && ! grep -qE '^not ok ' "$logs/pkg.tap"; then
+		result FAIL "tests/pkg/deb_test.sh exit status $rc explained by a failed test"
+	fi
+	echo "# packages' tests took $(( $(date +%s) - t0 )) s"
+fi
+
 # Where the time went, at the end where a truncated log still shows it.
 for r in "${rels[@]}"; do
 	out=$logs/guest-$r.tap
