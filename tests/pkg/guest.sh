@@ -75,7 +75,9 @@ unload() {
 
 echo "# guest kernel $rel"
 if [[ ${1:-load} == build ]]; then
+	t0=$SECONDS
 	check "dpkg -i quic-dkms builds and installs the modules for the running kernel" reinstall
+	echo "# DKMS's build in the guest (TCG) took $((SECONDS - t0)) s"
 fi
 check "modprobe finds the quic.ko DKMS installed for $rel" dkms_module
 check "socket(AF_INET, SOCK_DGRAM, IPPROTO_QUIC) autoloads quic.ko" autoload
