@@ -23,8 +23,12 @@
 #     builds the module inside the guest, for the running kernel;
 #  6. `apt-get purge quic-dkms` removes the modules from every kernel.
 #
-# Usage: tests/pkg/deb_test.sh DEBDIR RELEASE...
+# Usage: tests/pkg/deb_test.sh [--phase prep|boot|all] DEBDIR RELEASE...
 #   DEBDIR holds the .deb files (build/deb after `make deb`).
+#   --phase prep does steps 1 to 4 and leaves the chroots in
+#   $QUIC_CACHE/pkgroot; --phase boot (same arguments) does 5 and 6 with
+#   them; all (the default) does both.  make check runs prep, which
+#   needs no guest, while the debug kernel builds.
 # TAP on stdout; the logs go to tests/vm/logs/pkg-*.
 set -uo pipefail
 
@@ -40,7 +44,13 @@ export DEBIAN_FRONTEND=noninteractive
 log() { echo "# $prog: $*"; }
 die() { echo "$prog: error: $*" >&2; exit 1; }
 
-(($# >= 2)) || die "usage: deb_test.sh DEBDIR RELEASE..."
+phase=all
+if [[ ${1:-} == --phase ]]; then
+	phase=${2:-}
+	shift 2 || die "--phase wants prep, boot or all"
+fi
+[[ $phase == @(prep|boot|all) ]] || die "--phase wants prep, boot or all, not '$phase'"
+(($# >= 2)) || die "usage: deb_test.sh [--phase prep|boot|all] DEBDIR RELEASE..."
 debdir=$(realpath "$1") || die "no $1"
 shift
 [[ $(id -u) -eq 0 ]] || die "must run as root (debootstrap, chroot, QEMU)"
@@ -187,17 +197,14 @@ done
 oldest=$(printf '%s\n' "$@" | sort -V | head -n 1)
 guest_build=" ${QUIC_PKG_GUEST_BUILD-$oldest} "
 
-for suite in bookworm trixie; do
-	[[ -n ${by_suite[$suite]:-} ]] || continue
-	mapfile -t rels < <(printf '%s\n' ${by_suite[$suite]} | sort -V)
-	root=$QUIC_CACHE/pkgroot/$suite
-	step_log=$logs/pkg-$suite.log
-	: >"$step_log"
-	t0=$(date +%s)
-	log "$suite: kernels ${rels[*]}"
-	check "$suite: clean chroot made (debootstrap minbase)" new_root "$suite" || continue
+# Steps 1 to 4 for $suite, $rels and $root.  $root.prep records how
+# many checks failed, for the boot phase.
+prep_suite() {
+	local f0=$failed rel target
+	rm -f "$root.prep"
+	check "$suite: clean chroot made (debootstrap minbase)" new_root "$suite" || return
 	check "$suite: apt-get install of the packages in the clean chroot" \
-		in_root apt-get install -y -q --no-install-recommends "${in_debs[@]}" || continue
+		in_root apt-get install -y -q --no-install-recommends "${in_debs[@]}" || return
 	check "$suite: DKMS has the quic source, no kernel yet" dkms_added
 	check "$suite: a program builds with pkg-config libquic and links libquic.so.1" \
 		in_root sh -c 'apt-get install -y -q --no-install-recommends gcc libc6-dev pkg-config &&
@@ -222,6 +229,16 @@ for suite in bookworm trixie; do
 			"linux-image-$rel" "linux-headers-$rel" &&
 			check "$suite: quic.ko and quic_diag.ko installed by DKMS for $rel" dkms_built_for "$rel"
 	done
+	echo $((failed - f0)) >"$root.prep"
+}
+
+# Steps 5 and 6; the chroot goes when everything passed.
+boot_suite() {
+	local f0=$failed rel mode glog rc st d
+	if [[ ! -s $root.prep ]]; then
+		result FAIL "$suite: the chroot of the prep phase is there"
+		return
+	fi
 	for rel in "${rels[@]}"; do
 		mode=load
 		[[ $guest_build != *" $rel "* ]] || mode=build
@@ -229,6 +246,7 @@ for suite in bookworm trixie; do
 		"$repo/tests/vm/run.sh" -k "$rel" -r "$root" -t 1200 -l "$logs" \
 			-- /bin/bash /tmp/quic-pkg/guest.sh "$mode" >"$glog" 2>&1
 		rc=$?
+		grep '^# ' "$glog"
 		while read -r st d; do
 			result "$st" "$rel guest: $d"
 		done < <(sed -n 's/^\(OK\|FAIL\) /\1 /p' "$glog")
@@ -241,8 +259,24 @@ for suite in bookworm trixie; do
 	done
 	check "$suite: apt-get purge quic-dkms removes the modules of every kernel" \
 		purge_dkms
-	log "$suite took $(($(date +%s) - t0)) s"
-	((failed)) || rm -rf "$root"
+	if ((failed == f0 && $(<"$root.prep") == 0)); then
+		rm -rf "$root" "$root.prep"
+	fi
+}
+
+for suite in bookworm trixie; do
+	[[ -n ${by_suite[$suite]:-} ]] || continue
+	mapfile -t rels < <(printf '%s\n' ${by_suite[$suite]} | sort -V)
+	root=$QUIC_CACHE/pkgroot/$suite
+	step_log=$logs/pkg-$suite.log
+	t0=$(date +%s)
+	log "$suite: kernels ${rels[*]}"
+	if [[ $phase != boot ]]; then
+		: >"$step_log"
+		prep_suite
+	fi
+	[[ $phase == prep ]] || boot_suite
+	log "$suite ($phase) took $(($(date +%s) - t0)) s"
 done
 ((n > 0)) || die "no test ran"
 exit $((failed > 0))
