@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # make check: build everything warning-free, lint, run the host tests and
-# the guest suite on every supported Debian kernel, and end with one line
-# "N passed, N failed".
+# the guest suite on every supported Debian kernel, build the Debian
+# packages and test them in clean chroots and guests (tests/pkg), and end
+# with one line "N passed, N failed".
 #
 # QUIC_CHECK_KERNELS selects the kernels (default "6.1 6.12 trixie
 # trixie-bpo debug"): Debian series (tests/vm/kernels.sh: Debian 12's 6.1
@@ -48,18 +49,21 @@ start=$(date +%s)
 "$top/tests/deps.sh" || { echo "check: installing dependencies failed" >&2; exit 1; }
 
 series=${QUIC_CHECK_KERNELS:-6.1 6.12 trixie trixie-bpo debug}
+# The debug kernel (a kernel build, once per machine: minutes on two
+# cores) builds in the background while what needs no guest runs: the
+# Debian kernels' download, the builds, lint, the host tests, the
+# packages' chroots.  The guests wait for it: they must not share the
+# CPUs with a kernel build.
+debug_pid=
+debug_t0=$(date +%s)
+if [[ " $series " == *" debug "* ]]; then
+	"$top/tests/vm/debug-kernel.sh" >"$logs/debug-kernel.out" 2>"$logs/debug-kernel.log" &
+	debug_pid=$!
+fi
 rels=()
 for s in $series; do
-	if [ "$s" = debug ]; then
-		t0=$(date +%s)
-		if ! r=$("$top/tests/vm/debug-kernel.sh" 2>"$logs/debug-kernel.log" |
-			tail -n 1) || [ -z "$r" ]; then
-			tail -n 40 "$logs/debug-kernel.log"
-			result FAIL "debug kernel built and cached"
-			continue
-		fi
-		echo "# debug kernel $r ready after $(( $(date +%s) - t0 )) s"
-	elif ! r=$("$top/tests/vm/kernels.sh" "$s" | tail -n 1) || [ -z "$r" ]; then
+	[ "$s" = debug ] && continue
+	if ! r=$("$top/tests/vm/kernels.sh" "$s" | tail -n 1) || [ -z "$r" ]; then
 		result FAIL "Debian $s kernel fetched and cached"
 		continue
 	fi
@@ -75,8 +79,8 @@ else
 fi
 
 # the module, per kernel, with W=1 and sparse
-for r in "${rels[@]}"; do
-	blog=$logs/build-$r.log
+build_for() {
+	local r=$1 blog=$logs/build-$1.log
 	if make -C "$top" module-for REL="$r" W=1 C=1 >"$blog" 2>&1 &&
 	   make -C "$top/tests/kmod" REL="$r" W=1 C=1 >>"$blog" 2>&1 &&
 	   ! grep -qiE 'warning:|error:|sparse: ' "$blog"; then
@@ -85,6 +89,9 @@ for r in "${rels[@]}"; do
 		grep -iE 'warning|error|sparse' "$blog" | head -n 40
 		result FAIL "$r: quic.ko and the test module build with W=1 C=1, no warnings"
 	fi
+}
+for r in "${rels[@]}"; do
+	build_for "$r"
 done
 
 if "$top/tests/lint.sh" >"$logs/lint.log" 2>&1; then
@@ -106,6 +113,45 @@ for t in "$top"/tests/abi_test "$top"/tests/handshake_test \
 		result FAIL "$(basename "$t") built"
 	fi
 done
+
+# the Debian packages: built and linted, then installed in clean Debian
+# 12 and 13 chroots whose DKMS builds the module for each release kernel
+# (tests/pkg/deb_test.sh --phase prep, before the guests), which are
+# booted after the guest suites (--phase boot)
+t0=$(date +%s)
+pkg_rels=("${rels[@]}")
+if make -s -C "$top" deb >"$logs/deb.log" 2>&1; then
+	result OK "make deb: five packages, lintian --pedantic without error or warning"
+else
+	tail -n 40 "$logs/deb.log"
+	result FAIL "make deb: five packages, lintian --pedantic without error or warning"
+	pkg_rels=()
+fi
+grep -E '^[EWIPNO]: ' "$logs/deb.log" | sed 's/^/# lintian: /'
+# deb_test.sh PHASE: its TAP into logs/pkg-PHASE.tap, counted
+deb_test() {
+	local tap=$logs/pkg-$1.tap rc
+	"$top/tests/pkg/deb_test.sh" --phase "$1" "$top/build/deb" "${pkg_rels[@]}" >"$tap" 2>&1
+	rc=$?
+	cat "$tap"
+	tap_count "$tap"
+	if [ $rc -ne 0 ] && ! grep -qE '^not ok ' "$tap"; then
+		result FAIL "tests/pkg/deb_test.sh --phase $1: exit status $rc explained by a failed test"
+	fi
+}
+((${#pkg_rels[@]} == 0)) || deb_test prep
+echo "# packages built, chroots prepared in $(( $(date +%s) - t0 )) s"
+
+if [[ -n $debug_pid ]]; then
+	if wait "$debug_pid" && r=$(tail -n 1 "$logs/debug-kernel.out") && [ -n "$r" ]; then
+		echo "# debug kernel $r ready after $(( $(date +%s) - debug_t0 )) s"
+		build_for "$r"
+		rels+=("$r")
+	else
+		tail -n 40 "$logs/debug-kernel.log"
+		result FAIL "debug kernel built and cached"
+	fi
+fi
 
 # guest suite, per kernel: the whole of it on the newest release kernel
 # and the debug kernel; on the other release kernels the smoke suite
@@ -153,31 +199,11 @@ for r in "${rels[@]}"; do
 	fi
 done
 
-# the Debian packages: built and linted, then installed in clean Debian
-# 12 and 13 chroots whose DKMS builds the module for each release kernel,
-# booted in guests (tests/pkg/deb_test.sh)
-t0=$(date +%s)
-pkg_rels=()
-for r in "${rels[@]}"; do
-	[[ $r == *-quic-debug ]] || pkg_rels+=("$r")
-done
-if make -s -C "$top" deb >"$logs/deb.log" 2>&1; then
-	result OK "make deb: five packages, lintian --pedantic without error or warning"
-else
-	tail -n 40 "$logs/deb.log"
-	result FAIL "make deb: five packages, lintian --pedantic without error or warning"
-	pkg_rels=()
-fi
-grep -E '^[EWIPNO]: ' "$logs/deb.log" | sed 's/^/# lintian: /'
+# the packages' guests
 if ((${#pkg_rels[@]})); then
-	"$top/tests/pkg/deb_test.sh" "$top/build/deb" "${pkg_rels[@]}" >"$logs/pkg.tap" 2>&1
-	rc=$?
-	cat "$logs/pkg.tap"
-	tap_count "$logs/pkg.tap"
-	if [ $rc -ne 0 ] && ! grep -qE '^not ok ' "$logs/pkg.tap"; then
-		result FAIL "tests/pkg/deb_test.sh exit status $rc explained by a failed test"
-	fi
-	echo "# packages' tests took $(( $(date +%s) - t0 )) s"
+	t0=$(date +%s)
+	deb_test boot
+	echo "# packages' guests took $(( $(date +%s) - t0 )) s"
 fi
 
 # Where the time went, at the end where a truncated log still shows it.

@@ -12,6 +12,9 @@ pkgs=(
 	gnutls-bin tshark
 	ngtcp2-client ngtcp2-server	# gtlsclient, gtlsserver: interop_test.sh
 	debhelper dh-dkms lintian debootstrap	# make deb, tests/pkg/deb_test.sh
+	# tests/vm/debug-kernel.sh's, here so that it needs no apt-get of its
+	# own while check.sh runs it beside the other apt users
+	bc bison flex libelf-dev libssl-dev util-linux
 )
 
 missing=()
