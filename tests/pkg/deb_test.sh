@@ -189,8 +189,9 @@ for rel in "$@"; do
 	s=$(suite_of "$rel") || die "$rel: not a Debian 12 or 13 kernel release"
 	by_suite[$s]+="$rel "
 done
-# the kernels whose guest builds the module itself: 8 to 11 minutes
-# under TCG, so by default one, the oldest (the cheapest to build for).
+# the kernels whose guest builds the module itself: about 11 minutes
+# under TCG (656 s for 6.1, 650 s for 7.3), so by default only one, the
+# oldest.
 # The compiler and headers of every kernel are proven by the builds of
 # DKMS's kernel hook in the chroot; the guest adds DKMS's own path for
 # the running kernel, which does not depend on the kernel.
