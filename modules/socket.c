@@ -73,7 +73,7 @@ int quic_init_sock(struct sock *sk)
 	sk_sockets_allocated_inc(sk);
 	sk->sk_sndbuf = READ_ONCE(qn->wmem[1]);
 	sk->sk_rcvbuf = READ_ONCE(qn->rmem[1]);
-	quic_params_init(&qs->params);
+	quic_params_init(&qs->params, READ_ONCE(qn->rmem[2]));
 	qs->params.config.congestion_control_algo = READ_ONCE(qn->cong_algo);
 	quic_conn_init(&qs->conn, qs->params.config.version);
 	sk->sk_state = QUIC_SS_CLOSED;

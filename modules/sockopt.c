@@ -52,10 +52,28 @@ static const struct quic_config quic_default_config = {
 	.congestion_control_algo	= QUIC_CONG_ALG_RENO,
 };
 
-/* a new socket's settings: the defaults */
-void quic_params_init(struct quic_params *p)
+/**
+ * quic_params_init - a new socket's settings: the defaults
+ * @p: the settings
+ * @window: the largest receive window to offer: net.quic.rmem's maximum
+ *
+ * The windows a socket offers by default fit in what its namespace lets a
+ * receive buffer grow to (as TCP's window does in tcp_rmem's maximum), so
+ * that lowering it lowers what the peer may send unread.  The application
+ * may still ask for larger ones (QUIC_SOCKOPT_TRANSPORT_PARAM), and a
+ * larger SO_RCVBUF grows them as they are used (quic_stream_consumed()).
+ */
+void quic_params_init(struct quic_params *p, u32 window)
 {
-	p->local = quic_default_local_param;
+	struct quic_transport_param *l = &p->local;
+
+	*l = quic_default_local_param;
+	l->max_data = min_t(u64, l->max_data, window);
+	l->max_stream_data_bidi_local = min_t(u64, l->max_stream_data_bidi_local,
+					      window);
+	l->max_stream_data_bidi_remote =
+		min_t(u64, l->max_stream_data_bidi_remote, window);
+	l->max_stream_data_uni = min_t(u64, l->max_stream_data_uni, window);
 	p->remote = quic_default_remote_param;
 	p->config = quic_default_config;
 	p->alpn = NULL;

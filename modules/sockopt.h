@@ -37,7 +37,7 @@ struct quic_params {
 	u32				alpn_len;
 };
 
-void quic_params_init(struct quic_params *p);
+void quic_params_init(struct quic_params *p, u32 window);
 int quic_params_inherit(struct quic_params *p, const struct quic_params *from);
 void quic_params_free(struct quic_params *p);
 int quic_setsockopt(struct sock *sk, int level, int optname,

@@ -811,8 +811,49 @@ static void test_sysctl_rw(const void *arg)
 }
 
 /*
+ * The transport parameters each side of a new connection received from
+ * the other, that is what went on the wire, against the windows expected
+ * of net.quic.rmem: @data for initial_max_data, @stream for the three
+ * streams' limits.  A transfer of 1 MiB then completes within them.
+ */
+static void check_windows(uint64_t data, uint64_t stream)
+{
+	struct quic_transport_param tp;
+	socklen_t len;
+	struct pair p;
+	int i;
+
+	if (!pair_open(&p, &cfg4)) {
+		CHECK(!"pair_open");
+		pair_close(&p);
+		return;
+	}
+	for (i = 0; i < 2; i++) {
+		memset(&tp, 0, sizeof(tp));
+		tp.remote = 1;
+		len = sizeof(tp);
+		if (!CHECK_SYS(getsockopt(i ? p.sfd : p.cfd, SOL_QUIC,
+					  QUIC_SOCKOPT_TRANSPORT_PARAM, &tp,
+					  &len)))
+			continue;
+		tap_diag("%s received max_data %llu, stream limits %llu %llu %llu",
+			 i ? "server" : "client",
+			 (unsigned long long)tp.max_data,
+			 (unsigned long long)tp.max_stream_data_bidi_local,
+			 (unsigned long long)tp.max_stream_data_bidi_remote,
+			 (unsigned long long)tp.max_stream_data_uni);
+		CHECK_EQ(tp.max_data, data);
+		CHECK_EQ(tp.max_stream_data_bidi_local, stream);
+		CHECK_EQ(tp.max_stream_data_bidi_remote, stream);
+		CHECK_EQ(tp.max_stream_data_uni, stream);
+	}
+	pair_transfer(&p, 1 << 20, 1, 0);
+	pair_close(&p);
+}
+
+/*
  * The sysctls act: new sockets take rmem's and wmem's defaults and the
- * congestion control; a listener holds no more requests than
+ * congestion control; rmem's maximum bounds the windows they offer; a listener holds no more requests than
  * max_requests whatever its backlog; with max_orphans 0 a closed
  * connection does not linger.
  */
@@ -845,6 +886,12 @@ static void test_sysctl_effect(const void *arg)
 	CHECK_SYS(getsockopt(fd, SOL_QUIC, QUIC_SOCKOPT_CONFIG, &c, &len));
 	CHECK_EQ(c.congestion_control_algo, QUIC_CONG_ALG_CUBIC);
 	close(fd);
+
+	/* rmem's maximum bounds the windows offered, on the wire */
+	check_windows(1048576, 262144);
+	CHECK_EQ(sysctl_set("rmem", "8192 65536 131072"), 0);
+	check_windows(131072, 131072);
+	CHECK_EQ(sysctl_set("rmem", "8192 65536 1048576"), 0);
 
 	/* three requests at most, with a backlog of 8 */
 	CHECK_EQ(sysctl_set("max_requests", "3"), 0);
@@ -1384,7 +1431,7 @@ int main(int argc, char **argv)
 		 test_proc_tables, NULL, 120);
 	test_add("sysctl_rw", "net.quic.rmem, wmem, max_orphans, max_requests, congestion_control: a new namespace's are the initial one's, good values read back, bad ones EINVAL, mem and token_key_lifetime initial namespace only, the initial namespace unchanged",
 		 test_sysctl_rw, NULL, 30);
-	test_add("sysctl_effect", "new sockets take rmem/wmem defaults and congestion_control; max_requests 3 caps a backlog of 8; max_orphans 0: no closed connection lingers",
+	test_add("sysctl_effect", "new sockets take rmem/wmem defaults and congestion_control; rmem's maximum (1 MiB, then 128 KiB) bounds max_data and the stream limits each peer receives on the wire, a 1 MiB transfer completes; max_requests 3 caps a backlog of 8; max_orphans 0: no closed connection lingers",
 		 test_sysctl_effect, NULL, 60);
 	test_add("diag_dump", "quic-ss over sock_diag: 16 ESTAB for 8 pairs, 8 LISTEN with queue 0/8, -a all, -i info (version, role, CIDs, handshake, cong), -m skmem, -e uid/inode",
 		 test_diag_dump, NULL, 120);
