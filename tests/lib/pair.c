@@ -105,7 +105,9 @@ bool pair_open(struct pair *p, const struct pcfg *cfg)
 		tap_diag("listener: %s", strerror(errno));
 		return false;
 	}
-	c.port = p->port;
+	c.port = cfg->via ? cfg->via(p->port, cfg->via_arg) : p->port;
+	if (!c.port)
+		return false;
 	if (pthread_create(&th, NULL, cli_main, &c))
 		return false;
 	p->sfd = accept(p->lfd, NULL, NULL);

@@ -23,6 +23,11 @@ struct pcfg {
 	int		tmo_ms;		/* socket timeouts; 0: TMO_MS */
 	int		backlog;
 	const struct quic_config *conf_c;	/* client's, before connect */
+	/* the port the client connects to, given the listener's (a relay
+	 * in between); NULL: the listener's
+	 */
+	uint16_t	(*via)(uint16_t port, void *arg);
+	void		*via_arg;
 };
 
 struct pair {
