@@ -181,6 +181,20 @@ int quic_cong_init(struct quic_cong *c, u8 algo, u32 mss, u32 srtt)
 	return quic_cong_select(c, algo);
 }
 
+/**
+ * quic_cong_restart - the same algorithm from its initial state, on a new
+ * path (RFC 9000 section 9.4)
+ * @c: the controller
+ * @srtt: the initial smoothed RTT, in us
+ *
+ * Context: any; the socket is locked.
+ */
+void quic_cong_restart(struct quic_cong *c, u32 srtt)
+{
+	c->srtt = srtt;
+	quic_cong_reset(c);
+}
+
 /* Context: any; the socket is locked. */
 void quic_cong_release(struct quic_cong *c)
 {

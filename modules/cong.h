@@ -82,6 +82,7 @@ const char *quic_cong_name(u8 algo);
 int quic_cong_number(const char *name);
 int quic_cong_select(struct quic_cong *c, u8 algo);
 void quic_cong_release(struct quic_cong *c);
+void quic_cong_restart(struct quic_cong *c, u32 srtt);
 void quic_cong_set_mss(struct quic_cong *c, u32 mss);
 void quic_cong_on_sent(struct quic_cong *c, u32 bytes, ktime_t now);
 void quic_cong_on_ack(struct quic_cong *c, u32 bytes, ktime_t sent,

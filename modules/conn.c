@@ -63,6 +63,7 @@ void quic_conn_closed(struct sock *sk, int err)
 	quic_timer_stop(sk, QUIC_TIMER_RTX);
 	quic_timer_stop(sk, QUIC_TIMER_ACK);
 	quic_timer_stop(sk, QUIC_TIMER_IDLE);
+	quic_timer_stop(sk, QUIC_TIMER_PATH);
 	sk->sk_state_change(sk);
 	if (err)
 		sk_error_report(sk);

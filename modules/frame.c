@@ -386,6 +386,7 @@ void quic_outq_purge(struct sock *sk)
 	}
 	qs->outq.bytes = 0;
 	qs->outq.path_response = NULL;
+	qs->outq.path_challenge = NULL;
 }
 
 /**
@@ -1012,6 +1013,7 @@ static int quic_frame_rx_path_response(struct sock *sk, struct quic_rx *rx,
 
 	if (!quic_get_bytes(b, 8, &data))
 		return QUIC_TRANSPORT_ERROR_FRAME_ENCODING;
+	quic_path_rcv_response(sk, data);
 	return 0;
 }
 
@@ -1138,6 +1140,11 @@ int quic_frame_process(struct sock *sk, struct quic_rx *rx,
 			return QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
 		if (!fi->not_eliciting)
 			rx->eliciting = 1;
+		if (type != QUIC_FRAME_PADDING &&
+		    type != QUIC_FRAME_PATH_CHALLENGE &&
+		    type != QUIC_FRAME_PATH_RESPONSE &&
+		    type != QUIC_FRAME_NEW_CONNECTION_ID)
+			rx->non_probing = 1;
 		err = fi->rx(sk, rx, b, type);
 		/* data that cannot be held now: the rest of the packet is
 		 * still processed (it may fill the gap that holds us up),

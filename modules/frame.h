@@ -108,7 +108,14 @@ struct quic_rx {
 	u8		level;
 	u8		sp;
 	u8		eliciting:1,
-			opened:1;	/* a packet of the datagram opened */
+			opened:1,	/* a packet of the datagram opened */
+			non_probing:1,	/* a frame other than a probing one,
+					 * RFC 9000 section 9.1
+					 */
+			migrate:1;	/* a 1-RTT packet, non-probing, the
+					 * newest: the peer is where it came
+					 * from (section 9.3)
+					 */
 	u8		dcid_len;	/* the packet's destination ID ... */
 	u32		dcid_off;	/* ... at this offset in the skb */
 	const u8	*frame_start;	/* the frame being processed */

@@ -365,6 +365,8 @@ drop:
 	quic_drop(sock_net(sk), sk, QUIC_MIB_INNOKEYS);
 }
 
+static void quic_rcv_dgram(struct sock *sk, struct sk_buff *skb, bool addr);
+
 /**
  * quic_rcv_early - process the packets kept for keys of @level
  * @sk: the socket, owned by the caller
@@ -389,7 +391,7 @@ void quic_rcv_early(struct sock *sk, u8 level)
 			 sk, level, skb->len);
 		/* its datagram was already counted for anti-amplification */
 		quic_path_unrcvd(&qs->paths.act, skb->len);
-		quic_rcv_datagram(sk, skb);
+		quic_rcv_dgram(sk, skb, false);
 	}
 }
 
@@ -407,12 +409,14 @@ static int quic_rcv_packet(struct sock *sk, struct quic_rx *rx, u32 off,
 	struct quic_pnspace *s;
 	struct quic_crypto *c;
 	struct quic_buf b;
+	u64 largest;
 	u32 scid_off;
 	int err;
 
 	rx->level = h->level;
 	rx->sp = quic_level_space(h->level);
 	rx->eliciting = 0;
+	rx->non_probing = 0;
 	c = &qs->crypto[h->level];
 	s = &qs->space[rx->sp];
 	/* 0-RTT: a server's alone, and read once its handshake completed
@@ -477,6 +481,7 @@ static int quic_rcv_packet(struct sock *sk, struct quic_rx *rx, u32 off,
 		quic_drop(sock_net(sk), sk, QUIC_MIB_INDUPLICATES);
 		return 0;
 	}
+	largest = quic_pnspace_largest_processed(s);
 	quic_pnspace_processed(s, info.pn);
 
 	rx->start = skb->data + off + info.hdr_len;
@@ -484,6 +489,9 @@ static int quic_rcv_packet(struct sock *sk, struct quic_rx *rx, u32 off,
 	b.left = h->pkt_len - info.hdr_len - info.tag_len;
 	err = b.left ? quic_frame_process(sk, rx, &b) :
 		       QUIC_TRANSPORT_ERROR_PROTOCOL_VIOLATION;
+	if ((!err || err == -EAGAIN) && h->level == QUIC_CRYPTO_APP &&
+	    rx->non_probing && (largest == U64_MAX || info.pn > largest))
+		rx->migrate = 1;
 	/* -EAGAIN: not taken whole: left unacknowledged, the peer sends
 	 * its frames again (what was taken is then a duplicate)
 	 */
@@ -596,16 +604,17 @@ static bool quic_rcv_is_reset(struct sock *sk, const struct sk_buff *skb)
 	return found;
 }
 
-/**
- * quic_rcv_datagram - process a datagram for a connection
- * @sk: the socket, locked (owner or bh_lock_sock)
- * @skb: the UDP payload, linear, owned by us
+/*
+ * A datagram for a connection.  @addr: it has its IP and UDP headers (not
+ * a packet kept for its keys, quic_rcv_early(), copied without them).
  */
-void quic_rcv_datagram(struct sock *sk, struct sk_buff *skb)
+static void quic_rcv_dgram(struct sock *sk, struct sk_buff *skb, bool addr)
 {
 	struct quic_sock *qs = quic_sk(sk);
 	struct quic_rx rx = { .skb = skb, .now = ktime_get() };
+	union quic_addr from, to;
 	struct quic_hdr h;
+	bool other;
 	u32 off = 0;
 
 	if (qs->dead)
@@ -620,8 +629,22 @@ void quic_rcv_datagram(struct sock *sk, struct sk_buff *skb)
 	/* Receive memory is limited frame by frame (quic_stream_recv()):
 	 * the data at the read offset, ACKs and control frames always get
 	 * in, or a reader that is behind could never catch up.
+	 *
+	 * A server's client may come from another address (path.c);
+	 * what came from there counts for that address only.  The scope
+	 * of a link-local address is in the control block, which is ours
+	 * by now: the path's is taken, only the address and port compare.
 	 */
-	quic_path_rcvd(&qs->paths.act, skb->len);
+	other = false;
+	if (addr && qs->conn.is_serv) {
+		quic_addr_from_skb(skb, &from, &to);
+		if (from.sa.sa_family == AF_INET6)
+			from.v6.sin6_scope_id =
+				qs->paths.act.peer.v6.sin6_scope_id;
+		other = quic_path_other_peer(sk, &from);
+	}
+	if (!other)
+		quic_path_rcvd(&qs->paths.act, skb->len);
 
 	while (off < skb->len) {
 		if (quic_packet_parse(skb->data + off, skb->len - off, &h)) {
@@ -658,6 +681,13 @@ void quic_rcv_datagram(struct sock *sk, struct sk_buff *skb)
 		quic_conn_rcv_reset(sk);
 		goto out;
 	}
+	/* RFC 9000 section 9.3: the client's newest non-probing packet
+	 * tells where it is, once the handshake is complete (confirmed, at
+	 * a server)
+	 */
+	if (other && rx.migrate && qs->conn.handshake_done &&
+	    sk->sk_state == QUIC_SS_ESTABLISHED && !qs->conn.closing)
+		quic_path_migrate(sk, &from, skb->len);
 	if (!skb_queue_empty(&sk->sk_receive_queue))
 		sk->sk_data_ready(sk);
 	quic_output(sk);
@@ -679,6 +709,16 @@ void quic_rcv_purge(struct sock *sk)
 		__skb_queue_purge(&qs->inq.crypto_reorder[i]);
 	__skb_queue_purge(&qs->inq.early);
 	quic_streams_free(&qs->streams);
+}
+
+/**
+ * quic_rcv_datagram - process a datagram for a connection
+ * @sk: the socket, locked (owner or bh_lock_sock)
+ * @skb: the UDP payload, linear, owned by us, its headers before it
+ */
+void quic_rcv_datagram(struct sock *sk, struct sk_buff *skb)
+{
+	quic_rcv_dgram(sk, skb, true);
 }
 
 int quic_backlog_rcv(struct sock *sk, struct sk_buff *skb)

@@ -48,6 +48,8 @@ static const char *const quic_mib_names[__QUIC_MIB_MAX] = {
 	[QUIC_MIB_REQUESTDROPS]		= "RequestDrops",
 	[QUIC_MIB_KEYUPDATES]		= "KeyUpdates",
 	[QUIC_MIB_PMTUCHANGES]		= "PmtuChanges",
+	[QUIC_MIB_MIGRATIONS]		= "Migrations",
+	[QUIC_MIB_PATHFAILURES]		= "PathValidationFailures",
 };
 
 /**

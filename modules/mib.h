@@ -65,6 +65,12 @@ enum {
 					 * changed (route MTU, the peer's
 					 * max_udp_payload_size)
 					 */
+	QUIC_MIB_MIGRATIONS,		/* a server's connections moved to
+					 * their client's new address
+					 */
+	QUIC_MIB_PATHFAILURES,		/* validations of a new address
+					 * that failed (moved back)
+					 */
 	__QUIC_MIB_MAX
 };
 

@@ -27,6 +27,10 @@
  */
 #define QUIC_MAX_DATAGRAM	(SKB_WITH_OVERHEAD(16384) - QUIC_HEADROOM - \
 				 QUIC_TAG_LEN)
+/* the least a datagram to a client's new address takes, when its
+ * anti-amplification limit leaves less than 1200 bytes (path.c)
+ */
+#define QUIC_MIN_PATH_DGRAM	64
 /* short header, ACK frame and AEAD tag around the STREAM frames */
 #define QUIC_NAGLE_OVERHEAD	(1 + QUIC_CONN_ID_MAX_LEN + QUIC_PN_LEN + \
 				 64 + QUIC_TAG_LEN)
@@ -189,6 +193,8 @@ static unsigned int quic_output_frames(struct quic_sock *qs,
 		qs->outq.bytes -= f->len;
 		if (f == qs->outq.path_response)
 			qs->outq.path_response = NULL;
+		if (f == qs->outq.path_challenge)
+			qs->outq.path_challenge = NULL;
 		/* not copied: the encryption reads it from there */
 		skb_put(skb, f->len);
 		sg_set_buf(&sg[(*nsg)++], f->buf, f->len);
@@ -222,19 +228,22 @@ static void quic_output_unsent(struct sock *sk, u8 sp,
  * 1200 bytes, RFC 9000 section 14.1, and so do datagrams with a
  * PATH_CHALLENGE or PATH_RESPONSE frame (@path), sections 8.2.1 and 8.2.2
  * (a datagram is only built with that much room, the anti-amplification
- * limit included: quic_output_send()); otherwise pad enough for the
- * header protection sample (RFC 9001 section 5.4.2).  Returns the padding.
+ * limit included: quic_output_send()), but for those the limit of a new
+ * address allows less (at most @max); otherwise pad enough for the header
+ * protection sample (RFC 9001 section 5.4.2).  Returns the padding.
  */
 static unsigned int quic_output_pad(struct quic_sock *qs, struct sk_buff *skb,
 				    unsigned int off, unsigned int pn_off,
-				    u8 level, bool eliciting, bool path)
+				    u8 level, bool eliciting, bool path,
+				    u32 max)
 {
 	unsigned int n = skb->len - off - pn_off - QUIC_PN_LEN;
 
 	if (((level == QUIC_CRYPTO_INITIAL &&
 	      (!qs->conn.is_serv || eliciting)) || path) &&
 	    skb->len + QUIC_TAG_LEN < QUIC_MIN_UDP_PAYLOAD)
-		n = QUIC_MIN_UDP_PAYLOAD - QUIC_TAG_LEN - skb->len;
+		n = min_t(u32, max, QUIC_MIN_UDP_PAYLOAD) - QUIC_TAG_LEN -
+		    skb->len;
 	else if (n < 4)
 		n = 4 - n;
 	else
@@ -350,7 +359,7 @@ static int quic_output_packet(struct sock *sk, struct sk_buff *skb, u8 sp,
 		goto trim;
 
 	tail = skb->len;
-	quic_output_pad(qs, skb, off, pn_off, level, eliciting, path);
+	quic_output_pad(qs, skb, off, pn_off, level, eliciting, path, max);
 	if (len_off) {
 		u32 plen = skb->len - len_off - 4 + QUIC_TAG_LEN;
 
@@ -464,7 +473,8 @@ static int quic_output_send(struct sock *sk, bool probe, int max_dgrams)
 		 * the room left (a loopback MSS is far above 1200)
 		 */
 		room = quic_path_amp_room(&qs->paths.act);
-		if (room < QUIC_MIN_UDP_PAYLOAD)
+		if (room < (qs->conn.handshake_done ? QUIC_MIN_PATH_DGRAM :
+						      QUIC_MIN_UDP_PAYLOAD))
 			break;
 		if (!probe && quic_pace_wait(sk, now))
 			break;

@@ -28,6 +28,7 @@ struct quic_frame;
  * @crypto_off: per space, the CRYPTO stream offset of the next byte queued
  * @seq: the next frame's queueing order (struct quic_frame.seq)
  * @path_response: the PATH_RESPONSE frame in @frames, not sent yet, if any
+ * @path_challenge: the same for PATH_CHALLENGE (path.c)
  *	(frame.c: one waits at most)
  * @bytes: STREAM bytes queued, not sent
  * @unacked: STREAM bytes given by the user (sendmsg() adds them) and not
@@ -47,6 +48,7 @@ struct quic_outq {
 	struct list_head	frames[QUIC_PNSPACE_MAX];
 	u64			crypto_off[QUIC_PNSPACE_MAX];
 	struct quic_frame	*path_response;
+	struct quic_frame	*path_challenge;
 	u32			seq;
 	u32			bytes;
 	u32			unacked;

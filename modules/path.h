@@ -48,15 +48,37 @@ struct quic_path {
 				mss_set:1;
 };
 
+#define QUIC_PATH_CHALLENGES	3	/* the latest ones a response may echo */
+
 /*
- * struct quic_paths - the paths of a connection: the one in use, and
- * room for a second one being probed (migration, RFC 9000 section 9).
+ * struct quic_paths - the paths of a connection: the one in use, and the
+ * one used before it, RFC 9000 section 9.
+ * @act: the path packets are sent on
+ * @alt: the previous one, validated, when the peer moved (@has_alt); it
+ *	holds no UDP socket nor route: a server's paths share its socket
+ * @challenge: the data of the latest PATH_CHALLENGE frames sent on @act,
+ *	newest first, while @validating
+ * @nchallenges: how many of them
+ * @probes: how many were sent in this validation (the timer's backoff)
+ * @deadline: when @validating fails (jiffies)
+ * @validating: @act's peer address is being validated, section 8.2
+ * @has_alt: @alt is set
+ *
+ * A server whose client's address changes (a NAT rebinding: the same
+ * connection ID from another address) moves @act there and keeps the old
+ * path in @alt until the new address is validated, or goes back to it.
  *
  * Locking: the socket lock.  Owned by path.c.
  */
 struct quic_paths {
 	struct quic_path	act;
 	struct quic_path	alt;
+	u8			challenge[QUIC_PATH_CHALLENGES][8];
+	u8			nchallenges;
+	u8			probes;
+	u8			validating:1,
+				has_alt:1;
+	unsigned long		deadline;
 };
 
 void quic_path_init(struct quic_path *p);
@@ -71,6 +93,11 @@ u32 quic_path_mtu(const struct quic_path *p);
 u32 quic_path_set_mss(struct quic_path *p, u32 mss);
 u32 quic_path_amp_room(const struct quic_path *p);
 void quic_path_validated(struct quic_path *p);
+bool quic_path_other_peer(struct sock *sk, const union quic_addr *from);
+void quic_path_migrate(struct sock *sk, const union quic_addr *from,
+		       u32 len);
+void quic_path_rcv_response(struct sock *sk, const u8 *data);
+void quic_path_fire(struct sock *sk);
 
 static inline void quic_path_rcvd(struct quic_path *p, u32 len)
 {

@@ -274,6 +274,8 @@ void quic_output_discard_space(struct sock *sk, u8 sp)
 		list_del(&f->list);
 		if (f == qs->outq.path_response)
 			qs->outq.path_response = NULL;
+		if (f == qs->outq.path_challenge)
+			qs->outq.path_challenge = NULL;
 		qs->outq.bytes -= min_t(u32, qs->outq.bytes, f->len);
 		quic_frame_unacked_drop(qs, f);
 		quic_frame_free(sk, f);

@@ -13,6 +13,7 @@
 #include "compat.h"
 #include "conn.h"
 #include "output.h"
+#include "path.h"
 #include "recovery.h"
 #include "socket.h"
 #include "timer.h"
@@ -22,6 +23,7 @@ static void (*const quic_timer_fire[QUIC_TIMER_MAX])(struct sock *sk) = {
 	[QUIC_TIMER_IDLE]	= quic_idle_fire,
 	[QUIC_TIMER_RTX]	= quic_rtx_fire,
 	[QUIC_TIMER_ACK]	= quic_ack_fire,
+	[QUIC_TIMER_PATH]	= quic_path_fire,
 	[QUIC_TIMER_PACE]	= quic_output,
 };
 
@@ -71,6 +73,11 @@ static void quic_timer_ack(struct timer_list *t)
 	quic_timer_list_run(t, QUIC_TIMER_ACK);
 }
 
+static void quic_timer_path(struct timer_list *t)
+{
+	quic_timer_list_run(t, QUIC_TIMER_PATH);
+}
+
 static enum hrtimer_restart quic_timer_pace_cb(struct hrtimer *t)
 {
 	struct quic_timers *ts = container_of(t, struct quic_timers, pace);
@@ -86,6 +93,7 @@ void quic_timers_init(struct sock *sk)
 	timer_setup(&ts->t[QUIC_TIMER_IDLE], quic_timer_idle, 0);
 	timer_setup(&ts->t[QUIC_TIMER_RTX], quic_timer_rtx, 0);
 	timer_setup(&ts->t[QUIC_TIMER_ACK], quic_timer_ack, 0);
+	timer_setup(&ts->t[QUIC_TIMER_PATH], quic_timer_path, 0);
 	hrtimer_setup(&ts->pace, quic_timer_pace_cb, CLOCK_MONOTONIC,
 		      HRTIMER_MODE_ABS_SOFT);
 	ts->deferred = 0;

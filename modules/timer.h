@@ -18,6 +18,7 @@ enum quic_timer_id {
 				 */
 	QUIC_TIMER_RTX,		/* loss detection and PTO (RFC 9002 6) */
 	QUIC_TIMER_ACK,		/* delayed ACK (max_ack_delay) */
+	QUIC_TIMER_PATH,	/* path validation (RFC 9000 8.2.4) */
 	QUIC_TIMER_PACE,	/* pacing, an hrtimer in softirq mode */
 	QUIC_TIMER_MAX,
 };

@@ -32,6 +32,7 @@ static inline u64 quic_trace_cookie(struct sock *sk)
 #include <linux/tracepoint.h>
 #include <net/sock.h>
 
+#include "family.h"
 #include "mib.h"
 
 /* crypto levels, QUIC_CRYPTO_*; packets acknowledged or lost give their
@@ -215,6 +216,42 @@ TRACE_EVENT(quic_path_mtu,
 		       __entry->mss = mss;),
 
 	TP_printk("sk=%llx mss=%u", __entry->cookie, __entry->mss)
+);
+
+/* what happened to the path (numbers, as the states below) */
+#define QUIC_PATH_EV_MIGRATED	0	/* moved to a new peer address */
+#define QUIC_PATH_EV_VALIDATED	1	/* that address answered */
+#define QUIC_PATH_EV_FAILED	2	/* it did not, in time */
+#define QUIC_PATH_EV_RETURNED	3	/* back to the address used before */
+
+#define QUIC_TRACE_PATH_EVS					\
+	{ QUIC_PATH_EV_MIGRATED, "migrated" },			\
+	{ QUIC_PATH_EV_VALIDATED, "validated" },		\
+	{ QUIC_PATH_EV_FAILED, "failed" },			\
+	{ QUIC_PATH_EV_RETURNED, "returned" }
+
+/* the path in use changed, or its validation ended (RFC 9000 section 9) */
+TRACE_EVENT(quic_path,
+
+	TP_PROTO(struct sock *sk, const union quic_addr *peer, int event),
+
+	TP_ARGS(sk, peer, event),
+
+	TP_STRUCT__entry(__field(u64,	cookie)
+			 __array(u8,	peer, sizeof(struct sockaddr_in6))
+			 __field(u8,	event)),
+
+	TP_fast_assign(__entry->cookie = quic_trace_cookie(sk);
+		       memset(__entry->peer, 0, sizeof(__entry->peer));
+		       memcpy(__entry->peer, peer,
+			      peer->sa.sa_family == AF_INET ?
+			      sizeof(struct sockaddr_in) :
+			      sizeof(struct sockaddr_in6));
+		       __entry->event = event;),
+
+	TP_printk("sk=%llx peer=%pISpc event=%s", __entry->cookie,
+		  __entry->peer,
+		  __print_symbolic(__entry->event, QUIC_TRACE_PATH_EVS))
 );
 
 /*

@@ -14,7 +14,10 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <net/if.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
@@ -47,7 +50,7 @@ static const char *const snmp_names[] = {
 	"PassiveOpens", "ConnClosed", "ConnPeerClosed", "ConnIdleTimeouts",
 	"ConnResets", "RetrySent", "RetryRcvd", "TokensRejected",
 	"VersionNegotiationSent", "StatelessResetsSent", "RequestDrops",
-	"KeyUpdates", "PmtuChanges",
+	"KeyUpdates", "PmtuChanges", "Migrations", "PathValidationFailures",
 };
 
 #define NCOUNTERS	((int)(sizeof(snmp_names) / sizeof(snmp_names[0])))
@@ -1407,6 +1410,295 @@ out:
 	trace_write("buffer_size_kb", "1408");	/* the default */
 }
 
+/* --------------------------------------------- migration (NAT rebinding) */
+
+/*
+ * A UDP relay between a client and a server, as a NAT is: the client
+ * sends to @front, the relay sends on to the server from one of its
+ * upstream sockets and the server's answers go back to the client.
+ * Switching the upstream socket in use is what a NAT rebinding looks like
+ * to the server: the same connection from a new address.  up[0] is on
+ * 127.0.0.1, up[1] on 127.0.0.2 (a new address, not only a new port), and
+ * up[2], on 127.0.0.3, is an attacker's: it sends a copy of one of the
+ * client's datagrams before the original (RFC 9000 section 9.3.2) and
+ * drops whatever comes to it.
+ */
+struct relay {
+	int			front, up[3];
+	struct sockaddr_in	server, client, up_addr[3];
+	int			have_client;
+	volatile int		cur;		/* upstream in use */
+	volatile int		switch_at;	/* to up[1] at this count */
+	volatile int		spoof_at;	/* the attack at this count */
+	int			hold_ms;	/* then drop the client's */
+	double			hold_until;
+	volatile long		up_dgrams;	/* client -> server */
+	long			spoof_out, spoof_in;	/* bytes, up[2] */
+	volatile int		stop;
+	pthread_t		th;
+};
+
+static int udp_bound(const char *ip, struct sockaddr_in *a)
+{
+	socklen_t len = sizeof(*a);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	memset(a, 0, sizeof(*a));
+	a->sin_family = AF_INET;
+	inet_pton(AF_INET, ip, &a->sin_addr);
+	if (fd < 0 || bind(fd, (struct sockaddr *)a, sizeof(*a)) ||
+	    getsockname(fd, (struct sockaddr *)a, &len)) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void *relay_main(void *arg)
+{
+	struct relay *r = arg;
+	struct pollfd pf[4];
+	socklen_t len;
+	char buf[65536];
+	ssize_t n;
+	int i;
+
+	pf[0].fd = r->front;
+	for (i = 0; i < 3; i++)
+		pf[i + 1].fd = r->up[i];
+	for (i = 0; i < 4; i++)
+		pf[i].events = POLLIN;
+	while (!r->stop) {
+		if (poll(pf, 4, 50) <= 0)
+			continue;
+		if (pf[0].revents & POLLIN) {
+			len = sizeof(r->client);
+			n = recvfrom(r->front, buf, sizeof(buf), 0,
+				     (struct sockaddr *)&r->client, &len);
+			if (n > 0 && now_s() >= r->hold_until) {
+				r->have_client = 1;
+				r->up_dgrams++;
+				if (r->up_dgrams == r->switch_at)
+					r->cur = 1;
+				if (r->up_dgrams == r->spoof_at) {
+					sendto(r->up[2], buf, n, 0,
+					       (struct sockaddr *)&r->server,
+					       sizeof(r->server));
+					r->spoof_out += n;
+					/* the copy is processed first */
+					msleep(20);
+				}
+				sendto(r->up[r->cur], buf, n, 0,
+				       (struct sockaddr *)&r->server,
+				       sizeof(r->server));
+				if (r->up_dgrams == r->spoof_at && r->hold_ms)
+					r->hold_until = now_s() +
+							r->hold_ms / 1000.0;
+			}
+		}
+		for (i = 0; i < 3; i++) {
+			if (!(pf[i + 1].revents & POLLIN))
+				continue;
+			n = recv(r->up[i], buf, sizeof(buf), 0);
+			if (n <= 0)
+				continue;
+			if (i == 2)
+				r->spoof_in += n;
+			else if (r->have_client)
+				sendto(r->front, buf, n, 0,
+				       (struct sockaddr *)&r->client,
+				       sizeof(r->client));
+		}
+	}
+	return NULL;
+}
+
+/* pcfg's via: the relay to the listener's @port, started; its port */
+static uint16_t relay_start(uint16_t port, void *arg)
+{
+	static const char *const ips[3] = {
+		"127.0.0.1", "127.0.0.2", "127.0.0.3"
+	};
+	struct relay *r = arg;
+	struct sockaddr_in a;
+	int i;
+
+	r->server.sin_family = AF_INET;
+	r->server.sin_port = htons(port);
+	r->server.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	r->front = udp_bound("127.0.0.1", &a);
+	for (i = 0; i < 3; i++)
+		r->up[i] = udp_bound(ips[i], &r->up_addr[i]);
+	if (r->front < 0 || r->up[0] < 0 || r->up[1] < 0 || r->up[2] < 0 ||
+	    pthread_create(&r->th, NULL, relay_main, r)) {
+		tap_diag("relay: %s", strerror(errno));
+		return 0;
+	}
+	return ntohs(a.sin_port);
+}
+
+static void relay_stop(struct relay *r)
+{
+	int i;
+
+	r->stop = 1;
+	pthread_join(r->th, NULL);
+	close(r->front);
+	for (i = 0; i < 3; i++)
+		close(r->up[i]);
+}
+
+/* the server's peer is the relay's upstream socket @i */
+static bool peer_is(int fd, const struct relay *r, int i)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+	char ip[INET_ADDRSTRLEN];
+
+	if (getpeername(fd, (struct sockaddr *)&a, &len))
+		return false;
+	inet_ntop(AF_INET, &a.sin_addr, ip, sizeof(ip));
+	tap_diag("server's peer %s:%u, relay's upstream %d at port %u", ip,
+		 ntohs(a.sin_port), i, ntohs(r->up_addr[i].sin_port));
+	return a.sin_addr.s_addr == r->up_addr[i].sin_addr.s_addr &&
+	       a.sin_port == r->up_addr[i].sin_port;
+}
+
+/* the quic_path tracepoint told of the server's move to up[1], then of
+ * its validation, once each
+ */
+static void check_path_trace(int sfd, const struct relay *r)
+{
+	char trace[] = "/tmp/ops_path.XXXXXX", cmd[256], what[96];
+	socklen_t cl = sizeof(uint64_t);
+	uint64_t cookie = 0;
+	int fd;
+
+	CHECK_SYS(getsockopt(sfd, SOL_SOCKET, SO_COOKIE, &cookie, &cl));
+	fd = mkstemp(trace);
+	if (!CHECK_SYS(fd))
+		return;
+	close(fd);
+	snprintf(cmd, sizeof(cmd), "cat " TRACEFS "/trace > %s", trace);
+	if (CHECK_EQ(system(cmd), 0)) {
+		CHECK_EQ(trace_count(trace, "quic_path:", cookie), 2);
+		snprintf(what, sizeof(what), "peer=127.0.0.2:%u event=migrated",
+			 ntohs(r->up_addr[1].sin_port));
+		CHECK_EQ(trace_count(trace, what, cookie), 1);
+		snprintf(what, sizeof(what), "peer=127.0.0.2:%u event=validated",
+			 ntohs(r->up_addr[1].sin_port));
+		CHECK_EQ(trace_count(trace, what, cookie), 1);
+	}
+	unlink(trace);
+}
+
+/*
+ * The relay's scenarios: @switch_at, @spoof_at and @hold_ms as in struct
+ * relay; 4 MiB each way meanwhile (1 MiB after, with @hold_ms).  Counts
+ * the migrations and failed validations, and checks where the server
+ * sends at the end (upstream @end).
+ */
+static void migration_run(int switch_at, int spoof_at, int hold_ms,
+			  long long migrations, long long failures, int end)
+{
+	struct relay r = { .switch_at = switch_at, .spoof_at = spoof_at,
+			   .hold_ms = hold_ms };
+	struct pcfg cfg = { .family = AF_INET, .via = relay_start,
+			    .via_arg = &r, .tmo_ms = 20000 };
+	long long m0, f0;
+	char msg[32];
+	struct pair p;
+	double t0;
+
+	REQUIRE_NETNS();
+	m0 = counter("Migrations");
+	f0 = counter("PathValidationFailures");
+	if (!pair_open(&p, &cfg)) {
+		CHECK(!"pair_open through the relay");
+		goto out;
+	}
+	CHECK(peer_is(p.sfd, &r, 0));
+	if (hold_ms) {
+		/* an idle connection: the attacker copies the client's
+		 * next datagram, then the client is unheard for a while
+		 */
+		r.spoof_at = r.up_dgrams + 1;
+		CHECK_SYS(send_all(p.cfd, 4, "hello", 5, MSG_STREAM_NEW,
+				   true));
+		t0 = now_s();
+		while (now_s() - t0 < hold_ms / 1000.0 + 2 &&
+		       counter("PathValidationFailures") == f0)
+			msleep(50);
+		CHECK(recv(p.sfd, msg, sizeof(msg), 0) == 5);
+		pair_transfer(&p, 1 << 20, 1, 1);
+	} else if (switch_at) {
+		/* the server does not read: the event waits for us */
+		struct quic_event_option ev = {
+			.type = QUIC_EVENT_CONNECTION_MIGRATION, .on = 1
+		};
+		uint32_t flags = 0;
+		int64_t sid = -1;
+		uint8_t b[8];
+
+		CHECK_SYS(setsockopt(p.sfd, SOL_QUIC, QUIC_SOCKOPT_EVENT, &ev,
+				     sizeof(ev)));
+		if (access(TRACEFS "/events", F_OK))
+			CHECK_EQ(system("mount -t tracefs nodev " TRACEFS), 0);
+		CHECK(trace_write("trace", ""));
+		CHECK(trace_write("events/quic/quic_path/enable", "1"));
+		pair_transfer(&p, 4 << 20, 0, 0);
+		/* past any validation's deadline (3 PTOs, at least 3 s):
+		 * one not done by now would have failed
+		 */
+		msleep(3500);
+		set_nonblock(p.sfd, 1);
+		CHECK_EQ(quic_recvmsg(p.sfd, b, sizeof(b), &sid, &flags), 2);
+		CHECK(flags & MSG_NOTIFICATION);
+		CHECK_EQ(b[0], QUIC_EVENT_CONNECTION_MIGRATION);
+		CHECK_EQ(b[1], 0);	/* the peer's */
+		/* once */
+		CHECK_ERR(quic_recvmsg(p.sfd, b, sizeof(b), &sid, &flags),
+			  EAGAIN);
+		set_nonblock(p.sfd, 0);
+		trace_write("events/quic/quic_path/enable", "0");
+		check_path_trace(p.sfd, &r);
+	} else {
+		pair_transfer(&p, 4 << 20, 1, 1);
+	}
+	tap_diag("relay: %ld datagrams up; attacker sent %ld bytes, got %ld",
+		 r.up_dgrams, r.spoof_out, r.spoof_in);
+	CHECK_EQ(counter("Migrations") - m0, migrations);
+	CHECK_EQ(counter("PathValidationFailures") - f0, failures);
+	CHECK(peer_is(p.sfd, &r, end));
+	/* RFC 9000 section 8.1: three times what the address sent */
+	CHECK(r.spoof_in <= 3 * r.spoof_out);
+out:
+	pair_close(&p);
+	relay_stop(&r);
+}
+
+/* a NAT rebinding mid-download, to a new address and port */
+static void test_migration_rebind(const void *arg)
+{
+	(void)arg;
+	migration_run(40, 0, 0, 1, 0, 1);
+}
+
+/* a copy of a client's datagram from an attacker: followed, then back */
+static void test_migration_spoof(const void *arg)
+{
+	(void)arg;
+	migration_run(0, 300, 0, 2, 0, 0);
+}
+
+/* the attacker's address never answers: back when validation fails */
+static void test_migration_fail(const void *arg)
+{
+	(void)arg;
+	migration_run(0, 0, 4500, 1, 1, 0);
+}
+
 int main(int argc, char **argv)
 {
 	test_add("snmp_format", "/proc/net/quic/snmp: a line of names and a line of values after Quic:, every counter, all 0 in a new namespace",
@@ -1433,6 +1725,12 @@ int main(int argc, char **argv)
 		 test_sysctl_rw, NULL, 30);
 	test_add("sysctl_effect", "new sockets take rmem/wmem defaults and congestion_control; rmem's maximum (1 MiB, then 128 KiB) bounds max_data and the stream limits each peer receives on the wire, a 1 MiB transfer completes; max_requests 3 caps a backlog of 8; max_orphans 0: no closed connection lingers",
 		 test_sysctl_effect, NULL, 60);
+	test_add("migration_rebind", "through a UDP relay, a NAT rebinding mid-download (4 MiB; the client sends only ACKs: the new address's anti-amplification limit is below 1200 bytes) to a new client address and port: the server follows it; past the validation deadline Migrations +1, PathValidationFailures +0, getpeername is the new address, one QUIC_EVENT_CONNECTION_MIGRATION (peer's) queued, the quic_path tracepoint tells of the move and the validation with the new address, the transfer intact",
+		 test_migration_rebind, NULL, 120);
+	test_add("migration_spoof", "an attacker's copy of a client datagram sent from its own address before the original, mid-transfer: the server follows it, sends it at most 3 times what it got (anti-amplification), and goes back with the client's next datagram; Migrations +2, no failure, the peer is the client's address again, transfers intact",
+		 test_migration_spoof, NULL, 120);
+	test_add("migration_fail", "the same attack on an idle connection, the client then unheard for 4.5 s: the validation of the attacker's address fails and the server goes back to the client's; Migrations +1, PathValidationFailures +1, the data of the copied datagram read once, 1 MiB each way after",
+		 test_migration_fail, NULL, 120);
 	test_add("diag_dump", "quic-ss over sock_diag: 16 ESTAB for 8 pairs, 8 LISTEN with queue 0/8, -a all, -i info (version, role, CIDs, handshake, cong), -m skmem, -e uid/inode",
 		 test_diag_dump, NULL, 120);
 	test_add("diag_filter", "quic-ss filters: --sport, --dport, --src/--dst prefixes (bytecode), -4/-6; --socket one IPv4 and one IPv6 socket; an absent one: exit 1",
