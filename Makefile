@@ -45,7 +45,8 @@ TESTLIB_USERS	:= $(addprefix $(TOP)/tests/,conn_test close_test \
 		     fuzz_syscall fuzz_packet consumer_test ops_test)
 
 .PHONY: all help module modules libquic tests tools check lint vm demo bench \
-	install install-module install-libquic install-tools dkms deb clean
+	install install-module install-libquic install-tools install-dkms-src \
+	dkms deb clean
 
 all: module libquic tests tools
 
@@ -183,11 +184,27 @@ install-libquic: libquic
 		install -D -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/$$(basename $$m); \
 	done
 
+# The tree DKMS builds the modules from, without dkms.conf: the one list
+# of what that takes, for `make dkms` and the quic-dkms package.
+DKMS_SRC	?= /usr/src/quic-$(VERSION)
+DKMS_FILES	:= $(filter-out %.mod.c,$(wildcard $(TOP)/modules/*.[ch])) \
+		   $(TOP)/modules/Kbuild $(TOP)/modules/Makefile \
+		   $(TOP)/modules/features.kbuild
+install-dkms-src:
+	install -d $(DESTDIR)$(DKMS_SRC)/modules \
+		$(DESTDIR)$(DKMS_SRC)/include/linux \
+		$(DESTDIR)$(DKMS_SRC)/include/uapi/linux
+	install -m 644 $(DKMS_FILES) $(DESTDIR)$(DKMS_SRC)/modules/
+	install -m 644 $(TOP)/include/linux/quic.h \
+		$(DESTDIR)$(DKMS_SRC)/include/linux/
+	install -m 644 $(TOP)/include/uapi/linux/quic.h \
+		$(DESTDIR)$(DKMS_SRC)/include/uapi/linux/
+
 # DKMS: register, build and install the module for the running kernel.
 dkms:
 	rm -rf /usr/src/quic-$(VERSION)
-	mkdir -p /usr/src/quic-$(VERSION)
-	cp -r $(TOP)/dkms.conf $(TOP)/modules $(TOP)/include /usr/src/quic-$(VERSION)/
+	$(MAKE) install-dkms-src DESTDIR= DKMS_SRC=/usr/src/quic-$(VERSION)
+	install -m 644 $(TOP)/dkms.conf /usr/src/quic-$(VERSION)/
 	dkms add -m quic -v $(VERSION)
 	dkms build -m quic -v $(VERSION)
 	dkms install -m quic -v $(VERSION)
