@@ -7,6 +7,7 @@ pkgs=(
 	build-essential make gcc
 	qemu-system-x86 busybox-static cpio xz-utils kmod
 	iproute2 python3
+	python3-jsonschema	# tests/qlog_validate.py: qlog_test.sh, ops_test
 	sparse linux-source-6.12
 	libgnutls28-dev libnl-genl-3-dev libnl-3-dev pkg-config
 	gnutls-bin tshark
