@@ -108,6 +108,15 @@ ok(recs3[0]["trace"]["vantage_point"]["type"] == "server" and
    any(e["name"] == "quic:packet_dropped" and
        e["data"]["trigger"] == "duplicate" for e in recs3[1:]),
    "connection 3e9 received first (a server), its duplicate dropped")
+mig = [(e["data"]["new"], e["data"].get("path_remote"))
+       for e in recs3[1:] if e["name"] == "quic:migration_state_updated"]
+a = {"ip_v4": "127.0.0.2", "port_v4": 40000}
+b = {"ip_v4": "127.0.0.3", "port_v4": 5555}
+ok(mig == [("migration_started", a), ("migration_complete", a),
+           ("migration_started", b), ("migration_abandoned", b),
+           ("migration_complete", a)],
+   "quic_path as migration_state_updated: moved, validated, moved, failed,"
+   " back, with the client's addresses: %s" % mig)
 
 # the schema can fail: each record below, a valid one of 2.sqlog changed
 # in one place, must be rejected; extension points must take extra members
@@ -204,6 +213,13 @@ rejected("a stream state recv (the draft's is receive)",
 rejected("a stream_side send",
          changed(first["quic:stream_state_updated"], ["data", "stream_side"],
                  "send"))
+M = [e for e in recs3 if e.get("name") == "quic:migration_state_updated"][0]
+rejected("a migration state migrated (the draft's is migration_started)",
+         changed(M, ["data", "new"], "migrated"))
+rejected("a path_remote port_v4 of 65536",
+         changed(M, ["data", "path_remote", "port_v4"], 65536))
+rejected("an unknown member of PathEndpointInfo (no extension point)",
+         changed(M, ["data", "path_remote", "port"], 40000))
 accepted("an extra member of packet_sent's data (its $$ extension point)",
          changed(S, ["data", "x_cpu"], 1))
 accepted("an extra member of an event (* text => any)",
