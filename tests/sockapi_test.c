@@ -350,7 +350,8 @@ static int accept_dial(int lfd, struct dial *d, pthread_t *t)
  * An AF_INET6 listener on :: takes IPv4 clients (an AF_INET one, an
  * AF_INET6 one connecting to a sockaddr_in, another to a v4-mapped
  * address); both ends show the IPv4 addresses as mapped ones, AF_INET
- * clients as IPv4; data flows both ways.
+ * clients as IPv4; data flows both ways; no server sees its client
+ * move (the mapped address is the one it had).
  */
 static void test_v4_on_v6(const void *arg)
 {
@@ -362,10 +363,12 @@ static void test_v4_on_v6(const void *arg)
 	};
 	char a1[80], a2[80], a3[80];
 	int lfd, sfd, i, f1, f2, f3;
+	long long m0 = quic_counter("Migrations");
 	uint16_t port;
 	pthread_t t;
 
 	(void)arg;
+	CHECK(m0 >= 0);
 	lfd = socket(AF_INET6, SOCK_DGRAM, IPPROTO_QUIC);
 	REQUIRE_SYS(lfd);
 	set_timeouts(lfd, TMO_MS);
@@ -403,6 +406,8 @@ static void test_v4_on_v6(const void *arg)
 		close(sfd);
 	}
 	close(lfd);
+	/* the mapped addresses are the client's, not new ones */
+	CHECK_EQ(quic_counter("Migrations") - m0, 0);
 }
 
 /*
@@ -729,7 +734,7 @@ int main(int argc, char **argv)
 		 test_options_after_connect, NULL, 60);
 	test_add("close_readback", "CONNECTION_CLOSE reads back frame 0 for an application close, the frame type for a TLS alert; the peer reads code, frame 0 and reason",
 		 test_close_readback, NULL, 60);
-	test_add("v4_on_v6", "an AF_INET6 listener on :: takes IPv4 clients (AF_INET, AF_INET6 with sockaddr_in, with a v4-mapped address): mapped addresses on the AF_INET6 side, data both ways",
+	test_add("v4_on_v6", "an AF_INET6 listener on :: takes IPv4 clients (AF_INET, AF_INET6 with sockaddr_in, with a v4-mapped address): mapped addresses on the AF_INET6 side, data both ways, Migrations unmoved",
 		 test_v4_on_v6, NULL, 60);
 	test_add("v6only", "IPV6_V6ONLY: sockaddr_in refused (EINVAL), IPv4 clients not heard; AF_INET6 bound to a sockaddr_in takes IPv4 clients",
 		 test_v6only, NULL, 60);

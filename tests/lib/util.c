@@ -156,3 +156,26 @@ bool file_write(const char *path, const char *val)
 	ok = fputs(val, f) >= 0;
 	return fclose(f) == 0 && ok;
 }
+
+long long quic_counter(const char *name)
+{
+	char names[4096], vals[4096], *n, *v, *sn, *sv;
+	FILE *f = fopen("/proc/net/quic/snmp", "r");
+	bool got;
+
+	if (!f)
+		return -1;
+	got = fgets(names, sizeof(names), f) && fgets(vals, sizeof(vals), f);
+	fclose(f);
+	if (!got)
+		return -1;
+	n = strtok_r(names, " \n", &sn);
+	v = strtok_r(vals, " \n", &sv);
+	while (n && v) {
+		if (!strcmp(n, name))
+			return strtoll(v, NULL, 10);
+		n = strtok_r(NULL, " \n", &sn);
+		v = strtok_r(NULL, " \n", &sv);
+	}
+	return -1;
+}

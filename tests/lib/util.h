@@ -50,5 +50,10 @@ bool file_write(const char *path, const char *val);
  * key is then "sockets:"); -1 if there is none.
  */
 long file_field(const char *path, const char *key);
+/*
+ * The counter @name of /proc/net/quic/snmp (this network namespace's):
+ * the value under its name in the line of values; -1 if it is not there.
+ */
+long long quic_counter(const char *name);
 
 #endif /* QUIC_TESTLIB_UTIL_H */
