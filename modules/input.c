@@ -631,17 +631,23 @@ static void quic_rcv_dgram(struct sock *sk, struct sk_buff *skb, bool addr)
 	 * in, or a reader that is behind could never catch up.
 	 *
 	 * A server's client may come from another address (path.c);
-	 * what came from there counts for that address only.  The scope
-	 * of a link-local address is in the control block, which is ours
-	 * by now: the path's is taken, only the address and port compare.
+	 * what came from there counts for that address only.  A client
+	 * drops what does not come from its server, RFC 9000 section 9.
+	 * The scope of a link-local address is in the control block,
+	 * which is ours by now: the path's is taken, only the address and
+	 * port compare.
 	 */
 	other = false;
-	if (addr && qs->conn.is_serv) {
+	if (addr) {
 		quic_addr_from_skb(skb, &from, &to);
 		if (from.sa.sa_family == AF_INET6)
 			from.v6.sin6_scope_id =
 				qs->paths.act.peer.v6.sin6_scope_id;
 		other = quic_path_other_peer(sk, &from);
+	}
+	if (other && !qs->conn.is_serv) {
+		quic_drop(sock_net(sk), sk, QUIC_MIB_INUNKNOWNSERVER);
+		goto out;
 	}
 	if (!other)
 		quic_path_rcvd(&qs->paths.act, skb->len);

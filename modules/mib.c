@@ -50,6 +50,7 @@ static const char *const quic_mib_names[__QUIC_MIB_MAX] = {
 	[QUIC_MIB_PMTUCHANGES]		= "PmtuChanges",
 	[QUIC_MIB_MIGRATIONS]		= "Migrations",
 	[QUIC_MIB_PATHFAILURES]		= "PathValidationFailures",
+	[QUIC_MIB_INUNKNOWNSERVER]	= "InUnknownServer",
 };
 
 /**

@@ -71,6 +71,9 @@ enum {
 	QUIC_MIB_PATHFAILURES,		/* validations of a new address
 					 * that failed (moved back)
 					 */
+	QUIC_MIB_INUNKNOWNSERVER,	/* a client's datagrams from an
+					 * address not its server's
+					 */
 	__QUIC_MIB_MAX
 };
 

@@ -50,7 +50,8 @@ static inline u64 quic_trace_cookie(struct sock *sk)
 	{ QUIC_MIB_INNOKEYS, "no_keys" },			\
 	{ QUIC_MIB_INRCVMEMDROPS, "rcvmem" },			\
 	{ QUIC_MIB_INBACKLOGDROPS, "backlog" },			\
-	{ QUIC_MIB_REQUESTDROPS, "request_queue" }
+	{ QUIC_MIB_REQUESTDROPS, "request_queue" },		\
+	{ QUIC_MIB_INUNKNOWNSERVER, "unknown_server" }
 
 #define QUIC_TRACE_STATES					\
 	{ 1, "established" }, { 2, "establishing" },		\

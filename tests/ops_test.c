@@ -51,6 +51,7 @@ static const char *const snmp_names[] = {
 	"ConnResets", "RetrySent", "RetryRcvd", "TokensRejected",
 	"VersionNegotiationSent", "StatelessResetsSent", "RequestDrops",
 	"KeyUpdates", "PmtuChanges", "Migrations", "PathValidationFailures",
+	"InUnknownServer",
 };
 
 #define NCOUNTERS	((int)(sizeof(snmp_names) / sizeof(snmp_names[0])))
@@ -263,6 +264,7 @@ static void test_snmp_life(const void *arg)
 	CHECK_EQ(snmp_get(&s, "InDecryptErrors"), 0);
 	CHECK_EQ(snmp_get(&s, "InMalformed"), 0);
 	CHECK_EQ(snmp_get(&s, "InNoSocket"), 0);
+	CHECK_EQ(snmp_get(&s, "Migrations"), 0);
 
 	/* the client closes: both ends are closed, the server by the peer */
 	close(p.cfd);
@@ -1422,10 +1424,12 @@ out:
  * 127.0.0.1, up[1] on 127.0.0.2 (a new address, not only a new port), and
  * up[2], on 127.0.0.3, is an attacker's: it sends a copy of one of the
  * client's datagrams before the original (RFC 9000 section 9.3.2) and
- * drops whatever comes to it.
+ * drops whatever comes to it.  @front2, another port of the relay's,
+ * sends the client a copy of one of the server's datagrams: one from an
+ * address that is not its server's.
  */
 struct relay {
-	int			front, up[3];
+	int			front, front2, up[3];
 	struct sockaddr_in	server, client, up_addr[3];
 	int			have_client;
 	volatile int		cur;		/* upstream in use */
@@ -1434,6 +1438,8 @@ struct relay {
 	int			hold_ms;	/* then drop the client's */
 	double			hold_until;
 	volatile long		up_dgrams;	/* client -> server */
+	volatile int		copy_down_at;	/* a copy from front2 */
+	long			down_dgrams;	/* server -> client */
 	long			spoof_out, spoof_in;	/* bytes, up[2] */
 	volatile int		stop;
 	pthread_t		th;
@@ -1504,12 +1510,19 @@ static void *relay_main(void *arg)
 			n = recv(r->up[i], buf, sizeof(buf), 0);
 			if (n <= 0)
 				continue;
-			if (i == 2)
+			if (i == 2) {
 				r->spoof_in += n;
-			else if (r->have_client)
-				sendto(r->front, buf, n, 0,
+				continue;
+			}
+			if (!r->have_client)
+				continue;
+			if (++r->down_dgrams == r->copy_down_at)
+				sendto(r->front2, buf, n, 0,
 				       (struct sockaddr *)&r->client,
 				       sizeof(r->client));
+			sendto(r->front, buf, n, 0,
+			       (struct sockaddr *)&r->client,
+			       sizeof(r->client));
 		}
 	}
 	return NULL;
@@ -1528,10 +1541,12 @@ static uint16_t relay_start(uint16_t port, void *arg)
 	r->server.sin_family = AF_INET;
 	r->server.sin_port = htons(port);
 	r->server.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	r->front2 = udp_bound("127.0.0.1", &a);
 	r->front = udp_bound("127.0.0.1", &a);
 	for (i = 0; i < 3; i++)
 		r->up[i] = udp_bound(ips[i], &r->up_addr[i]);
-	if (r->front < 0 || r->up[0] < 0 || r->up[1] < 0 || r->up[2] < 0 ||
+	if (r->front < 0 || r->front2 < 0 || r->up[0] < 0 || r->up[1] < 0 ||
+	    r->up[2] < 0 ||
 	    pthread_create(&r->th, NULL, relay_main, r)) {
 		tap_diag("relay: %s", strerror(errno));
 		return 0;
@@ -1546,6 +1561,7 @@ static void relay_stop(struct relay *r)
 	r->stop = 1;
 	pthread_join(r->th, NULL);
 	close(r->front);
+	close(r->front2);
 	for (i = 0; i < 3; i++)
 		close(r->up[i]);
 }
@@ -1679,6 +1695,37 @@ out:
 	relay_stop(&r);
 }
 
+/*
+ * The client's side, RFC 9000 section 9: a datagram of its server's,
+ * copied and sent from another port, is dropped and counted; the original
+ * is taken, the transfers go on.
+ */
+static void test_migration_client(const void *arg)
+{
+	struct relay r = { .copy_down_at = 100 };
+	struct pcfg cfg = { .family = AF_INET, .via = relay_start,
+			    .via_arg = &r, .tmo_ms = 20000 };
+	long long u0, m0;
+	struct pair p;
+
+	(void)arg;
+	REQUIRE_NETNS();
+	u0 = counter("InUnknownServer");
+	m0 = counter("Migrations");
+	if (!pair_open(&p, &cfg)) {
+		CHECK(!"pair_open through the relay");
+		goto out;
+	}
+	pair_transfer(&p, 2 << 20, 1, 1);
+	tap_diag("relay: %ld datagrams down", r.down_dgrams);
+	CHECK(r.down_dgrams >= 100);
+	CHECK_EQ(counter("InUnknownServer") - u0, 1);
+	CHECK_EQ(counter("Migrations") - m0, 0);
+out:
+	pair_close(&p);
+	relay_stop(&r);
+}
+
 /* a NAT rebinding mid-download, to a new address and port */
 static void test_migration_rebind(const void *arg)
 {
@@ -1732,6 +1779,8 @@ int main(int argc, char **argv)
 		 test_migration_spoof, NULL, 120);
 	test_add("migration_fail", "the same attack on an idle connection, the client then unheard for 4.5 s: the validation of the attacker's address fails and the server goes back to the client's; Migrations +1, PathValidationFailures +1, the data of the copied datagram read once, 1 MiB each way after",
 		 test_migration_fail, NULL, 120);
+	test_add("migration_client", "a copy of one of the server's datagrams sent to the client from another port, mid-transfer (2 MiB each way): the client drops it (InUnknownServer +1), takes the original, no migration; the transfers intact",
+		 test_migration_client, NULL, 120);
 	test_add("diag_dump", "quic-ss over sock_diag: 16 ESTAB for 8 pairs, 8 LISTEN with queue 0/8, -a all, -i info (version, role, CIDs, handshake, cong), -m skmem, -e uid/inode",
 		 test_diag_dump, NULL, 120);
 	test_add("diag_filter", "quic-ss filters: --sport, --dport, --src/--dst prefixes (bytecode), -4/-6; --socket one IPv4 and one IPv6 socket; an absent one: exit 1",
