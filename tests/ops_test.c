@@ -1442,6 +1442,7 @@ struct relay {
 	long			down_dgrams;	/* server -> client */
 	long			spoof_out, spoof_in;	/* bytes, up[2] */
 	volatile int		stop;
+	int			started;
 	pthread_t		th;
 };
 
@@ -1549,8 +1550,16 @@ static uint16_t relay_start(uint16_t port, void *arg)
 	    r->up[2] < 0 ||
 	    pthread_create(&r->th, NULL, relay_main, r)) {
 		tap_diag("relay: %s", strerror(errno));
+		for (i = 0; i < 3; i++)
+			if (r->up[i] >= 0)
+				close(r->up[i]);
+		if (r->front >= 0)
+			close(r->front);
+		if (r->front2 >= 0)
+			close(r->front2);
 		return 0;
 	}
+	r->started = 1;
 	return ntohs(a.sin_port);
 }
 
@@ -1558,12 +1567,26 @@ static void relay_stop(struct relay *r)
 {
 	int i;
 
+	if (!r->started)
+		return;
 	r->stop = 1;
 	pthread_join(r->th, NULL);
 	close(r->front);
 	close(r->front2);
 	for (i = 0; i < 3; i++)
 		close(r->up[i]);
+}
+
+/* a pair whose client connects through @r, started; false if it fails */
+static bool relay_pair_open(struct pair *p, struct relay *r)
+{
+	struct pcfg cfg = { .family = AF_INET, .via = relay_start,
+			    .via_arg = r, .tmo_ms = 20000 };
+
+	if (pair_open(p, &cfg))
+		return true;
+	CHECK(!"pair_open through the relay");
+	return false;
 }
 
 /* the server's peer is the relay's upstream socket @i */
@@ -1621,8 +1644,6 @@ static void migration_run(int switch_at, int spoof_at, int hold_ms,
 {
 	struct relay r = { .switch_at = switch_at, .spoof_at = spoof_at,
 			   .hold_ms = hold_ms };
-	struct pcfg cfg = { .family = AF_INET, .via = relay_start,
-			    .via_arg = &r, .tmo_ms = 20000 };
 	long long m0, f0;
 	char msg[32];
 	struct pair p;
@@ -1631,10 +1652,8 @@ static void migration_run(int switch_at, int spoof_at, int hold_ms,
 	REQUIRE_NETNS();
 	m0 = counter("Migrations");
 	f0 = counter("PathValidationFailures");
-	if (!pair_open(&p, &cfg)) {
-		CHECK(!"pair_open through the relay");
+	if (!relay_pair_open(&p, &r))
 		goto out;
-	}
 	CHECK(peer_is(p.sfd, &r, 0));
 	if (hold_ms) {
 		/* an idle connection: the attacker copies the client's
@@ -1703,8 +1722,6 @@ out:
 static void test_migration_client(const void *arg)
 {
 	struct relay r = { .copy_down_at = 100 };
-	struct pcfg cfg = { .family = AF_INET, .via = relay_start,
-			    .via_arg = &r, .tmo_ms = 20000 };
 	long long u0, m0;
 	struct pair p;
 
@@ -1712,10 +1729,8 @@ static void test_migration_client(const void *arg)
 	REQUIRE_NETNS();
 	u0 = counter("InUnknownServer");
 	m0 = counter("Migrations");
-	if (!pair_open(&p, &cfg)) {
-		CHECK(!"pair_open through the relay");
+	if (!relay_pair_open(&p, &r))
 		goto out;
-	}
 	pair_transfer(&p, 2 << 20, 1, 1);
 	tap_diag("relay: %ld datagrams down", r.down_dgrams);
 	CHECK(r.down_dgrams >= 100);
